@@ -1,0 +1,216 @@
+/* bitemporal.c - the bitemporal history overlay (slapo-bitemporal(5)).
+ *
+ * Keeps every version of every tracked entry with its valid-time period and
+ * its registration period, in LMDB side tables inside back-mdb's own
+ * environment, so a history row and the live change it describes are
+ * committed by one LMDB transaction.
+ *
+ * This file is the overlay's glue to slapd: configuration, lifecycle and
+ * the operation hooks.
+ */
+#include "portable.h"
+
+#include <ac/string.h>
+
+#include "slap.h"
+#include "slap-config.h"
+
+#include "modir.h"
+#include "bt_time.h"
+#include "bitemporal.h"
+
+static slap_overinst bitemporal;
+
+enum {
+	BT_CFG_SUBTREE = 1,
+	BT_CFG_OBJECTCLASS
+};
+
+static ConfigDriver bt_cf_gen;
+
+static ConfigTable bt_cfg[] = {
+	{ "bitemporal-subtree", "dn", 2, 2, 0,
+	  ARG_MAGIC|ARG_DN|ARG_QUOTE|BT_CFG_SUBTREE, bt_cf_gen,
+	  "( " MODIR_CFG_AT_BT ".1 NAME 'olcBitemporalSubtree' "
+	  "DESC 'Keep history of entries in this subtree (default: the whole database)' "
+	  "EQUALITY distinguishedNameMatch "
+	  "SYNTAX OMsDN )", NULL, NULL },
+	{ "bitemporal-objectclass", "name", 2, 2, 0,
+	  ARG_MAGIC|BT_CFG_OBJECTCLASS, bt_cf_gen,
+	  "( " MODIR_CFG_AT_BT ".2 NAME 'olcBitemporalObjectClass' "
+	  "DESC 'Keep history only of entries of these object classes (default: all)' "
+	  "EQUALITY caseIgnoreMatch "
+	  "SYNTAX OMsDirectoryString )", NULL, NULL },
+	{ NULL, NULL, 0, 0, 0, ARG_IGNORED }
+};
+
+static ConfigOCs bt_ocs[] = {
+	{ "( " MODIR_CFG_OC_BT " "
+	  "NAME 'olcBitemporalConfig' "
+	  "DESC 'modir bitemporal history overlay configuration' "
+	  "SUP olcOverlayConfig "
+	  "MAY ( olcBitemporalSubtree $ olcBitemporalObjectClass ) )",
+	  Cft_Overlay, bt_cfg },
+	{ NULL, 0, NULL }
+};
+
+static int
+bt_cf_gen( ConfigArgs *c )
+{
+	slap_overinst *on = (slap_overinst *)c->bi;
+	bt_info *bi = on->on_bi.bi_private;
+	int i;
+
+	switch ( c->op ) {
+	case SLAP_CONFIG_EMIT:
+		switch ( c->type ) {
+		case BT_CFG_SUBTREE:
+			if ( bi->bi_subtrees ) {
+				value_add( &c->rvalue_vals, bi->bi_subtrees );
+				value_add( &c->rvalue_nvals, bi->bi_nsubtrees );
+			}
+			return 0;
+		case BT_CFG_OBJECTCLASS:
+			for ( i = 0; bi->bi_ocs && bi->bi_ocs[i]; i++ )
+				value_add_one( &c->rvalue_vals, &bi->bi_ocs[i]->soc_cname );
+			return 0;
+		}
+		return 1;
+
+	case LDAP_MOD_DELETE:
+		switch ( c->type ) {
+		case BT_CFG_SUBTREE:
+			if ( c->valx < 0 ) {
+				ber_bvarray_free( bi->bi_subtrees );
+				ber_bvarray_free( bi->bi_nsubtrees );
+				bi->bi_subtrees = bi->bi_nsubtrees = NULL;
+			} else {
+				for ( i = c->valx; bi->bi_subtrees[i].bv_val; i++ ) {
+					if ( i == c->valx ) {
+						ch_free( bi->bi_subtrees[i].bv_val );
+						ch_free( bi->bi_nsubtrees[i].bv_val );
+					}
+					bi->bi_subtrees[i] = bi->bi_subtrees[i + 1];
+					bi->bi_nsubtrees[i] = bi->bi_nsubtrees[i + 1];
+				}
+			}
+			return 0;
+		case BT_CFG_OBJECTCLASS:
+			if ( c->valx < 0 ) {
+				ch_free( bi->bi_ocs );
+				bi->bi_ocs = NULL;
+			} else {
+				for ( i = c->valx; bi->bi_ocs[i]; i++ )
+					bi->bi_ocs[i] = bi->bi_ocs[i + 1];
+			}
+			return 0;
+		}
+		return 1;
+	}
+
+	switch ( c->type ) {
+	case BT_CFG_SUBTREE:
+		if ( !dnIsSuffixScope( &c->value_ndn, &c->be->be_nsuffix[0], LDAP_SCOPE_SUBTREE ) ) {
+			snprintf( c->cr_msg, sizeof( c->cr_msg ),
+				"<%s> \"%s\" is not within the database suffix \"%s\"",
+				c->argv[0], c->value_dn.bv_val, c->be->be_suffix[0].bv_val );
+			Debug( LDAP_DEBUG_ANY, "%s: %s\n", c->log, c->cr_msg );
+			ch_free( c->value_dn.bv_val );
+			ch_free( c->value_ndn.bv_val );
+			return ARG_BAD_CONF;
+		}
+		ber_bvarray_add( &bi->bi_subtrees, &c->value_dn );
+		ber_bvarray_add( &bi->bi_nsubtrees, &c->value_ndn );
+		return 0;
+
+	case BT_CFG_OBJECTCLASS: {
+		ObjectClass *oc = oc_find( c->argv[1] );
+		if ( !oc ) {
+			snprintf( c->cr_msg, sizeof( c->cr_msg ),
+				"<%s> unknown objectClass \"%s\"", c->argv[0], c->argv[1] );
+			Debug( LDAP_DEBUG_ANY, "%s: %s\n", c->log, c->cr_msg );
+			return ARG_BAD_CONF;
+		}
+		for ( i = 0; bi->bi_ocs && bi->bi_ocs[i]; i++ )
+			;
+		bi->bi_ocs = ch_realloc( bi->bi_ocs, ( i + 2 ) * sizeof( ObjectClass * ) );
+		bi->bi_ocs[i] = oc;
+		bi->bi_ocs[i + 1] = NULL;
+		return 0;
+	}
+	}
+	return ARG_BAD_CONF;
+}
+
+static int
+bt_db_init( BackendDB *be, ConfigReply *cr )
+{
+	slap_overinst *on = (slap_overinst *)be->bd_info;
+	bt_info *bi;
+
+	if ( SLAP_ISGLOBALOVERLAY( be ) ) {
+		snprintf( cr->msg, sizeof( cr->msg ),
+			"bitemporal overlay must be configured on a database, not globally" );
+		Debug( LDAP_DEBUG_ANY, "%s\n", cr->msg );
+		return 1;
+	}
+	bi = ch_calloc( 1, sizeof( bt_info ) );
+	on->on_bi.bi_private = bi;
+	return 0;
+}
+
+static int
+bt_db_open( BackendDB *be, ConfigReply *cr )
+{
+	slap_overinst *on = (slap_overinst *)be->bd_info;
+	bt_info *bi = on->on_bi.bi_private;
+	int rc;
+
+	rc = bt_store_open( bi, be, on->on_info->oi_orig, cr );
+	if ( rc ) return rc;
+	return 0;
+}
+
+static int
+bt_db_close( BackendDB *be, ConfigReply *cr )
+{
+	slap_overinst *on = (slap_overinst *)be->bd_info;
+	bt_info *bi = on->on_bi.bi_private;
+
+	bt_store_close( bi );
+	return 0;
+}
+
+static int
+bt_db_destroy( BackendDB *be, ConfigReply *cr )
+{
+	slap_overinst *on = (slap_overinst *)be->bd_info;
+	bt_info *bi = on->on_bi.bi_private;
+
+	if ( bi ) {
+		ber_bvarray_free( bi->bi_subtrees );
+		ber_bvarray_free( bi->bi_nsubtrees );
+		ch_free( bi->bi_ocs );
+		ch_free( bi );
+		on->on_bi.bi_private = NULL;
+	}
+	return 0;
+}
+
+int
+bitemporal_initialize( void )
+{
+	int rc;
+
+	bitemporal.on_bi.bi_type = "bitemporal";
+	bitemporal.on_bi.bi_flags = SLAPO_BFLAG_SINGLE | SLAPO_BFLAG_DBONLY;
+	bitemporal.on_bi.bi_db_init = bt_db_init;
+	bitemporal.on_bi.bi_db_open = bt_db_open;
+	bitemporal.on_bi.bi_db_close = bt_db_close;
+	bitemporal.on_bi.bi_db_destroy = bt_db_destroy;
+	bitemporal.on_bi.bi_cf_ocs = bt_ocs;
+
+	rc = config_register_schema( bt_cfg, bt_ocs );
+	if ( rc ) return rc;
+	return overlay_register( &bitemporal );
+}

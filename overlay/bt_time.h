@@ -1,0 +1,74 @@
+/* bt_time.h - instants, half-open periods and the text of modir's controls.
+ *
+ * Pure C, no slapd symbols: unit-tested on its own (tests/unit).
+ *
+ * An instant is whole seconds since the epoch, UTC.  Periods are half-open
+ * [from, to), as in SQL:2011 and OS2mo GraphQL >= v29; an open end is
+ * BT_INFINITY (and an open start BT_NEG_INFINITY).
+ */
+#ifndef BT_TIME_H
+#define BT_TIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef int64_t bt_time;
+
+#define BT_NEG_INFINITY  INT64_MIN
+#define BT_INFINITY      INT64_MAX
+
+/* "YYYYMMDDHHMMSSZ" plus NUL */
+#define BT_TIME_BUFSZ 16
+
+typedef struct bt_period {
+	bt_time from;	/* included */
+	bt_time to;		/* excluded; BT_INFINITY if open */
+} bt_period;
+
+/* GeneralizedTime (RFC 4517) -> instant.  Accepts YYYYMMDDHH[MM[SS]][.f]
+ * followed by Z or +hhmm/-hhmm; fractions are truncated to the second.
+ * Returns 0, or -1 for anything malformed or out of range. */
+int bt_time_parse( const char *s, size_t len, bt_time *out );
+
+/* instant -> "YYYYMMDDHHMMSSZ"; returns the length (15).  Infinite
+ * instants are written as "infinity" / "-infinity". */
+size_t bt_time_format( bt_time t, char buf[BT_TIME_BUFSZ] );
+
+/* Order-preserving 8-byte big-endian key encoding of an instant. */
+void bt_time_put_key( bt_time t, unsigned char key[8] );
+bt_time bt_time_get_key( const unsigned char key[8] );
+
+static inline int bt_period_is_valid( bt_period p ) { return p.from < p.to; }
+static inline int bt_period_contains( bt_period p, bt_time t )
+{ return p.from <= t && t < p.to; }
+static inline int bt_period_overlaps( bt_period a, bt_period b )
+{ return a.from < b.to && b.from < a.to; }
+/* The common part of a and b; empty (from >= to) when they do not overlap. */
+bt_period bt_period_intersect( bt_period a, bt_period b );
+
+/* Splits p at the boundaries of cut: up to three pieces, in order, the
+ * middle one (if any) being p ∩ cut.  Returns the number of pieces and
+ * sets *inside to the index of the piece inside cut, or -1. */
+int bt_period_split( bt_period p, bt_period cut, bt_period out[3], int *inside );
+
+/* Value of the validity control: "validFrom=<GT>[;validTo=<GT>]", either part
+ * optional, keys case-insensitive, each at most once, in any order; empty
+ * value means "from now, open-ended".  Missing validFrom defaults to now.
+ * Returns 0, or -1 with *why set to a static message (protocolError). */
+typedef struct bt_validity {
+	bt_period period;
+	int has_from, has_to;
+} bt_validity;
+int bt_validity_parse( const char *s, size_t len, bt_time now,
+	bt_validity *out, const char **why );
+
+/* Value of the as-of control: "validAt=<GT>[;knownAt=<GT>]", both default
+ * to now. */
+typedef struct bt_asof {
+	bt_time valid_at;
+	bt_time known_at;
+} bt_asof;
+int bt_asof_parse( const char *s, size_t len, bt_time now,
+	bt_asof *out, const char **why );
+
+#endif /* BT_TIME_H */
