@@ -155,7 +155,14 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 		return 1;
 	}
 	bi = ch_calloc( 1, sizeof( bt_info ) );
+	bi->bi_interval = 1;
 	on->on_bi.bi_private = bi;
+
+	/* a critical control on a database without the overlay gets
+	 * unavailableCriticalExtension from slapd itself */
+	overlay_register_control( be, MODIR_CTRL_VALIDITY );
+	overlay_register_control( be, MODIR_CTRL_ASOF );
+	overlay_register_control( be, MODIR_CTRL_HISTORY );
 	return 0;
 }
 
@@ -166,8 +173,29 @@ bt_db_open( BackendDB *be, ConfigReply *cr )
 	bt_info *bi = on->on_bi.bi_private;
 	int rc;
 
+	/* The write path holds back-mdb's result until its own commit; an
+	 * overlay below us would see results that are not yet durable. */
+	if ( on->on_next ) {
+		snprintf( cr->msg, sizeof( cr->msg ),
+			"bitemporal overlay must be the first overlay configured on its "
+			"database (it is stacked above \"%s\")", on->on_next->on_bi.bi_type );
+		Debug( LDAP_DEBUG_ANY, "%s\n", cr->msg );
+		return 1;
+	}
 	rc = bt_store_open( bi, be, on->on_info->oi_orig, cr );
 	if ( rc ) return rc;
+	if ( !( slapMode & SLAP_TOOL_MODE ) ) {
+		if ( bt_bootstrap( bi, be ) ) {
+			snprintf( cr->msg, sizeof( cr->msg ),
+				"bitemporal: cannot record baseline versions of existing entries" );
+			return 1;
+		}
+		if ( bt_activation_start( bi, be ) ) {
+			snprintf( cr->msg, sizeof( cr->msg ),
+				"bitemporal: cannot start the activation task" );
+			return 1;
+		}
+	}
 	return 0;
 }
 
@@ -177,6 +205,7 @@ bt_db_close( BackendDB *be, ConfigReply *cr )
 	slap_overinst *on = (slap_overinst *)be->bd_info;
 	bt_info *bi = on->on_bi.bi_private;
 
+	bt_activation_stop( bi );
 	bt_store_close( bi );
 	return 0;
 }
@@ -209,7 +238,15 @@ bitemporal_initialize( void )
 	bitemporal.on_bi.bi_db_close = bt_db_close;
 	bitemporal.on_bi.bi_db_destroy = bt_db_destroy;
 	bitemporal.on_bi.bi_cf_ocs = bt_ocs;
+	bitemporal.on_bi.bi_op_add = bt_op_write;
+	bitemporal.on_bi.bi_op_modify = bt_op_write;
+	bitemporal.on_bi.bi_op_delete = bt_op_write;
+	bitemporal.on_bi.bi_op_modrdn = bt_op_write;
+	bitemporal.on_bi.bi_op_search = bt_op_search;
+	bitemporal.on_bi.bi_operational = bt_operational;
 
+	rc = bt_controls_register();
+	if ( rc ) return rc;
 	rc = config_register_schema( bt_cfg, bt_ocs );
 	if ( rc ) return rc;
 	return overlay_register( &bitemporal );

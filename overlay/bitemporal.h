@@ -1,9 +1,58 @@
-/* bitemporal.h - the bitemporal overlay's shared state and its history store. */
+/* bitemporal.h - the bitemporal overlay's shared state, its history store
+ * and the pieces of the overlay that use it.
+ *
+ * Model (slapo-bitemporal(5)): every tracked entry (an "entity", named by
+ * its entryUUID) has versions.  A version is a full snapshot of the entry
+ * with a valid-time period [validFrom, validTo) and a registration period
+ * [recordedAt, supersededAt).  A write never changes a version's content:
+ * it closes the registration of the versions it replaces (supersededAt =
+ * now) and registers new ones, so every "as known at" view stays
+ * reproducible.  The live DIT is the projection (valid now, known now).
+ *
+ * A version names its entry by RDN and the entryUUID of its parent, so a
+ * subtree move is one new version of the moved entry; DNs at any (valid,
+ * known) point are rebuilt by walking the parents' versions.
+ */
 #ifndef BITEMPORAL_H
 #define BITEMPORAL_H
 
 #include "lmdb.h"
 #include "bt_time.h"
+
+#define BT_UUID_LEN 16
+typedef struct bt_uuid { unsigned char u[BT_UUID_LEN]; } bt_uuid;
+
+/* The operation that registered a version. */
+typedef enum bt_opkind {
+	BT_OP_BASELINE = 0,	/* an entry that existed before its first tracked change */
+	BT_OP_ADD,
+	BT_OP_MODIFY,
+	BT_OP_DELETE,		/* versions carried up to the termination date */
+	BT_OP_MODRDN,
+	BT_OP_IMPORT		/* restored from an export */
+} bt_opkind;
+
+extern const char *const bt_opkind_names[];
+
+/* One version, as read from the store.  The berval members point into a
+ * private copy of the stored value (rw_buf), never into the LMDB map. */
+typedef struct bt_row {
+	bt_uuid uuid;
+	bt_period valid;
+	bt_time recorded, superseded;
+	uint32_t seq;
+	bt_opkind op;
+	bt_uuid parent;			/* all-zero: a root (DN kept whole) */
+	struct berval actor;	/* authz DN of the writer */
+	struct berval changed;	/* space-separated attribute names changed */
+	struct berval blob;		/* entry_encode() of the snapshot */
+	char *rw_buf;			/* owns the above; ch_malloc'd */
+} bt_row;
+
+typedef struct bt_rows {
+	bt_row *r;
+	int n, max;
+} bt_rows;
 
 typedef struct bt_info {
 	/* configuration */
@@ -12,14 +61,98 @@ typedef struct bt_info {
 
 	/* the history store (bt_store.c) */
 	MDB_env *bi_env;		/* back-mdb's environment; not ours to close */
+	void *bi_mdb;			/* back-mdb's struct mdb_info: its o_extra key */
 	MDB_dbi bi_versions;	/* uuid|validFrom|recordedAt|seq -> version */
 	MDB_dbi bi_names;		/* parent uuid|normalized RDN -> uuid (dup) */
 	MDB_dbi bi_due;			/* due time|uuid -> (empty): pending activations */
 	int bi_open;
+	uint32_t bi_seq;
+
+	/* activation of due changes (bt_activate.c) */
+	BackendDB *bi_db;
+	struct re_s *bi_task;
+	int bi_interval;
 } bt_info;
 
-/* bt_store.c */
+/* Operational attributes (bt_control.c) */
+extern AttributeDescription *bt_ad_validFrom, *bt_ad_validTo,
+	*bt_ad_recordedAt, *bt_ad_recordedBy, *bt_ad_supersededAt,
+	*bt_ad_versionOp, *bt_ad_changedAttributes;
+
+/* Controls (bt_control.c) */
+extern int bt_validity_cid, bt_asof_cid, bt_history_cid;
+int bt_controls_register( void );
+#define bt_validity_of(op) ((bt_validity *)(op)->o_controls[bt_validity_cid])
+#define bt_asof_of(op)     ((bt_asof *)(op)->o_controls[bt_asof_cid])
+#define bt_has_ctrl(op, cid) ((op)->o_ctrlflag[cid] > SLAP_CONTROL_IGNORED)
+
+/* bt_store.c: rows, names, due activations */
 int bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr );
 void bt_store_close( bt_info *bi );
+typedef struct bt_reader {
+	MDB_txn *txn;
+	int owned;
+	Operation *op;
+	void *moi;
+} bt_reader;
+int bt_read_begin( bt_info *bi, Operation *op, bt_reader *rd );
+void bt_read_end( bt_reader *rd );
+
+void bt_row_free( bt_row *r );
+void bt_rows_free( bt_rows *rs );
+int bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e );
+int bt_row_supersede( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time when );
+int bt_row_at( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
+	bt_time valid_at, bt_time known_at, bt_row *out );
+int bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
+	bt_period within, bt_rows *out );
+int bt_rows_all( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_rows *out );
+int bt_has_rows( bt_info *bi, MDB_txn *txn, const bt_uuid *u );
+int bt_row_entry( bt_row *r, Entry **e );
+int bt_names_get( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
+	struct berval *nrdn, bt_uuid **uuids, int *n );
+typedef int (bt_child_fn)( const bt_uuid *u, struct berval *nrdn, void *arg );
+int bt_names_children( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
+	bt_child_fn *fn, void *arg );
+int bt_due_put( bt_info *bi, MDB_txn *txn, bt_time t, const bt_uuid *u );
+int bt_due_del_upto( bt_info *bi, MDB_txn *txn, bt_time upto, const bt_uuid *u );
+int bt_due_first( bt_info *bi, MDB_txn *txn, bt_time *t, bt_uuid *u );
+
+static inline int bt_uuid_is_zero( const bt_uuid *u )
+{
+	static const bt_uuid zero;
+	return memcmp( u, &zero, sizeof( zero ) ) == 0;
+}
+
+/* bt_timeline.c: names and snapshots at a point in (valid, known) time */
+int bt_entry_uuid( Entry *e, bt_uuid *u );
+int bt_is_tracked( bt_info *bi, Entry *e );
+int bt_row_nrdn( bt_info *bi, bt_row *r, struct berval *nrdn, struct berval *rdn );
+int bt_resolve( bt_info *bi, MDB_txn *txn, struct berval *ndn,
+	bt_time valid_at, bt_time known_at, bt_uuid *u, bt_row *row );
+int bt_ever_named( bt_info *bi, MDB_txn *txn, struct berval *ndn,
+	bt_uuid **out, int *nout );
+int bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
+	bt_period within, bt_uuid *u );
+int bt_row_dn( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time valid_at,
+	bt_time known_at, struct berval *dn, struct berval *ndn );
+Entry *bt_row_snapshot( bt_info *bi, MDB_txn *txn, bt_row *r,
+	struct berval *dn, struct berval *ndn, int with_registration );
+
+/* bt_write.c */
+int bt_op_write( Operation *op, SlapReply *rs );
+int bt_ensure_history( bt_info *bi, MDB_txn *txn, Operation *op,
+	slap_overinst *on, Entry *e, bt_uuid *u, bt_time now );
+void *bt_activation_mark( Operation *op, const bt_uuid *u, bt_time upto );
+void bt_activation_unmark( Operation *op, void *mark );
+
+/* bt_search.c */
+int bt_op_search( Operation *op, SlapReply *rs );
+int bt_operational( Operation *op, SlapReply *rs );
+
+/* bt_activate.c */
+int bt_activation_start( bt_info *bi, BackendDB *be );
+void bt_activation_stop( bt_info *bi );
+int bt_bootstrap( bt_info *bi, BackendDB *be );
 
 #endif /* BITEMPORAL_H */

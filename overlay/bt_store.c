@@ -5,6 +5,17 @@
  * live change it describes atomic: both are written in back-mdb's write
  * transaction (shared through the operation's o_extra, the mechanism of
  * RFC 5805 transactions), one commit, one fsync.
+ *
+ * Tables:
+ *   modir_bt_versions  uuid(16) validFrom(8) recordedAt(8) seq(4)
+ *                        -> format(1) op(1) validTo(8) supersededAt(8)
+ *                           parent(16) actorlen(2) changedlen(2)
+ *                           actor changed entry_encode(snapshot)
+ *   modir_bt_names     parent(16) normalized RDN -> uuid(16)  (dupsort)
+ *                      every name an entity ever had; roots (parent all
+ *                      zero) are keyed by their whole normalized DN
+ *   modir_bt_due       time(8) uuid(16) -> ""  activations still to run
+ * Times are bt_time_put_key() encoded, so byte order is time order.
  */
 #include "portable.h"
 
@@ -19,6 +30,18 @@
 #define BT_DB_VERSIONS "modir_bt_versions"
 #define BT_DB_NAMES    "modir_bt_names"
 #define BT_DB_DUE      "modir_bt_due"
+
+#define BT_ROW_FORMAT  1
+#define BT_KEY_LEN     ( BT_UUID_LEN + 8 + 8 + 4 )
+#define BT_HDR_LEN     ( 1 + 1 + 8 + 8 + BT_UUID_LEN + 2 + 2 )
+/* LMDB's default maximum key size is 511 bytes; longer RDNs are cut.  A
+ * cut key can only add candidates, which every lookup checks against the
+ * version's real name. */
+#define BT_NAME_MAX    ( 480 - BT_UUID_LEN )
+
+const char *const bt_opkind_names[] = {
+	"baseline", "add", "modify", "delete", "modrdn", "import"
+};
 
 int
 bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr )
@@ -36,10 +59,21 @@ bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr
 	}
 	mdb = be->be_private;
 	bi->bi_env = mdb->mi_dbenv;
+	bi->bi_mdb = mdb;
 
-	/* slapd's tool mode (slapadd, slapcat) opens the database read-only
-	 * or exclusively; the tables are created at the first server start. */
-	rc = mdb_txn_begin( bi->bi_env, NULL, ( slapMode & SLAP_TOOL_READONLY ) ? MDB_RDONLY : 0, &txn );
+	if ( slapMode & SLAP_TOOL_READONLY ) {
+		/* slapcat: the tables may not exist yet; nothing to create */
+		rc = mdb_txn_begin( bi->bi_env, NULL, MDB_RDONLY, &txn );
+		if ( rc ) goto fail;
+		rc = mdb_dbi_open( txn, BT_DB_VERSIONS, 0, &bi->bi_versions );
+		if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_NAMES, MDB_DUPSORT, &bi->bi_names );
+		if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_DUE, 0, &bi->bi_due );
+		mdb_txn_abort( txn );
+		bi->bi_open = ( rc == 0 );
+		return 0;
+	}
+
+	rc = mdb_txn_begin( bi->bi_env, NULL, 0, &txn );
 	if ( rc ) goto fail;
 	if ( ( rc = mdb_dbi_open( txn, BT_DB_VERSIONS, MDB_CREATE, &bi->bi_versions ) ) ||
 		( rc = mdb_dbi_open( txn, BT_DB_NAMES, MDB_CREATE | MDB_DUPSORT, &bi->bi_names ) ) ||
@@ -50,6 +84,7 @@ bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr
 	rc = mdb_txn_commit( txn );
 	if ( rc ) goto fail;
 	bi->bi_open = 1;
+	bi->bi_seq = 0;
 	return 0;
 
 fail:
@@ -67,4 +102,551 @@ bt_store_close( bt_info *bi )
 	 * closes; nothing to release here */
 	bi->bi_open = 0;
 	bi->bi_env = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Read transactions.
+ *
+ * back-mdb opens its environment without MDB_NOTLS: a thread holds one
+ * reader slot, and back-mdb keeps that thread's read transaction under a
+ * thread-pool key (the environment pointer), reset between operations.
+ * We follow the same protocol instead of opening a second reader:
+ *  - if this operation already has a back-mdb transaction (we are called
+ *    from inside back-mdb's search, or during our own write), use it;
+ *  - otherwise renew the thread's reader (creating it as back-mdb would)
+ *    and reset it again when done.
+ */
+static void
+bt_reader_free( void *key, void *data )
+{
+	MDB_txn *txn = data;
+	if ( txn ) mdb_txn_abort( txn );
+}
+
+int
+bt_read_begin( bt_info *bi, Operation *op, bt_reader *rd )
+{
+	OpExtra *oex;
+	mdb_op_info *moi;
+	void *ctx, *data = NULL;
+	int rc;
+
+	memset( rd, 0, sizeof( *rd ) );
+	rd->op = op;
+	if ( op ) {
+		LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next ) {
+			if ( oex->oe_key == bi->bi_mdb ) break;
+		}
+		if ( oex && ((mdb_op_info *)oex)->moi_txn ) {
+			rd->txn = ((mdb_op_info *)oex)->moi_txn;
+			return 0;
+		}
+	}
+	ctx = op ? op->o_threadctx : ldap_pvt_thread_pool_context();
+	if ( ctx && ldap_pvt_thread_pool_getkey( ctx, bi->bi_env, &data, NULL ) == 0 && data ) {
+		rc = mdb_txn_renew( (MDB_txn *)data );
+		if ( rc ) return rc;
+		rd->txn = data;
+		rd->owned = 1;		/* the thread's reader: reset after use */
+	} else {
+		rc = mdb_txn_begin( bi->bi_env, NULL, MDB_RDONLY, &rd->txn );
+		if ( rc ) return rc;
+		if ( ctx && ldap_pvt_thread_pool_setkey( ctx, bi->bi_env, rd->txn,
+				bt_reader_free, NULL, NULL ) == 0 ) {
+			rd->owned = 1;	/* kept for the thread, as back-mdb would */
+		} else {
+			rd->owned = 2;	/* ours alone: abort after use */
+		}
+	}
+	if ( op ) {
+		/* back-mdb code reached from inside our operation (operational
+		 * attributes, entry_get) must use this reader, not renew it */
+		moi = op->o_tmpcalloc( 1, sizeof( *moi ), op->o_tmpmemctx );
+		moi->moi_oe.oe_key = bi->bi_mdb;
+		moi->moi_txn = rd->txn;
+		moi->moi_ref = 1;
+		moi->moi_flag = MOI_READER;
+		LDAP_SLIST_INSERT_HEAD( &op->o_extra, &moi->moi_oe, oe_next );
+		rd->moi = moi;
+	}
+	return 0;
+}
+
+void
+bt_read_end( bt_reader *rd )
+{
+	if ( rd->moi ) {
+		LDAP_SLIST_REMOVE( &rd->op->o_extra, (OpExtra *)rd->moi, OpExtra, oe_next );
+		rd->op->o_tmpfree( rd->moi, rd->op->o_tmpmemctx );
+		rd->moi = NULL;
+	}
+	if ( rd->owned == 1 ) mdb_txn_reset( rd->txn );
+	else if ( rd->owned == 2 ) mdb_txn_abort( rd->txn );
+	rd->txn = NULL;
+	rd->owned = 0;
+}
+
+/* ------------------------------------------------------------------ */
+static void
+put_u16( unsigned char *p, unsigned v ) { p[0] = v >> 8; p[1] = v & 0xff; }
+static unsigned
+get_u16( const unsigned char *p ) { return ( p[0] << 8 ) | p[1]; }
+
+static void
+row_key( unsigned char key[BT_KEY_LEN], const bt_uuid *u, bt_time from,
+	bt_time recorded, uint32_t seq )
+{
+	memcpy( key, u->u, BT_UUID_LEN );
+	bt_time_put_key( from, key + BT_UUID_LEN );
+	bt_time_put_key( recorded, key + BT_UUID_LEN + 8 );
+	key[32] = seq >> 24; key[33] = seq >> 16; key[34] = seq >> 8; key[35] = seq;
+}
+
+/* Decodes a stored key/value into r, copying the value so that r stays
+ * valid across later writes in the same transaction. */
+static int
+row_decode( MDB_val *key, MDB_val *val, bt_row *r )
+{
+	const unsigned char *k = key->mv_data, *v;
+	unsigned alen, clen;
+
+	if ( key->mv_size != BT_KEY_LEN || val->mv_size < BT_HDR_LEN ) return -1;
+	r->rw_buf = ch_malloc( val->mv_size );
+	memcpy( r->rw_buf, val->mv_data, val->mv_size );
+	v = (unsigned char *)r->rw_buf;
+	if ( v[0] != BT_ROW_FORMAT ) { ch_free( r->rw_buf ); r->rw_buf = NULL; return -1; }
+	memcpy( r->uuid.u, k, BT_UUID_LEN );
+	r->valid.from = bt_time_get_key( k + BT_UUID_LEN );
+	r->recorded = bt_time_get_key( k + BT_UUID_LEN + 8 );
+	r->seq = ( (uint32_t)k[32] << 24 ) | ( k[33] << 16 ) | ( k[34] << 8 ) | k[35];
+	r->op = v[1];
+	r->valid.to = bt_time_get_key( v + 2 );
+	r->superseded = bt_time_get_key( v + 10 );
+	memcpy( r->parent.u, v + 18, BT_UUID_LEN );
+	alen = get_u16( v + 34 );
+	clen = get_u16( v + 36 );
+	if ( BT_HDR_LEN + alen + clen > val->mv_size ) {
+		ch_free( r->rw_buf ); r->rw_buf = NULL; return -1;
+	}
+	r->actor.bv_val = r->rw_buf + BT_HDR_LEN;
+	r->actor.bv_len = alen;
+	r->changed.bv_val = r->actor.bv_val + alen;
+	r->changed.bv_len = clen;
+	r->blob.bv_val = r->changed.bv_val + clen;
+	r->blob.bv_len = val->mv_size - BT_HDR_LEN - alen - clen;
+	return 0;
+}
+
+void
+bt_row_free( bt_row *r )
+{
+	if ( r ) {
+		ch_free( r->rw_buf );
+		r->rw_buf = NULL;
+	}
+}
+
+void
+bt_rows_free( bt_rows *rs )
+{
+	for ( int i = 0; i < rs->n; i++ ) bt_row_free( &rs->r[i] );
+	ch_free( rs->r );
+	rs->r = NULL;
+	rs->n = rs->max = 0;
+}
+
+static bt_row *
+rows_push( bt_rows *rs )
+{
+	if ( rs->n == rs->max ) {
+		rs->max = rs->max ? rs->max * 2 : 8;
+		rs->r = ch_realloc( rs->r, rs->max * sizeof( bt_row ) );
+	}
+	memset( &rs->r[rs->n], 0, sizeof( bt_row ) );
+	return &rs->r[rs->n++];
+}
+
+static int
+names_put( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
+	struct berval *nrdn, const bt_uuid *u )
+{
+	unsigned char kbuf[BT_UUID_LEN + BT_NAME_MAX];
+	size_t nlen = nrdn->bv_len > BT_NAME_MAX ? BT_NAME_MAX : nrdn->bv_len;
+	MDB_val key, val;
+	int rc;
+
+	memcpy( kbuf, parent->u, BT_UUID_LEN );
+	memcpy( kbuf + BT_UUID_LEN, nrdn->bv_val, nlen );
+	key.mv_data = kbuf;
+	key.mv_size = BT_UUID_LEN + nlen;
+	val.mv_data = (void *)u->u;
+	val.mv_size = BT_UUID_LEN;
+	rc = mdb_put( txn, bi->bi_names, &key, &val, MDB_NODUPDATA );
+	return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
+/* Stores a new version.  r supplies uuid, periods, recorded, op, parent,
+ * actor and changed; e the snapshot.  r->seq is assigned here. */
+int
+bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
+{
+	unsigned char key[BT_KEY_LEN];
+	struct berval blob, nrdn, rdn;
+	MDB_val k, v;
+	unsigned char *p;
+	size_t alen = r->actor.bv_len > 0xffff ? 0xffff : r->actor.bv_len;
+	size_t clen = r->changed.bv_len > 0xffff ? 0xffff : r->changed.bv_len;
+	int rc;
+
+	if ( !bt_period_is_valid( r->valid ) ) return 0;	/* nothing to keep */
+
+	entry_encode( e, &blob );
+	k.mv_data = key;
+	k.mv_size = BT_KEY_LEN;
+	v.mv_size = BT_HDR_LEN + alen + clen + blob.bv_len;
+	for ( ;; ) {
+		r->seq = __atomic_add_fetch( &bi->bi_seq, 1, __ATOMIC_RELAXED );
+		row_key( key, &r->uuid, r->valid.from, r->recorded, r->seq );
+		rc = mdb_put( txn, bi->bi_versions, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE );
+		if ( rc != MDB_KEYEXIST ) break;
+		/* same second and sequence after a restart: take the next */
+	}
+	if ( rc ) {
+		ch_free( blob.bv_val );
+		return rc;
+	}
+	p = v.mv_data;
+	p[0] = BT_ROW_FORMAT;
+	p[1] = r->op;
+	bt_time_put_key( r->valid.to, p + 2 );
+	bt_time_put_key( r->superseded, p + 10 );
+	memcpy( p + 18, r->parent.u, BT_UUID_LEN );
+	put_u16( p + 34, alen );
+	put_u16( p + 36, clen );
+	memcpy( p + BT_HDR_LEN, r->actor.bv_val, alen );
+	memcpy( p + BT_HDR_LEN + alen, r->changed.bv_val, clen );
+	memcpy( p + BT_HDR_LEN + alen + clen, blob.bv_val, blob.bv_len );
+	ch_free( blob.bv_val );
+
+	if ( bt_uuid_is_zero( &r->parent ) ) {
+		nrdn = e->e_nname;
+	} else {
+		dnRdn( &e->e_nname, &nrdn );
+	}
+	(void)rdn;
+	return names_put( bi, txn, &r->parent, &nrdn, &r->uuid );
+}
+
+/* Closes a version's registration: the only change ever made to a stored
+ * version, from "still current" (infinity) to the time it was replaced. */
+int
+bt_row_supersede( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time when )
+{
+	unsigned char key[BT_KEY_LEN];
+	MDB_val k, v;
+	int rc;
+
+	row_key( key, &r->uuid, r->valid.from, r->recorded, r->seq );
+	k.mv_data = key;
+	k.mv_size = BT_KEY_LEN;
+	rc = mdb_get( txn, bi->bi_versions, &k, &v );
+	if ( rc ) return rc;
+	{
+		/* copy out before writing: v points into the map */
+		size_t len = v.mv_size;
+		unsigned char *copy = ch_malloc( len );
+		memcpy( copy, v.mv_data, len );
+		bt_time_put_key( when, copy + 10 );
+		v.mv_data = copy;
+		rc = mdb_put( txn, bi->bi_versions, &k, &v, 0 );
+		ch_free( copy );
+	}
+	if ( !rc ) r->superseded = when;
+	return rc;
+}
+
+/* Calls fn on each stored version of u with validFrom <= upto, in key
+ * order; fn returns non-zero to stop. */
+typedef int (row_fn)( MDB_val *key, MDB_val *val, void *arg );
+
+static int
+rows_walk( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_time upto,
+	row_fn *fn, void *arg )
+{
+	unsigned char key[BT_KEY_LEN];
+	MDB_cursor *mc;
+	MDB_val k, v;
+	int rc;
+
+	rc = mdb_cursor_open( txn, bi->bi_versions, &mc );
+	if ( rc ) return rc;
+	row_key( key, u, BT_NEG_INFINITY, BT_NEG_INFINITY, 0 );
+	k.mv_data = key;
+	k.mv_size = BT_KEY_LEN;
+	for ( rc = mdb_cursor_get( mc, &k, &v, MDB_SET_RANGE ); rc == 0;
+		rc = mdb_cursor_get( mc, &k, &v, MDB_NEXT ) ) {
+		if ( k.mv_size != BT_KEY_LEN || memcmp( k.mv_data, u->u, BT_UUID_LEN ) ) break;
+		if ( bt_time_get_key( (unsigned char *)k.mv_data + BT_UUID_LEN ) > upto ) break;
+		if ( fn( &k, &v, arg ) ) break;
+	}
+	mdb_cursor_close( mc );
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+typedef struct at_arg {
+	bt_time vt, kt;
+	MDB_val key, val;
+	int found;
+} at_arg;
+
+static int
+row_at_fn( MDB_val *key, MDB_val *val, void *arg )
+{
+	at_arg *a = arg;
+	const unsigned char *k = key->mv_data, *v = val->mv_data;
+	bt_time recorded, to, superseded;
+
+	if ( val->mv_size < BT_HDR_LEN ) return 0;
+	recorded = bt_time_get_key( k + BT_UUID_LEN + 8 );
+	to = bt_time_get_key( v + 2 );
+	superseded = bt_time_get_key( v + 10 );
+	if ( a->vt < to && recorded <= a->kt && a->kt < superseded ) {
+		a->key = *key;
+		a->val = *val;
+		a->found = 1;
+	}
+	return 0;
+}
+
+/* The version of u valid at valid_at as known at known_at. */
+int
+bt_row_at( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
+	bt_time valid_at, bt_time known_at, bt_row *out )
+{
+	at_arg a = { valid_at, known_at };
+	int rc;
+
+	rc = rows_walk( bi, txn, u, valid_at, row_at_fn, &a );
+	if ( rc ) return rc;
+	if ( !a.found ) return MDB_NOTFOUND;
+	memset( out, 0, sizeof( *out ) );
+	return row_decode( &a.key, &a.val, out ) ? MDB_CORRUPTED : 0;
+}
+
+typedef struct cur_arg {
+	bt_period within;
+	bt_rows *out;
+	int all;
+	int err;
+} cur_arg;
+
+static int
+rows_collect_fn( MDB_val *key, MDB_val *val, void *arg )
+{
+	cur_arg *a = arg;
+	const unsigned char *v = val->mv_data;
+	bt_period p;
+
+	if ( val->mv_size < BT_HDR_LEN ) return 0;
+	if ( !a->all ) {
+		if ( bt_time_get_key( v + 10 ) != BT_INFINITY ) return 0;	/* superseded */
+		p.from = bt_time_get_key( (unsigned char *)key->mv_data + BT_UUID_LEN );
+		p.to = bt_time_get_key( v + 2 );
+		if ( !bt_period_overlaps( p, a->within ) ) return 0;
+	}
+	if ( row_decode( key, val, rows_push( a->out ) ) ) {
+		a->out->n--;
+		a->err = MDB_CORRUPTED;
+		return 1;
+	}
+	return 0;
+}
+
+/* The current versions (registration still open) of u whose valid period
+ * overlaps within, in validFrom order. */
+int
+bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
+	bt_period within, bt_rows *out )
+{
+	cur_arg a = { within, out, 0, 0 };
+	int rc = rows_walk( bi, txn, u, within.to, rows_collect_fn, &a );
+	return rc ? rc : a.err;
+}
+
+/* Every version of u ever registered, in (validFrom, recordedAt) order. */
+int
+bt_rows_all( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_rows *out )
+{
+	cur_arg a = { { 0, 0 }, out, 1, 0 };
+	int rc = rows_walk( bi, txn, u, BT_INFINITY, rows_collect_fn, &a );
+	return rc ? rc : a.err;
+}
+
+static int
+any_fn( MDB_val *key, MDB_val *val, void *arg )
+{
+	*(int *)arg = 1;
+	return 1;
+}
+
+int
+bt_has_rows( bt_info *bi, MDB_txn *txn, const bt_uuid *u )
+{
+	int found = 0;
+	rows_walk( bi, txn, u, BT_INFINITY, any_fn, &found );
+	return found;
+}
+
+/* The snapshot of a version as a normal, modifiable Entry. */
+int
+bt_row_entry( bt_row *r, Entry **ep )
+{
+	EntryHeader eh;
+	Entry *e = NULL;
+	ptrdiff_t eoff;
+	int rc;
+
+	eh.bv = r->blob;
+	rc = entry_header( &eh );
+	if ( rc ) return rc;
+	eoff = eh.data - r->blob.bv_val;
+	eh.bv.bv_len = eh.nvals * sizeof( struct berval ) + r->blob.bv_len;
+	eh.bv.bv_val = ch_malloc( eh.bv.bv_len );
+	eh.data = eh.bv.bv_val + eh.nvals * sizeof( struct berval );
+	memcpy( eh.data, r->blob.bv_val, r->blob.bv_len );
+	eh.data += eoff;
+	rc = entry_decode( &eh, &e );
+	if ( rc ) {
+		ch_free( eh.bv.bv_val );
+		return rc;
+	}
+	/* the decoded entry lives in one block (e_bv) that its names point
+	 * into; a copy can be modified and freed the normal way */
+	*ep = entry_dup( e );
+	BER_BVZERO( &e->e_name );
+	BER_BVZERO( &e->e_nname );
+	entry_free( e );
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+int
+bt_names_get( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
+	struct berval *nrdn, bt_uuid **uuids, int *n )
+{
+	unsigned char kbuf[BT_UUID_LEN + BT_NAME_MAX];
+	size_t nlen = nrdn->bv_len > BT_NAME_MAX ? BT_NAME_MAX : nrdn->bv_len;
+	MDB_cursor *mc;
+	MDB_val key, val;
+	int rc, max = 0;
+
+	*uuids = NULL;
+	*n = 0;
+	memcpy( kbuf, parent->u, BT_UUID_LEN );
+	memcpy( kbuf + BT_UUID_LEN, nrdn->bv_val, nlen );
+	key.mv_data = kbuf;
+	key.mv_size = BT_UUID_LEN + nlen;
+	rc = mdb_cursor_open( txn, bi->bi_names, &mc );
+	if ( rc ) return rc;
+	for ( rc = mdb_cursor_get( mc, &key, &val, MDB_SET ); rc == 0;
+		rc = mdb_cursor_get( mc, &key, &val, MDB_NEXT_DUP ) ) {
+		if ( val.mv_size != BT_UUID_LEN ) continue;
+		if ( *n == max ) {
+			max = max ? max * 2 : 4;
+			*uuids = ch_realloc( *uuids, max * sizeof( bt_uuid ) );
+		}
+		memcpy( (*uuids)[(*n)++].u, val.mv_data, BT_UUID_LEN );
+	}
+	mdb_cursor_close( mc );
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Every (name, uuid) ever registered under parent. */
+int
+bt_names_children( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
+	bt_child_fn *fn, void *arg )
+{
+	MDB_cursor *mc;
+	MDB_val key, val;
+	bt_uuid u;
+	struct berval nrdn;
+	int rc;
+
+	rc = mdb_cursor_open( txn, bi->bi_names, &mc );
+	if ( rc ) return rc;
+	key.mv_data = (void *)parent->u;
+	key.mv_size = BT_UUID_LEN;
+	for ( rc = mdb_cursor_get( mc, &key, &val, MDB_SET_RANGE ); rc == 0;
+		rc = mdb_cursor_get( mc, &key, &val, MDB_NEXT ) ) {
+		if ( key.mv_size < BT_UUID_LEN || memcmp( key.mv_data, parent->u, BT_UUID_LEN ) ) break;
+		if ( val.mv_size != BT_UUID_LEN ) continue;
+		memcpy( u.u, val.mv_data, BT_UUID_LEN );
+		nrdn.bv_val = (char *)key.mv_data + BT_UUID_LEN;
+		nrdn.bv_len = key.mv_size - BT_UUID_LEN;
+		if ( fn( &u, &nrdn, arg ) ) break;
+	}
+	mdb_cursor_close( mc );
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* ------------------------------------------------------------------ */
+int
+bt_due_put( bt_info *bi, MDB_txn *txn, bt_time t, const bt_uuid *u )
+{
+	unsigned char kbuf[8 + BT_UUID_LEN];
+	MDB_val key, val;
+
+	bt_time_put_key( t, kbuf );
+	memcpy( kbuf + 8, u->u, BT_UUID_LEN );
+	key.mv_data = kbuf;
+	key.mv_size = sizeof( kbuf );
+	val.mv_data = "";
+	val.mv_size = 0;
+	return mdb_put( txn, bi->bi_due, &key, &val, 0 );
+}
+
+/* Removes the activations of u due at or before upto: one projection onto
+ * the live DIT serves them all. */
+int
+bt_due_del_upto( bt_info *bi, MDB_txn *txn, bt_time upto, const bt_uuid *u )
+{
+	MDB_cursor *mc;
+	MDB_val key, val;
+	int rc;
+
+	rc = mdb_cursor_open( txn, bi->bi_due, &mc );
+	if ( rc ) return rc;
+	for ( rc = mdb_cursor_get( mc, &key, &val, MDB_FIRST ); rc == 0;
+		rc = mdb_cursor_get( mc, &key, &val, MDB_NEXT ) ) {
+		if ( key.mv_size != 8 + BT_UUID_LEN ) continue;
+		if ( bt_time_get_key( key.mv_data ) > upto ) break;
+		if ( memcmp( (char *)key.mv_data + 8, u->u, BT_UUID_LEN ) == 0 ) {
+			rc = mdb_cursor_del( mc, 0 );
+			if ( rc ) break;
+		}
+	}
+	mdb_cursor_close( mc );
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+bt_due_first( bt_info *bi, MDB_txn *txn, bt_time *t, bt_uuid *u )
+{
+	MDB_cursor *mc;
+	MDB_val key, val;
+	int rc;
+
+	rc = mdb_cursor_open( txn, bi->bi_due, &mc );
+	if ( rc ) return rc;
+	rc = mdb_cursor_get( mc, &key, &val, MDB_FIRST );
+	if ( rc == 0 ) {
+		if ( key.mv_size != 8 + BT_UUID_LEN ) {
+			rc = MDB_CORRUPTED;
+		} else {
+			*t = bt_time_get_key( key.mv_data );
+			memcpy( u->u, (char *)key.mv_data + 8, BT_UUID_LEN );
+		}
+	}
+	mdb_cursor_close( mc );
+	return rc;
 }

@@ -1,0 +1,491 @@
+/* bt_activate.c - changes that apply themselves: the runqueue task that
+ * projects the history onto the live DIT when a validity boundary passes,
+ * and the bootstrap that gives pre-existing entries their first version.
+ *
+ * A dated write stores its versions at once and queues a row in
+ * modir_bt_due for every boundary still in the future.  Every second (as
+ * dds.c expires objects) the task takes the due rows in time order and
+ * makes the live entry equal to the version valid now: an internal add,
+ * delete, modrdn or modify that runs through the whole overlay stack, so
+ * syncprov, replicas and the oio overlay see it like any other change.
+ * The due rows are removed in the same transaction as the live change
+ * (bt_write.c, write_activation), so after a crash or downtime whatever
+ * fell due meanwhile is applied at the next run, in order.
+ */
+#include "portable.h"
+
+#include <ac/string.h>
+
+#include "slap.h"
+#include "ldap_rq.h"
+
+#include "bitemporal.h"
+
+/* At most this many entities per run; the rest waits a second. */
+#define BT_ACTIVATE_BATCH 2000
+
+static int
+null_response( Operation *op, SlapReply *rs )
+{
+	return 0;
+}
+
+typedef struct live_find {
+	Entry *e;
+} live_find;
+
+static int
+live_find_cb( Operation *op, SlapReply *rs )
+{
+	live_find *lf = op->o_callback->sc_private;
+
+	if ( rs->sr_type == REP_SEARCH && !lf->e )
+		lf->e = entry_dup( rs->sr_entry );
+	return 0;
+}
+
+/* The live entry with this entryUUID, looked up in the backend itself
+ * (an equality index on entryUUID makes this a single lookup). */
+static Entry *
+live_by_uuid( Operation *op, bt_info *bi, BackendInfo *backend, const bt_uuid *u )
+{
+	BackendDB db = *bi->bi_db;
+	BackendDB *saved_bd = op->o_bd;
+	slap_callback cb = { 0 };
+	SlapReply rs = { REP_RESULT };
+	live_find lf = { NULL };
+	char fbuf[64], ubuf[40];
+	struct berval uv = { BT_UUID_LEN, (char *)u->u };
+	int len;
+
+	if ( lutil_uuidstr_from_normalized( uv.bv_val, uv.bv_len, ubuf, sizeof( ubuf ) ) < 0 )
+		return NULL;
+	len = snprintf( fbuf, sizeof( fbuf ), "(entryUUID=%s)", ubuf );
+
+	db.bd_info = backend;
+	op->o_bd = &db;
+	op->o_tag = LDAP_REQ_SEARCH;
+	memset( &op->oq_search, 0, sizeof( op->oq_search ) );
+	op->o_req_dn = db.be_suffix[0];
+	op->o_req_ndn = db.be_nsuffix[0];
+	op->ors_scope = LDAP_SCOPE_SUBTREE;
+	op->ors_slimit = 1;
+	op->ors_tlimit = SLAP_NO_LIMIT;
+	op->ors_attrs = slap_anlist_all_attributes;
+	op->ors_filterstr.bv_val = fbuf;
+	op->ors_filterstr.bv_len = len;
+	op->ors_filter = str2filter_x( op, fbuf );
+	cb.sc_response = live_find_cb;
+	cb.sc_private = &lf;
+	op->o_callback = &cb;
+	if ( op->ors_filter ) {
+		backend->bi_op_search( op, &rs );
+		filter_free_x( op, op->ors_filter, 1 );
+	}
+	op->o_callback = NULL;
+	op->o_bd = saved_bd;
+	return lf.e;
+}
+
+static int
+same_values( Attribute *a, Attribute *b )
+{
+	unsigned i, j;
+
+	if ( a->a_numvals != b->a_numvals ) return 0;
+	for ( i = 0; i < a->a_numvals; i++ ) {
+		for ( j = 0; j < b->a_numvals; j++ ) {
+			if ( bvmatch( &a->a_nvals[i], &b->a_nvals[j] ) ) break;
+		}
+		if ( j == b->a_numvals ) return 0;
+	}
+	return 1;
+}
+
+static Modifications *
+mod_new( int op, AttributeDescription *ad, Attribute *a )
+{
+	Modifications *m = ch_calloc( 1, sizeof( Modifications ) );
+
+	m->sml_op = op;
+	m->sml_desc = ad;
+	m->sml_type = ad->ad_cname;
+	if ( a ) {
+		m->sml_numvals = a->a_numvals;
+		ber_bvarray_dup_x( &m->sml_values, a->a_vals, NULL );
+		if ( a->a_nvals != a->a_vals )
+			ber_bvarray_dup_x( &m->sml_nvalues, a->a_nvals, NULL );
+	}
+	return m;
+}
+
+/* The modifications that turn live into want (user attributes only; the
+ * operational ones are slapd's to maintain). */
+static Modifications *
+diff_mods( Entry *live, Entry *want )
+{
+	Modifications *ml = NULL, **tail = &ml;
+	Attribute *a, *b;
+
+	for ( a = want->e_attrs; a; a = a->a_next ) {
+		if ( is_at_operational( a->a_desc->ad_type ) ) continue;
+		b = attr_find( live->e_attrs, a->a_desc );
+		if ( b && same_values( a, b ) ) continue;
+		*tail = mod_new( LDAP_MOD_REPLACE, a->a_desc, a );
+		tail = &(*tail)->sml_next;
+	}
+	for ( b = live->e_attrs; b; b = b->a_next ) {
+		if ( is_at_operational( b->a_desc->ad_type ) ) continue;
+		if ( attr_find( want->e_attrs, b->a_desc ) ) continue;
+		*tail = mod_new( LDAP_MOD_DELETE, b->a_desc, NULL );
+		tail = &(*tail)->sml_next;
+	}
+	return ml;
+}
+
+/* Runs one internal write through the whole stack, marked as ours. */
+static int
+internal_write( Operation *op, bt_info *bi, const bt_uuid *u, bt_time upto )
+{
+	BackendDB db = *bi->bi_db;
+	BackendDB *saved_bd = op->o_bd;
+	slap_callback cb = { 0 };
+	SlapReply rs = { REP_RESULT };
+	void *mark;
+
+	op->o_bd = &db;
+	cb.sc_response = null_response;
+	op->o_callback = &cb;
+	mark = bt_activation_mark( op, u, upto );
+	switch ( op->o_tag ) {
+	case LDAP_REQ_ADD: db.bd_info->bi_op_add( op, &rs ); break;
+	case LDAP_REQ_DELETE: db.bd_info->bi_op_delete( op, &rs ); break;
+	case LDAP_REQ_MODRDN: db.bd_info->bi_op_modrdn( op, &rs ); break;
+	case LDAP_REQ_MODIFY: db.bd_info->bi_op_modify( op, &rs ); break;
+	}
+	bt_activation_unmark( op, mark );
+	op->o_callback = NULL;
+	op->o_bd = saved_bd;
+	return rs.sr_err;
+}
+
+static void
+set_dn( Operation *op, struct berval *dn, struct berval *ndn )
+{
+	op->o_req_dn = *dn;
+	op->o_req_ndn = *ndn;
+}
+
+/* Makes the live entry of u equal to its version valid (and known) now. */
+static int
+project( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now )
+{
+	BackendInfo *backend = ((slap_overinfo *)bi->bi_db->bd_info->bi_private)->oi_orig;
+	bt_reader rd;
+	bt_row r;
+	Entry *want = NULL, *live;
+	struct berval dn = BER_BVNULL, ndn = BER_BVNULL;
+	int rc = LDAP_SUCCESS;
+
+	if ( bt_read_begin( bi, op, &rd ) ) return LDAP_OTHER;
+	if ( bt_row_at( bi, rd.txn, u, now, now, &r ) == 0 ) {
+		if ( bt_row_dn( bi, rd.txn, &r, now, now, &dn, &ndn ) == 0 &&
+			bt_row_entry( &r, &want ) == 0 ) {
+			ch_free( want->e_name.bv_val );
+			ch_free( want->e_nname.bv_val );
+			ber_dupbv( &want->e_name, &dn );
+			ber_dupbv( &want->e_nname, &ndn );
+		}
+		bt_row_free( &r );
+	}
+	bt_read_end( &rd );
+
+	live = live_by_uuid( op, bi, backend, u );
+
+	if ( !want && !live ) {
+		rc = LDAP_SUCCESS;	/* nothing to show now, nothing shown */
+		op->o_tag = LDAP_REQ_MODIFY;
+		goto only_due;
+	}
+	if ( !want ) {
+		op->o_tag = LDAP_REQ_DELETE;
+		set_dn( op, &live->e_name, &live->e_nname );
+		rc = internal_write( op, bi, u, now );
+		goto done;
+	}
+	if ( !live ) {
+		static AttributeDescription **refresh[] = {
+			&slap_schema.si_ad_entryCSN, &slap_schema.si_ad_modifiersName,
+			&slap_schema.si_ad_modifyTimestamp, NULL
+		};
+		int i;
+		for ( i = 0; refresh[i]; i++ ) attr_delete( &want->e_attrs, *refresh[i] );
+		op->o_tag = LDAP_REQ_ADD;
+		set_dn( op, &want->e_name, &want->e_nname );
+		op->ora_e = want;
+		op->ora_modlist = NULL;
+		{
+			BackendDB db = *bi->bi_db;
+			BackendDB *saved = op->o_bd;
+			op->o_bd = &db;
+			slap_add_opattrs( op, NULL, NULL, 0, 1 );
+			op->o_bd = saved;
+		}
+		rc = internal_write( op, bi, u, now );
+		op->ora_e = NULL;
+		goto done;
+	}
+	if ( !dn_match( &live->e_nname, &want->e_nname ) ) {
+		struct berval pdn, npdn, lnpdn, newrdn, nnewrdn;
+		SlapReply rs2 = { REP_RESULT };
+
+		dnParent( &want->e_name, &pdn );
+		dnParent( &want->e_nname, &npdn );
+		dnParent( &live->e_nname, &lnpdn );
+		dnRdn( &want->e_name, &newrdn );
+		dnRdn( &want->e_nname, &nnewrdn );
+		op->o_tag = LDAP_REQ_MODRDN;
+		set_dn( op, &live->e_name, &live->e_nname );
+		memset( &op->oq_modrdn, 0, sizeof( op->oq_modrdn ) );
+		op->orr_newrdn = newrdn;
+		op->orr_nnewrdn = nnewrdn;
+		if ( !dn_match( &npdn, &lnpdn ) ) {
+			op->orr_newSup = &pdn;
+			op->orr_nnewSup = &npdn;
+		}
+		op->orr_deleteoldrdn = 1;
+		rc = slap_modrdn2mods( op, &rs2 );
+		if ( rc == LDAP_SUCCESS ) {
+			slap_mods_opattrs( op, &op->orr_modlist, 1 );
+			rc = internal_write( op, bi, u, now );
+		}
+		slap_mods_free( op->orr_modlist, 1 );
+		op->orr_modlist = NULL;
+		if ( rc != LDAP_SUCCESS ) goto done;
+		/* the attributes below are compared with the renamed entry */
+		ch_free( live->e_name.bv_val );
+		ch_free( live->e_nname.bv_val );
+		ber_dupbv( &live->e_name, &want->e_name );
+		ber_dupbv( &live->e_nname, &want->e_nname );
+	}
+	{
+		Modifications *ml = diff_mods( live, want );
+		op->o_tag = LDAP_REQ_MODIFY;
+		if ( !ml ) goto only_due;
+		set_dn( op, &live->e_name, &live->e_nname );
+		memset( &op->oq_modify, 0, sizeof( op->oq_modify ) );
+		op->orm_modlist = ml;
+		{
+			BackendDB db = *bi->bi_db;
+			BackendDB *saved = op->o_bd;
+			op->o_bd = &db;
+			slap_mods_opattrs( op, &op->orm_modlist, 1 );
+			op->o_bd = saved;
+		}
+		rc = internal_write( op, bi, u, now );
+		slap_mods_free( op->orm_modlist, 1 );
+		op->orm_modlist = NULL;
+		goto done;
+	}
+
+only_due:
+	/* the live DIT already shows the right thing: just retire the due
+	 * rows (a modrdn above retired them already, harmlessly again) */
+	{
+		MDB_txn *txn;
+		if ( mdb_txn_begin( bi->bi_env, NULL, 0, &txn ) == 0 ) {
+			if ( bt_due_del_upto( bi, txn, now, u ) == 0 ) mdb_txn_commit( txn );
+			else mdb_txn_abort( txn );
+		}
+	}
+done:
+	if ( want ) entry_free( want );
+	if ( live ) entry_free( live );
+	ch_free( dn.bv_val );
+	ch_free( ndn.bv_val );
+	return rc;
+}
+
+static void
+drop_due( bt_info *bi, const bt_uuid *u, bt_time upto )
+{
+	MDB_txn *txn;
+
+	if ( mdb_txn_begin( bi->bi_env, NULL, 0, &txn ) ) return;
+	if ( bt_due_del_upto( bi, txn, upto, u ) == 0 ) mdb_txn_commit( txn );
+	else mdb_txn_abort( txn );
+}
+
+static void
+activate_due( void *ctx, bt_info *bi )
+{
+	Connection conn = { 0 };
+	OperationBuffer opbuf;
+	Operation *op;
+	bt_time now = slap_get_time(), t;
+	bt_uuid u;
+	int n, rc;
+
+	connection_fake_init2( &conn, &opbuf, ctx, 0 );
+	op = &opbuf.ob_op;
+	op->o_bd = bi->bi_db;
+	op->o_dn = bi->bi_db->be_rootdn;
+	op->o_ndn = bi->bi_db->be_rootndn;
+	op->o_do_not_cache = 1;
+
+	for ( n = 0; n < BT_ACTIVATE_BATCH; n++ ) {
+		bt_reader rd;
+
+		if ( bt_read_begin( bi, op, &rd ) ) break;
+		rc = bt_due_first( bi, rd.txn, &t, &u );
+		bt_read_end( &rd );
+		if ( rc || t > now ) break;
+
+		rc = project( op, bi, &u, now );
+		if ( rc != LDAP_SUCCESS ) {
+			char ubuf[40] = "";
+			lutil_uuidstr_from_normalized( (char *)u.u, BT_UUID_LEN, ubuf, sizeof( ubuf ) );
+			Debug( LDAP_DEBUG_ANY, "bitemporal: activation of entryUUID %s "
+				"failed (%d); the history keeps the change, the live entry "
+				"was left as it was\n", ubuf, rc );
+			/* never retry in a hot loop: the history is the record */
+			drop_due( bi, &u, now );
+		}
+	}
+}
+
+static void *
+bt_activate_fn( void *ctx, void *arg )
+{
+	struct re_s *rtask = arg;
+	bt_info *bi = rtask->arg;
+
+	activate_due( ctx, bi );
+
+	ldap_pvt_thread_mutex_lock( &slapd_rq.rq_mutex );
+	if ( ldap_pvt_runqueue_isrunning( &slapd_rq, rtask ) )
+		ldap_pvt_runqueue_stoptask( &slapd_rq, rtask );
+	ldap_pvt_runqueue_resched( &slapd_rq, rtask, 0 );
+	ldap_pvt_thread_mutex_unlock( &slapd_rq.rq_mutex );
+	return NULL;
+}
+
+int
+bt_activation_start( bt_info *bi, BackendDB *be )
+{
+	if ( slapMode & SLAP_TOOL_MODE ) return 0;
+	bi->bi_db = be->bd_self;
+	ldap_pvt_thread_mutex_lock( &slapd_rq.rq_mutex );
+	bi->bi_task = ldap_pvt_runqueue_insert( &slapd_rq,
+		bi->bi_interval > 0 ? bi->bi_interval : 1,
+		bt_activate_fn, bi, "bitemporal_activate", be->be_suffix[0].bv_val );
+	ldap_pvt_thread_mutex_unlock( &slapd_rq.rq_mutex );
+	return bi->bi_task ? 0 : 1;
+}
+
+void
+bt_activation_stop( bt_info *bi )
+{
+	if ( !bi->bi_task ) return;
+	ldap_pvt_thread_mutex_lock( &slapd_rq.rq_mutex );
+	if ( ldap_pvt_runqueue_isrunning( &slapd_rq, bi->bi_task ) )
+		ldap_pvt_runqueue_stoptask( &slapd_rq, bi->bi_task );
+	ldap_pvt_runqueue_remove( &slapd_rq, bi->bi_task );
+	ldap_pvt_thread_mutex_unlock( &slapd_rq.rq_mutex );
+	bi->bi_task = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+typedef struct boot_ctx {
+	bt_info *bi;
+	slap_overinst *on;
+	MDB_txn *txn;
+	int pending, total, err;
+	bt_time now;
+} boot_ctx;
+
+static int
+boot_cb( Operation *op, SlapReply *rs )
+{
+	boot_ctx *b = op->o_callback->sc_private;
+	bt_uuid u;
+
+	if ( rs->sr_type != REP_SEARCH || b->err ) return 0;
+	if ( !bt_is_tracked( b->bi, rs->sr_entry ) ) return 0;
+	if ( bt_entry_uuid( rs->sr_entry, &u ) ) return 0;
+	if ( !b->txn && ( b->err = mdb_txn_begin( b->bi->bi_env, NULL, 0, &b->txn ) ) )
+		return 0;
+	if ( bt_has_rows( b->bi, b->txn, &u ) ) return 0;
+	{
+		/* entry lookups of parents go below the overlays */
+		BackendInfo *saved = op->o_bd->bd_info;
+		op->o_bd->bd_info = (BackendInfo *)b->on;
+		b->err = bt_ensure_history( b->bi, b->txn, op, b->on, rs->sr_entry, &u, b->now );
+		op->o_bd->bd_info = saved;
+	}
+	b->total++;
+	if ( !b->err && ++b->pending >= 1000 ) {
+		b->err = mdb_txn_commit( b->txn );
+		b->txn = NULL;
+		b->pending = 0;
+	}
+	return 0;
+}
+
+/* Gives every live tracked entry without history its baseline version:
+ * at the first start with the overlay, and after slapadd. */
+int
+bt_bootstrap( bt_info *bi, BackendDB *be )
+{
+	slap_overinst *on = (slap_overinst *)be->bd_info;
+	Connection conn = { 0 };
+	OperationBuffer opbuf;
+	Operation *op;
+	BackendDB db = *be;
+	slap_callback cb = { 0 };
+	SlapReply rs = { REP_RESULT };
+	boot_ctx b = { bi, on, NULL, 0, 0, 0, slap_get_time() };
+
+	if ( slapMode & SLAP_TOOL_MODE ) return 0;
+
+	connection_fake_init2( &conn, &opbuf, ldap_pvt_thread_pool_context(), 0 );
+	op = &opbuf.ob_op;
+	db.bd_info = on->on_info->oi_orig;
+	db.be_flags |= SLAP_DBFLAG_OVERLAY;
+	op->o_bd = &db;
+	op->o_tag = LDAP_REQ_SEARCH;
+	memset( &op->oq_search, 0, sizeof( op->oq_search ) );
+	op->o_req_dn = be->be_suffix[0];
+	op->o_req_ndn = be->be_nsuffix[0];
+	op->o_dn = be->be_rootdn;
+	op->o_ndn = be->be_rootndn;
+	op->ors_scope = LDAP_SCOPE_SUBTREE;
+	op->ors_slimit = SLAP_NO_LIMIT;
+	op->ors_tlimit = SLAP_NO_LIMIT;
+	op->ors_attrs = slap_anlist_all_attributes;
+	op->o_do_not_cache = 1;
+	op->o_managedsait = SLAP_CONTROL_CRITICAL;
+	ber_str2bv( "(objectClass=*)", 0, 0, &op->ors_filterstr );
+	op->ors_filter = str2filter_x( op, op->ors_filterstr.bv_val );
+	if ( !op->ors_filter ) return 1;
+	cb.sc_response = boot_cb;
+	cb.sc_private = &b;
+	op->o_callback = &cb;
+
+	db.bd_info->bi_op_search( op, &rs );
+	filter_free_x( op, op->ors_filter, 1 );
+
+	if ( b.txn ) {
+		if ( b.err ) mdb_txn_abort( b.txn );
+		else b.err = mdb_txn_commit( b.txn );
+	}
+	if ( b.err ) {
+		Debug( LDAP_DEBUG_ANY, "bitemporal: recording baseline versions failed: %s\n",
+			mdb_strerror( b.err ) );
+		return 1;
+	}
+	if ( b.total )
+		Debug( LDAP_DEBUG_ANY, "bitemporal: recorded baseline versions of %d existing entries in \"%s\"\n",
+			b.total, be->be_suffix[0].bv_val );
+	return 0;
+}

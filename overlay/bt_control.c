@@ -1,0 +1,155 @@
+/* bt_control.c - the bitemporal overlay's public vocabulary: its controls
+ * and the operational attributes it returns (slapo-bitemporal(5)).
+ *
+ * The attributes are defined here rather than in a schema file because
+ * the overlay is generic: it must work on any DIT, with or without the
+ * OIO schema.
+ */
+#include "portable.h"
+
+#include <ac/string.h>
+
+#include "slap.h"
+#include "slap-config.h"
+
+#include "modir.h"
+#include "bitemporal.h"
+
+AttributeDescription *bt_ad_validFrom, *bt_ad_validTo, *bt_ad_recordedAt,
+	*bt_ad_recordedBy, *bt_ad_supersededAt, *bt_ad_versionOp,
+	*bt_ad_changedAttributes;
+
+int bt_validity_cid, bt_asof_cid, bt_history_cid;
+
+static struct {
+	char *def;
+	AttributeDescription **ad;
+} bt_attrs[] = {
+	{ "( " MODIR_AT_VALID_FROM " NAME 'moValidFrom' "
+	  "DESC 'Start of the valid-time period of the version shown (included)' "
+	  "EQUALITY generalizedTimeMatch ORDERING generalizedTimeOrderingMatch "
+	  "SYNTAX 1.3.6.1.4.1.1466.115.121.1.24 SINGLE-VALUE "
+	  "NO-USER-MODIFICATION USAGE directoryOperation )", &bt_ad_validFrom },
+	{ "( " MODIR_AT_VALID_TO " NAME 'moValidTo' "
+	  "DESC 'End of the valid-time period of the version shown (excluded); absent if open' "
+	  "EQUALITY generalizedTimeMatch ORDERING generalizedTimeOrderingMatch "
+	  "SYNTAX 1.3.6.1.4.1.1466.115.121.1.24 SINGLE-VALUE "
+	  "NO-USER-MODIFICATION USAGE directoryOperation )", &bt_ad_validTo },
+	{ "( " MODIR_AT_RECORDED_AT " NAME 'moRecordedAt' "
+	  "DESC 'When the version shown was registered' "
+	  "EQUALITY generalizedTimeMatch ORDERING generalizedTimeOrderingMatch "
+	  "SYNTAX 1.3.6.1.4.1.1466.115.121.1.24 SINGLE-VALUE "
+	  "NO-USER-MODIFICATION USAGE directoryOperation )", &bt_ad_recordedAt },
+	{ "( " MODIR_AT_RECORDED_BY " NAME 'moRecordedBy' "
+	  "DESC 'Who registered the version shown' "
+	  "EQUALITY distinguishedNameMatch "
+	  "SYNTAX 1.3.6.1.4.1.1466.115.121.1.12 SINGLE-VALUE "
+	  "NO-USER-MODIFICATION USAGE directoryOperation )", &bt_ad_recordedBy },
+	{ "( " MODIR_AT_SUPERSEDED_AT " NAME 'moSupersededAt' "
+	  "DESC 'When the version shown was replaced by a later registration; absent if current' "
+	  "EQUALITY generalizedTimeMatch ORDERING generalizedTimeOrderingMatch "
+	  "SYNTAX 1.3.6.1.4.1.1466.115.121.1.24 SINGLE-VALUE "
+	  "NO-USER-MODIFICATION USAGE directoryOperation )", &bt_ad_supersededAt },
+	{ "( " MODIR_AT_VERSION_OP " NAME 'moVersionOperation' "
+	  "DESC 'The operation that registered the version: baseline, add, modify, delete, modrdn, import' "
+	  "EQUALITY caseIgnoreMatch "
+	  "SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE "
+	  "NO-USER-MODIFICATION USAGE directoryOperation )", &bt_ad_versionOp },
+	{ "( " MODIR_AT_CHANGED_ATTRS " NAME 'moChangedAttributes' "
+	  "DESC 'Attributes the registering operation changed in this version' "
+	  "EQUALITY caseIgnoreMatch "
+	  "SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 "
+	  "NO-USER-MODIFICATION USAGE directoryOperation )", &bt_ad_changedAttributes },
+	{ NULL, NULL }
+};
+
+/* Each control's parsed value lives in op->o_controls[cid], allocated on
+ * the operation's memory context. */
+static int
+bt_parse_validity( Operation *op, SlapReply *rs, LDAPControl *ctrl )
+{
+	bt_validity *v;
+	const char *why = NULL;
+
+	if ( op->o_ctrlflag[bt_validity_cid] != SLAP_CONTROL_NONE ) {
+		rs->sr_text = "validity control specified more than once";
+		return LDAP_PROTOCOL_ERROR;
+	}
+	v = op->o_tmpalloc( sizeof( *v ), op->o_tmpmemctx );
+	if ( bt_validity_parse( ctrl->ldctl_value.bv_val, ctrl->ldctl_value.bv_len,
+			slap_get_time(), v, &why ) ) {
+		op->o_tmpfree( v, op->o_tmpmemctx );
+		rs->sr_text = why && strcmp( why, "unknown key" ) == 0 ?
+			"validity control: unknown key (expected validFrom=<GeneralizedTime>;validTo=<GeneralizedTime>)" :
+			"validity control: malformed value (expected validFrom=<GeneralizedTime>;validTo=<GeneralizedTime>)";
+		return LDAP_PROTOCOL_ERROR;
+	}
+	op->o_controls[bt_validity_cid] = v;
+	op->o_ctrlflag[bt_validity_cid] = ctrl->ldctl_iscritical ?
+		SLAP_CONTROL_CRITICAL : SLAP_CONTROL_NONCRITICAL;
+	return LDAP_SUCCESS;
+}
+
+static int
+bt_parse_asof( Operation *op, SlapReply *rs, LDAPControl *ctrl )
+{
+	bt_asof *a;
+	const char *why = NULL;
+
+	if ( op->o_ctrlflag[bt_asof_cid] != SLAP_CONTROL_NONE ) {
+		rs->sr_text = "as-of control specified more than once";
+		return LDAP_PROTOCOL_ERROR;
+	}
+	a = op->o_tmpalloc( sizeof( *a ), op->o_tmpmemctx );
+	if ( bt_asof_parse( ctrl->ldctl_value.bv_val, ctrl->ldctl_value.bv_len,
+			slap_get_time(), a, &why ) ) {
+		op->o_tmpfree( a, op->o_tmpmemctx );
+		rs->sr_text = "as-of control: malformed value (expected validAt=<GeneralizedTime>;knownAt=<GeneralizedTime>)";
+		return LDAP_PROTOCOL_ERROR;
+	}
+	op->o_controls[bt_asof_cid] = a;
+	op->o_ctrlflag[bt_asof_cid] = ctrl->ldctl_iscritical ?
+		SLAP_CONTROL_CRITICAL : SLAP_CONTROL_NONCRITICAL;
+	return LDAP_SUCCESS;
+}
+
+static int
+bt_parse_history( Operation *op, SlapReply *rs, LDAPControl *ctrl )
+{
+	if ( op->o_ctrlflag[bt_history_cid] != SLAP_CONTROL_NONE ) {
+		rs->sr_text = "history control specified more than once";
+		return LDAP_PROTOCOL_ERROR;
+	}
+	if ( !BER_BVISNULL( &ctrl->ldctl_value ) && ctrl->ldctl_value.bv_len ) {
+		rs->sr_text = "history control takes no value";
+		return LDAP_PROTOCOL_ERROR;
+	}
+	op->o_ctrlflag[bt_history_cid] = ctrl->ldctl_iscritical ?
+		SLAP_CONTROL_CRITICAL : SLAP_CONTROL_NONCRITICAL;
+	return LDAP_SUCCESS;
+}
+
+int
+bt_controls_register( void )
+{
+	int i, rc;
+
+	for ( i = 0; bt_attrs[i].def; i++ ) {
+		rc = register_at( bt_attrs[i].def, bt_attrs[i].ad, 0 );
+		if ( rc ) {
+			Debug( LDAP_DEBUG_ANY, "bitemporal: cannot register attribute type: %s\n",
+				bt_attrs[i].def );
+			return rc;
+		}
+	}
+
+	rc = register_supported_control( MODIR_CTRL_VALIDITY,
+		SLAP_CTRL_ADD | SLAP_CTRL_DELETE | SLAP_CTRL_MODIFY | SLAP_CTRL_RENAME,
+		NULL, bt_parse_validity, &bt_validity_cid );
+	if ( rc ) return rc;
+	rc = register_supported_control( MODIR_CTRL_ASOF, SLAP_CTRL_SEARCH,
+		NULL, bt_parse_asof, &bt_asof_cid );
+	if ( rc ) return rc;
+	return register_supported_control( MODIR_CTRL_HISTORY, SLAP_CTRL_SEARCH,
+		NULL, bt_parse_history, &bt_history_cid );
+}

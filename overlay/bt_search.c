@@ -1,0 +1,375 @@
+/* bt_search.c - reading the history: as-of searches, history listings and
+ * the validity attributes of live entries.
+ *
+ * An as-of search (control ...3.2) runs entirely on the history: the base
+ * is resolved by the names of that time, the scope is walked through the
+ * names table (children at that point in time), and the filter is
+ * evaluated on the reconstructed entries, so entries that are gone now are
+ * found and entries that did not exist yet are not.  Plain searches never
+ * come here: the live DIT answers them with no overhead but the
+ * operational-attribute hook, which does nothing unless moValidFrom & co.
+ * are asked for.
+ */
+#include "portable.h"
+
+#include <ac/string.h>
+
+#include "slap.h"
+
+#include "bitemporal.h"
+
+typedef struct bt_walk {
+	Operation *op;
+	SlapReply *rs;
+	bt_info *bi;
+	MDB_txn *txn;
+	bt_time vt, kt;
+	int history;		/* list every version instead of one point */
+	int stop;			/* abandoned, size limit, send error */
+	int err;
+	/* entities already listed (history listings may reach one entity
+	 * through several of its past names) */
+	bt_uuid *seen;
+	int nseen, maxseen;
+} bt_walk;
+
+static int
+seen_before( bt_walk *w, const bt_uuid *u )
+{
+	int i;
+
+	for ( i = 0; i < w->nseen; i++ )
+		if ( memcmp( &w->seen[i], u, sizeof( *u ) ) == 0 ) return 1;
+	if ( w->nseen == w->maxseen ) {
+		w->maxseen = w->maxseen ? w->maxseen * 2 : 64;
+		w->seen = ch_realloc( w->seen, w->maxseen * sizeof( bt_uuid ) );
+	}
+	w->seen[w->nseen++] = *u;
+	return 0;
+}
+
+/* Sends one reconstructed entry if the client may see it and it matches. */
+static void
+emit( bt_walk *w, Entry *e )
+{
+	Operation *op = w->op;
+	SlapReply *rs = w->rs;
+	int rc;
+
+	if ( op->o_abandon ) {
+		w->stop = 1;
+		w->err = SLAPD_ABANDON;
+		return;
+	}
+	if ( !access_allowed( op, e, slap_schema.si_ad_entry, NULL, ACL_SEARCH, NULL ) )
+		return;
+	if ( test_filter( op, e, op->ors_filter ) != LDAP_COMPARE_TRUE )
+		return;
+
+	rs->sr_entry = e;
+	rs->sr_attrs = op->ors_attrs;
+	rs->sr_flags = 0;
+	rs->sr_err = LDAP_SUCCESS;
+	rc = send_search_entry( op, rs );
+	rs->sr_entry = NULL;
+	rs->sr_attrs = NULL;
+	switch ( rc ) {
+	case LDAP_SUCCESS:
+		break;
+	case LDAP_SIZELIMIT_EXCEEDED:
+		w->stop = 1;
+		w->err = LDAP_SIZELIMIT_EXCEEDED;
+		break;
+	case LDAP_UNAVAILABLE:
+	case LDAP_BUSY:
+		w->stop = 1;
+		w->err = rc;
+		break;
+	default:
+		break;
+	}
+}
+
+/* One entity at (vt, kt), named dn/ndn at that point. */
+static void
+emit_at( bt_walk *w, bt_row *r, struct berval *dn, struct berval *ndn )
+{
+	struct berval d, n;
+	Entry *e;
+
+	ber_dupbv( &d, dn );
+	ber_dupbv( &n, ndn );
+	e = bt_row_snapshot( w->bi, w->txn, r, &d, &n, 0 );
+	if ( !e ) {
+		ch_free( d.bv_val );
+		ch_free( n.bv_val );
+		return;
+	}
+	emit( w, e );
+	entry_free( e );
+}
+
+/* Every version of one entity, each under the DN it had then. */
+static void
+emit_history( bt_walk *w, const bt_uuid *u )
+{
+	bt_rows rows = { 0 };
+	int i;
+
+	if ( seen_before( w, u ) ) return;
+	if ( bt_rows_all( w->bi, w->txn, u, &rows ) ) return;
+	for ( i = 0; i < rows.n && !w->stop; i++ ) {
+		bt_row *r = &rows.r[i];
+		struct berval dn, ndn;
+		Entry *e;
+		/* the name as it was registered for the start of that version */
+		bt_time vt = r->valid.from == BT_NEG_INFINITY ? r->recorded : r->valid.from;
+
+		if ( bt_row_dn( w->bi, w->txn, r, vt, r->recorded, &dn, &ndn ) ) continue;
+		e = bt_row_snapshot( w->bi, w->txn, r, &dn, &ndn, 1 );
+		if ( !e ) {
+			ch_free( dn.bv_val );
+			ch_free( ndn.bv_val );
+			continue;
+		}
+		emit( w, e );
+		entry_free( e );
+	}
+	bt_rows_free( &rows );
+}
+
+typedef struct child_ctx {
+	bt_walk *w;
+	const bt_uuid *parent;
+	struct berval *pdn, *pndn;
+	int depth;			/* 1: one level; <0: the whole subtree */
+} child_ctx;
+
+static void walk_children( bt_walk *w, const bt_uuid *parent,
+	struct berval *pdn, struct berval *pndn, int depth );
+
+static int
+child_fn( const bt_uuid *u, struct berval *nrdn, void *arg )
+{
+	child_ctx *c = arg;
+	bt_walk *w = c->w;
+	bt_row r;
+	struct berval have, rdn, dn, ndn;
+
+	if ( w->stop ) return 1;
+	if ( w->history ) {
+		/* every entity ever under this parent, and its own subtree */
+		if ( !seen_before( w, u ) ) {
+			w->nseen--;		/* emit_history records it */
+			emit_history( w, u );
+			if ( c->depth < 0 ) walk_children( w, u, NULL, NULL, -1 );
+		}
+		return w->stop;
+	}
+	if ( bt_row_at( w->bi, w->txn, u, w->vt, w->kt, &r ) ) return 0;
+	/* an entity is listed under every name it ever had: only the name it
+	 * has at this point counts */
+	if ( memcmp( &r.parent, c->parent, sizeof( bt_uuid ) ) != 0 ||
+		bt_row_nrdn( w->bi, &r, &have, &rdn ) || !dn_match( &have, nrdn ) ) {
+		bt_row_free( &r );
+		return 0;
+	}
+	build_new_dn( &dn, c->pdn, &rdn, NULL );
+	build_new_dn( &ndn, c->pndn, &have, NULL );
+	emit_at( w, &r, &dn, &ndn );
+	bt_row_free( &r );
+	if ( c->depth < 0 && !w->stop ) walk_children( w, u, &dn, &ndn, -1 );
+	ch_free( dn.bv_val );
+	ch_free( ndn.bv_val );
+	return w->stop;
+}
+
+static void
+walk_children( bt_walk *w, const bt_uuid *parent, struct berval *pdn,
+	struct berval *pndn, int depth )
+{
+	child_ctx c = { w, parent, pdn, pndn, depth };
+	bt_names_children( w->bi, w->txn, parent, child_fn, &c );
+}
+
+static void
+finish( bt_walk *w, int err, const char *text )
+{
+	SlapReply *rs = w->rs;
+	slap_overinst *on = (slap_overinst *)w->op->o_bd->bd_info;
+
+	if ( err == SLAPD_ABANDON ) return;
+	rs->sr_err = err;
+	rs->sr_text = text;
+	rs->sr_matched = NULL;
+	w->op->o_bd->bd_info = (BackendInfo *)on->on_info;
+	send_ldap_result( w->op, rs );
+	w->op->o_bd->bd_info = (BackendInfo *)on;
+	rs->sr_text = NULL;
+}
+
+static int
+search_asof( bt_walk *w )
+{
+	Operation *op = w->op;
+	bt_uuid base;
+	bt_row r;
+	struct berval dn, ndn;
+
+	if ( bt_resolve( w->bi, w->txn, &op->o_req_ndn, w->vt, w->kt, &base, &r ) ) {
+		finish( w, LDAP_NO_SUCH_OBJECT, "no such entry at the given point in time" );
+		return LDAP_NO_SUCH_OBJECT;
+	}
+	/* the DN as the client wrote it is the DN of that time */
+	dn = op->o_req_dn;
+	ndn = op->o_req_ndn;
+	if ( op->ors_scope == LDAP_SCOPE_BASE || op->ors_scope == LDAP_SCOPE_SUBTREE )
+		emit_at( w, &r, &dn, &ndn );
+	bt_row_free( &r );
+	if ( !w->stop && op->ors_scope != LDAP_SCOPE_BASE )
+		walk_children( w, &base, &dn, &ndn,
+			op->ors_scope == LDAP_SCOPE_ONELEVEL ? 1 : -1 );
+	finish( w, w->stop ? w->err : LDAP_SUCCESS, NULL );
+	return w->rs->sr_err;
+}
+
+static int
+search_history( bt_walk *w )
+{
+	Operation *op = w->op;
+	bt_uuid *cands = NULL;
+	int n = 0, i;
+
+	if ( bt_ever_named( w->bi, w->txn, &op->o_req_ndn, &cands, &n ) || n == 0 ) {
+		ch_free( cands );
+		finish( w, LDAP_NO_SUCH_OBJECT, "no entry ever had this name" );
+		return LDAP_NO_SUCH_OBJECT;
+	}
+	for ( i = 0; i < n && !w->stop; i++ ) {
+		if ( op->ors_scope == LDAP_SCOPE_BASE || op->ors_scope == LDAP_SCOPE_SUBTREE )
+			emit_history( w, &cands[i] );
+		else
+			seen_before( w, &cands[i] );
+		if ( op->ors_scope != LDAP_SCOPE_BASE && !w->stop )
+			walk_children( w, &cands[i], NULL, NULL,
+				op->ors_scope == LDAP_SCOPE_ONELEVEL ? 1 : -1 );
+	}
+	ch_free( cands );
+	finish( w, w->stop ? w->err : LDAP_SUCCESS, NULL );
+	return w->rs->sr_err;
+}
+
+int
+bt_op_search( Operation *op, SlapReply *rs )
+{
+	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
+	bt_info *bi = on->on_bi.bi_private;
+	bt_walk w;
+	bt_reader rd;
+	int history = bt_has_ctrl( op, bt_history_cid );
+	int rc;
+
+	if ( !history && !bt_has_ctrl( op, bt_asof_cid ) ) return SLAP_CB_CONTINUE;
+	if ( !bi->bi_open ) return SLAP_CB_CONTINUE;
+
+	memset( &w, 0, sizeof( w ) );
+	w.op = op;
+	w.rs = rs;
+	w.bi = bi;
+	w.history = history;
+	if ( !history ) {
+		w.vt = bt_asof_of( op )->valid_at;
+		w.kt = bt_asof_of( op )->known_at;
+	}
+	if ( bt_read_begin( bi, op, &rd ) ) {
+		finish( &w, LDAP_OTHER, "bitemporal: cannot read history" );
+		return LDAP_OTHER;
+	}
+	w.txn = rd.txn;
+	rc = history ? search_history( &w ) : search_asof( &w );
+	bt_read_end( &rd );
+	ch_free( w.seen );
+	return rc == SLAPD_ABANDON ? SLAPD_ABANDON : rs->sr_err;
+}
+
+/* ------------------------------------------------------------------ */
+static Attribute *attr_alloc_one( AttributeDescription *ad, struct berval *val );
+
+static Attribute *
+time_attr( AttributeDescription *ad, bt_time t )
+{
+	char buf[BT_TIME_BUFSZ];
+	struct berval bv;
+
+	bv.bv_len = bt_time_format( t, buf );
+	bv.bv_val = buf;
+	return attr_alloc_one( ad, &bv );
+}
+
+static Attribute *
+attr_alloc_one( AttributeDescription *ad, struct berval *val )
+{
+	Attribute *a = attr_alloc( ad );
+
+	a->a_vals = ch_malloc( 2 * sizeof( struct berval ) );
+	ber_dupbv( &a->a_vals[0], val );
+	BER_BVZERO( &a->a_vals[1] );
+	a->a_nvals = a->a_vals;
+	a->a_numvals = 1;
+	return a;
+}
+
+static int
+wanted( SlapReply *rs, AttributeDescription *ad )
+{
+	return SLAP_OPATTRS( rs->sr_attr_flags ) || ad_inlist( ad, rs->sr_attrs );
+}
+
+/* moValidFrom, moValidTo, moRecordedAt and moRecordedBy of the current
+ * version of a live entry, computed only when a client asks for them. */
+int
+bt_operational( Operation *op, SlapReply *rs )
+{
+	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
+	bt_info *bi = on->on_bi.bi_private;
+	Attribute **ap;
+	bt_reader rd;
+	bt_uuid u;
+	bt_row r;
+	bt_time now;
+
+	if ( !bi->bi_open || !rs->sr_entry ) return SLAP_CB_CONTINUE;
+	if ( bt_has_ctrl( op, bt_asof_cid ) || bt_has_ctrl( op, bt_history_cid ) )
+		return SLAP_CB_CONTINUE;	/* reconstructed entries carry them */
+	if ( !wanted( rs, bt_ad_validFrom ) && !wanted( rs, bt_ad_validTo ) &&
+		!wanted( rs, bt_ad_recordedAt ) && !wanted( rs, bt_ad_recordedBy ) )
+		return SLAP_CB_CONTINUE;
+	if ( attr_find( rs->sr_entry->e_attrs, bt_ad_validFrom ) ) return SLAP_CB_CONTINUE;
+	if ( bt_entry_uuid( rs->sr_entry, &u ) ) return SLAP_CB_CONTINUE;
+	if ( bt_read_begin( bi, op, &rd ) ) return SLAP_CB_CONTINUE;
+
+	now = slap_get_time();
+	if ( bt_row_at( bi, rd.txn, &u, now, now, &r ) == 0 ) {
+		for ( ap = &rs->sr_operational_attrs; *ap; ap = &(*ap)->a_next )
+			;
+		if ( wanted( rs, bt_ad_validFrom ) && r.valid.from != BT_NEG_INFINITY ) {
+			*ap = time_attr( bt_ad_validFrom, r.valid.from );
+			ap = &(*ap)->a_next;
+		}
+		if ( wanted( rs, bt_ad_validTo ) && r.valid.to != BT_INFINITY ) {
+			*ap = time_attr( bt_ad_validTo, r.valid.to );
+			ap = &(*ap)->a_next;
+		}
+		if ( wanted( rs, bt_ad_recordedAt ) && r.recorded != BT_NEG_INFINITY ) {
+			*ap = time_attr( bt_ad_recordedAt, r.recorded );
+			ap = &(*ap)->a_next;
+		}
+		if ( wanted( rs, bt_ad_recordedBy ) && r.actor.bv_len ) {
+			*ap = attr_alloc_one( bt_ad_recordedBy, &r.actor );
+			ap = &(*ap)->a_next;
+		}
+		bt_row_free( &r );
+	}
+	bt_read_end( &rd );
+	return SLAP_CB_CONTINUE;
+}

@@ -1,0 +1,284 @@
+/* bt_timeline.c - names and snapshots at a point in (valid, known) time.
+ *
+ * A version stores its RDN and its parent's entryUUID; the DN an entry had
+ * at (validAt, knownAt) is rebuilt by walking the parents' versions at that
+ * same point, and a DN is resolved the other way, one RDN at a time from
+ * the root, through the names table.  Both cost one B-tree lookup per
+ * level plus the versions of the entities on the path.
+ */
+#include "portable.h"
+
+#include <ac/string.h>
+
+#include "slap.h"
+
+#include "bitemporal.h"
+
+int
+bt_entry_uuid( Entry *e, bt_uuid *u )
+{
+	Attribute *a = attr_find( e->e_attrs, slap_schema.si_ad_entryUUID );
+
+	if ( !a || a->a_nvals[0].bv_len != BT_UUID_LEN ) return -1;
+	memcpy( u->u, a->a_nvals[0].bv_val, BT_UUID_LEN );
+	return 0;
+}
+
+int
+bt_is_tracked( bt_info *bi, Entry *e )
+{
+	int i;
+
+	if ( bi->bi_nsubtrees ) {
+		for ( i = 0; !BER_BVISNULL( &bi->bi_nsubtrees[i] ); i++ ) {
+			if ( dnIsSuffix( &e->e_nname, &bi->bi_nsubtrees[i] ) ) break;
+		}
+		if ( BER_BVISNULL( &bi->bi_nsubtrees[i] ) ) return 0;
+	}
+	if ( bi->bi_ocs ) {
+		for ( i = 0; bi->bi_ocs[i]; i++ ) {
+			if ( is_entry_objectclass( e, bi->bi_ocs[i], 0 ) ) return 1;
+		}
+		return 0;
+	}
+	return 1;
+}
+
+/* The DN stored in a version's snapshot (as it was when registered) and
+ * its normalized RDN (the whole DN for roots).  Points into the row. */
+static int
+row_stored_dn( bt_row *r, struct berval *dn, struct berval *ndn )
+{
+	EntryHeader eh;
+
+	eh.bv = r->blob;
+	if ( entry_header( &eh ) ) return -1;
+	return entry_decode_dn( &eh, dn, ndn );
+}
+
+int
+bt_row_nrdn( bt_info *bi, bt_row *r, struct berval *nrdn, struct berval *rdn )
+{
+	struct berval dn, ndn;
+
+	if ( row_stored_dn( r, &dn, &ndn ) ) return -1;
+	if ( bt_uuid_is_zero( &r->parent ) ) {
+		*nrdn = ndn;
+		if ( rdn ) *rdn = dn;
+	} else {
+		dnRdn( &ndn, nrdn );
+		if ( rdn ) dnRdn( &dn, rdn );
+	}
+	return 0;
+}
+
+/* Among candidates, the one whose version at (vt, kt) has this parent
+ * and this name. */
+static int
+pick_named( bt_info *bi, MDB_txn *txn, bt_uuid *cands, int n,
+	const bt_uuid *parent, struct berval *nrdn, bt_time vt, bt_time kt,
+	bt_uuid *u, bt_row *row )
+{
+	bt_row r;
+	struct berval have;
+	int i;
+
+	for ( i = 0; i < n; i++ ) {
+		if ( bt_row_at( bi, txn, &cands[i], vt, kt, &r ) ) continue;
+		if ( memcmp( &r.parent, parent, sizeof( bt_uuid ) ) == 0 &&
+			bt_row_nrdn( bi, &r, &have, NULL ) == 0 && dn_match( &have, nrdn ) ) {
+			*u = cands[i];
+			if ( row ) *row = r;
+			else bt_row_free( &r );
+			return 0;
+		}
+		bt_row_free( &r );
+	}
+	return MDB_NOTFOUND;
+}
+
+int
+bt_resolve( bt_info *bi, MDB_txn *txn, struct berval *ndn,
+	bt_time vt, bt_time kt, bt_uuid *u, bt_row *row )
+{
+	static const bt_uuid zero;
+	bt_uuid *cands = NULL, parent;
+	struct berval pdn, nrdn;
+	int n = 0, rc;
+
+	if ( BER_BVISEMPTY( ndn ) ) return MDB_NOTFOUND;
+
+	/* a root: kept under its whole DN */
+	rc = bt_names_get( bi, txn, &zero, ndn, &cands, &n );
+	if ( rc == 0 && n ) {
+		rc = pick_named( bi, txn, cands, n, &zero, ndn, vt, kt, u, row );
+		ch_free( cands );
+		if ( rc == 0 ) return 0;
+	}
+
+	dnParent( ndn, &pdn );
+	if ( BER_BVISEMPTY( &pdn ) ) return MDB_NOTFOUND;
+	rc = bt_resolve( bi, txn, &pdn, vt, kt, &parent, NULL );
+	if ( rc ) return rc;
+	dnRdn( ndn, &nrdn );
+	rc = bt_names_get( bi, txn, &parent, &nrdn, &cands, &n );
+	if ( rc ) return rc;
+	rc = pick_named( bi, txn, cands, n, &parent, &nrdn, vt, kt, u, row );
+	ch_free( cands );
+	return rc;
+}
+
+/* Every entity that was ever named ndn (under any version of its
+ * ancestors), without regard to time. */
+int
+bt_ever_named( bt_info *bi, MDB_txn *txn, struct berval *ndn, bt_uuid **out, int *nout )
+{
+	static const bt_uuid zero;
+	bt_uuid *cands = NULL, *parents = NULL;
+	struct berval pdn, nrdn;
+	int n = 0, np = 0, i, j, rc;
+
+	*out = NULL;
+	*nout = 0;
+	if ( BER_BVISEMPTY( ndn ) ) return 0;
+	rc = bt_names_get( bi, txn, &zero, ndn, &cands, &n );
+	if ( rc ) return rc;
+	*out = cands;
+	*nout = n;
+
+	dnParent( ndn, &pdn );
+	if ( BER_BVISEMPTY( &pdn ) ) return 0;
+	rc = bt_ever_named( bi, txn, &pdn, &parents, &np );
+	if ( rc ) return rc;
+	dnRdn( ndn, &nrdn );
+	for ( i = 0; i < np; i++ ) {
+		rc = bt_names_get( bi, txn, &parents[i], &nrdn, &cands, &n );
+		if ( rc ) break;
+		if ( n ) {
+			*out = ch_realloc( *out, ( *nout + n ) * sizeof( bt_uuid ) );
+			for ( j = 0; j < n; j++ ) ( *out )[( *nout )++] = cands[j];
+		}
+		ch_free( cands );
+	}
+	ch_free( parents );
+	return rc;
+}
+
+/* An entity named ndn at some instant of within (as currently known):
+ * what a dated write on a DN that is not live refers to. */
+int
+bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
+	bt_period within, bt_uuid *u )
+{
+	bt_uuid *cands = NULL;
+	bt_rows rows = { 0 };
+	int n = 0, i, j, rc;
+
+	rc = bt_resolve( bi, txn, ndn, within.from, BT_INFINITY - 1, u, NULL );
+	if ( rc != MDB_NOTFOUND ) return rc;
+
+	rc = bt_ever_named( bi, txn, ndn, &cands, &n );
+	if ( rc ) return rc;
+	rc = MDB_NOTFOUND;
+	for ( i = 0; i < n && rc == MDB_NOTFOUND; i++ ) {
+		if ( bt_rows_current( bi, txn, &cands[i], within, &rows ) ) continue;
+		for ( j = 0; j < rows.n; j++ ) {
+			bt_uuid got;
+			/* named ndn at the start of that version? */
+			bt_time t = rows.r[j].valid.from > within.from ? rows.r[j].valid.from : within.from;
+			if ( bt_resolve( bi, txn, ndn, t, BT_INFINITY - 1, &got, NULL ) == 0 &&
+				memcmp( &got, &cands[i], sizeof( got ) ) == 0 ) {
+				*u = got;
+				rc = 0;
+				break;
+			}
+		}
+		bt_rows_free( &rows );
+	}
+	ch_free( cands );
+	return rc;
+}
+
+/* The DN of a version's entry at (vt, kt), rebuilt through its parents.
+ * dn and ndn are ch_malloc'd. */
+int
+bt_row_dn( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
+	struct berval *dn, struct berval *ndn )
+{
+	struct berval sdn, sndn, rdn, nrdn, pdn, pndn;
+	bt_row pr;
+	int depth_guard = 0;
+
+	if ( row_stored_dn( r, &sdn, &sndn ) ) return -1;
+	if ( bt_uuid_is_zero( &r->parent ) ||
+		bt_row_at( bi, txn, &r->parent, vt, kt, &pr ) ) {
+		/* a root, or the parent is not known at that point: the name
+		 * the version was registered under */
+		ber_dupbv( dn, &sdn );
+		ber_dupbv( ndn, &sndn );
+		return 0;
+	}
+	(void)depth_guard;
+	if ( bt_row_dn( bi, txn, &pr, vt, kt, &pdn, &pndn ) ) {
+		bt_row_free( &pr );
+		return -1;
+	}
+	bt_row_free( &pr );
+	dnRdn( &sdn, &rdn );
+	dnRdn( &sndn, &nrdn );
+	build_new_dn( dn, &pdn, &rdn, NULL );
+	build_new_dn( ndn, &pndn, &nrdn, NULL );
+	ch_free( pdn.bv_val );
+	ch_free( pndn.bv_val );
+	return 0;
+}
+
+static void
+add_time( Entry *e, AttributeDescription *ad, bt_time t )
+{
+	char buf[BT_TIME_BUFSZ];
+	struct berval bv;
+
+	if ( t == BT_INFINITY || t == BT_NEG_INFINITY ) return;
+	bv.bv_len = bt_time_format( t, buf );
+	bv.bv_val = buf;
+	attr_merge_one( e, ad, &bv, &bv );
+}
+
+/* A version as the entry a client sees: the snapshot under the DN it had
+ * at the point asked about, with the version's periods (and, for history
+ * listings, its registration details) as operational attributes.
+ * dn/ndn are taken over by the entry. */
+Entry *
+bt_row_snapshot( bt_info *bi, MDB_txn *txn, bt_row *r,
+	struct berval *dn, struct berval *ndn, int with_registration )
+{
+	Entry *e;
+
+	if ( bt_row_entry( r, &e ) ) return NULL;
+	ch_free( e->e_name.bv_val );
+	ch_free( e->e_nname.bv_val );
+	e->e_name = *dn;
+	e->e_nname = *ndn;
+
+	add_time( e, bt_ad_validFrom, r->valid.from );
+	add_time( e, bt_ad_validTo, r->valid.to );
+	add_time( e, bt_ad_recordedAt, r->recorded );
+	if ( r->actor.bv_len ) attr_merge_normalize_one( e, bt_ad_recordedBy, &r->actor, NULL );
+	if ( with_registration ) {
+		struct berval op, name;
+		char *p, *end;
+
+		add_time( e, bt_ad_supersededAt, r->superseded );
+		ber_str2bv( bt_opkind_names[r->op <= BT_OP_IMPORT ? r->op : 0], 0, 0, &op );
+		attr_merge_normalize_one( e, bt_ad_versionOp, &op, NULL );
+		for ( p = r->changed.bv_val, end = p + r->changed.bv_len; p < end; ) {
+			char *sp = memchr( p, ' ', end - p );
+			name.bv_val = p;
+			name.bv_len = ( sp ? sp : end ) - p;
+			if ( name.bv_len ) attr_merge_normalize_one( e, bt_ad_changedAttributes, &name, NULL );
+			p += name.bv_len + 1;
+		}
+	}
+	return e;
+}
