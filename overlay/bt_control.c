@@ -142,6 +142,11 @@ bt_controls_register( void )
 			return rc;
 		}
 	}
+	/* An import (ldapadd -e relax, or slapadd) may carry an entry's
+	 * validity as moValidFrom/moValidTo, as it may carry entryUUID or
+	 * createTimestamp; the overlay turns them into the version's period. */
+	bt_ad_validFrom->ad_type->sat_flags |= SLAP_AT_MANAGEABLE;
+	bt_ad_validTo->ad_type->sat_flags |= SLAP_AT_MANAGEABLE;
 
 	rc = register_supported_control( MODIR_CTRL_VALIDITY,
 		SLAP_CTRL_ADD | SLAP_CTRL_DELETE | SLAP_CTRL_MODIFY | SLAP_CTRL_RENAME,

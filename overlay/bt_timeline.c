@@ -245,6 +245,18 @@ add_time( Entry *e, AttributeDescription *ad, bt_time t )
 	attr_merge_one( e, ad, &bv, &bv );
 }
 
+/* Adds a value that points into a row (not NUL-terminated, which the
+ * normalizers require). */
+static void
+merge_copy( Entry *e, AttributeDescription *ad, struct berval *val )
+{
+	struct berval bv;
+
+	ber_dupbv( &bv, val );
+	attr_merge_normalize_one( e, ad, &bv, NULL );
+	ch_free( bv.bv_val );
+}
+
 /* A version as the entry a client sees: the snapshot under the DN it had
  * at the point asked about, with the version's periods (and, for history
  * listings, its registration details) as operational attributes.
@@ -264,7 +276,7 @@ bt_row_snapshot( bt_info *bi, MDB_txn *txn, bt_row *r,
 	add_time( e, bt_ad_validFrom, r->valid.from );
 	add_time( e, bt_ad_validTo, r->valid.to );
 	add_time( e, bt_ad_recordedAt, r->recorded );
-	if ( r->actor.bv_len ) attr_merge_normalize_one( e, bt_ad_recordedBy, &r->actor, NULL );
+	if ( r->actor.bv_len ) merge_copy( e, bt_ad_recordedBy, &r->actor );
 	if ( with_registration ) {
 		struct berval op, name;
 		char *p, *end;
@@ -276,7 +288,7 @@ bt_row_snapshot( bt_info *bi, MDB_txn *txn, bt_row *r,
 			char *sp = memchr( p, ' ', end - p );
 			name.bv_val = p;
 			name.bv_len = ( sp ? sp : end ) - p;
-			if ( name.bv_len ) attr_merge_normalize_one( e, bt_ad_changedAttributes, &name, NULL );
+			if ( name.bv_len ) merge_copy( e, bt_ad_changedAttributes, &name );
 			p += name.bv_len + 1;
 		}
 	}

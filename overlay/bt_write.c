@@ -417,10 +417,12 @@ apply_mods( bt_write *w, Entry *e, Modifications *ml )
 	return rc;
 }
 
+/* add: also supplies structuralObjectClass, as back-mdb's add does, so
+ * that snapshots never stored in the live DIT are complete. */
 static int
-check_schema( bt_write *w, Entry *e )
+check_schema( bt_write *w, Entry *e, int add )
 {
-	int rc = entry_schema_check( w->op, e, NULL, get_relax( w->op ), 0, NULL,
+	int rc = entry_schema_check( w->op, e, NULL, get_relax( w->op ), add, NULL,
 		&w->text, w->textbuf, sizeof( w->textbuf ) );
 	if ( rc ) w->err = rc;
 	return rc;
@@ -474,7 +476,7 @@ write_add( bt_write *w )
 			"an entry with this name exists during the given period" : NULL );
 	}
 	w->live_change = bt_period_contains( w->P, w->now );
-	if ( !w->live_change && check_schema( w, e ) ) return w->err;
+	if ( check_schema( w, e, 1 ) ) return w->err;
 
 	row_init( w, &r, BT_OP_ADD, w->P, &parent );
 	rc = bt_row_put( w->bi, w->txn, &r, e );
@@ -527,7 +529,7 @@ write_modify( bt_write *w )
 			if ( j == inside ) {
 				if ( apply_mods( w, e, op->orm_modlist ) == 0 &&
 					!( w->live && bt_period_contains( piece[j], w->now ) ) )
-					check_schema( w, e );
+					check_schema( w, e, 0 );
 				r.changed = changed;
 			}
 			if ( !w->err && bt_row_put( w->bi, w->txn, &r, e ) ) {
@@ -709,6 +711,37 @@ out:
 	return 0;
 }
 
+/* An add without the control may carry its period as moValidFrom /
+ * moValidTo (an import with the relax control): the period of the
+ * version, never stored as attributes. */
+static int
+import_period( bt_write *w, Entry *e )
+{
+	Attribute *from = attr_find( e->e_attrs, bt_ad_validFrom );
+	Attribute *to = attr_find( e->e_attrs, bt_ad_validTo );
+
+	if ( !from && !to ) return 0;
+	if ( from && bt_time_parse( from->a_vals[0].bv_val, from->a_vals[0].bv_len, &w->P.from ) ) {
+		w->err = LDAP_INVALID_SYNTAX;
+		w->text = "moValidFrom: malformed GeneralizedTime";
+		return 1;
+	}
+	if ( to && bt_time_parse( to->a_vals[0].bv_val, to->a_vals[0].bv_len, &w->P.to ) ) {
+		w->err = LDAP_INVALID_SYNTAX;
+		w->text = "moValidTo: malformed GeneralizedTime";
+		return 1;
+	}
+	if ( !bt_period_is_valid( w->P ) ) {
+		w->err = LDAP_UNWILLING_TO_PERFORM;
+		w->text = "moValidTo must be later than moValidFrom";
+		return 1;
+	}
+	attr_delete( &e->e_attrs, bt_ad_validFrom );
+	attr_delete( &e->e_attrs, bt_ad_validTo );
+	w->dated = 1;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 static slap_operation_t
 op_which( Operation *op )
@@ -794,6 +827,7 @@ bt_op_write( Operation *op, SlapReply *rs )
 	} else {
 		w.P.from = w.now;
 		w.P.to = BT_INFINITY;
+		if ( op->o_tag == LDAP_REQ_ADD && import_period( &w, op->ora_e ) ) goto fail_early;
 	}
 
 	if ( op->o_tag == LDAP_REQ_ADD && !bt_is_tracked( w.bi, op->ora_e ) ) {

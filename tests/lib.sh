@@ -149,6 +149,16 @@ lmodify() { ldapmodify -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" "$@"; }
 ladd()    { ldapadd -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" "$@"; }
 lcfg()    { ldapmodify -x -H "$URI" -D "$CFGDN" -w "$ROOTPW" "$@"; }
 
+# modir's controls.  ldapmodify/ldapadd/ldapdelete/ldapmodrdn take a
+# control value in base64 (-e OID=b64), ldapsearch as text (-E 'OID=:text').
+CTRL_VALIDITY=2.25.206283864511547100393473690660207568560.3.1
+CTRL_ASOF=2.25.206283864511547100393473690660207568560.3.2
+CTRL_HISTORY=2.25.206283864511547100393473690660207568560.3.3
+valid()  { printf '!%s=%s' "$CTRL_VALIDITY" "$(printf '%s' "$1" | base64 -w0)"; }   # -e "$(valid 'validFrom=...')"
+asof()   { printf '!%s=:%s' "$CTRL_ASOF" "$1"; }                                     # -E "$(asof 'validAt=...')"
+history_ctl() { printf '!%s' "$CTRL_HISTORY"; }
+gt()     { date -u -d "$1" +%Y%m%d%H%M%SZ; }                                          # gt '+3 seconds'
+
 # base entries every test can start from
 base_ldif() {
   cat <<EOF2
