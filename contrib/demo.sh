@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# contrib/demo.sh - README command 1: on a fresh Debian 12 machine, as root,
+# install what modir needs, build and install it, generate a demo
+# municipality and run it in its own slapd (cn=config, back-mdb with the
+# bitemporal and oio overlays) on ldap://127.0.0.1:$MODIR_DEMO_PORT.
+#
+# Safe to re-run: it stops the demo slapd it started before (by the PID in
+# its pidfile) and rebuilds the demo directory from scratch.
+#
+# Environment: MODIR_DEMO_PORT (3890), MODIR_DEMO_DIR (/var/lib/modir-demo),
+#   MODIR_DEMO_EMPLOYEES (2000), MODIR_DEMO_SEED (1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOP=$(pwd)
+PORT=${MODIR_DEMO_PORT:-3890}
+DIR=${MODIR_DEMO_DIR:-/var/lib/modir-demo}
+EMPLOYEES=${MODIR_DEMO_EMPLOYEES:-2000}
+SEED=${MODIR_DEMO_SEED:-1}
+SUFFIX="dc=kommune,dc=dk"
+ROOTDN="cn=admin,$SUFFIX"
+ROOTPW=${MODIR_DEMO_PASSWORD:-demo}
+URI="ldap://127.0.0.1:$PORT/"
+
+say() { printf '>>> %s\n' "$*"; }
+
+if [ "$(id -u)" != 0 ]; then
+  echo "run as root: it installs packages and the module into slapd's directories" >&2
+  exit 1
+fi
+
+# --- stop a previous demo (only ours, by its pidfile) --------------------
+if [ -f "$DIR/slapd.pid" ]; then
+  pid=$(cat "$DIR/slapd.pid")
+  if kill -0 "$pid" 2>/dev/null && grep -q slapd "/proc/$pid/cmdline" 2>/dev/null; then
+    say "stopping the previous demo slapd (pid $pid)"
+    kill "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+fi
+
+say "installing packages (apt-get)"
+bash contrib/install-deps.sh >/tmp/modir-install-deps.log 2>&1 || {
+  tail -20 /tmp/modir-install-deps.log; exit 1; }
+
+say "building modir"
+{
+  [ -x configure ] || autoreconf -fi
+  [ -f Makefile ] || ./configure
+  make -j"$(nproc)"
+  make install
+} >/tmp/modir-build.log 2>&1 || { tail -30 /tmp/modir-build.log; exit 1; }
+say "installed $(ls /usr/lib/ldap/modir.so) and /etc/ldap/schema/modir-oio.{schema,ldif}"
+
+say "generating a municipality of $EMPLOYEES employees (seed $SEED)"
+rm -rf "$DIR"
+mkdir -p "$DIR/db" "$DIR/slapd.d"
+"$TOP/tools/modir-gen" --employees "$EMPLOYEES" --seed "$SEED" --suffix "$SUFFIX" \
+  --validity -o "$DIR/base.ldif" --history "$DIR/history.ldif" --truth "$DIR/truth.json"
+
+# The configuration is written as slapd.conf once and converted into a
+# cn=config directory: the running demo is administered over LDAP.
+cat > "$DIR/slapd.conf" <<EOF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+include /etc/ldap/schema/modir-oio.schema
+pidfile $DIR/slapd.pid
+argsfile $DIR/slapd.args
+modulepath /usr/lib/ldap
+moduleload back_mdb
+moduleload syncprov
+moduleload modir
+
+database config
+rootdn "cn=admin,cn=config"
+rootpw $ROOTPW
+
+database mdb
+suffix "$SUFFIX"
+rootdn "$ROOTDN"
+rootpw $ROOTPW
+directory $DIR/db
+maxsize 4294967296
+index objectClass eq
+index entryUUID eq
+index uid,cn,sn,mail,telephoneNumber eq,sub
+index moRefPerson,moRefUnit eq
+access to attrs=userPassword by self write by anonymous auth by * none
+access to * by * read
+overlay bitemporal
+overlay syncprov
+overlay oio
+EOF
+/usr/sbin/slaptest -f "$DIR/slapd.conf" -F "$DIR/slapd.d" >/dev/null 2>&1 || true
+[ -f "$DIR/slapd.d/cn=config.ldif" ] || { echo "could not build the cn=config directory" >&2; exit 1; }
+
+say "loading $(grep -c '^dn:' "$DIR/base.ldif") entries (slapadd)"
+/usr/sbin/slapadd -q -F "$DIR/slapd.d" -b "$SUFFIX" -l "$DIR/base.ldif" >/dev/null
+chown -R openldap:openldap "$DIR" 2>/dev/null || true
+
+say "starting slapd on $URI"
+/usr/sbin/slapd -h "$URI ldapi://$(printf '%s' "$DIR/ldapi" | sed 's|/|%2F|g')" -F "$DIR/slapd.d" \
+  -u openldap -g openldap
+for _ in $(seq 1 100); do
+  ldapsearch -x -H "$URI" -b "" -s base 1.1 >/dev/null 2>&1 && break
+  sleep 0.2
+done
+ldapsearch -x -H "$URI" -b "" -s base 1.1 >/dev/null 2>&1 || { echo "slapd did not start" >&2; exit 1; }
+
+say "replaying $(grep -c '^changetype' "$DIR/history.ldif") dated changes (five years of history)"
+ldapmodify -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -e relax -c -f "$DIR/history.ldif" \
+  >"$DIR/history.out" 2>&1 || say "some changes were refused, see $DIR/history.out"
+
+person=$(grep -m1 '^dn: uid=' "$DIR/base.ldif" | sed 's/^dn: //')
+name=$(ldapsearch -x -H "$URI" -LLL -b "$person" -s base cn | sed -n 's/^cn: //p' | head -1)
+term=$(printf '%s' "${name%% *}" | cut -c1-4)
+two_years_ago=$(date -u -d '2 years ago' +%Y%m%d000000Z)
+
+cat <<EOF
+
+modir demo is running: $URI (pid $(cat "$DIR/slapd.pid"), data in $DIR)
+  admin DN:       $ROOTDN
+  admin password: $ROOTPW
+  cn=config:      cn=admin,cn=config / $ROOTPW
+
+Try:
+  # 1. phone book: people whose name contains "$term"
+  ldapsearch -x -H $URI -b ou=people,$SUFFIX '(cn=*$term*)' cn uid
+
+  # 2. the directory as it was two years ago (as-of control)
+  ldapsearch -x -H $URI -b ou=people,$SUFFIX -E '!2.25.206283864511547100393473690660207568560.3.2=:validAt=$two_years_ago' '(cn=*$term*)' cn moValidFrom moValidTo
+
+  # 3. every version of one person (history control)
+  ldapsearch -x -H $URI -b '$person' -s base -E '!2.25.206283864511547100393473690660207568560.3.3' cn moValidFrom moValidTo moRecordedAt moVersionOperation
+
+Stop it with: kill \$(cat $DIR/slapd.pid)
+EOF
