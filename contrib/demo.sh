@@ -85,6 +85,9 @@ index objectClass eq
 index entryUUID eq
 index uid,cn,sn,mail,telephoneNumber eq,sub
 index moRefPerson,moRefUnit eq
+# IAM systems page through everyone; phone-book clients get 500 at most
+limits users size.soft=unlimited size.hard=unlimited size.pr=unlimited size.prtotal=unlimited
+limits anonymous size.soft=500 size.hard=500 size.prtotal=500
 access to attrs=userPassword by self write by anonymous auth by * none
 access to * by * read
 overlay bitemporal

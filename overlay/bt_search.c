@@ -192,20 +192,42 @@ walk_children( bt_walk *w, const bt_uuid *parent, struct berval *pdn,
 	bt_names_children( w->bi, w->txn, parent, child_fn, &c );
 }
 
+/* A reconstructed search is answered in one page: a paged-results
+ * request gets every entry and a response control with an empty cookie,
+ * which tells the client that there is nothing more. */
 static void
 finish( bt_walk *w, int err, const char *text )
 {
+	Operation *op = w->op;
 	SlapReply *rs = w->rs;
-	slap_overinst *on = (slap_overinst *)w->op->o_bd->bd_info;
+	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
+	LDAPControl ctrl, *ctrls[2] = { NULL, NULL };
+	BerElementBuffer berbuf;
+	BerElement *ber = (BerElement *)&berbuf;
+	struct berval cookie = BER_BVC( "" );
+	int paged = get_pagedresults( op ) > SLAP_CONTROL_IGNORED && err == LDAP_SUCCESS;
 
 	if ( err == SLAPD_ABANDON ) return;
+	if ( paged ) {
+		ber_init2( ber, NULL, LBER_USE_DER );
+		ber_printf( ber, "{iO}", 0, &cookie );
+		if ( ber_flatten2( ber, &ctrl.ldctl_value, 0 ) == 0 ) {
+			ctrl.ldctl_oid = LDAP_CONTROL_PAGEDRESULTS;
+			ctrl.ldctl_iscritical = 0;
+			ctrls[0] = &ctrl;
+			op->o_conn->c_pagedresults_state.ps_cookie = 0;
+			rs->sr_ctrls = ctrls;
+		}
+	}
 	rs->sr_err = err;
 	rs->sr_text = text;
 	rs->sr_matched = NULL;
-	w->op->o_bd->bd_info = (BackendInfo *)on->on_info;
-	send_ldap_result( w->op, rs );
-	w->op->o_bd->bd_info = (BackendInfo *)on;
+	op->o_bd->bd_info = (BackendInfo *)on->on_info;
+	send_ldap_result( op, rs );
+	op->o_bd->bd_info = (BackendInfo *)on;
 	rs->sr_text = NULL;
+	rs->sr_ctrls = NULL;
+	if ( paged ) ber_free_buf( ber );
 }
 
 static int

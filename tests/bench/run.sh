@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh - modir's benchmark ("make bench"; not part of the
+# test suite).  Runs the same workloads with the same Debian slapd and the
+# same generated municipality against three configurations:
+#   A  back-mdb alone
+#   B  back-mdb + syncprov + accesslog (logops writes into a second mdb)
+#   C  back-mdb + modir (overlay bitemporal, overlay syncprov, overlay oio)
+# and prints a table (median of BENCH_ROUNDS rounds, ratios C/A and C/B,
+# targets met or not) and writes the same as JSON.
+#
+# Environment:
+#   BENCH_EMPLOYEES  municipality size (5000)      BENCH_DURATION  s/run (10)
+#   BENCH_ROUNDS     rounds per workload (3)       BENCH_CONNS     connections (8)
+#   BENCH_SYNC_CONNS connections for the full syncs (2)
+#   BENCH_WARMUP     s before measuring (2)        BENCH_EVENTS    event samples/round (5)
+#   BENCH_CONFIGS    subset, e.g. "A C" (A B C)    BENCH_SEED      generator seed (1)
+#   BENCH_OUT        JSON result file (tests/bench/results.json in the build dir)
+#   BENCH_KEEP=1     keep the temp directory       BENCH_PERF=1    perf record slapd
+#                                                  during C's modify workload
+#   MODIR_BUILD      build directory (the source tree)
+# Never fails on a missed target; exits non-zero only if the harness itself
+# cannot run (slapd does not start, the load generator is missing, ...).
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${MODIR_BUILD:-$TOP}
+SLAPD=${SLAPD:-/usr/sbin/slapd}
+SLAPADD=${SLAPADD:-/usr/sbin/slapadd}
+PY=/usr/bin/python3
+LOADGEN=${BENCH_LOADGEN:-$BUILD/tests/bench/modir-load}
+MODULE=${MODIR_MODULE:-$BUILD/.libs/modir.so}
+SCHEMA=$TOP/schema/modir-oio.schema
+SYS_SCHEMA=/etc/ldap/schema
+
+EMPLOYEES=${BENCH_EMPLOYEES:-5000}
+DURATION=${BENCH_DURATION:-10}
+ROUNDS=${BENCH_ROUNDS:-3}
+CONNS=${BENCH_CONNS:-8}
+SYNC_CONNS=${BENCH_SYNC_CONNS:-2}
+WARMUP=${BENCH_WARMUP:-2}
+EVENTS=${BENCH_EVENTS:-5}
+CONFIGS=${BENCH_CONFIGS:-A B C}
+SEED=${BENCH_SEED:-1}
+OUT=${BENCH_OUT:-$BUILD/tests/bench/results.json}
+
+SUFFIX="dc=kommune,dc=dk"
+PEOPLE="ou=people,$SUFFIX"
+ROOTDN="cn=admin,$SUFFIX"
+ROOTPW=secret
+CTRL_VALIDITY=2.25.206283864511547100393473690660207568560.3.1
+MAXSIZE=34359738368     # 32 GiB map; LMDB only uses what it needs
+
+[ -x "$LOADGEN" ] || { echo "bench: $LOADGEN missing (make bench builds it)" >&2; exit 2; }
+[ -f "$MODULE" ] || { echo "bench: $MODULE missing (run make)" >&2; exit 2; }
+command -v mdb_stat >/dev/null || echo "# mdb_stat not found (apt-get install lmdb-utils): per-table sizes skipped" >&2
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/modir-bench.XXXXXX")
+PIDFILES=()
+cleanup() {
+  local p
+  for p in "${PIDFILES[@]}"; do stop_slapd "$p"; done
+  if [ -n "${BENCH_KEEP:-}" ]; then echo "# kept $W" >&2; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '# [%s] %s\n' "$(date +%T)" "$*" >&2; }
+
+free_port() {
+  "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+stop_slapd() {   # stop_slapd PIDFILE: only the slapd we started, by its PID
+  local pidfile=$1 pid i
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile" 2>/dev/null) || return 0
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for i in $(seq 1 600); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null
+  return 0
+}
+
+now_s() { date +%s.%N; }
+elapsed() { "$PY" -c "import sys; print('%.2f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$1" "$2"; }
+
+# write_conf DIR CONFIG
+write_conf() {
+  local d=$1 c=$2
+  mkdir -p "$d/db"
+  {
+    echo "include $SYS_SCHEMA/core.schema"
+    echo "include $SYS_SCHEMA/cosine.schema"
+    echo "include $SYS_SCHEMA/inetorgperson.schema"
+    echo "include $SCHEMA"
+    echo "pidfile $d/slapd.pid"
+    echo "modulepath /usr/lib/ldap"
+    echo "moduleload back_mdb"
+    case $c in
+      B) echo "moduleload syncprov"; echo "moduleload accesslog" ;;
+      C) echo "moduleload syncprov"; echo "moduleload $MODULE" ;;
+    esac
+    echo "sizelimit unlimited"
+    echo "database config"
+    echo "rootdn \"cn=admin,cn=config\""
+    echo "rootpw $ROOTPW"
+    if [ "$c" = B ]; then
+      mkdir -p "$d/accesslog"
+      echo "database mdb"
+      echo "suffix cn=accesslog"
+      echo "rootdn cn=accesslog"
+      echo "directory $d/accesslog"
+      echo "maxsize $MAXSIZE"
+      echo "index default eq"
+      echo "index entryCSN,objectClass,reqEnd,reqResult,reqStart,reqDN eq"
+      echo "overlay syncprov"
+      echo "syncprov-nopresent TRUE"
+      echo "syncprov-reloadhint TRUE"
+    fi
+    echo "database mdb"
+    echo "suffix \"$SUFFIX\""
+    echo "rootdn \"$ROOTDN\""
+    echo "rootpw $ROOTPW"
+    echo "directory $d/db"
+    echo "maxsize $MAXSIZE"
+    echo "index objectClass,entryUUID,entryCSN,uid eq"
+    echo "index cn,sn,mail,telephoneNumber eq,sub"
+    case $c in
+      B)
+        echo "overlay syncprov"
+        echo "syncprov-checkpoint 100 10"
+        echo "overlay accesslog"
+        echo "logdb cn=accesslog"
+        echo "logops writes"
+        echo "logsuccess TRUE"
+        echo "logpurge 07+00:00 01+00:00" ;;
+      C)
+        echo "overlay bitemporal"
+        echo "overlay syncprov"
+        echo "syncprov-checkpoint 100 10"
+        echo "overlay oio" ;;
+    esac
+  } > "$d/slapd.conf"
+}
+
+# start_slapd DIR: sets URI; returns when slapd answers
+start_slapd() {
+  local d=$1 i port
+  port=$(free_port)
+  URI="ldap://127.0.0.1:$port/"
+  rm -f "$d/slapd.pid"
+  "$SLAPD" -h "$URI" -f "$d/slapd.conf" -d 0 >"$d/slapd.log" 2>&1 &
+  local bgpid=$!
+  PIDFILES+=("$d/slapd.pid")
+  for i in $(seq 1 6000); do
+    if [ -f "$d/slapd.pid" ] && ldapsearch -x -H "$URI" -b "" -s base -LLL '(objectClass=*)' 1.1 >/dev/null 2>&1; then
+      return 0
+    fi
+    kill -0 "$bgpid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "bench: slapd did not start; log:" >&2; tail -20 "$d/slapd.log" >&2
+  return 1
+}
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$(cat "$1")/status" 2>/dev/null || echo 0; }
+
+# --- data ------------------------------------------------------------------
+log "generating $EMPLOYEES employees (seed $SEED)"
+DATA=$W/data
+mkdir -p "$DATA"
+"$TOP/tools/modir-gen" --employees "$EMPLOYEES" --seed "$SEED" \
+  -o "$DATA/base-valid.ldif" --history "$DATA/hist.ldif" --validity || exit 2
+"$TOP/tools/modir-gen" --employees "$EMPLOYEES" --seed "$SEED" -o "$DATA/base.ldif" || exit 2
+# without modir the validity control is unknown: replay the same changes plain
+grep -v '^control: ' "$DATA/hist.ldif" > "$DATA/hist-plain.ldif"
+grep -E "^dn: uid=[^,]+,$PEOPLE\$" "$DATA/base.ldif" | sed 's/^dn: //' > "$DATA/people.dns"
+NENTRIES=$(grep -c '^dn:' "$DATA/base.ldif")
+NCHANGES=$(grep -c '^changetype:' "$DATA/hist.ldif")
+NPEOPLE=$(wc -l < "$DATA/people.dns")
+ASOF="validAt=$(date -u -d '-2 years' +%Y%m%d%H%M%SZ)"
+log "$NENTRIES entries, $NPEOPLE people, $NCHANGES history changes; as-of point $ASOF"
+
+RUNS=$W/runs.jsonl
+META=$W/meta.jsonl
+: > "$RUNS"; : > "$META"
+
+loadgen() {   # loadgen CONFIG ROUND WORKLOAD [args...]
+  local c=$1 r=$2 k=$3; shift 3
+  local line
+  line=$("$LOADGEN" -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -b "$PEOPLE" -f "$DATA/people.dns" \
+    -W "$WARMUP" -t "$DURATION" -s "$((SEED * 1000 + r))" -L "$c" -k "$k" "$@") || {
+      echo "bench: modir-load $k failed against $c" >&2; return 1; }
+  echo "$line" | "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); d["config"]=sys.argv[1]; d["round"]=int(sys.argv[2]); print(json.dumps(d))' "$c" "$r" >> "$RUNS"
+  log "  $c round $r $k: $line"
+}
+
+run_config() {
+  local c=$1 d=$W/$c base hist t0 t1 t2 t3 errs
+  write_conf "$d" "$c"
+  if [ "$c" = C ]; then base=$DATA/base-valid.ldif; hist=$DATA/hist.ldif
+  else base=$DATA/base.ldif; hist=$DATA/hist-plain.ldif; fi
+
+  log "$c: slapadd"
+  t0=$(now_s)
+  "$SLAPADD" -q -f "$d/slapd.conf" -b "$SUFFIX" -l "$base" >"$d/slapadd.log" 2>&1 || {
+    echo "bench: slapadd failed for $c" >&2; tail "$d/slapadd.log" >&2; return 1; }
+  t1=$(now_s)
+  log "$c: first start"
+  start_slapd "$d" || return 1
+  t2=$(now_s)
+  log "$c: replaying history"
+  ldapmodify -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -e relax -c -f "$hist" \
+    >"$d/replay.out" 2>"$d/replay.err"
+  t3=$(now_s)
+  errs=$(grep -c '^ldap_' "$d/replay.err")
+  sleep 1
+  local rss; rss=$(rss_kb "$d/slapd.pid")
+  local dbkb alkb=0
+  dbkb=$(du -sk "$d/db" | cut -f1)
+  [ "$c" = B ] && alkb=$(du -sk "$d/accesslog" | cut -f1)
+  if command -v mdb_stat >/dev/null; then
+    mdb_stat -e "$d/db" > "$d/mdb_stat_env.txt" 2>&1
+    mdb_stat -a "$d/db" > "$d/mdb_stat_all.txt" 2>&1
+  fi
+  "$PY" "$TOP/tests/bench/report.py" meta "$c" "$d" \
+    slapadd_s="$(elapsed "$t0" "$t1")" start_s="$(elapsed "$t1" "$t2")" \
+    replay_s="$(elapsed "$t2" "$t3")" replay_errors="$errs" rss_kb="$rss" \
+    db_kb="$dbkb" accesslog_kb="$alkb" >> "$META"
+  log "$c: loaded: $(tail -1 "$META")"
+  if [ "$errs" -gt 0 ]; then
+    log "$c: $errs history records failed; first:"; grep -m3 -B2 '^ldap_' "$d/replay.err" | sed 's/^/#     /' >&2
+  fi
+
+  local r
+  for r in $(seq 1 "$ROUNDS"); do
+    loadgen "$c" "$r" phonebook -c "$CONNS"
+    loadgen "$c" "$r" fullsync -c "$SYNC_CONNS"
+    loadgen "$c" "$r" base -c "$CONNS"
+    if [ "$c" = C ] && [ -n "${BENCH_PERF:-}" ] && [ "$r" = 1 ] && command -v perf >/dev/null; then
+      perf record -g -o "$W/perf-C-modify.data" -p "$(cat "$d/slapd.pid")" -- sleep $((WARMUP + DURATION)) \
+        >"$W/perf.log" 2>&1 &
+      local perfpid=$!
+      loadgen "$c" "$r" modify -c "$CONNS"
+      wait "$perfpid"
+      perf report -i "$W/perf-C-modify.data" --no-children --sort dso,symbol --stdio 2>/dev/null \
+        | grep -v '^#' | grep -v '^$' | grep '%' | head -60 > "${BENCH_PERF_OUT:-$BUILD/tests/bench/perf-C-modify.txt}"
+      log "perf profile: ${BENCH_PERF_OUT:-$BUILD/tests/bench/perf-C-modify.txt}"
+    else
+      loadgen "$c" "$r" modify -c "$CONNS"
+    fi
+    if [ "$c" = C ]; then
+      loadgen "$c" "$r" modify-future -c "$CONNS"
+      loadgen "$c" "$r" asof-base -c "$CONNS" -A "$ASOF"
+      loadgen "$c" "$r" asof-fullsync -c "$SYNC_CONNS" -A "$ASOF"
+      loadgen "$c" "$r" event -n "$EVENTS"
+    fi
+  done
+  if [ -n "$(cat "$d/slapd.pid" 2>/dev/null)" ]; then
+    echo "{\"config\":\"$c\",\"rss_after_kb\":$(rss_kb "$d/slapd.pid")}" >> "$META"
+  fi
+  stop_slapd "$d/slapd.pid"
+  if grep -qiE 'assert|segfault|Segmentation|Aborted' "$d/slapd.log"; then
+    log "$c: slapd log shows trouble:"; tail -20 "$d/slapd.log" >&2
+  fi
+  [ -n "${BENCH_KEEP:-}" ] || rm -rf "$d/db" "$d/accesslog"
+}
+
+for c in $CONFIGS; do
+  run_config "$c" || { echo "bench: configuration $c failed" >&2; exit 1; }
+done
+
+"$PY" "$TOP/tests/bench/report.py" summary "$RUNS" "$META" "$OUT" \
+  employees="$EMPLOYEES" entries="$NENTRIES" people="$NPEOPLE" changes="$NCHANGES" \
+  duration="$DURATION" rounds="$ROUNDS" conns="$CONNS" sync_conns="$SYNC_CONNS" \
+  warmup="$WARMUP" asof="$ASOF"
