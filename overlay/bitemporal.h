@@ -65,6 +65,7 @@ typedef struct bt_info {
 	MDB_dbi bi_versions;	/* uuid|validFrom|recordedAt|seq -> version */
 	MDB_dbi bi_names;		/* parent uuid|normalized RDN -> uuid (dup) */
 	MDB_dbi bi_due;			/* due time|uuid -> (empty): pending activations */
+	MDB_dbi bi_refs;		/* target uuid|attribute -> referrer uuid (dup) */
 	int bi_open;
 	uint32_t bi_seq;
 
@@ -114,6 +115,9 @@ int bt_names_get( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 typedef int (bt_child_fn)( const bt_uuid *u, struct berval *nrdn, void *arg );
 int bt_names_children( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	bt_child_fn *fn, void *arg );
+int bt_is_reference( AttributeDescription *ad );
+int bt_refs_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
+	AttributeDescription *ad, bt_uuid **uuids, int *n );
 int bt_due_put( bt_info *bi, MDB_txn *txn, bt_time t, const bt_uuid *u );
 int bt_due_del_upto( bt_info *bi, MDB_txn *txn, bt_time upto, const bt_uuid *u );
 int bt_due_first( bt_info *bi, MDB_txn *txn, bt_time *t, bt_uuid *u );

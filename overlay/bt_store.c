@@ -15,6 +15,10 @@
  *                      every name an entity ever had; roots (parent all
  *                      zero) are keyed by their whole normalized DN
  *   modir_bt_due       time(8) uuid(16) -> ""  activations still to run
+ *   modir_bt_refs      target uuid(16) attribute name -> uuid(16) (dupsort)
+ *                      every entity whose versions ever referenced target
+ *                      through a UUID-syntax attribute (moRefPerson, ...):
+ *                      "everything that ever pointed at this person"
  * Times are bt_time_put_key() encoded, so byte order is time order.
  */
 #include "portable.h"
@@ -30,6 +34,7 @@
 #define BT_DB_VERSIONS "modir_bt_versions"
 #define BT_DB_NAMES    "modir_bt_names"
 #define BT_DB_DUE      "modir_bt_due"
+#define BT_DB_REFS     "modir_bt_refs"
 
 #define BT_ROW_FORMAT  1
 #define BT_KEY_LEN     ( BT_UUID_LEN + 8 + 8 + 4 )
@@ -68,6 +73,7 @@ bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr
 		rc = mdb_dbi_open( txn, BT_DB_VERSIONS, 0, &bi->bi_versions );
 		if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_NAMES, MDB_DUPSORT, &bi->bi_names );
 		if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_DUE, 0, &bi->bi_due );
+		if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_REFS, MDB_DUPSORT, &bi->bi_refs );
 		mdb_txn_abort( txn );
 		bi->bi_open = ( rc == 0 );
 		return 0;
@@ -77,7 +83,8 @@ bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr
 	if ( rc ) goto fail;
 	if ( ( rc = mdb_dbi_open( txn, BT_DB_VERSIONS, MDB_CREATE, &bi->bi_versions ) ) ||
 		( rc = mdb_dbi_open( txn, BT_DB_NAMES, MDB_CREATE | MDB_DUPSORT, &bi->bi_names ) ) ||
-		( rc = mdb_dbi_open( txn, BT_DB_DUE, MDB_CREATE, &bi->bi_due ) ) ) {
+		( rc = mdb_dbi_open( txn, BT_DB_DUE, MDB_CREATE, &bi->bi_due ) ) ||
+		( rc = mdb_dbi_open( txn, BT_DB_REFS, MDB_CREATE | MDB_DUPSORT, &bi->bi_refs ) ) ) {
 		mdb_txn_abort( txn );
 		goto fail;
 	}
@@ -285,6 +292,78 @@ names_put( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	return rc == MDB_KEYEXIST ? 0 : rc;
 }
 
+int
+bt_is_reference( AttributeDescription *ad )
+{
+	static const struct berval uuid_syntax = BER_BVC( "1.3.6.1.1.16.1" );
+
+	return ad != slap_schema.si_ad_entryUUID && ad->ad_type->sat_syntax &&
+		bvmatch( &ad->ad_type->sat_syntax->ssyn_bvoid, &uuid_syntax );
+}
+
+/* Indexes the references a snapshot makes (its UUID-syntax attributes). */
+static int
+refs_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
+{
+	unsigned char kbuf[BT_UUID_LEN + 256];
+	Attribute *a;
+	MDB_val key, val;
+	unsigned i;
+	int rc;
+
+	for ( a = e->e_attrs; a; a = a->a_next ) {
+		size_t nlen;
+		if ( !bt_is_reference( a->a_desc ) ) continue;
+		nlen = a->a_desc->ad_cname.bv_len;
+		if ( nlen > 255 ) continue;
+		for ( i = 0; i < a->a_numvals; i++ ) {
+			if ( a->a_nvals[i].bv_len != BT_UUID_LEN ) continue;
+			memcpy( kbuf, a->a_nvals[i].bv_val, BT_UUID_LEN );
+			memcpy( kbuf + BT_UUID_LEN, a->a_desc->ad_cname.bv_val, nlen );
+			key.mv_data = kbuf;
+			key.mv_size = BT_UUID_LEN + nlen;
+			val.mv_data = (void *)u->u;
+			val.mv_size = BT_UUID_LEN;
+			rc = mdb_put( txn, bi->bi_refs, &key, &val, MDB_NODUPDATA );
+			if ( rc && rc != MDB_KEYEXIST ) return rc;
+		}
+	}
+	return 0;
+}
+
+/* Every entity that ever referenced target through attribute ad. */
+int
+bt_refs_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
+	AttributeDescription *ad, bt_uuid **uuids, int *n )
+{
+	unsigned char kbuf[BT_UUID_LEN + 256];
+	size_t nlen = ad->ad_cname.bv_len > 255 ? 255 : ad->ad_cname.bv_len;
+	MDB_cursor *mc;
+	MDB_val key, val;
+	int rc, max = 0;
+
+	*uuids = NULL;
+	*n = 0;
+	if ( !bi->bi_refs ) return 0;
+	memcpy( kbuf, target->u, BT_UUID_LEN );
+	memcpy( kbuf + BT_UUID_LEN, ad->ad_cname.bv_val, nlen );
+	key.mv_data = kbuf;
+	key.mv_size = BT_UUID_LEN + nlen;
+	rc = mdb_cursor_open( txn, bi->bi_refs, &mc );
+	if ( rc ) return rc;
+	for ( rc = mdb_cursor_get( mc, &key, &val, MDB_SET ); rc == 0;
+		rc = mdb_cursor_get( mc, &key, &val, MDB_NEXT_DUP ) ) {
+		if ( val.mv_size != BT_UUID_LEN ) continue;
+		if ( *n == max ) {
+			max = max ? max * 2 : 8;
+			*uuids = ch_realloc( *uuids, max * sizeof( bt_uuid ) );
+		}
+		memcpy( (*uuids)[(*n)++].u, val.mv_data, BT_UUID_LEN );
+	}
+	mdb_cursor_close( mc );
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 /* Stores a new version.  r supplies uuid, periods, recorded, op, parent,
  * actor and changed; e the snapshot.  r->seq is assigned here. */
 int
@@ -334,7 +413,9 @@ bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 		dnRdn( &e->e_nname, &nrdn );
 	}
 	(void)rdn;
-	return names_put( bi, txn, &r->parent, &nrdn, &r->uuid );
+	rc = names_put( bi, txn, &r->parent, &nrdn, &r->uuid );
+	if ( rc ) return rc;
+	return refs_put( bi, txn, e, &r->uuid );
 }
 
 /* Closes a version's registration: the only change ever made to a stored

@@ -1,8 +1,19 @@
 /* oio.c - the OIO organisation model overlay (slapo-oio(5)).
  *
- * Gives the OIO schema its meaning: integrity of references over time and
- * the derived attributes (title, manager, mail, ...) consumers read.
- * Configuration only for now: every operation passes through unchanged.
+ * Gives the OIO schema its meaning:
+ *  - integrity over time: a function may only reference objects that exist
+ *    during its whole period, classes of the right facet; at most one
+ *    primary engagement per person at any instant (oio_integrity.c);
+ *  - terminating a person terminates their functions from that date, future
+ *    ones included (or leaves their manager posts vacant);
+ *  - the derived attributes AD, IAM systems and phone books read, kept in
+ *    the live entries (oio_model.c).
+ *
+ * Configure it above the bitemporal overlay (after it in the config):
+ * every write it sees, clients' and the bitemporal overlay's activations of
+ * due changes alike, reaches the live DIT only through it.  Its own writes
+ * (derived values, terminations) go to the overlays below it, so the
+ * bitemporal overlay records them like any other change.
  */
 #include "portable.h"
 
@@ -10,18 +21,12 @@
 
 #include "slap.h"
 #include "slap-config.h"
+#include "ldap_rq.h"
 
 #include "modir.h"
+#include "oio.h"
 
-typedef enum {
-	OIO_TERMINATE_MANAGERS = 0,	/* a terminated person's manager posts end */
-	OIO_VACATE_MANAGERS		/* ... or stay, vacant (OS2mo's option) */
-} oio_manager_policy;
-
-typedef struct oio_info {
-	int oi_internal_addresses;	/* publish "internal" addresses too */
-	oio_manager_policy oi_manager_policy;
-} oio_info;
+enum { OIO_TERMINATE_MANAGERS = 0, OIO_VACATE_MANAGERS };
 
 static slap_overinst oio;
 
@@ -89,6 +94,437 @@ oio_cf_gen( ConfigArgs *c )
 	return ARG_BAD_CONF;
 }
 
+/* ------------------------------------------------------------------ */
+/* Writing below ourselves */
+
+/* A fresh internal operation below this overlay, as the root DN, with no
+ * controls and none of the template's o_extra (an activation mark or a
+ * finished transaction must not leak into it). */
+void
+oio_op_below( oio_writer *w, Operation *op2, BackendDB *db, slap_callback *cb, void **ctrls )
+{
+	*op2 = *w->op;
+	*db = *w->op->o_bd;
+	db->bd_info = (BackendInfo *)w->on;
+	op2->o_bd = db;
+	op2->o_dn = db->be_rootdn;
+	op2->o_ndn = db->be_rootndn;
+	LDAP_SLIST_INIT( &op2->o_extra );
+	if ( w->txn ) LDAP_SLIST_INSERT_HEAD( &op2->o_extra, w->txn, oe_next );
+	memset( op2->o_ctrlflag, 0, sizeof( op2->o_ctrlflag ) );
+	memset( ctrls, 0, SLAP_MAX_CIDS * sizeof( void * ) );
+	op2->o_controls = ctrls;
+	op2->o_ctrls = NULL;
+	BER_BVZERO( &op2->o_csn );
+	op2->o_noop = 0;
+	op2->o_callback = cb;
+	memset( cb, 0, sizeof( *cb ) );
+	cb->sc_response = slap_null_cb;
+}
+
+int
+oio_run_below( oio_writer *w, Operation *op2, slap_operation_t which )
+{
+	SlapReply rs2 = { REP_RESULT };
+
+	overlay_op_walk( op2, &rs2, which, w->on->on_info, w->on->on_next );
+	return rs2.sr_err;
+}
+
+static int
+write_derived( oio_obj *o, BerVarray *v, void *arg )
+{
+	oio_writer *w = arg;
+	Operation op2;
+	BackendDB db;
+	slap_callback cb;
+	void *ctrls[SLAP_MAX_CIDS];
+	Modifications *ml = NULL, **tail = &ml;
+	const char *text;
+	char textbuf[SLAP_TEXT_BUFLEN];
+	int i, rc, first = o->kind == OIO_PERSON ? 0 : D_PERSON_LAST + 1;
+	int last = o->kind == OIO_PERSON ? D_PERSON_LAST : D_COUNT - 1;
+
+	for ( i = first; i <= last; i++ ) {
+		Modifications *m;
+		int j, same = 1, nv = 0, ns = 0;
+		for ( j = 0; v[i] && v[i][j].bv_val; j++ ) nv++;
+		for ( j = 0; o->stored[i] && o->stored[i][j].bv_val; j++ ) ns++;
+		if ( nv != ns ) same = 0;
+		for ( j = 0; same && j < nv; j++ ) {
+			int k;
+			for ( k = 0; k < ns; k++ ) if ( bvmatch( &v[i][j], &o->stored[i][k] ) ) break;
+			if ( k == ns ) same = 0;
+		}
+		if ( same ) continue;
+		if ( nv == 0 && ns == 0 ) continue;
+		m = ch_calloc( 1, sizeof( *m ) );
+		m->sml_op = LDAP_MOD_REPLACE;
+		m->sml_flags = SLAP_MOD_INTERNAL;
+		m->sml_desc = oio_ad.derived[i];
+		m->sml_type = m->sml_desc->ad_cname;
+		m->sml_numvals = nv;
+		if ( nv ) ber_bvarray_dup_x( &m->sml_values, v[i], NULL );
+		*tail = m;
+		tail = &m->sml_next;
+	}
+	if ( !ml ) return 0;
+
+	oio_op_below( w, &op2, &db, &cb, ctrls );
+	op2.o_tag = LDAP_REQ_MODIFY;
+	op2.o_req_dn = o->dn;
+	op2.o_req_ndn = o->ndn;
+	memset( &op2.oq_modify, 0, sizeof( op2.oq_modify ) );
+	op2.orm_modlist = ml;
+	rc = slap_mods_check( &op2, ml, &text, textbuf, sizeof( textbuf ), NULL );
+	if ( rc == LDAP_SUCCESS ) {
+		slap_mods_opattrs( &op2, &op2.orm_modlist, 1 );
+		rc = oio_run_below( w, &op2, op_modify );
+	}
+	slap_mods_free( op2.orm_modlist, 1 );
+	if ( rc != LDAP_SUCCESS ) {
+		Debug( LDAP_DEBUG_ANY, "oio: cannot update derived attributes of \"%s\": %d\n",
+			o->dn.bv_val, rc );
+		w->failed++;
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Loading the model: every live entry, once, at the first run of the
+ * overlay's task; then derived values for everything (a slapadd'ed
+ * directory gets them here), written in batches of one transaction. */
+
+static int
+load_cb( Operation *op, SlapReply *rs )
+{
+	oio_model *m = op->o_callback->sc_private;
+
+	if ( rs->sr_type == REP_SEARCH ) oio_model_put( m, rs->sr_entry );
+	return 0;
+}
+
+static int
+model_load( oio_info *oi, Operation *op )
+{
+	BackendDB db = *oi->oi_db;
+	slap_callback cb = { 0 };
+	SlapReply rs = { REP_RESULT };
+	Operation op2 = *op;
+
+	db.bd_info = oi->oi_on->on_info->oi_orig;
+	db.be_flags |= SLAP_DBFLAG_OVERLAY;
+	op2.o_bd = &db;
+	op2.o_tag = LDAP_REQ_SEARCH;
+	memset( &op2.oq_search, 0, sizeof( op2.oq_search ) );
+	op2.o_req_dn = db.be_suffix[0];
+	op2.o_req_ndn = db.be_nsuffix[0];
+	op2.o_dn = db.be_rootdn;
+	op2.o_ndn = db.be_rootndn;
+	op2.ors_scope = LDAP_SCOPE_SUBTREE;
+	op2.ors_slimit = SLAP_NO_LIMIT;
+	op2.ors_tlimit = SLAP_NO_LIMIT;
+	op2.ors_attrs = slap_anlist_all_attributes;
+	ber_str2bv( "(objectClass=*)", 0, 0, &op2.ors_filterstr );
+	op2.ors_filter = str2filter_x( &op2, op2.ors_filterstr.bv_val );
+	if ( !op2.ors_filter ) return LDAP_OTHER;
+	cb.sc_response = load_cb;
+	cb.sc_private = &oi->oi_model;
+	op2.o_callback = &cb;
+	oio_model_clear( &oi->oi_model );
+	db.bd_info->bi_op_search( &op2, &rs );
+	filter_free_x( &op2, op2.ors_filter, 1 );
+	if ( rs.sr_err == LDAP_SUCCESS || rs.sr_err == LDAP_NO_SUCH_OBJECT )
+		oi->oi_model.loaded = 1;
+	return rs.sr_err;
+}
+
+/* Batched writes: the rows of many derived updates share one back-mdb
+ * transaction (as RFC 5805 transactions do), one fsync per batch. */
+typedef struct batch_writer {
+	oio_writer w;
+	Operation *base;
+	int n;
+} batch_writer;
+
+static int
+batch_commit( batch_writer *b )
+{
+	BackendInfo *orig = b->w.on->on_info->oi_orig;
+	int rc = 0;
+
+	if ( !b->w.txn ) return 0;
+	LDAP_SLIST_REMOVE( &b->base->o_extra, b->w.txn, OpExtra, oe_next );
+	rc = orig->bi_op_txn( b->base, b->w.failed ? SLAP_TXN_ABORT : SLAP_TXN_COMMIT, &b->w.txn );
+	b->w.txn = NULL;
+	b->n = 0;
+	return rc;
+}
+
+static int
+batch_write( oio_obj *o, BerVarray *v, void *arg )
+{
+	batch_writer *b = arg;
+	BackendInfo *orig = b->w.on->on_info->oi_orig;
+	int rc;
+
+	if ( !b->w.txn ) {
+		b->w.failed = 0;
+		if ( orig->bi_op_txn( b->base, SLAP_TXN_BEGIN, &b->w.txn ) ) {
+			b->w.txn = NULL;
+			return -1;
+		}
+	}
+	rc = write_derived( o, v, &b->w );
+	if ( rc == 0 && ++b->n >= 500 ) rc = batch_commit( b ) ? -1 : 0;
+	return rc;
+}
+
+/* The overlay's task, every second (as the bitemporal overlay's
+ * activations): the first time it loads the model; afterwards, whenever
+ * writes have changed inputs since its last run, it recomputes the derived
+ * values and writes those that changed, in batched transactions.  Many
+ * writes in a second (an import, a reorganisation) cost one computation. */
+static void *
+oio_task( void *ctx, void *arg )
+{
+	struct re_s *rtask = arg;
+	oio_info *oi = rtask->arg;
+	Connection conn = { 0 };
+	OperationBuffer opbuf;
+	Operation *op;
+	BackendDB db;
+
+	connection_fake_init2( &conn, &opbuf, ctx, 0 );
+	op = &opbuf.ob_op;
+	db = *oi->oi_db;
+	db.bd_info = (BackendInfo *)oi->oi_on;
+	op->o_bd = &db;
+	op->o_dn = db.be_rootdn;
+	op->o_ndn = db.be_rootndn;
+
+	ldap_pvt_thread_mutex_lock( &oi->oi_model.mutex );
+	if ( !oi->oi_model.loaded || oi->oi_reload ) {
+		oi->oi_reload = 0;
+		if ( model_load( oi, op ) == LDAP_SUCCESS ) oi->oi_dirty = 1;
+	}
+	if ( oi->oi_model.loaded && oi->oi_dirty ) {
+		batch_writer b = { { op, oi->oi_on, oi, NULL, 0, 0 }, op, 0 };
+		int n;
+		oi->oi_dirty = 0;
+		n = oio_compute( oi, batch_write, &b );
+		batch_commit( &b );
+		if ( n )
+			Debug( LDAP_DEBUG_STATS, "oio: derived attributes of %d entries updated in \"%s\"\n",
+				n, db.be_suffix[0].bv_val );
+	}
+	ldap_pvt_thread_mutex_unlock( &oi->oi_model.mutex );
+
+	ldap_pvt_thread_mutex_lock( &slapd_rq.rq_mutex );
+	if ( ldap_pvt_runqueue_isrunning( &slapd_rq, rtask ) )
+		ldap_pvt_runqueue_stoptask( &slapd_rq, rtask );
+	ldap_pvt_runqueue_resched( &slapd_rq, rtask, 0 );
+	ldap_pvt_thread_mutex_unlock( &slapd_rq.rq_mutex );
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* After a write reached the live DIT: update the model, recompute. */
+
+typedef struct oio_cb {
+	slap_callback cb;
+	oio_info *oi;
+	slap_overinst *on;
+	oio_kind kind;			/* of the entry written, before the write */
+	int inputs;				/* the write touched inputs of derived values */
+} oio_cb;
+
+static Entry *
+live_entry( Operation *op, slap_overinst *on, struct berval *ndn )
+{
+	Entry *e = NULL;
+
+	if ( overlay_entry_get_ov( op, ndn, NULL, NULL, 0, &e, on ) != LDAP_SUCCESS )
+		return NULL;
+	return e;
+}
+
+
+static int
+oio_response( Operation *op, SlapReply *rs )
+{
+	oio_cb *c = op->o_callback->sc_private;
+	oio_info *oi = c->oi;
+	slap_overinst *on = c->on;
+	oio_model *m = &oi->oi_model;
+	BackendInfo *saved = op->o_bd->bd_info;
+	oio_kind kind = c->kind;
+	int reload = 0, recompute = c->inputs;
+	bt_uuid deleted_person;
+	int cascade = 0;
+	Entry *e;
+
+	if ( rs->sr_type != REP_RESULT || rs->sr_err != LDAP_SUCCESS )
+		return SLAP_CB_CONTINUE;
+
+	ldap_pvt_thread_mutex_lock( &m->mutex );
+	if ( !m->loaded ) goto done;	/* the load task will see it all */
+	op->o_bd->bd_info = (BackendInfo *)on;
+
+	switch ( op->o_tag ) {
+	case LDAP_REQ_ADD:
+	case LDAP_REQ_MODIFY:
+		if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
+			oio_kind k = oio_model_put( m, e );
+			if ( kind == OIO_OTHER ) kind = k;
+			overlay_entry_release_ov( op, e, 0, on );
+		}
+		break;
+	case LDAP_REQ_DELETE: {
+		oio_obj *o = oio_model_get_dn( m, &op->o_req_ndn );
+		if ( o && o->kind == OIO_PERSON ) {
+			deleted_person = o->uuid;
+			cascade = 1;
+		} else if ( !o && oi->oi_bt ) {
+			/* a dated termination of someone not live now */
+			bt_reader rd;
+			if ( bt_read_begin( oi->oi_bt, op, &rd ) == 0 ) {
+				if ( bt_resolve_any( oi->oi_bt, rd.txn, &op->o_req_ndn,
+						(bt_period){ BT_NEG_INFINITY, BT_INFINITY }, &deleted_person ) == 0 )
+					cascade = 1;
+				bt_read_end( &rd );
+			}
+		}
+		if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
+			overlay_entry_release_ov( op, e, 0, on );	/* still live: dated */
+		} else {
+			oio_model_del_dn( m, &op->o_req_ndn );
+			recompute = 1;
+		}
+		break;
+	}
+	case LDAP_REQ_MODRDN:
+		/* DNs below a renamed entry change too: read everything again */
+		reload = kind != OIO_PERSON && kind != OIO_OTHER;
+		if ( !reload ) {
+			oio_model_del_dn( m, &op->o_req_ndn );
+			/* the new name is not in the operation; a person's DN is only
+			 * used for manager/direct reports: reload is the simple truth */
+			reload = 1;
+		}
+		break;
+	}
+
+	if ( cascade && oi->oi_bt ) {
+		ldap_pvt_thread_mutex_unlock( &m->mutex );
+		oio_cascade( op, oi, on, &deleted_person );
+		ldap_pvt_thread_mutex_lock( &m->mutex );
+		reload = 1;
+	}
+	/* the task recomputes within a second */
+	if ( reload ) oi->oi_reload = 1;
+	if ( recompute || reload ) oi->oi_dirty = 1;
+done:
+	op->o_bd->bd_info = saved;
+	ldap_pvt_thread_mutex_unlock( &m->mutex );
+	return SLAP_CB_CONTINUE;
+}
+
+static int
+oio_cleanup( Operation *op, SlapReply *rs )
+{
+	if ( rs->sr_type == REP_RESULT || op->o_abandon || rs->sr_err == SLAPD_ABANDON ) {
+		slap_callback **sc;
+		oio_cb *c = op->o_callback->sc_private;
+		for ( sc = &op->o_callback; *sc; sc = &(*sc)->sc_next ) {
+			if ( *sc == &c->cb ) {
+				*sc = c->cb.sc_next;
+				break;
+			}
+		}
+		op->o_tmpfree( c, op->o_tmpmemctx );
+	}
+	return SLAP_CB_CONTINUE;
+}
+
+/* Which attributes feed the derived values: a write touching none of them
+ * (a person's description, a phone-book note) costs nothing here. */
+static int
+is_input( AttributeDescription *ad )
+{
+	return ad == oio_ad.refPerson || ad == oio_ad.refUnit ||
+		ad == oio_ad.refJobFunction || ad == oio_ad.refEngagementType ||
+		ad == oio_ad.refAddressType || ad == oio_ad.refVisibility ||
+		ad == oio_ad.refOwner || ad == oio_ad.primary || ad == oio_ad.userKey ||
+		ad == oio_ad.name || ad == oio_ad.scope || ad == oio_ad.addressValue ||
+		ad == oio_ad.ou || ad == slap_schema.si_ad_objectClass;
+}
+
+int
+oio_is_derived( AttributeDescription *ad, oio_kind kind )
+{
+	int i, first = kind == OIO_PERSON ? 0 : D_PERSON_LAST + 1;
+	int last = kind == OIO_PERSON ? D_PERSON_LAST : D_COUNT - 1;
+
+	if ( kind != OIO_PERSON && kind != OIO_UNIT ) return 0;
+	for ( i = first; i <= last; i++ )
+		if ( ad == oio_ad.derived[i] ) return 1;
+	return 0;
+}
+
+
+static int
+oio_op_write( Operation *op, SlapReply *rs )
+{
+	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
+	oio_info *oi = on->on_bi.bi_private;
+	oio_kind kind = OIO_OTHER;
+	int inputs = 0;
+	oio_cb *c;
+
+	if ( !oio_ad.ocPerson ) return SLAP_CB_CONTINUE;	/* no schema: nothing to do */
+
+	switch ( op->o_tag ) {
+	case LDAP_REQ_ADD:
+		kind = oio_kind_of( op->ora_e );
+		inputs = kind != OIO_OTHER && kind != OIO_PERSON;
+		break;
+	case LDAP_REQ_MODIFY: {
+		Modifications *ml;
+		oio_obj *o;
+		ldap_pvt_thread_mutex_lock( &oi->oi_model.mutex );
+		o = oio_model_get_dn( &oi->oi_model, &op->o_req_ndn );
+		kind = o ? o->kind : OIO_OTHER;
+		ldap_pvt_thread_mutex_unlock( &oi->oi_model.mutex );
+		for ( ml = op->orm_modlist; ml; ml = ml->sml_next ) {
+			if ( is_input( ml->sml_desc ) ) inputs = 1;
+		}
+		if ( kind == OIO_PERSON ) inputs = 0;
+		break;
+	}
+	case LDAP_REQ_DELETE:
+	case LDAP_REQ_MODRDN:
+		inputs = 1;
+		break;
+	}
+
+	if ( oio_check_write( op, rs, oi, on, kind ) ) return rs->sr_err;
+
+	c = op->o_tmpcalloc( 1, sizeof( *c ), op->o_tmpmemctx );
+	c->cb.sc_response = oio_response;
+	c->cb.sc_cleanup = oio_cleanup;
+	c->cb.sc_private = c;
+	c->cb.sc_next = op->o_callback;
+	c->oi = oi;
+	c->on = on;
+	c->kind = kind;
+	c->inputs = inputs;
+	op->o_callback = &c->cb;
+	return SLAP_CB_CONTINUE;
+}
+
+/* ------------------------------------------------------------------ */
 static int
 oio_db_init( BackendDB *be, ConfigReply *cr )
 {
@@ -96,7 +532,56 @@ oio_db_init( BackendDB *be, ConfigReply *cr )
 	oio_info *oi = ch_calloc( 1, sizeof( oio_info ) );
 
 	oi->oi_manager_policy = OIO_TERMINATE_MANAGERS;
+	oio_model_init( &oi->oi_model );
 	on->on_bi.bi_private = oi;
+	return 0;
+}
+
+static int
+oio_db_open( BackendDB *be, ConfigReply *cr )
+{
+	slap_overinst *on = (slap_overinst *)be->bd_info, *o2;
+	oio_info *oi = on->on_bi.bi_private;
+
+	if ( oio_ads_init( cr ) ) {
+		Debug( LDAP_DEBUG_ANY, "%s\n", cr->msg );
+		return 1;
+	}
+	oi->oi_on = on;
+	oi->oi_db = be->bd_self;
+	oi->oi_bt = NULL;
+	for ( o2 = on->on_next; o2; o2 = o2->on_next ) {
+		if ( strcmp( o2->on_bi.bi_type, "bitemporal" ) == 0 ) {
+			oi->oi_bt = o2->on_bi.bi_private;
+			break;
+		}
+	}
+	if ( slapMode & SLAP_TOOL_MODE ) return 0;
+
+	ldap_pvt_thread_mutex_lock( &slapd_rq.rq_mutex );
+	oi->oi_task = ldap_pvt_runqueue_insert( &slapd_rq, 1, oio_task, oi,
+		"oio_derive", be->be_suffix[0].bv_val );
+	ldap_pvt_thread_mutex_unlock( &slapd_rq.rq_mutex );
+	return 0;
+}
+
+static int
+oio_db_close( BackendDB *be, ConfigReply *cr )
+{
+	slap_overinst *on = (slap_overinst *)be->bd_info;
+	oio_info *oi = on->on_bi.bi_private;
+
+	if ( oi->oi_task ) {
+		ldap_pvt_thread_mutex_lock( &slapd_rq.rq_mutex );
+		if ( ldap_pvt_runqueue_isrunning( &slapd_rq, oi->oi_task ) )
+			ldap_pvt_runqueue_stoptask( &slapd_rq, oi->oi_task );
+		ldap_pvt_runqueue_remove( &slapd_rq, oi->oi_task );
+		ldap_pvt_thread_mutex_unlock( &slapd_rq.rq_mutex );
+		oi->oi_task = NULL;
+	}
+	ldap_pvt_thread_mutex_lock( &oi->oi_model.mutex );
+	oio_model_clear( &oi->oi_model );
+	ldap_pvt_thread_mutex_unlock( &oi->oi_model.mutex );
 	return 0;
 }
 
@@ -104,9 +589,13 @@ static int
 oio_db_destroy( BackendDB *be, ConfigReply *cr )
 {
 	slap_overinst *on = (slap_overinst *)be->bd_info;
+	oio_info *oi = on->on_bi.bi_private;
 
-	ch_free( on->on_bi.bi_private );
-	on->on_bi.bi_private = NULL;
+	if ( oi ) {
+		oio_model_destroy( &oi->oi_model );
+		ch_free( oi );
+		on->on_bi.bi_private = NULL;
+	}
 	return 0;
 }
 
@@ -116,10 +605,16 @@ oio_initialize( void )
 	int rc;
 
 	oio.on_bi.bi_type = "oio";
-	oio.on_bi.bi_flags = SLAPO_BFLAG_SINGLE;
+	oio.on_bi.bi_flags = SLAPO_BFLAG_SINGLE | SLAPO_BFLAG_DBONLY;
 	oio.on_bi.bi_db_init = oio_db_init;
+	oio.on_bi.bi_db_open = oio_db_open;
+	oio.on_bi.bi_db_close = oio_db_close;
 	oio.on_bi.bi_db_destroy = oio_db_destroy;
 	oio.on_bi.bi_cf_ocs = oio_ocs;
+	oio.on_bi.bi_op_add = oio_op_write;
+	oio.on_bi.bi_op_modify = oio_op_write;
+	oio.on_bi.bi_op_delete = oio_op_write;
+	oio.on_bi.bi_op_modrdn = oio_op_write;
 
 	rc = config_register_schema( oio_cfg, oio_ocs );
 	if ( rc ) return rc;

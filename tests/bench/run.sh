@@ -9,7 +9,7 @@
 # targets met or not) and writes the same as JSON.
 #
 # Environment:
-#   BENCH_EMPLOYEES  municipality size (5000)      BENCH_DURATION  s/run (10)
+#   BENCH_EMPLOYEES  municipality size (25000)     BENCH_DURATION  s/run (10)
 #   BENCH_ROUNDS     rounds per workload (3)       BENCH_CONNS     connections (8)
 #   BENCH_SYNC_CONNS connections for the full syncs (2)
 #   BENCH_WARMUP     s before measuring (2)        BENCH_EVENTS    event samples/round (5)
@@ -31,7 +31,7 @@ MODULE=${MODIR_MODULE:-$BUILD/.libs/modir.so}
 SCHEMA=$TOP/schema/modir-oio.schema
 SYS_SCHEMA=/etc/ldap/schema
 
-EMPLOYEES=${BENCH_EMPLOYEES:-5000}
+EMPLOYEES=${BENCH_EMPLOYEES:-25000}
 DURATION=${BENCH_DURATION:-10}
 ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNS:-8}
@@ -189,11 +189,18 @@ META=$W/meta.jsonl
 
 loadgen() {   # loadgen CONFIG ROUND WORKLOAD [args...]
   local c=$1 r=$2 k=$3; shift 3
-  local line
+  local line w0 w1
+  w0=$(awk '/^write_bytes:/ {print $2}' "/proc/$(cat "$W/$c/slapd.pid")/io" 2>/dev/null || echo 0)
   line=$("$LOADGEN" -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -b "$PEOPLE" -f "$DATA/people.dns" \
     -W "$WARMUP" -t "$DURATION" -s "$((SEED * 1000 + r))" -L "$c" -k "$k" "$@") || {
       echo "bench: modir-load $k failed against $c" >&2; return 1; }
-  echo "$line" | "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); d["config"]=sys.argv[1]; d["round"]=int(sys.argv[2]); print(json.dumps(d))' "$c" "$r" >> "$RUNS"
+  w1=$(awk '/^write_bytes:/ {print $2}' "/proc/$(cat "$W/$c/slapd.pid")/io" 2>/dev/null || echo 0)
+  # bytes slapd wrote to disk per operation (warm-up and drain included,
+  # so approximate: divided by ops/s x (warm-up + duration))
+  echo "$line" | "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); d["config"]=sys.argv[1]; d["round"]=int(sys.argv[2])
+n = d["ops_per_s"] * (float(sys.argv[5]) + float(sys.argv[6]))
+d["disk_kb_per_op"] = round((int(sys.argv[4]) - int(sys.argv[3])) / 1024.0 / n, 2) if n else None
+print(json.dumps(d))' "$c" "$r" "$w0" "$w1" "$WARMUP" "$DURATION" >> "$RUNS"
   log "  $c round $r $k: $line"
 }
 
@@ -222,7 +229,7 @@ run_config() {
   dbkb=$(du -sk "$d/db" | cut -f1)
   [ "$c" = B ] && alkb=$(du -sk "$d/accesslog" | cut -f1)
   if command -v mdb_stat >/dev/null; then
-    mdb_stat -e "$d/db" > "$d/mdb_stat_env.txt" 2>&1
+    mdb_stat -ef "$d/db" > "$d/mdb_stat_env.txt" 2>&1
     mdb_stat -a "$d/db" > "$d/mdb_stat_all.txt" 2>&1
   fi
   "$PY" "$TOP/tests/bench/report.py" meta "$c" "$d" \
@@ -245,8 +252,16 @@ run_config() {
       local perfpid=$!
       loadgen "$c" "$r" modify -c "$CONNS"
       wait "$perfpid"
-      perf report -i "$W/perf-C-modify.data" --no-children --sort dso,symbol --stdio 2>/dev/null \
-        | grep -v '^#' | grep -v '^$' | grep '%' | head -60 > "${BENCH_PERF_OUT:-$BUILD/tests/bench/perf-C-modify.txt}"
+      { echo "## by shared object"
+        perf report -i "$W/perf-C-modify.data" --no-children -g none --sort dso --stdio 2>/dev/null \
+          | grep '%' | grep -v '^#' | head -15
+        echo "## top symbols"
+        perf report -i "$W/perf-C-modify.data" --no-children -g none --sort dso,symbol --stdio 2>/dev/null \
+          | grep '%' | grep -v '^#' | head -40
+        echo "## modir.so symbols"
+        perf report -i "$W/perf-C-modify.data" --no-children -g none --dsos modir.so --sort symbol --stdio 2>/dev/null \
+          | grep '%' | grep -v '^#' | head -25
+      } > "${BENCH_PERF_OUT:-$BUILD/tests/bench/perf-C-modify.txt}"
       log "perf profile: ${BENCH_PERF_OUT:-$BUILD/tests/bench/perf-C-modify.txt}"
     else
       loadgen "$c" "$r" modify -c "$CONNS"

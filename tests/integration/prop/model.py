@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# NB: python-ldap 3.4: LDAPControl(type, crit, value) takes the value as
+# controlValue, which the base class never encodes; pass encodedControlValue.
 """Property test driver for slapo-bitemporal (modir).
 
 Applies a seeded random sequence of add/modify/delete/modrdn operations,
@@ -186,7 +188,7 @@ def dn(uid):
     return 'uid=%s,%s' % (uid, B)
 
 def vctrl(text):
-    return [LDAPControl(VALID, True, text.encode())]
+    return [LDAPControl(VALID, True, encodedControlValue=text.encode())]
 
 def ptext(P, kind):
     if P is None:
@@ -213,7 +215,7 @@ def search(vt, kt):
         s = 'validAt=' + gt(vt)
         if kt is not None:
             s += ';knownAt=' + gt(kt)
-        ctrls = [LDAPControl(ASOF, True, s.encode())]
+        ctrls = [LDAPControl(ASOF, True, encodedControlValue=s.encode())]
     res = L.search_ext_s(B, ldap.SCOPE_SUBTREE, '(uid=*)', list(TRACKED), serverctrls=ctrls)
     out = {}
     for d, attrs in res:
@@ -338,9 +340,10 @@ def fail(msg):
 
 def wait_in_second():
     # keep an undated op well inside one second so "now" is unambiguous
+    # (and clear of the coarse-clock lag just after a boundary, see checkpoint)
     f = time.time() % 1
-    if f > 0.6:
-        time.sleep(1.02 - f)
+    if f > 0.6 or f < 0.1:
+        time.sleep((1.1 - f) % 1)
 
 def do_op(opn, op):
     kind, uid, arg, P, lab = op
@@ -414,7 +417,7 @@ def do_op(opn, op):
     seen_codes[rc] = seen_codes.get(rc, 0) + 1
     desc = '%s %s %r period=%s..%s (%s)' % (kind, uid, arg, gt(Pm[0]),
                                            'inf' if Pm[1] >= INF else gt(Pm[1]), lab)
-    OPLOG.append('op#%d %s -> %s' % (opn, desc, rc))
+    OPLOG.append('op#%d @%s %s -> %s' % (opn, gt(int(t_b))[8:14], desc, rc))
     if undated:
         BOUNDS.add(now)
     if (rc == 0) != (expect == 0) or (expect in (2, 32, 53, 66, 68) and rc != expect):
@@ -443,17 +446,40 @@ def compare(vt, kt, model_ents, label):
     exp = view(model_ents, vt if vt is not None else now_s())
     if not isinstance(got, dict) or norm(got) != norm(exp):
         stat['probe_fail'] += 1
+        if stat['probe_fail'] <= 2 and isinstance(got, dict):
+            dump_history(set(norm(got)) ^ set(norm(exp)) | {u for u in got if u in exp and norm(got)[u] != norm(exp)[u]})
         fail('%s validAt=%s knownAt=%s: slapd %s, model %s' % (
             label, gt(vt) if vt else 'now', gt(kt) if kt else 'now',
             got if not isinstance(got, dict) else fmt(got), fmt(exp)))
         return False
     return True
 
+HIST = OIDB + '3'
+def dump_history(uids):
+    """diagnostics: the history rows of the DNs a probe disagreed on"""
+    for u in sorted(uids):
+        u = u.split('#')[0]
+        try:
+            rows = L.search_ext_s(dn(u), ldap.SCOPE_BASE, '(objectClass=*)', list(TRACKED) + ['+'],
+                                  serverctrls=[LDAPControl(HIST, True)])
+        except ldap.LDAPError as e:
+            rows = []
+        print('# history of uid=%s:' % u)
+        for d, a in rows:
+            g = lambda k: ','.join(v.decode() for v in a.get(k, [])) or '-'
+            print('#   uid=%s sn=%s description=%s valid=[%s,%s) recorded=[%s,%s) op=%s' % (
+                g('uid'), g('sn'), g('description'), g('moValidFrom'), g('moValidTo'),
+                g('moRecordedAt'), g('moSupersededAt'), g('moVersionOperation')))
+
 def checkpoint():
     t = int(time.time())
     CHECKPOINTS.append((t, copy.deepcopy(ENT)))
-    while int(time.time()) <= t:
-        time.sleep(0.05)
+    OPLOG.append('checkpoint knownAt=%s' % gt(t))
+    # slapd stamps registrations with time(2), which on Linux reads a coarse
+    # clock that can lag time.time() by a few ms: leave a margin past the
+    # second boundary so the next batch is registered after knownAt=t
+    while time.time() < t + 1.1:
+        time.sleep(0.02)
 
 def live_check(tag):
     stat['live_checks'] += 1

@@ -1,0 +1,530 @@
+/* oio_integrity.c - the OIO model's rules over time, checked on every
+ * write before anything is stored, and the termination of a person's
+ * functions.
+ *
+ * The rules are checked against the bitemporal history (every version of
+ * every object, current registrations), so they hold for dated writes too:
+ *  - a reference (moRef*) must name an object that exists during the
+ *    whole period of the referring version, and of the right kind (a
+ *    class reference: a class of the right facet);
+ *  - a person has at most one primary engagement at any instant;
+ *  - derived attributes are the overlay's to write.
+ * A violation is constraintViolation (19) naming the reference and the
+ * period; nothing is written.
+ */
+#include "portable.h"
+
+#include <stdarg.h>
+
+#include <ac/string.h>
+
+#include "slap.h"
+#include "lutil.h"
+
+#include "oio.h"
+
+/* What each reference must point at. */
+typedef struct ref_rule {
+	const char *attr;
+	const char *oc;			/* required object class, NULL: any */
+	const char *facets;		/* for classes: allowed facet user keys, '|'-separated */
+} ref_rule;
+
+static const ref_rule ref_rules[] = {
+	{ "moRefPerson", "moPerson", NULL },
+	{ "moRefSubstitute", "moPerson", NULL },
+	{ "moRefOwnerPerson", "moPerson", NULL },
+	{ "moRefUnit", "moOrgUnit", NULL },
+	{ "moRefRelatedUnit", "moOrgUnit", NULL },
+	{ "moRefEngagement", "moEngagement", NULL },
+	{ "moRefLinkedEngagement", "moEngagement", NULL },
+	{ "moRefITSystem", "moITSystem", NULL },
+	{ "moRefITUser", "moITUser", NULL },
+	{ "moRefFacet", "moFacet", NULL },
+	{ "moRefParentClass", "moClass", NULL },
+	{ "moRefJobFunction", "moClass", "engagement_job_function" },
+	{ "moRefEngagementType", "moClass", "engagement_type" },
+	{ "moRefManagerType", "moClass", "manager_type" },
+	{ "moRefManagerLevel", "moClass", "manager_level" },
+	{ "moRefResponsibility", "moClass", "responsibility" },
+	{ "moRefAddressType", "moClass", "employee_address_type|org_unit_address_type" },
+	{ "moRefVisibility", "moClass", "visibility" },
+	{ "moRefRole", "moClass", "role" },
+	{ "moRefLeaveType", "moClass", "leave_type" },
+	{ "moRefAssociationType", "moClass", "association_type" },
+	{ "moRefKLEAspect", "moClass", "kle_aspect" },
+	{ "moRefUnitType", "moClass", "org_unit_type" },
+	{ "moRefUnitLevel", "moClass", "org_unit_level" },
+	{ "moRefTimePlanning", "moClass", "time_planning" },
+	{ "moRefUnitHierarchy", "moClass", "org_unit_hierarchy" },
+	{ "moRefTradeUnion", "moClass", "trade_union" },
+	{ "moRefSystemType", "moClass", "itsystem_type" },
+	{ NULL, NULL, NULL }
+};
+
+static const ref_rule *
+rule_for( AttributeDescription *ad )
+{
+	const ref_rule *r;
+
+	for ( r = ref_rules; r->attr; r++ )
+		if ( strcasecmp( r->attr, ad->ad_cname.bv_val ) == 0 ) return r;
+	return NULL;
+}
+
+typedef struct check_ctx {
+	Operation *op;
+	SlapReply *rs;
+	oio_info *oi;
+	MDB_txn *txn;
+	bt_period P;
+	char buf[SLAP_TEXT_BUFLEN];
+} check_ctx;
+
+static int
+fail( check_ctx *c, int code, const char *fmt, ... )
+{
+	va_list ap;
+
+	va_start( ap, fmt );
+	vsnprintf( c->buf, sizeof( c->buf ), fmt, ap );
+	va_end( ap );
+	c->rs->sr_err = code;
+	c->rs->sr_text = c->buf;
+	return code;
+}
+
+static void
+fmt_period( bt_period p, char *out, size_t len )
+{
+	char a[BT_TIME_BUFSZ], b[BT_TIME_BUFSZ];
+
+	bt_time_format( p.from, a );
+	bt_time_format( p.to, b );
+	snprintf( out, len, "[%s, %s)", a, b );
+}
+
+static void
+fmt_uuid( const bt_uuid *u, char *out, size_t len )
+{
+	if ( lutil_uuidstr_from_normalized( (char *)u->u, BT_UUID_LEN, out, len ) < 0 )
+		snprintf( out, len, "(bad uuid)" );
+}
+
+/* The first instant of p not covered by the rows (p.to if all is). */
+static bt_time
+first_gap( bt_rows *rows, bt_period p )
+{
+	bt_time t = p.from;
+	int i, progress = 1;
+
+	while ( progress && t < p.to ) {
+		progress = 0;
+		for ( i = 0; i < rows->n; i++ ) {
+			if ( bt_period_contains( rows->r[i].valid, t ) ) {
+				t = rows->r[i].valid.to;
+				progress = 1;
+			}
+		}
+	}
+	return t;
+}
+
+static int
+has_value( Entry *e, AttributeDescription *ad, const char *val )
+{
+	Attribute *a = attr_find( e->e_attrs, ad );
+	unsigned i;
+
+	for ( i = 0; a && i < a->a_numvals; i++ ) {
+		if ( a->a_vals[i].bv_len == strlen( val ) &&
+			strncasecmp( a->a_vals[i].bv_val, val, a->a_vals[i].bv_len ) == 0 ) return 1;
+	}
+	return 0;
+}
+
+static int
+facet_allowed( const char *facets, struct berval *key )
+{
+	const char *p = facets;
+
+	while ( p && *p ) {
+		const char *bar = strchr( p, '|' );
+		size_t n = bar ? (size_t)( bar - p ) : strlen( p );
+		if ( n == key->bv_len && strncasecmp( p, key->bv_val, n ) == 0 ) return 1;
+		p = bar ? bar + 1 : NULL;
+	}
+	return 0;
+}
+
+/* One reference value: exists during the whole period, right kind. */
+static int
+check_target( check_ctx *c, AttributeDescription *ad, const bt_uuid *target )
+{
+	const ref_rule *rule = rule_for( ad );
+	bt_rows rows = { 0 };
+	char us[40], ps[64];
+	bt_time gap;
+	int rc = 0;
+
+	fmt_uuid( target, us, sizeof( us ) );
+	if ( bt_rows_current( c->oi->oi_bt, c->txn, target, c->P, &rows ) ) {
+		bt_rows_free( &rows );
+		return fail( c, LDAP_OTHER, "oio: cannot read history" );
+	}
+	gap = first_gap( &rows, c->P );
+	if ( gap < c->P.to ) {
+		char gs[BT_TIME_BUFSZ];
+		fmt_period( c->P, ps, sizeof( ps ) );
+		bt_time_format( gap, gs );
+		rc = fail( c, LDAP_CONSTRAINT_VIOLATION,
+			"%s: %s does not exist during the whole period %s (not at %s)",
+			ad->ad_cname.bv_val, us, ps, gs );
+		goto out;
+	}
+	if ( rule && rule->oc ) {
+		Entry *e = NULL;
+		int i;
+		/* every version in the period must be of the right kind */
+		for ( i = 0; i < rows.n && !rc; i++ ) {
+			if ( !bt_period_overlaps( rows.r[i].valid, c->P ) ) continue;
+			if ( bt_row_entry( &rows.r[i], &e ) ) continue;
+			if ( !has_value( e, slap_schema.si_ad_objectClass, rule->oc ) ) {
+				rc = fail( c, LDAP_CONSTRAINT_VIOLATION, "%s: %s is not a %s",
+					ad->ad_cname.bv_val, us, rule->oc );
+			} else if ( rule->facets ) {
+				Attribute *f = attr_find( e->e_attrs, oio_ad.refFacet );
+				bt_row fr;
+				Entry *fe = NULL;
+				int ok = 0;
+				if ( f && f->a_nvals[0].bv_len == BT_UUID_LEN &&
+					bt_row_at( c->oi->oi_bt, c->txn, (bt_uuid *)f->a_nvals[0].bv_val,
+						rows.r[i].valid.from > c->P.from ? rows.r[i].valid.from : c->P.from,
+						BT_INFINITY - 1, &fr ) == 0 ) {
+					if ( bt_row_entry( &fr, &fe ) == 0 ) {
+						Attribute *k = attr_find( fe->e_attrs, oio_ad.userKey );
+						ok = k && facet_allowed( rule->facets, &k->a_vals[0] );
+						entry_free( fe );
+					}
+					bt_row_free( &fr );
+				}
+				if ( !ok )
+					rc = fail( c, LDAP_CONSTRAINT_VIOLATION,
+						"%s: class %s is not of facet %s",
+						ad->ad_cname.bv_val, us, rule->facets );
+			}
+			entry_free( e );
+			e = NULL;
+		}
+	}
+out:
+	bt_rows_free( &rows );
+	return rc;
+}
+
+static int
+is_true( Attribute *a )
+{
+	return a && a->a_numvals && a->a_vals[0].bv_len == 4 &&
+		strncasecmp( a->a_vals[0].bv_val, "TRUE", 4 ) == 0;
+}
+
+/* At most one primary engagement per person at any instant. */
+static int
+check_primary( check_ctx *c, const bt_uuid *person, const bt_uuid *self )
+{
+	bt_uuid *others = NULL;
+	int n = 0, i, j, rc = 0;
+
+	if ( bt_refs_get( c->oi->oi_bt, c->txn, person, oio_ad.refPerson, &others, &n ) )
+		return fail( c, LDAP_OTHER, "oio: cannot read history" );
+	for ( i = 0; i < n && !rc; i++ ) {
+		bt_rows rows = { 0 };
+		if ( self && memcmp( &others[i], self, sizeof( bt_uuid ) ) == 0 ) continue;
+		if ( bt_rows_current( c->oi->oi_bt, c->txn, &others[i], c->P, &rows ) ) continue;
+		for ( j = 0; j < rows.n && !rc; j++ ) {
+			Entry *e;
+			Attribute *p;
+			if ( bt_row_entry( &rows.r[j], &e ) ) continue;
+			p = attr_find( e->e_attrs, oio_ad.refPerson );
+			if ( has_value( e, slap_schema.si_ad_objectClass, "moEngagement" ) &&
+				is_true( attr_find( e->e_attrs, oio_ad.primary ) ) &&
+				p && p->a_nvals[0].bv_len == BT_UUID_LEN &&
+				memcmp( p->a_nvals[0].bv_val, person->u, BT_UUID_LEN ) == 0 ) {
+				char ps[64], us[40];
+				fmt_period( bt_period_intersect( rows.r[j].valid, c->P ), ps, sizeof( ps ) );
+				fmt_uuid( person, us, sizeof( us ) );
+				rc = fail( c, LDAP_CONSTRAINT_VIOLATION,
+					"moPrimary: person %s already has a primary engagement (%s) during %s",
+					us, e->e_name.bv_val, ps );
+			}
+			entry_free( e );
+		}
+		bt_rows_free( &rows );
+	}
+	ch_free( others );
+	return rc;
+}
+
+static int
+check_entry_refs( check_ctx *c, Entry *e, const bt_uuid *self )
+{
+	Attribute *a;
+	unsigned i;
+	int rc;
+
+	for ( a = e->e_attrs; a; a = a->a_next ) {
+		if ( !bt_is_reference( a->a_desc ) ) continue;
+		for ( i = 0; i < a->a_numvals; i++ ) {
+			if ( a->a_nvals[i].bv_len != BT_UUID_LEN ) continue;
+			rc = check_target( c, a->a_desc, (bt_uuid *)a->a_nvals[i].bv_val );
+			if ( rc ) return rc;
+		}
+	}
+	if ( is_entry_objectclass( e, oio_ad.ocEngagement, 0 ) &&
+		is_true( attr_find( e->e_attrs, oio_ad.primary ) ) ) {
+		a = attr_find( e->e_attrs, oio_ad.refPerson );
+		if ( a && a->a_nvals[0].bv_len == BT_UUID_LEN )
+			return check_primary( c, (bt_uuid *)a->a_nvals[0].bv_val, self );
+	}
+	return 0;
+}
+
+static bt_period
+write_period( Operation *op )
+{
+	bt_period P = { slap_get_time(), BT_INFINITY };
+
+	if ( bt_has_ctrl( op, bt_validity_cid ) ) {
+		P = bt_validity_of( op )->period;
+	} else if ( op->o_tag == LDAP_REQ_ADD ) {
+		Attribute *f = attr_find( op->ora_e->e_attrs, bt_ad_validFrom );
+		Attribute *t = attr_find( op->ora_e->e_attrs, bt_ad_validTo );
+		if ( f ) bt_time_parse( f->a_vals[0].bv_val, f->a_vals[0].bv_len, &P.from );
+		if ( t ) bt_time_parse( t->a_vals[0].bv_val, t->a_vals[0].bv_len, &P.to );
+	}
+	return P;
+}
+
+/* The rules for one write; on a violation rs carries the result, which
+ * the caller sends. */
+static int
+check( check_ctx *c, oio_kind kind )
+{
+	Operation *op = c->op;
+	bt_uuid self;
+	int rc = 0;
+
+	if ( op->o_tag == LDAP_REQ_ADD ) {
+		Attribute *a;
+		if ( !get_relax( op ) ) {
+			for ( a = op->ora_e->e_attrs; a; a = a->a_next )
+				if ( oio_is_derived( a->a_desc, kind ) )
+					return fail( c, LDAP_CONSTRAINT_VIOLATION,
+						"%s is derived by the oio overlay and cannot be written",
+						a->a_desc->ad_cname.bv_val );
+		}
+		if ( !c->oi->oi_bt || kind == OIO_PERSON ) return 0;
+		if ( !bt_period_is_valid( c->P ) ) return 0;	/* bitemporal refuses it */
+		return check_entry_refs( c, op->ora_e, bt_entry_uuid( op->ora_e, &self ) ? NULL : &self );
+	}
+
+	if ( op->o_tag == LDAP_REQ_MODIFY ) {
+		Modifications *ml;
+		bt_rows cur = { 0 };
+		Entry *e = NULL;
+		int touches = 0, i;
+
+		if ( !get_relax( op ) ) {
+			for ( ml = op->orm_modlist; ml; ml = ml->sml_next )
+				if ( !( ml->sml_flags & SLAP_MOD_INTERNAL ) &&
+					oio_is_derived( ml->sml_desc, kind ) )
+					return fail( c, LDAP_CONSTRAINT_VIOLATION,
+						"%s is derived by the oio overlay and cannot be written",
+						ml->sml_desc->ad_cname.bv_val );
+		}
+		if ( !c->oi->oi_bt || !bt_period_is_valid( c->P ) ) return 0;
+		for ( ml = op->orm_modlist; ml; ml = ml->sml_next )
+			if ( bt_is_reference( ml->sml_desc ) || ml->sml_desc == oio_ad.primary ) touches = 1;
+		if ( !touches ) return 0;
+
+		/* every version the modification produces must satisfy the rules:
+		 * apply it to each current version inside the period */
+		if ( bt_resolve_any( c->oi->oi_bt, c->txn, &op->o_req_ndn, c->P, &self ) ) return 0;
+		if ( bt_rows_current( c->oi->oi_bt, c->txn, &self, c->P, &cur ) ) return 0;
+		for ( i = 0; i < cur.n && !rc; i++ ) {
+			const char *text;
+			char tb[SLAP_TEXT_BUFLEN];
+			bt_period save = c->P;
+			if ( bt_row_entry( &cur.r[i], &e ) ) continue;
+			for ( ml = op->orm_modlist; ml && !rc; ml = ml->sml_next ) {
+				Modification *m = &ml->sml_mod;
+				switch ( m->sm_op ) {
+				case LDAP_MOD_ADD: rc = modify_add_values( e, m, 1, &text, tb, sizeof( tb ) ); break;
+				case LDAP_MOD_DELETE: rc = modify_delete_values( e, m, 1, &text, tb, sizeof( tb ) ); break;
+				case LDAP_MOD_REPLACE: rc = modify_replace_values( e, m, 1, &text, tb, sizeof( tb ) ); break;
+				default: break;
+				}
+			}
+			/* errors in the modification itself are the bitemporal
+			 * overlay's to report; here only the rules */
+			rc = 0;
+			c->P = bt_period_intersect( cur.r[i].valid, save );
+			rc = check_entry_refs( c, e, &self );
+			c->P = save;
+			entry_free( e );
+		}
+		bt_rows_free( &cur );
+		return rc;
+	}
+	return 0;
+}
+
+int
+oio_check_write( Operation *op, SlapReply *rs, oio_info *oi, slap_overinst *on,
+	oio_kind kind )
+{
+	check_ctx c;
+	bt_reader rd;
+	int rc;
+
+	if ( op->o_tag != LDAP_REQ_ADD && op->o_tag != LDAP_REQ_MODIFY ) return 0;
+	memset( &c, 0, sizeof( c ) );
+	c.op = op;
+	c.rs = rs;
+	c.oi = oi;
+	c.P = write_period( op );
+	if ( oi->oi_bt ) {
+		if ( bt_read_begin( oi->oi_bt, op, &rd ) ) return 0;
+		c.txn = rd.txn;
+	}
+	rc = check( &c, kind );
+	if ( oi->oi_bt ) bt_read_end( &rd );
+	if ( rc ) {
+		/* the text lives in c: copy it to the operation's memory */
+		struct berval t;
+		ber_str2bv_x( c.buf, 0, 1, &t, op->o_tmpmemctx );
+		rs->sr_text = t.bv_val;
+		op->o_bd->bd_info = (BackendInfo *)on->on_info;
+		send_ldap_result( op, rs );
+		op->o_bd->bd_info = (BackendInfo *)on;
+		rs->sr_text = NULL;
+		op->o_tmpfree( t.bv_val, op->o_tmpmemctx );
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Terminating a person: every function that refers to them ends at the
+ * same date, future ones included; with oio-terminated-managers vacate,
+ * manager posts stay and lose their person instead. */
+
+typedef struct doomed {
+	bt_uuid uuid;
+	struct berval dn;
+	int manager;
+} doomed;
+
+int
+oio_cascade( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person )
+{
+	AttributeDescription *via[2] = { oio_ad.refPerson, oio_ad.refOwner };
+	bt_period after;
+	bt_reader rd;
+	doomed *list = NULL;
+	int nlist = 0, v, i, j;
+	bt_validity validity;
+
+	after.from = bt_has_ctrl( op, bt_validity_cid ) ?
+		bt_validity_of( op )->period.from : slap_get_time();
+	after.to = BT_INFINITY;
+
+	if ( bt_read_begin( oi->oi_bt, op, &rd ) ) return LDAP_OTHER;
+	for ( v = 0; v < 2; v++ ) {
+		bt_uuid *refs = NULL;
+		int n = 0;
+		if ( bt_refs_get( oi->oi_bt, rd.txn, person, via[v], &refs, &n ) ) continue;
+		for ( i = 0; i < n; i++ ) {
+			bt_rows rows = { 0 };
+			for ( j = 0; j < nlist; j++ )
+				if ( memcmp( &list[j].uuid, &refs[i], sizeof( bt_uuid ) ) == 0 ) break;
+			if ( j < nlist ) continue;
+			if ( bt_rows_current( oi->oi_bt, rd.txn, &refs[i], after, &rows ) == 0 ) {
+				for ( j = 0; j < rows.n; j++ ) {
+					Entry *e;
+					Attribute *a;
+					struct berval ndn;
+					bt_time t;
+					if ( bt_row_entry( &rows.r[j], &e ) ) continue;
+					a = attr_find( e->e_attrs, via[v] );
+					if ( a && a->a_nvals[0].bv_len == BT_UUID_LEN &&
+						memcmp( a->a_nvals[0].bv_val, person->u, BT_UUID_LEN ) == 0 ) {
+						list = ch_realloc( list, ( nlist + 1 ) * sizeof( doomed ) );
+						list[nlist].uuid = refs[i];
+						list[nlist].manager = is_entry_objectclass( e, oio_ad.ocManager, 0 );
+						t = rows.r[j].valid.from > after.from ? rows.r[j].valid.from : after.from;
+						if ( bt_row_dn( oi->oi_bt, rd.txn, &rows.r[j], t, BT_INFINITY - 1,
+								&list[nlist].dn, &ndn ) == 0 ) {
+							ch_free( ndn.bv_val );
+							nlist++;
+						}
+						entry_free( e );
+						break;
+					}
+					entry_free( e );
+				}
+			}
+			bt_rows_free( &rows );
+		}
+		ch_free( refs );
+	}
+	bt_read_end( &rd );
+
+	memset( &validity, 0, sizeof( validity ) );
+	validity.period = after;
+	validity.has_from = 1;
+	for ( i = 0; i < nlist; i++ ) {
+		oio_writer w = { op, on, oi, NULL, 0, 0 };
+		Operation op2;
+		BackendDB db;
+		slap_callback cb;
+		void *ctrls[SLAP_MAX_CIDS];
+		struct berval ndn;
+		int rc;
+
+		if ( dnNormalize( 0, NULL, NULL, &list[i].dn, &ndn, NULL ) ) continue;
+		oio_op_below( &w, &op2, &db, &cb, ctrls );
+		op2.o_req_dn = list[i].dn;
+		op2.o_req_ndn = ndn;
+		ctrls[bt_validity_cid] = &validity;
+		op2.o_ctrlflag[bt_validity_cid] = SLAP_CONTROL_CRITICAL;
+		if ( list[i].manager && oi->oi_manager_policy == 1 ) {
+			Modifications *m = ch_calloc( 1, sizeof( *m ) );
+			const char *text;
+			char tb[SLAP_TEXT_BUFLEN];
+			m->sml_op = LDAP_MOD_DELETE;
+			m->sml_flags = SLAP_MOD_INTERNAL;
+			m->sml_desc = oio_ad.refPerson;
+			m->sml_type = m->sml_desc->ad_cname;
+			op2.o_tag = LDAP_REQ_MODIFY;
+			memset( &op2.oq_modify, 0, sizeof( op2.oq_modify ) );
+			op2.orm_modlist = m;
+			rc = slap_mods_check( &op2, m, &text, tb, sizeof( tb ), NULL );
+			if ( rc == LDAP_SUCCESS ) {
+				slap_mods_opattrs( &op2, &op2.orm_modlist, 1 );
+				rc = oio_run_below( &w, &op2, op_modify );
+			}
+			slap_mods_free( op2.orm_modlist, 1 );
+		} else {
+			op2.o_tag = LDAP_REQ_DELETE;
+			rc = oio_run_below( &w, &op2, op_delete );
+		}
+		if ( rc != LDAP_SUCCESS )
+			Debug( LDAP_DEBUG_ANY, "oio: terminating \"%s\" with its person failed: %d\n",
+				list[i].dn.bv_val, rc );
+		ch_free( ndn.bv_val );
+		ch_free( list[i].dn.bv_val );
+	}
+	ch_free( list );
+	return LDAP_SUCCESS;
+}
