@@ -68,6 +68,7 @@ typedef struct bt_info {
 	MDB_dbi bi_refs;		/* target uuid|attribute -> referrer uuid (dup) */
 	int bi_open;
 	uint32_t bi_seq;
+	bt_time bi_last_write;	/* registration time of the latest write */
 
 	/* activation of due changes (bt_activate.c) */
 	BackendDB *bi_db;
@@ -153,6 +154,22 @@ void bt_activation_unmark( Operation *op, void *mark );
 /* bt_search.c */
 int bt_op_search( Operation *op, SlapReply *rs );
 int bt_operational( Operation *op, SlapReply *rs );
+
+/* Another overlay may complete the entries an as-of search reconstructs
+ * before the filter sees them (slapo-oio computes its derived attributes
+ * as they were at that point): it hangs a bt_fixup on the operation's
+ * o_extra under bt_fixup_key. */
+typedef struct bt_fixup {
+	OpExtra oe;
+	void (*fn)( Operation *op, Entry *e, void *arg );
+	void *arg;
+} bt_fixup;
+extern int bt_fixup_key;
+
+/* Calls fn on every entry of the database as it was valid at valid_at,
+ * as known at known_at (a reconstructed entry, freed after the call). */
+int bt_visit_at( bt_info *bi, Operation *op, bt_time valid_at, bt_time known_at,
+	void (*fn)( Entry *e, void *arg ), void *arg );
 
 /* bt_activate.c */
 int bt_activation_start( bt_info *bi, BackendDB *be );

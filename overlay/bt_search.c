@@ -18,7 +18,12 @@
 
 #include "bitemporal.h"
 
+int bt_fixup_key;
+
 typedef struct bt_walk {
+	void (*visit)( Entry *e, void *arg );	/* instead of sending */
+	void *visit_arg;
+	bt_fixup *fixup;
 	Operation *op;
 	SlapReply *rs;
 	bt_info *bi;
@@ -56,11 +61,16 @@ emit( bt_walk *w, Entry *e )
 	SlapReply *rs = w->rs;
 	int rc;
 
+	if ( w->visit ) {
+		w->visit( e, w->visit_arg );
+		return;
+	}
 	if ( op->o_abandon ) {
 		w->stop = 1;
 		w->err = SLAPD_ABANDON;
 		return;
 	}
+	if ( w->fixup ) w->fixup->fn( op, e, w->fixup->arg );
 	if ( !access_allowed( op, e, slap_schema.si_ad_entry, NULL, ACL_SEARCH, NULL ) )
 		return;
 	if ( test_filter( op, e, op->ors_filter ) != LDAP_COMPARE_TRUE )
@@ -299,6 +309,11 @@ bt_op_search( Operation *op, SlapReply *rs )
 	w.rs = rs;
 	w.bi = bi;
 	w.history = history;
+	{
+		OpExtra *oex;
+		LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next )
+			if ( oex->oe_key == &bt_fixup_key ) w.fixup = (bt_fixup *)oex;
+	}
 	if ( !history ) {
 		w.vt = bt_asof_of( op )->valid_at;
 		w.kt = bt_asof_of( op )->known_at;
@@ -312,6 +327,35 @@ bt_op_search( Operation *op, SlapReply *rs )
 	bt_read_end( &rd );
 	ch_free( w.seen );
 	return rc == SLAPD_ABANDON ? SLAPD_ABANDON : rs->sr_err;
+}
+
+int
+bt_visit_at( bt_info *bi, Operation *op, bt_time valid_at, bt_time known_at,
+	void (*fn)( Entry *e, void *arg ), void *arg )
+{
+	bt_walk w;
+	bt_reader rd;
+	bt_uuid root;
+	bt_row r;
+	struct berval *suffix = &op->o_bd->be_suffix[0], *nsuffix = &op->o_bd->be_nsuffix[0];
+	int rc;
+
+	memset( &w, 0, sizeof( w ) );
+	w.op = op;
+	w.bi = bi;
+	w.vt = valid_at;
+	w.kt = known_at;
+	w.visit = fn;
+	w.visit_arg = arg;
+	if ( ( rc = bt_read_begin( bi, op, &rd ) ) ) return rc;
+	w.txn = rd.txn;
+	if ( bt_resolve( bi, w.txn, nsuffix, valid_at, known_at, &root, &r ) == 0 ) {
+		emit_at( &w, &r, suffix, nsuffix );
+		bt_row_free( &r );
+		walk_children( &w, &root, suffix, nsuffix, -1 );
+	}
+	bt_read_end( &rd );
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

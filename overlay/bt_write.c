@@ -878,6 +878,8 @@ bt_op_write( Operation *op, SlapReply *rs )
 			cap.err = LDAP_OTHER;
 			ch_free( cap.text );
 			cap.text = ch_strdup( "commit failed" );
+		} else {
+			w.bi->bi_last_write = w.now;
 		}
 	} else {
 		txn_end( &w, 0 );

@@ -313,7 +313,7 @@ oio_task( void *ctx, void *arg )
 		batch_writer b = { { op, oi->oi_on, oi, NULL, 0, 0 }, op, 0 };
 		int n;
 		oi->oi_dirty = 0;
-		n = oio_compute( oi, batch_write, &b );
+		n = oio_compute( oi, &oi->oi_model, batch_write, &b );
 		batch_commit( &b );
 		if ( n )
 			Debug( LDAP_DEBUG_STATS, "oio: derived attributes of %d entries updated in \"%s\"\n",
@@ -525,6 +525,80 @@ oio_op_write( Operation *op, SlapReply *rs )
 }
 
 /* ------------------------------------------------------------------ */
+/* As-of reads: the derived values as they were (or will be) at that point,
+ * computed from the history of their inputs, not whatever was stored
+ * then.  The organisation at (validAt, knownAt) is rebuilt once and kept
+ * for the next as-of search at the same point. */
+
+static void
+asof_put( Entry *e, void *arg )
+{
+	oio_model_put( arg, e );
+}
+
+static int
+asof_keep( oio_obj *o, BerVarray *v, void *arg )
+{
+	return 0;	/* computed values become the object's values */
+}
+
+static void
+asof_fixup( Operation *op, Entry *e, void *arg )
+{
+	oio_model *m = arg;
+	oio_obj *o;
+	bt_uuid u;
+	int i, first, last;
+
+	if ( bt_entry_uuid( e, &u ) || !( o = oio_model_get( m, &u ) ) ) return;
+	if ( o->kind != OIO_PERSON && o->kind != OIO_UNIT ) return;
+	first = o->kind == OIO_PERSON ? 0 : D_PERSON_LAST + 1;
+	last = o->kind == OIO_PERSON ? D_PERSON_LAST : D_COUNT - 1;
+	for ( i = first; i <= last; i++ ) {
+		attr_delete( &e->e_attrs, oio_ad.derived[i] );
+		if ( o->stored[i] ) attr_merge_normalize( e, oio_ad.derived[i], o->stored[i], NULL );
+	}
+}
+
+static int
+oio_op_search( Operation *op, SlapReply *rs )
+{
+	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
+	oio_info *oi = on->on_bi.bi_private;
+	bt_asof *a;
+	bt_time kt;
+	bt_fixup fx;
+	int rc;
+
+	if ( !oi->oi_bt || !oio_ad.ocPerson || !bt_has_ctrl( op, bt_asof_cid ) )
+		return SLAP_CB_CONTINUE;
+	a = bt_asof_of( op );
+	/* nothing registered after the latest write: "known now" and "known
+	 * at any later time" are the same view */
+	kt = a->known_at > oi->oi_bt->bi_last_write && oi->oi_bt->bi_last_write ?
+		oi->oi_bt->bi_last_write : a->known_at;
+
+	ldap_pvt_thread_mutex_lock( &oi->oi_asof_mutex );
+	if ( !oi->oi_asof.loaded || oi->oi_asof_valid != a->valid_at || oi->oi_asof_known != kt ) {
+		oio_model_clear( &oi->oi_asof );
+		bt_visit_at( oi->oi_bt, op, a->valid_at, a->known_at, asof_put, &oi->oi_asof );
+		oi->oi_asof.loaded = 1;
+		oio_compute( oi, &oi->oi_asof, asof_keep, NULL );
+		oi->oi_asof_valid = a->valid_at;
+		oi->oi_asof_known = kt;
+	}
+	fx.oe.oe_key = &bt_fixup_key;
+	fx.fn = asof_fixup;
+	fx.arg = &oi->oi_asof;
+	LDAP_SLIST_INSERT_HEAD( &op->o_extra, &fx.oe, oe_next );
+	rc = overlay_op_walk( op, rs, op_search, on->on_info, on->on_next );
+	op->o_bd->bd_info = (BackendInfo *)on;
+	LDAP_SLIST_REMOVE( &op->o_extra, &fx.oe, OpExtra, oe_next );
+	ldap_pvt_thread_mutex_unlock( &oi->oi_asof_mutex );
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
 static int
 oio_db_init( BackendDB *be, ConfigReply *cr )
 {
@@ -533,6 +607,8 @@ oio_db_init( BackendDB *be, ConfigReply *cr )
 
 	oi->oi_manager_policy = OIO_TERMINATE_MANAGERS;
 	oio_model_init( &oi->oi_model );
+	oio_model_init( &oi->oi_asof );
+	ldap_pvt_thread_mutex_init( &oi->oi_asof_mutex );
 	on->on_bi.bi_private = oi;
 	return 0;
 }
@@ -593,6 +669,8 @@ oio_db_destroy( BackendDB *be, ConfigReply *cr )
 
 	if ( oi ) {
 		oio_model_destroy( &oi->oi_model );
+		oio_model_destroy( &oi->oi_asof );
+		ldap_pvt_thread_mutex_destroy( &oi->oi_asof_mutex );
 		ch_free( oi );
 		on->on_bi.bi_private = NULL;
 	}
@@ -615,6 +693,7 @@ oio_initialize( void )
 	oio.on_bi.bi_op_modify = oio_op_write;
 	oio.on_bi.bi_op_delete = oio_op_write;
 	oio.on_bi.bi_op_modrdn = oio_op_write;
+	oio.on_bi.bi_op_search = oio_op_search;
 
 	rc = config_register_schema( oio_cfg, oio_ocs );
 	if ( rc ) return rc;

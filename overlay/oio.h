@@ -83,6 +83,10 @@ typedef struct oio_info {
 	bt_info *oi_bt;				/* the database's bitemporal overlay, if any */
 	struct re_s *oi_task;
 	int oi_dirty;				/* inputs changed since the last computation */
+	/* the organisation at one earlier (or later) point, for as-of reads */
+	ldap_pvt_thread_mutex_t oi_asof_mutex;
+	oio_model oi_asof;
+	bt_time oi_asof_valid, oi_asof_known;
 	int oi_reload;				/* names changed: read the model again */
 } oio_info;
 
@@ -112,7 +116,7 @@ void oio_model_clear( oio_model *m );
  * values differ from what is stored; write returns 0 when it stored them
  * (then the model records them as stored). */
 typedef int (oio_write_fn)( oio_obj *o, BerVarray *values, void *arg );
-int oio_compute( oio_info *oi, oio_write_fn *write, void *arg );
+int oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg );
 
 /* oio.c: internal writes below the overlay */
 typedef struct oio_writer {

@@ -415,9 +415,8 @@ same_set( BerVarray a, BerVarray b )
 static struct berval bv_true = BER_BVC( "TRUE" ), bv_false = BER_BVC( "FALSE" );
 
 int
-oio_compute( oio_info *oi, oio_write_fn *write, void *arg )
+oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg )
 {
-	oio_model *m = &oi->oi_model;
 	oio_obj *o;
 	BerVarray v[D_COUNT];
 	int i, rc, nwritten = 0;
