@@ -46,6 +46,8 @@ typedef struct bt_write {
 
 	bt_uuid uuid;
 	int live;			/* the entry is in the live DIT now */
+	struct berval live_dn, live_ndn;	/* its live name, when the request named
+										 * it by a name it had at another time */
 	int live_change;	/* the change must reach the live DIT now */
 	bt_time due[2];
 	int ndue;
@@ -353,8 +355,32 @@ load_target( bt_write *w, Entry **livep )
 		*livep = e;
 		return 0;
 	}
-	if ( bt_resolve_any( w->bi, w->txn, &op->o_req_ndn, w->P, &w->uuid ) == 0 )
+	if ( bt_resolve_any( w->bi, w->txn, &op->o_req_ndn, w->P, &w->uuid ) == 0 ) {
+		/* named by a name it had at another time: it may still be live
+		 * under its present name, which a live change must then use */
+		bt_row r;
+		if ( bt_row_at( w->bi, w->txn, &w->uuid, w->now, BT_INFINITY - 1, &r ) == 0 ) {
+			struct berval dn, ndn;
+			if ( bt_row_dn( w->bi, w->txn, &r, w->now, BT_INFINITY - 1, &dn, &ndn ) == 0 ) {
+				if ( live_get( w, &ndn, &e ) == 0 ) {
+					bt_uuid lu;
+					if ( bt_entry_uuid( e, &lu ) == 0 &&
+						memcmp( &lu, &w->uuid, sizeof( lu ) ) == 0 ) {
+						w->live = 1;
+						w->live_dn = dn;
+						w->live_ndn = ndn;
+						BER_BVZERO( &dn );
+						BER_BVZERO( &ndn );
+					}
+					live_release( w, e );
+				}
+				ch_free( dn.bv_val );
+				ch_free( ndn.bv_val );
+			}
+			bt_row_free( &r );
+		}
 		return 0;
+	}
 	FAIL( w, LDAP_NO_SUCH_OBJECT, w->dated ?
 		"no such entry during the given period" : NULL );
 }
@@ -442,7 +468,11 @@ changed_names( Modifications *ml, struct berval *out )
 	}
 	out->bv_val = p = ch_malloc( len + 1 );
 	for ( m = ml; m; m = m->sml_next ) {
+		Modifications *prev;
 		if ( is_at_operational( m->sml_desc->ad_type ) ) continue;
+		for ( prev = ml; prev != m; prev = prev->sml_next )
+			if ( prev->sml_desc == m->sml_desc ) break;
+		if ( prev != m ) continue;	/* listed already */
 		if ( p != out->bv_val ) *p++ = ' ';
 		memcpy( p, m->sml_desc->ad_cname.bv_val, m->sml_desc->ad_cname.bv_len );
 		p += m->sml_desc->ad_cname.bv_len;
@@ -624,6 +654,45 @@ write_delete( bt_write *w )
 	return 0;
 }
 
+/* The attribute side of a rename, for one version: its own RDN values go
+ * (deleteoldrdn), the new ones come; a version may carry another name than
+ * the request's (a rename already scheduled), so the request's modlist,
+ * built from the live name, is used for its operational attributes only. */
+static void
+rename_version( bt_write *w, bt_row *old, Entry *e )
+{
+	Operation *op = w->op;
+	struct berval nrdn, rdn, save_dn = op->o_req_dn;
+	Modifications *saved = op->orr_modlist, *ml, *m, *next;
+	SlapReply rs2 = { REP_RESULT };
+
+	if ( bt_row_nrdn( w->bi, old, &nrdn, &rdn ) == 0 &&
+		!dn_match( &nrdn, &op->orr_nnewrdn ) ) {
+		op->o_req_dn = rdn;
+		op->orr_modlist = NULL;
+		if ( slap_modrdn2mods( op, &rs2 ) == LDAP_SUCCESS ) {
+			ml = op->orr_modlist;
+			op->orr_modlist = saved;
+			op->o_req_dn = save_dn;
+			apply_mods( w, e, ml );
+			slap_mods_free( ml, 1 );
+		} else {
+			op->orr_modlist = saved;
+			op->o_req_dn = save_dn;
+			w->err = rs2.sr_err;
+			w->text = "cannot rename a version of the entry";
+			return;
+		}
+	}
+	for ( m = saved; m && !w->err; m = m->sml_next ) {
+		if ( !is_at_operational( m->sml_desc->ad_type ) ) continue;
+		next = m->sml_next;
+		m->sml_next = NULL;
+		apply_mods( w, e, m );
+		m->sml_next = next;
+	}
+}
+
 static int
 write_modrdn( bt_write *w )
 {
@@ -651,18 +720,27 @@ write_modrdn( bt_write *w )
 		build_new_dn( &newdn, &pdn, &op->orr_newrdn, NULL );
 		build_new_dn( &nnewdn, &npdn, &op->orr_nnewrdn, NULL );
 	}
-	if ( parent_at( w, &nnewdn, w->P.from, &parent ) ) goto out;
-	if ( bt_resolve_any( w->bi, w->txn, &nnewdn, w->P, &other ) == 0 &&
-		memcmp( &other, &w->uuid, sizeof( other ) ) != 0 ) {
-		w->err = LDAP_ALREADY_EXISTS;
-		w->text = "an entry with the new name exists during the given period";
-		goto out;
-	}
 	rc = bt_rows_current( w->bi, w->txn, &w->uuid, w->P, &cur );
 	if ( rc || cur.n == 0 ) {
 		w->err = rc ? LDAP_OTHER : LDAP_NO_SUCH_OBJECT;
 		w->text = rc ? "bitemporal: cannot read history" : "the entry does not exist at the given date";
 		goto out;
+	}
+	{
+		/* the new name is taken only where the entry exists */
+		bt_period clip = { BT_INFINITY, BT_NEG_INFINITY };
+		for ( i = 0; i < cur.n; i++ ) {
+			if ( cur.r[i].valid.from < clip.from ) clip.from = cur.r[i].valid.from;
+			if ( cur.r[i].valid.to > clip.to ) clip.to = cur.r[i].valid.to;
+		}
+		clip = bt_period_intersect( clip, w->P );
+		if ( parent_at( w, &nnewdn, clip.from, &parent ) ) goto out;
+		if ( bt_resolve_any( w->bi, w->txn, &nnewdn, clip, &other ) == 0 &&
+			memcmp( &other, &w->uuid, sizeof( other ) ) != 0 ) {
+			w->err = LDAP_ALREADY_EXISTS;
+			w->text = "an entry with the new name exists during the given period";
+			goto out;
+		}
 	}
 	changed_names( op->orr_modlist, &changed );
 	for ( i = 0; i < cur.n && !w->err; i++ ) {
@@ -689,7 +767,7 @@ write_modrdn( bt_write *w )
 				ch_free( e->e_nname.bv_val );
 				ber_dupbv( &e->e_name, &newdn );
 				ber_dupbv( &e->e_nname, &nnewdn );
-				apply_mods( w, e, op->orr_modlist );
+				rename_version( w, old, e );
 				r.changed = changed;
 			} else {
 				row_init( w, &r, BT_OP_MODRDN, piece[j], &old->parent );
@@ -868,7 +946,14 @@ bt_op_write( Operation *op, SlapReply *rs )
 	}
 
 	if ( w.live_change ) {
+		struct berval dn = op->o_req_dn, ndn = op->o_req_ndn;
+		if ( w.live_ndn.bv_val ) {
+			op->o_req_dn = w.live_dn;
+			op->o_req_ndn = w.live_ndn;
+		}
 		pass_down( &w, rs, op_which( op ), &cap );
+		op->o_req_dn = dn;
+		op->o_req_ndn = ndn;
 	} else {
 		cap.done = 1;
 		cap.err = LDAP_SUCCESS;
@@ -887,10 +972,14 @@ bt_op_write( Operation *op, SlapReply *rs )
 	}
 	send_result( &w, rs, cap.err, cap.text, &cap );
 	capture_free( &cap );
+	ch_free( w.live_dn.bv_val );
+	ch_free( w.live_ndn.bv_val );
 	return rs->sr_err;
 
 fail_early:
 	send_result( &w, rs, w.err, w.text, NULL );
+	ch_free( w.live_dn.bv_val );
+	ch_free( w.live_ndn.bv_val );
 	return rs->sr_err;
 }
 
