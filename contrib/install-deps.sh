@@ -23,7 +23,7 @@ echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
 
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
-  slapd ldap-utils python3-ldap \
+  slapd ldap-utils python3-ldap python3-lmdb lmdb-utils \
   build-essential autoconf automake libtool pkg-config dpkg-dev \
   libsasl2-dev libltdl-dev libwrap0-dev libargon2-dev unixodbc-dev libperl-dev \
   libssl-dev libcurl4-openssl-dev libjansson-dev libldap2-dev \
