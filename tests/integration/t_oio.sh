@@ -72,6 +72,11 @@ wait_is "the path follows" 'Kommune\C\B' val "ou=B,ou=C,ou=Kommune,$L" moUnitPat
 wait_is "and the inherited manager (C has none: the top)" "uid=boss,$P" val "uid=ben,$P" manager
 is "anna no longer has direct reports" "$(val "uid=anna,$P" moDirectReports)" ""
 
+# --- a class renamed: its users follow -----------------------------------------
+check "the job function class Clerk gets a new name" lmodify \
+  -f <(printf 'dn: cn=Clerk,cn=engagement_job_function,ou=classification,%s\nchangetype: modify\nreplace: moName\nmoName: Case worker\n' "$SUFFIX")
+wait_is "its users' titles follow" "Case worker" val "uid=dora,$P" title
+
 # --- integrity over time ------------------------------------------------------
 eng() {  # eng CN PERSON UNIT JOBFN PRIMARY
   printf 'dn: cn=%s,%s\nobjectClass: moEngagement\ncn: %s\nmoRefPerson: %s\nmoRefUnit: %s\nmoRefJobFunction: %s\nmoPrimary: %s\n' \
@@ -105,9 +110,9 @@ is "anonymous cannot read the address records themselves" \
   "$(ldapsearch -x -H "$URI" -LLL -b "$F" '(moAddressValue=*)' 1.1 2>/dev/null | grep -c '^dn:')" "0"
 future=$(gt "+1 year")
 iam=$(/usr/bin/python3 "$HERE/oio/iam_client.py" "$URI" "$ROOTDN" "$ROOTPW" "$P" ben "20100101000000Z" "$future" 2>&1)
-is "IAM client: all active employees in one paged search" "$(sed -n 1p <<<"$iam")" "now 5 ben:B:Clerk:uid=boss,$P:ben@kommune.dk"
+is "IAM client: all active employees in one paged search" "$(sed -n 1p <<<"$iam")" "now 5 ben:B:Case worker:uid=boss,$P:ben@kommune.dk"
 is "IAM client: as-of a past date (B under A, vacant: anna)" "$(sed -n 2p <<<"$iam")" "20100101000000Z 5 ben:B:Clerk:uid=anna,$P:ben@kommune.dk"
-is "IAM client: as-of a future date" "$(sed -n 3p <<<"$iam")" "$future 5 ben:B:Clerk:uid=boss,$P:ben@kommune.dk"
+is "IAM client: as-of a future date" "$(sed -n 3p <<<"$iam")" "$future 5 ben:B:Case worker:uid=boss,$P:ben@kommune.dk"
 
 # --- a person terminated with a date ---------------------------------------------
 end=$(gt '+3 seconds')
@@ -117,7 +122,7 @@ wait_is "ben disappears from the live view when due" "32" rc_of lsearch -b "uid=
 is "his engagement ended with him" "$(rc_of lsearch -b "cn=e-ben,$F" -s base)" "32"
 is "his addresses too" "$(rc_of lsearch -b "cn=a-ben-mail,$F" -s base)" "32"
 is "found as-of before the termination" "$(val "uid=ben,$P" sn -E "$(asof "validAt=$mid")")" "Bech"
-is "with the title he had then" "$(val "uid=ben,$P" title -E "$(asof "validAt=$mid")")" "Clerk"
+is "with the title he had then" "$(val "uid=ben,$P" title -E "$(asof "validAt=$mid")")" "Case worker"
 wait_is "carl no longer has direct reports" "" val "uid=carl,$P" moDirectReports
 check "terminating a manager with oio-terminated-managers=terminate ends the post" \
   ldapdelete -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" "uid=anna,$P"
