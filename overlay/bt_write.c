@@ -52,6 +52,10 @@ typedef struct bt_write {
 	bt_time due[2];
 	int ndue;
 
+	/* modrdn: where the renamed versions go */
+	bt_uuid *rename_parent;
+	struct berval *rename_dn, *rename_ndn;
+
 	int err;
 	const char *text;
 	char textbuf[SLAP_TEXT_BUFLEN];
@@ -516,6 +520,63 @@ write_add( bt_write *w )
 	return 0;
 }
 
+/* The heart of every dated change: each current version of the entity
+ * that overlaps the period is superseded (its registration closed now) and
+ * registered again in up to three pieces - before, inside and after the
+ * period.  The pieces outside keep their content; the piece inside gets
+ * the change (change() edits the snapshot and may give it a new parent),
+ * or is dropped (change == NULL: a termination). */
+typedef int (change_fn)( bt_write *w, bt_row *old, Entry *e, bt_row *r );
+
+static int
+rewrite_versions( bt_write *w, bt_rows *cur, bt_opkind kind,
+	struct berval *changed, change_fn *change )
+{
+	int i, j;
+
+	for ( i = 0; i < cur->n && !w->err; i++ ) {
+		bt_row *old = &cur->r[i];
+		bt_period piece[3];
+		int n, inside;
+
+		n = bt_period_split( old->valid, w->P, piece, &inside );
+		if ( bt_row_supersede( w->bi, w->txn, old, w->now ) ) {
+			w->err = LDAP_OTHER; w->text = "bitemporal: cannot write history";
+			break;
+		}
+		for ( j = 0; j < n && !w->err; j++ ) {
+			Entry *e;
+			bt_row r;
+
+			if ( j == inside && !change ) continue;
+			if ( bt_row_entry( old, &e ) ) {
+				w->err = LDAP_OTHER; w->text = "bitemporal: cannot decode history";
+				break;
+			}
+			row_init( w, &r, kind, piece[j], &old->parent );
+			if ( j == inside ) {
+				r.changed = *changed;
+				change( w, old, e, &r );
+			}
+			if ( !w->err && bt_row_put( w->bi, w->txn, &r, e ) ) {
+				w->err = LDAP_OTHER; w->text = "bitemporal: cannot write history";
+			}
+			entry_free( e );
+		}
+	}
+	return w->err;
+}
+
+static int
+modify_version( bt_write *w, bt_row *old, Entry *e, bt_row *r )
+{
+	/* the live piece is checked by back-mdb itself */
+	if ( apply_mods( w, e, w->op->orm_modlist ) == 0 &&
+		!( w->live && bt_period_contains( r->valid, w->now ) ) )
+		check_schema( w, e, 0 );
+	return w->err;
+}
+
 static int
 write_modify( bt_write *w )
 {
@@ -523,7 +584,7 @@ write_modify( bt_write *w )
 	Entry *live;
 	bt_rows cur = { 0 };
 	struct berval changed = BER_BVNULL;
-	int i, rc;
+	int rc;
 
 	rc = load_target( w, &live );
 	if ( rc ) return rc;
@@ -536,38 +597,7 @@ write_modify( bt_write *w )
 		FAIL( w, LDAP_NO_SUCH_OBJECT, "the entry does not exist during the given period" );
 	}
 	changed_names( op->orm_modlist, &changed );
-
-	for ( i = 0; i < cur.n && !w->err; i++ ) {
-		bt_row *old = &cur.r[i];
-		bt_period piece[3];
-		int n, inside, j;
-
-		n = bt_period_split( old->valid, w->P, piece, &inside );
-		if ( bt_row_supersede( w->bi, w->txn, old, w->now ) ) {
-			w->err = LDAP_OTHER; w->text = "bitemporal: cannot write history";
-			break;
-		}
-		for ( j = 0; j < n && !w->err; j++ ) {
-			Entry *e;
-			bt_row r;
-
-			if ( bt_row_entry( old, &e ) ) {
-				w->err = LDAP_OTHER; w->text = "bitemporal: cannot decode history";
-				break;
-			}
-			row_init( w, &r, BT_OP_MODIFY, piece[j], &old->parent );
-			if ( j == inside ) {
-				if ( apply_mods( w, e, op->orm_modlist ) == 0 &&
-					!( w->live && bt_period_contains( piece[j], w->now ) ) )
-					check_schema( w, e, 0 );
-				r.changed = changed;
-			}
-			if ( !w->err && bt_row_put( w->bi, w->txn, &r, e ) ) {
-				w->err = LDAP_OTHER; w->text = "bitemporal: cannot write history";
-			}
-			entry_free( e );
-		}
-	}
+	rewrite_versions( w, &cur, BT_OP_MODIFY, &changed, modify_version );
 	ch_free( changed.bv_val );
 	bt_rows_free( &cur );
 	if ( w->err ) return w->err;
@@ -608,7 +638,7 @@ write_delete( bt_write *w )
 	Entry *live;
 	bt_rows cur = { 0 };
 	child_arg ca = { w, 0 };
-	int i, rc;
+	int rc;
 
 	rc = load_target( w, &live );
 	if ( rc ) return rc;
@@ -625,27 +655,9 @@ write_delete( bt_write *w )
 		if ( rc ) FAIL( w, LDAP_OTHER, "bitemporal: cannot read history" );
 		FAIL( w, LDAP_NO_SUCH_OBJECT, "the entry does not exist at the termination date" );
 	}
-	for ( i = 0; i < cur.n && !w->err; i++ ) {
-		bt_row *old = &cur.r[i];
-		if ( bt_row_supersede( w->bi, w->txn, old, w->now ) ) {
-			w->err = LDAP_OTHER; w->text = "bitemporal: cannot write history";
-			break;
-		}
-		if ( old->valid.from < w->P.from ) {
-			Entry *e;
-			bt_row r;
-			bt_period before = { old->valid.from, w->P.from };
-
-			if ( bt_row_entry( old, &e ) ) {
-				w->err = LDAP_OTHER; w->text = "bitemporal: cannot decode history";
-				break;
-			}
-			row_init( w, &r, BT_OP_DELETE, before, &old->parent );
-			if ( bt_row_put( w->bi, w->txn, &r, e ) ) {
-				w->err = LDAP_OTHER; w->text = "bitemporal: cannot write history";
-			}
-			entry_free( e );
-		}
+	{
+		struct berval none = BER_BVNULL;
+		rewrite_versions( w, &cur, BT_OP_DELETE, &none, NULL );
 	}
 	bt_rows_free( &cur );
 	if ( w->err ) return w->err;
@@ -658,14 +670,19 @@ write_delete( bt_write *w )
  * (deleteoldrdn), the new ones come; a version may carry another name than
  * the request's (a rename already scheduled), so the request's modlist,
  * built from the live name, is used for its operational attributes only. */
-static void
-rename_version( bt_write *w, bt_row *old, Entry *e )
+static int
+rename_version( bt_write *w, bt_row *old, Entry *e, bt_row *r )
 {
 	Operation *op = w->op;
 	struct berval nrdn, rdn, save_dn = op->o_req_dn;
 	Modifications *saved = op->orr_modlist, *ml, *m, *next;
 	SlapReply rs2 = { REP_RESULT };
 
+	r->parent = *w->rename_parent;
+	ch_free( e->e_name.bv_val );
+	ch_free( e->e_nname.bv_val );
+	ber_dupbv( &e->e_name, w->rename_dn );
+	ber_dupbv( &e->e_nname, w->rename_ndn );
 	if ( bt_row_nrdn( w->bi, old, &nrdn, &rdn ) == 0 &&
 		!dn_match( &nrdn, &op->orr_nnewrdn ) ) {
 		op->o_req_dn = rdn;
@@ -681,7 +698,7 @@ rename_version( bt_write *w, bt_row *old, Entry *e )
 			op->o_req_dn = save_dn;
 			w->err = rs2.sr_err;
 			w->text = "cannot rename a version of the entry";
-			return;
+			return w->err;
 		}
 	}
 	for ( m = saved; m && !w->err; m = m->sml_next ) {
@@ -691,6 +708,7 @@ rename_version( bt_write *w, bt_row *old, Entry *e )
 		apply_mods( w, e, m );
 		m->sml_next = next;
 	}
+	return w->err;
 }
 
 static int
@@ -743,41 +761,10 @@ write_modrdn( bt_write *w )
 		}
 	}
 	changed_names( op->orr_modlist, &changed );
-	for ( i = 0; i < cur.n && !w->err; i++ ) {
-		bt_row *old = &cur.r[i];
-		bt_period piece[3];
-		int n, inside, j;
-
-		n = bt_period_split( old->valid, w->P, piece, &inside );
-		if ( bt_row_supersede( w->bi, w->txn, old, w->now ) ) {
-			w->err = LDAP_OTHER; w->text = "bitemporal: cannot write history";
-			break;
-		}
-		for ( j = 0; j < n && !w->err; j++ ) {
-			Entry *e;
-			bt_row r;
-
-			if ( bt_row_entry( old, &e ) ) {
-				w->err = LDAP_OTHER; w->text = "bitemporal: cannot decode history";
-				break;
-			}
-			if ( j == inside ) {
-				row_init( w, &r, BT_OP_MODRDN, piece[j], &parent );
-				ch_free( e->e_name.bv_val );
-				ch_free( e->e_nname.bv_val );
-				ber_dupbv( &e->e_name, &newdn );
-				ber_dupbv( &e->e_nname, &nnewdn );
-				rename_version( w, old, e );
-				r.changed = changed;
-			} else {
-				row_init( w, &r, BT_OP_MODRDN, piece[j], &old->parent );
-			}
-			if ( !w->err && bt_row_put( w->bi, w->txn, &r, e ) ) {
-				w->err = LDAP_OTHER; w->text = "bitemporal: cannot write history";
-			}
-			entry_free( e );
-		}
-	}
+	w->rename_parent = &parent;
+	w->rename_dn = &newdn;
+	w->rename_ndn = &nnewdn;
+	rewrite_versions( w, &cur, BT_OP_MODRDN, &changed, rename_version );
 out:
 	ch_free( changed.bv_val );
 	bt_rows_free( &cur );
@@ -947,11 +934,40 @@ bt_op_write( Operation *op, SlapReply *rs )
 
 	if ( w.live_change ) {
 		struct berval dn = op->o_req_dn, ndn = op->o_req_ndn;
+		Modifications *saved = NULL, *renamed = NULL, *tail = NULL;
 		if ( w.live_ndn.bv_val ) {
 			op->o_req_dn = w.live_dn;
 			op->o_req_ndn = w.live_ndn;
+			if ( op->o_tag == LDAP_REQ_MODRDN ) {
+				/* the frontend built the RDN changes from the requested
+				 * name; the live entry has another: rebuild them from it,
+				 * keeping the operational attributes it appended */
+				SlapReply rs2 = { REP_RESULT };
+				Modifications *m;
+				saved = op->orr_modlist;
+				op->orr_modlist = NULL;
+				if ( slap_modrdn2mods( op, &rs2 ) == LDAP_SUCCESS ) {
+					renamed = op->orr_modlist;
+					for ( tail = renamed; tail && tail->sml_next; tail = tail->sml_next )
+						;
+					for ( m = saved; m && !is_at_operational( m->sml_desc->ad_type ); m = m->sml_next )
+						;
+					if ( tail ) tail->sml_next = m;
+					else op->orr_modlist = m;
+				} else {
+					op->orr_modlist = saved;
+					saved = NULL;
+				}
+			}
 		}
 		pass_down( &w, rs, op_which( op ), &cap );
+		if ( saved ) {
+			if ( tail ) {
+				tail->sml_next = NULL;
+				slap_mods_free( renamed, 1 );
+			}
+			op->orr_modlist = saved;
+		}
 		op->o_req_dn = dn;
 		op->o_req_ndn = ndn;
 	} else {
