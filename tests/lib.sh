@@ -31,11 +31,22 @@ T_FAIL=0
 T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/modir-test.XXXXXX")
 T_SLAPDS=()
 
-# Sanitizer builds: preload the runtime into the stock slapd.
+# Sanitizer builds: the runtimes are preloaded into the stock slapd and its
+# tools (only those: the clients and python stay as they are), through
+# small wrappers that the tests use in place of the binaries.
 if [ -n "${MODIR_SANITIZE_PRELOAD:-}" ]; then
-  export LD_PRELOAD="$MODIR_SANITIZE_PRELOAD"
-  export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:log_path=$T_DIR/asan"
-  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$T_DIR/ubsan"
+  mkdir -p "$T_DIR/bin"
+  for tool in slapd slapadd slapcat slaptest; do
+    cat > "$T_DIR/bin/$tool" <<EOF2
+#!/bin/sh
+export LD_PRELOAD="$MODIR_SANITIZE_PRELOAD"
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:log_path=$T_DIR/asan"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$T_DIR/ubsan"
+exec /usr/sbin/$tool "\$@"
+EOF2
+    chmod +x "$T_DIR/bin/$tool"
+  done
+  SLAPD=$T_DIR/bin/slapd SLAPADD=$T_DIR/bin/slapadd SLAPCAT=$T_DIR/bin/slapcat SLAPTEST=$T_DIR/bin/slaptest
 fi
 
 ok()      { T_NUM=$((T_NUM+1)); echo "ok $T_NUM - $*"; }

@@ -128,9 +128,6 @@ def summary(runs_path, meta_path, out_path, args):
                 "entries_per_op": round(med([r["entries_per_op"] for r in rs]), 1),
                 "errors": sum(r["errors"] for r in rs),
             }
-            dk = [r["disk_kb_per_op"] for r in rs if r.get("disk_kb_per_op") is not None]
-            if dk:
-                row[c]["disk_kb_per_op"] = round(med(dk), 2)
             errs = [r.get("first_error") for r in rs if r.get("first_error")]
             if errs:
                 row[c]["first_error"] = errs[0]
@@ -195,9 +192,6 @@ def summary(runs_path, meta_path, out_path, args):
         print(f"{title:<42} {o[0]:>9} {o[1]:>9} {o[2]:>9} {fmt(row['C/A'], 2):>6} {fmt(row['C/B'], 2):>6}   "
               f"{p50:>24}   {p99:>24}")
     print()
-    print("slapd disk writes per modify (KiB, /proc/PID/io write_bytes, approximate):")
-    for w in ("modify", "modify-future"):
-        print(f"  {w:<16} " + "  ".join(f"{c} {fmt(get(w, c, 'disk_kb_per_op'), 1)}" for c in CONFIGS))
     print()
     print(f"{'load and size':<34} {'A':>12} {'B':>12} {'C':>12}")
     for k, title in [("slapadd_s", "slapadd -q base (s)"), ("start_s", "first start (s)"),
@@ -207,7 +201,9 @@ def summary(runs_path, meta_path, out_path, args):
                      ("main_tables_mb", "back-mdb tables (MiB, pages)"),
                      ("side_tables_mb", "modir_bt_* tables (MiB, pages)"),
                      ("rss_kb", "slapd VmRSS after load (KiB)"),
-                     ("rss_after_kb", "slapd VmRSS after bench (KiB)")]:
+                     ("rss_anon_kb", "slapd RssAnon after load (KiB)"),
+                     ("rss_after_kb", "slapd VmRSS after bench (KiB)"),
+                     ("rss_anon_after_kb", "slapd RssAnon after bench (KiB)")]:
         vals = [fmt(metas.get(c, {}).get(k), 2) for c in CONFIGS]
         print(f"{title:<34} {vals[0]:>12} {vals[1]:>12} {vals[2]:>12}")
     if mc.get("tables"):

@@ -165,7 +165,8 @@ start_slapd() {
   return 1
 }
 
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$(cat "$1")/status" 2>/dev/null || echo 0; }
+# VmRSS includes the mapped LMDB pages slapd has touched; RssAnon is its heap
+rss_kb() { awk -v k="${2:-VmRSS}:" '$1 == k {print $2}' "/proc/$(cat "$1")/status" 2>/dev/null || echo 0; }
 
 # --- data ------------------------------------------------------------------
 log "generating $EMPLOYEES employees (seed $SEED)"
@@ -189,18 +190,11 @@ META=$W/meta.jsonl
 
 loadgen() {   # loadgen CONFIG ROUND WORKLOAD [args...]
   local c=$1 r=$2 k=$3; shift 3
-  local line w0 w1
-  w0=$(awk '/^write_bytes:/ {print $2}' "/proc/$(cat "$W/$c/slapd.pid")/io" 2>/dev/null || echo 0)
+  local line
   line=$("$LOADGEN" -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -b "$PEOPLE" -f "$DATA/people.dns" \
     -W "$WARMUP" -t "$DURATION" -s "$((SEED * 1000 + r))" -L "$c" -k "$k" "$@") || {
       echo "bench: modir-load $k failed against $c" >&2; return 1; }
-  w1=$(awk '/^write_bytes:/ {print $2}' "/proc/$(cat "$W/$c/slapd.pid")/io" 2>/dev/null || echo 0)
-  # bytes slapd wrote to disk per operation (warm-up and drain included,
-  # so approximate: divided by ops/s x (warm-up + duration))
-  echo "$line" | "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); d["config"]=sys.argv[1]; d["round"]=int(sys.argv[2])
-n = d["ops_per_s"] * (float(sys.argv[5]) + float(sys.argv[6]))
-d["disk_kb_per_op"] = round((int(sys.argv[4]) - int(sys.argv[3])) / 1024.0 / n, 2) if n else None
-print(json.dumps(d))' "$c" "$r" "$w0" "$w1" "$WARMUP" "$DURATION" >> "$RUNS"
+  echo "$line" | "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); d["config"]=sys.argv[1]; d["round"]=int(sys.argv[2]); print(json.dumps(d))' "$c" "$r" >> "$RUNS"
   log "  $c round $r $k: $line"
 }
 
@@ -234,7 +228,7 @@ run_config() {
   fi
   "$PY" "$TOP/tests/bench/report.py" meta "$c" "$d" \
     slapadd_s="$(elapsed "$t0" "$t1")" start_s="$(elapsed "$t1" "$t2")" \
-    replay_s="$(elapsed "$t2" "$t3")" replay_errors="$errs" rss_kb="$rss" \
+    replay_s="$(elapsed "$t2" "$t3")" replay_errors="$errs" rss_kb="$rss" rss_anon_kb="$(rss_kb "$d/slapd.pid" RssAnon)" \
     db_kb="$dbkb" accesslog_kb="$alkb" >> "$META"
   log "$c: loaded: $(tail -1 "$META")"
   if [ "$errs" -gt 0 ]; then
@@ -274,7 +268,7 @@ run_config() {
     fi
   done
   if [ -n "$(cat "$d/slapd.pid" 2>/dev/null)" ]; then
-    echo "{\"config\":\"$c\",\"rss_after_kb\":$(rss_kb "$d/slapd.pid")}" >> "$META"
+    echo "{\"config\":\"$c\",\"rss_after_kb\":$(rss_kb "$d/slapd.pid"),\"rss_anon_after_kb\":$(rss_kb "$d/slapd.pid" RssAnon)}" >> "$META"
   fi
   stop_slapd "$d/slapd.pid"
   if grep -qiE 'assert|segfault|Segmentation|Aborted' "$d/slapd.log"; then
