@@ -405,22 +405,51 @@ oio_response( Operation *op, SlapReply *rs )
 		break;
 	}
 	case LDAP_REQ_MODRDN:
-		/* DNs below a renamed entry change too: read everything again */
-		reload = kind != OIO_PERSON && kind != OIO_OTHER;
-		if ( !reload ) {
-			oio_model_del_dn( m, &op->o_req_ndn );
-			/* the new name is not in the operation; a person's DN is only
-			 * used for manager/direct reports: reload is the simple truth */
-			reload = 1;
+		if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
+			overlay_entry_release_ov( op, e, 0, on );	/* still there: dated */
+			break;
+		}
+		{
+			/* renamed now: the entry and everything below it */
+			struct berval pdn, npdn, dn, ndn;
+			if ( op->orr_nnewSup ) {
+				pdn = *op->orr_newSup;
+				npdn = *op->orr_nnewSup;
+			} else {
+				dnParent( &op->o_req_dn, &pdn );
+				dnParent( &op->o_req_ndn, &npdn );
+			}
+			build_new_dn( &dn, &pdn, &op->orr_newrdn, NULL );
+			build_new_dn( &ndn, &npdn, &op->orr_nnewrdn, NULL );
+			oio_model_rename( m, &op->o_req_ndn, &dn, &ndn );
+			if ( ( e = live_entry( op, on, &ndn ) ) ) {
+				oio_model_put( m, e );
+				overlay_entry_release_ov( op, e, 0, on );
+			}
+			ch_free( dn.bv_val );
+			ch_free( ndn.bv_val );
+			recompute = 1;
 		}
 		break;
 	}
 
 	if ( cascade && oi->oi_bt ) {
+		BerVarray touched = NULL;
+		int i;
 		ldap_pvt_thread_mutex_unlock( &m->mutex );
-		oio_cascade( op, oi, on, &deleted_person );
+		oio_cascade( op, oi, on, &deleted_person, &touched );
 		ldap_pvt_thread_mutex_lock( &m->mutex );
-		reload = 1;
+		/* what the termination ended (or left vacant) now */
+		for ( i = 0; touched && touched[i].bv_val; i++ ) {
+			if ( ( e = live_entry( op, on, &touched[i] ) ) ) {
+				oio_model_put( m, e );
+				overlay_entry_release_ov( op, e, 0, on );
+			} else {
+				oio_model_del_dn( m, &touched[i] );
+			}
+		}
+		ber_bvarray_free( touched );
+		recompute = 1;
 	}
 	/* the task recomputes within a second */
 	if ( reload ) oi->oi_reload = 1;

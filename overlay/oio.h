@@ -110,6 +110,8 @@ oio_kind oio_model_put( oio_model *m, Entry *e );
 oio_obj *oio_model_get( oio_model *m, const bt_uuid *u );
 oio_obj *oio_model_get_dn( oio_model *m, struct berval *ndn );
 oio_kind oio_model_del_dn( oio_model *m, struct berval *ndn );
+void oio_model_rename( oio_model *m, struct berval *old_ndn,
+	struct berval *dn, struct berval *ndn );
 void oio_model_clear( oio_model *m );
 
 /* Computes every derived value and calls write for each object whose
@@ -135,6 +137,7 @@ int oio_is_derived( AttributeDescription *ad, oio_kind kind );
 /* oio_integrity.c */
 int oio_check_write( Operation *op, SlapReply *rs, oio_info *oi,
 	slap_overinst *on, oio_kind kind );
-int oio_cascade( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person );
+int oio_cascade( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person,
+	BerVarray *touched );
 
 #endif /* OIO_H */

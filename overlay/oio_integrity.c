@@ -426,7 +426,8 @@ typedef struct doomed {
 } doomed;
 
 int
-oio_cascade( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person )
+oio_cascade( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person,
+	BerVarray *touched )
 {
 	AttributeDescription *via[2] = { oio_ad.refPerson, oio_ad.refOwner };
 	bt_period after;
@@ -522,7 +523,10 @@ oio_cascade( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person )
 		if ( rc != LDAP_SUCCESS )
 			Debug( LDAP_DEBUG_ANY, "oio: terminating \"%s\" with its person failed: %d\n",
 				list[i].dn.bv_val, rc );
-		ch_free( ndn.bv_val );
+		else
+			ber_bvarray_add( touched, &ndn );
+		if ( rc != LDAP_SUCCESS )
+			ch_free( ndn.bv_val );
 		ch_free( list[i].dn.bv_val );
 	}
 	ch_free( list );

@@ -337,6 +337,61 @@ oio_model_del_dn( oio_model *m, struct berval *ndn )
 	return kind;
 }
 
+/* A rename: the entry named old_ndn (if it is in the model) and every
+ * object below it take their new names. */
+void
+oio_model_rename( oio_model *m, struct berval *old_ndn,
+	struct berval *dn, struct berval *ndn )
+{
+	oio_obj **moved = NULL;
+	unsigned i, n = 0, max = 0;
+
+	for ( i = 0; i < m->by_dn.size; i++ ) {
+		oio_obj *o = m->by_dn.slot[i];
+		if ( !o || o == TOMB ) continue;
+		if ( !dn_match( &o->ndn, old_ndn ) && !dnIsSuffix( &o->ndn, old_ndn ) ) continue;
+		if ( n == max ) {
+			max = max ? max * 2 : 64;
+			moved = ch_realloc( moved, max * sizeof( *moved ) );
+		}
+		moved[n++] = o;
+		m->by_dn.slot[i] = TOMB;
+		m->by_dn.count--;
+	}
+	for ( i = 0; i < n; i++ ) {
+		oio_obj *o = moved[i];
+		/* keep what is below the renamed entry, put the new name under it */
+		size_t keep_n = o->ndn.bv_len - old_ndn->bv_len;
+		size_t keep_p = keep_n;
+		struct berval nd, nn;
+		if ( o->dn.bv_len >= o->ndn.bv_len - keep_n ) {
+			/* the pretty DN's part below the entry: as many RDNs as the
+			 * normalized one; find it by counting separators */
+			int rdns = 0, k;
+			const char *p;
+			for ( k = 0; k < (int)keep_n; k++ )
+				if ( o->ndn.bv_val[k] == ',' && ( k == 0 || o->ndn.bv_val[k - 1] != '\\' ) ) rdns++;
+			for ( p = o->dn.bv_val, k = 0; *p && k < rdns; p++ )
+				if ( *p == ',' && ( p == o->dn.bv_val || p[-1] != '\\' ) ) k++;
+			keep_p = rdns ? (size_t)( p - o->dn.bv_val ) : 0;
+		}
+		nn.bv_len = keep_n + ndn->bv_len;
+		nn.bv_val = ch_malloc( nn.bv_len + 1 );
+		memcpy( nn.bv_val, o->ndn.bv_val, keep_n );
+		memcpy( nn.bv_val + keep_n, ndn->bv_val, ndn->bv_len + 1 );
+		nd.bv_len = keep_p + dn->bv_len;
+		nd.bv_val = ch_malloc( nd.bv_len + 1 );
+		memcpy( nd.bv_val, o->dn.bv_val, keep_p );
+		memcpy( nd.bv_val + keep_p, dn->bv_val, dn->bv_len + 1 );
+		ch_free( o->dn.bv_val );
+		ch_free( o->ndn.bv_val );
+		o->dn = nd;
+		o->ndn = nn;
+		table_put( &m->by_dn, o );
+	}
+	ch_free( moved );
+}
+
 /* ------------------------------------------------------------------ */
 /* The computation (docs/schema-mapping.md section 7). */
 
