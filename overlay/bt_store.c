@@ -402,8 +402,8 @@ bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 	memcpy( p + 18, r->parent.u, BT_UUID_LEN );
 	put_u16( p + 34, alen );
 	put_u16( p + 36, clen );
-	memcpy( p + BT_HDR_LEN, r->actor.bv_val, alen );
-	memcpy( p + BT_HDR_LEN + alen, r->changed.bv_val, clen );
+	if ( alen ) memcpy( p + BT_HDR_LEN, r->actor.bv_val, alen );
+	if ( clen ) memcpy( p + BT_HDR_LEN + alen, r->changed.bv_val, clen );
 	memcpy( p + BT_HDR_LEN + alen + clen, blob.bv_val, blob.bv_len );
 	ch_free( blob.bv_val );
 
