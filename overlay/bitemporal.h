@@ -111,6 +111,7 @@ int bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 int bt_rows_all( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_rows *out );
 int bt_has_rows( bt_info *bi, MDB_txn *txn, const bt_uuid *u );
 int bt_row_entry( bt_row *r, Entry **e );
+int bt_row_entry_ro( bt_row *r, Entry **e );
 int bt_names_get( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	struct berval *nrdn, bt_uuid **uuids, int *n );
 typedef int (bt_child_fn)( const bt_uuid *u, struct berval *nrdn, void *arg );
@@ -141,8 +142,11 @@ int bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 	bt_period within, bt_uuid *u );
 int bt_row_dn( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time valid_at,
 	bt_time known_at, struct berval *dn, struct berval *ndn );
+/* what bt_row_snapshot() adds */
+#define BT_SNAP_PERIODS       1	/* moValidFrom, moValidTo, moRecordedAt, moRecordedBy */
+#define BT_SNAP_REGISTRATION  2	/* moSupersededAt, moVersionOperation, moChangedAttributes */
 Entry *bt_row_snapshot( bt_info *bi, MDB_txn *txn, bt_row *r,
-	struct berval *dn, struct berval *ndn, int with_registration );
+	struct berval *dn, struct berval *ndn, int what );
 
 /* bt_write.c */
 int bt_op_write( Operation *op, SlapReply *rs );

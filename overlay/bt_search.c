@@ -109,7 +109,9 @@ emit_at( bt_walk *w, bt_row *r, struct berval *dn, struct berval *ndn )
 
 	ber_dupbv( &d, dn );
 	ber_dupbv( &n, ndn );
-	e = bt_row_snapshot( w->bi, w->txn, r, &d, &n, 0 );
+	/* a visit (another overlay rebuilding the organisation) needs the
+	 * attributes only; a client gets the version's periods too */
+	e = bt_row_snapshot( w->bi, w->txn, r, &d, &n, w->visit ? 0 : BT_SNAP_PERIODS );
 	if ( !e ) {
 		ch_free( d.bv_val );
 		ch_free( n.bv_val );
@@ -136,7 +138,7 @@ emit_history( bt_walk *w, const bt_uuid *u )
 		bt_time vt = r->valid.from == BT_NEG_INFINITY ? r->recorded : r->valid.from;
 
 		if ( bt_row_dn( w->bi, w->txn, r, vt, r->recorded, &dn, &ndn ) ) continue;
-		e = bt_row_snapshot( w->bi, w->txn, r, &dn, &ndn, 1 );
+		e = bt_row_snapshot( w->bi, w->txn, r, &dn, &ndn, BT_SNAP_PERIODS | BT_SNAP_REGISTRATION );
 		if ( !e ) {
 			ch_free( dn.bv_val );
 			ch_free( ndn.bv_val );

@@ -582,6 +582,25 @@ bt_has_rows( bt_info *bi, MDB_txn *txn, const bt_uuid *u )
 int
 bt_row_entry( bt_row *r, Entry **ep )
 {
+	Entry *e;
+	int rc = bt_row_entry_ro( r, &e );
+
+	if ( rc ) return rc;
+	/* the decoded entry lives in one block (e_bv) that its names point
+	 * into; a copy can be modified and freed the normal way */
+	*ep = entry_dup( e );
+	BER_BVZERO( &e->e_name );
+	BER_BVZERO( &e->e_nname );
+	entry_free( e );
+	return 0;
+}
+
+/* The snapshot decoded in place, for reading: attributes may be added or
+ * removed, but its values and names point into one block, so the caller
+ * gives it names of its own (or zeroes them) before entry_free(). */
+int
+bt_row_entry_ro( bt_row *r, Entry **ep )
+{
 	EntryHeader eh;
 	Entry *e = NULL;
 	ptrdiff_t eoff;
@@ -601,12 +620,7 @@ bt_row_entry( bt_row *r, Entry **ep )
 		ch_free( eh.bv.bv_val );
 		return rc;
 	}
-	/* the decoded entry lives in one block (e_bv) that its names point
-	 * into; a copy can be modified and freed the normal way */
-	*ep = entry_dup( e );
-	BER_BVZERO( &e->e_name );
-	BER_BVZERO( &e->e_nname );
-	entry_free( e );
+	*ep = e;
 	return 0;
 }
 

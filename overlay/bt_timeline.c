@@ -263,21 +263,22 @@ merge_copy( Entry *e, AttributeDescription *ad, struct berval *val )
  * dn/ndn are taken over by the entry. */
 Entry *
 bt_row_snapshot( bt_info *bi, MDB_txn *txn, bt_row *r,
-	struct berval *dn, struct berval *ndn, int with_registration )
+	struct berval *dn, struct berval *ndn, int what )
 {
 	Entry *e;
 
-	if ( bt_row_entry( r, &e ) ) return NULL;
-	ch_free( e->e_name.bv_val );
-	ch_free( e->e_nname.bv_val );
+	/* decoded in place (no copy): the names are replaced right here */
+	if ( bt_row_entry_ro( r, &e ) ) return NULL;
 	e->e_name = *dn;
 	e->e_nname = *ndn;
 
-	add_time( e, bt_ad_validFrom, r->valid.from );
-	add_time( e, bt_ad_validTo, r->valid.to );
-	add_time( e, bt_ad_recordedAt, r->recorded );
-	if ( r->actor.bv_len ) merge_copy( e, bt_ad_recordedBy, &r->actor );
-	if ( with_registration ) {
+	if ( what & BT_SNAP_PERIODS ) {
+		add_time( e, bt_ad_validFrom, r->valid.from );
+		add_time( e, bt_ad_validTo, r->valid.to );
+		add_time( e, bt_ad_recordedAt, r->recorded );
+		if ( r->actor.bv_len ) merge_copy( e, bt_ad_recordedBy, &r->actor );
+	}
+	if ( what & BT_SNAP_REGISTRATION ) {
 		struct berval op, name;
 		char *p, *end;
 

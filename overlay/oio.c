@@ -607,14 +607,21 @@ oio_op_search( Operation *op, SlapReply *rs )
 	kt = a->known_at > oi->oi_bt->bi_last_write && oi->oi_bt->bi_last_write ?
 		oi->oi_bt->bi_last_write : a->known_at;
 
-	ldap_pvt_thread_mutex_lock( &oi->oi_asof_mutex );
-	if ( !oi->oi_asof.loaded || oi->oi_asof_valid != a->valid_at || oi->oi_asof_known != kt ) {
-		oio_model_clear( &oi->oi_asof );
-		bt_visit_at( oi->oi_bt, op, a->valid_at, a->known_at, asof_put, &oi->oi_asof );
-		oi->oi_asof.loaded = 1;
-		oio_compute( oi, &oi->oi_asof, asof_keep, NULL );
-		oi->oi_asof_valid = a->valid_at;
-		oi->oi_asof_known = kt;
+	for ( ;; ) {
+		ldap_pvt_thread_rdwr_rlock( &oi->oi_asof_lock );
+		if ( oi->oi_asof.loaded && oi->oi_asof_valid == a->valid_at && oi->oi_asof_known == kt )
+			break;
+		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
+		ldap_pvt_thread_rdwr_wlock( &oi->oi_asof_lock );
+		if ( !oi->oi_asof.loaded || oi->oi_asof_valid != a->valid_at || oi->oi_asof_known != kt ) {
+			oio_model_clear( &oi->oi_asof );
+			bt_visit_at( oi->oi_bt, op, a->valid_at, a->known_at, asof_put, &oi->oi_asof );
+			oi->oi_asof.loaded = 1;
+			oio_compute( oi, &oi->oi_asof, asof_keep, NULL );
+			oi->oi_asof_valid = a->valid_at;
+			oi->oi_asof_known = kt;
+		}
+		ldap_pvt_thread_rdwr_wunlock( &oi->oi_asof_lock );
 	}
 	fx.oe.oe_key = &bt_fixup_key;
 	fx.fn = asof_fixup;
@@ -623,7 +630,7 @@ oio_op_search( Operation *op, SlapReply *rs )
 	rc = overlay_op_walk( op, rs, op_search, on->on_info, on->on_next );
 	op->o_bd->bd_info = (BackendInfo *)on;
 	LDAP_SLIST_REMOVE( &op->o_extra, &fx.oe, OpExtra, oe_next );
-	ldap_pvt_thread_mutex_unlock( &oi->oi_asof_mutex );
+	ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
 	return rc;
 }
 
@@ -637,7 +644,7 @@ oio_db_init( BackendDB *be, ConfigReply *cr )
 	oi->oi_manager_policy = OIO_TERMINATE_MANAGERS;
 	oio_model_init( &oi->oi_model );
 	oio_model_init( &oi->oi_asof );
-	ldap_pvt_thread_mutex_init( &oi->oi_asof_mutex );
+	ldap_pvt_thread_rdwr_init( &oi->oi_asof_lock );
 	on->on_bi.bi_private = oi;
 	return 0;
 }
@@ -699,7 +706,7 @@ oio_db_destroy( BackendDB *be, ConfigReply *cr )
 	if ( oi ) {
 		oio_model_destroy( &oi->oi_model );
 		oio_model_destroy( &oi->oi_asof );
-		ldap_pvt_thread_mutex_destroy( &oi->oi_asof_mutex );
+		ldap_pvt_thread_rdwr_destroy( &oi->oi_asof_lock );
 		ch_free( oi );
 		on->on_bi.bi_private = NULL;
 	}

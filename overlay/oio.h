@@ -84,7 +84,7 @@ typedef struct oio_info {
 	struct re_s *oi_task;
 	int oi_dirty;				/* inputs changed since the last computation */
 	/* the organisation at one earlier (or later) point, for as-of reads */
-	ldap_pvt_thread_mutex_t oi_asof_mutex;
+	ldap_pvt_thread_rdwr_t oi_asof_lock;	/* readers search, one writer rebuilds */
 	oio_model oi_asof;
 	bt_time oi_asof_valid, oi_asof_known;
 	int oi_reload;				/* names changed: read the model again */
