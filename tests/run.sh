@@ -56,6 +56,7 @@ run_one() {   # run_one NAME CMD...
   printf '%-40s %4d passed %4d failed  (%ds)\n' "$name" "$p" "$f" $((SECONDS - start))
   if [ "$f" -ne 0 ] || [ "$rc" -ne 0 ]; then
     grep -E -A6 '^not ok' "$out" | sed 's/^/    /' | head -60
+    grep -a -A40 '^# sanitizer reports:' "$out" | sed 's/^/    /' | head -60
     [ "$f" -ne 0 ] || tail -20 "$out" | sed 's/^/    /'
   fi
 }
