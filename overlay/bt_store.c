@@ -25,6 +25,8 @@
 
 #include <ac/string.h>
 
+#include <zlib.h>
+
 #include "slap.h"
 #include "slap-config.h"
 #include "back-mdb/back-mdb.h"
@@ -36,7 +38,12 @@
 #define BT_DB_DUE      "modir_bt_due"
 #define BT_DB_REFS     "modir_bt_refs"
 
+/* Row formats: 1 the snapshot as entry_encode() wrote it; 2 the same,
+ * deflated (4 bytes of its plain length, then the zlib stream).  Snapshots
+ * of directory entries compress well (attribute names, repeated values),
+ * which keeps the history near the size of the directory itself. */
 #define BT_ROW_FORMAT  1
+#define BT_ROW_DEFLATE 2
 #define BT_KEY_LEN     ( BT_UUID_LEN + 8 + 8 + 4 )
 #define BT_HDR_LEN     ( 1 + 1 + 8 + 8 + BT_UUID_LEN + 2 + 2 )
 /* LMDB's default maximum key size is 511 bytes; longer RDNs are cut.  A
@@ -217,11 +224,32 @@ row_decode( MDB_val *key, MDB_val *val, bt_row *r )
 	const unsigned char *k = key->mv_data, *v;
 	unsigned alen, clen;
 
+	size_t size = val->mv_size;
+
 	if ( key->mv_size != BT_KEY_LEN || val->mv_size < BT_HDR_LEN ) return -1;
-	r->rw_buf = ch_malloc( val->mv_size );
-	memcpy( r->rw_buf, val->mv_data, val->mv_size );
+	v = val->mv_data;
+	if ( v[0] == BT_ROW_DEFLATE ) {
+		/* header, actor and changed as stored, the snapshot inflated */
+		unsigned alen0 = get_u16( v + 34 ), clen0 = get_u16( v + 36 );
+		size_t head = BT_HDR_LEN + alen0 + clen0;
+		const unsigned char *z = v + head;
+		uLongf plain;
+		if ( head + 4 > val->mv_size ) return -1;
+		plain = ( (uLongf)z[0] << 24 ) | ( z[1] << 16 ) | ( z[2] << 8 ) | z[3];
+		if ( plain > 64 * 1024 * 1024 ) return -1;
+		r->rw_buf = ch_malloc( head + plain );
+		memcpy( r->rw_buf, v, head );
+		if ( uncompress( (Bytef *)r->rw_buf + head, &plain, z + 4, val->mv_size - head - 4 ) != Z_OK ) {
+			ch_free( r->rw_buf ); r->rw_buf = NULL; return -1;
+		}
+		size = head + plain;
+	} else if ( v[0] == BT_ROW_FORMAT ) {
+		r->rw_buf = ch_malloc( val->mv_size );
+		memcpy( r->rw_buf, val->mv_data, val->mv_size );
+	} else {
+		return -1;
+	}
 	v = (unsigned char *)r->rw_buf;
-	if ( v[0] != BT_ROW_FORMAT ) { ch_free( r->rw_buf ); r->rw_buf = NULL; return -1; }
 	memcpy( r->uuid.u, k, BT_UUID_LEN );
 	r->valid.from = bt_time_get_key( k + BT_UUID_LEN );
 	r->recorded = bt_time_get_key( k + BT_UUID_LEN + 8 );
@@ -232,7 +260,7 @@ row_decode( MDB_val *key, MDB_val *val, bt_row *r )
 	memcpy( r->parent.u, v + 18, BT_UUID_LEN );
 	alen = get_u16( v + 34 );
 	clen = get_u16( v + 36 );
-	if ( BT_HDR_LEN + alen + clen > val->mv_size ) {
+	if ( BT_HDR_LEN + alen + clen > size ) {
 		ch_free( r->rw_buf ); r->rw_buf = NULL; return -1;
 	}
 	r->actor.bv_val = r->rw_buf + BT_HDR_LEN;
@@ -240,7 +268,7 @@ row_decode( MDB_val *key, MDB_val *val, bt_row *r )
 	r->changed.bv_val = r->actor.bv_val + alen;
 	r->changed.bv_len = clen;
 	r->blob.bv_val = r->changed.bv_val + clen;
-	r->blob.bv_len = val->mv_size - BT_HDR_LEN - alen - clen;
+	r->blob.bv_len = size - BT_HDR_LEN - alen - clen;
 	return 0;
 }
 
@@ -370,19 +398,32 @@ int
 bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 {
 	unsigned char key[BT_KEY_LEN];
-	struct berval blob, nrdn, rdn;
+	struct berval blob, nrdn, rdn, stored;
 	MDB_val k, v;
-	unsigned char *p;
+	unsigned char *p, *z = NULL;
 	size_t alen = r->actor.bv_len > 0xffff ? 0xffff : r->actor.bv_len;
 	size_t clen = r->changed.bv_len > 0xffff ? 0xffff : r->changed.bv_len;
-	int rc;
+	int rc, format = BT_ROW_FORMAT;
 
 	if ( !bt_period_is_valid( r->valid ) ) return 0;	/* nothing to keep */
 
 	entry_encode( e, &blob );
+	stored = blob;
+	{
+		uLongf zlen = compressBound( blob.bv_len );
+		z = ch_malloc( zlen + 4 );
+		if ( compress2( z + 4, &zlen, (Bytef *)blob.bv_val, blob.bv_len, Z_BEST_SPEED ) == Z_OK &&
+			zlen + 4 < blob.bv_len ) {
+			z[0] = blob.bv_len >> 24; z[1] = blob.bv_len >> 16;
+			z[2] = blob.bv_len >> 8; z[3] = blob.bv_len;
+			stored.bv_val = (char *)z;
+			stored.bv_len = zlen + 4;
+			format = BT_ROW_DEFLATE;
+		}
+	}
 	k.mv_data = key;
 	k.mv_size = BT_KEY_LEN;
-	v.mv_size = BT_HDR_LEN + alen + clen + blob.bv_len;
+	v.mv_size = BT_HDR_LEN + alen + clen + stored.bv_len;
 	for ( ;; ) {
 		r->seq = __atomic_add_fetch( &bi->bi_seq, 1, __ATOMIC_RELAXED );
 		row_key( key, &r->uuid, r->valid.from, r->recorded, r->seq );
@@ -392,10 +433,11 @@ bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 	}
 	if ( rc ) {
 		ch_free( blob.bv_val );
+		ch_free( z );
 		return rc;
 	}
 	p = v.mv_data;
-	p[0] = BT_ROW_FORMAT;
+	p[0] = format;
 	p[1] = r->op;
 	bt_time_put_key( r->valid.to, p + 2 );
 	bt_time_put_key( r->superseded, p + 10 );
@@ -404,8 +446,9 @@ bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 	put_u16( p + 36, clen );
 	if ( alen ) memcpy( p + BT_HDR_LEN, r->actor.bv_val, alen );
 	if ( clen ) memcpy( p + BT_HDR_LEN + alen, r->changed.bv_val, clen );
-	memcpy( p + BT_HDR_LEN + alen + clen, blob.bv_val, blob.bv_len );
+	memcpy( p + BT_HDR_LEN + alen + clen, stored.bv_val, stored.bv_len );
 	ch_free( blob.bv_val );
+	ch_free( z );
 
 	if ( bt_uuid_is_zero( &r->parent ) ) {
 		nrdn = e->e_nname;
