@@ -373,8 +373,12 @@ oio_response( Operation *op, SlapReply *rs )
 	op->o_bd->bd_info = (BackendInfo *)on;
 
 	switch ( op->o_tag ) {
-	case LDAP_REQ_ADD:
 	case LDAP_REQ_MODIFY:
+		/* no input touched (a description, a phone-book note): the model
+		 * has nothing to learn */
+		if ( !c->inputs ) break;
+		/* fall through */
+	case LDAP_REQ_ADD:
 		if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
 			oio_kind k = oio_model_put( m, e );
 			if ( kind == OIO_OTHER ) kind = k;
