@@ -129,6 +129,20 @@ check "terminating a manager with oio-terminated-managers=terminate ends the pos
 is "anna's post is gone" "$(rc_of lsearch -b "cn=m-a,$F" -s base)" "32"
 wait_is "A's unit manager is inherited from the top again" "uid=boss,$P" val "ou=A,ou=Kommune,$L" moUnitManagerDN
 
+# --- oio-terminated-managers vacate: the post stays, without its person ---------
+V=$T_DIR/v
+write_conf "$V" "index moRefPerson,moRefUnit,moRefOwner,manager eq" "overlay bitemporal" "overlay oio" "oio-terminated-managers vacate"
+start_slapd "$V" || not_ok "slapd starts with oio-terminated-managers vacate"
+ladd -e "$(valid validFrom=20000101000000Z)" -f <(base_ldif | head -5) >/dev/null 2>&1
+check "the small municipality loads again" ladd -e relax -f "$HERE/oio/fixture.ldif"
+wait_is "ben reports to anna" "uid=anna,$P" val "uid=ben,$P" manager
+check "anna is terminated" ldapdelete -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" "uid=anna,$P"
+is "her post in A stays" "$(rc_of lsearch -b "cn=m-a,$F" -s base)" "0"
+is "... vacant" "$(val "cn=m-a,$F" moRefPerson)" ""
+is "her engagement ended" "$(rc_of lsearch -b "cn=e-anna,$F" -s base)" "32"
+wait_is "ben's manager is inherited from the top" "uid=boss,$P" val "uid=ben,$P" manager
+stop_slapd "$V/slapd.pid"
+
 # --- the generated municipality against the generator's own truth -----------
 G=$T_DIR/gen
 write_conf "$G" "index moRefPerson,moRefUnit,moRefOwner,manager eq" "overlay bitemporal" "overlay oio"

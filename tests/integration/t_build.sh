@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The build contract: configure refuses an OpenLDAP source tree of another
+# version than the installed slapd; the module exports nothing but
+# init_module; make install puts module and schema where slapd finds them,
+# and "moduleload modir" works from there in a stock configuration.
+. "$(dirname "$0")/../lib.sh"
+
+MOD=$MODULE_DIR/modir.so
+is "modir.so exports only init_module (the embedded LMDB stays private)" \
+  "$(nm -D --defined-only "$MOD" | awk '{print $3}' | grep -v '^_' | sort | tr '\n' ' ')" "init_module "
+if nm -D --defined-only "$MOD" | grep -q ' mdb_'; then not_ok "no mdb_* symbol is exported"; else ok "no mdb_* symbol is exported"; fi
+
+# --- configure refuses a source tree of another version -------------------
+SRC=$T_DIR/src
+mkdir -p "$SRC"
+if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
+  git -C "$TOP" archive HEAD | tar -x -C "$SRC"
+else
+  cp -r "$TOP"/. "$SRC"/ && rm -f "$SRC/Makefile" "$SRC/config.status"
+fi
+FAKE=$T_DIR/openldap-2.5.99
+mkdir -p "$FAKE/servers/slapd" "$FAKE/include" "$FAKE/build"
+touch "$FAKE/servers/slapd/slap.h" "$FAKE/include/ldap_config.h" "$FAKE/include/portable.h"
+printf 'ol_major=2\nol_minor=5\nol_patch=99\n' > "$FAKE/build/version.var"
+( cd "$SRC" && autoreconf -fi ) >"$T_DIR/autoreconf.log" 2>&1
+( cd "$SRC" && ./configure --with-openldap-src="$FAKE" ) >"$T_DIR/configure.out" 2>&1; rc=$?
+if [ "$rc" -ne 0 ] && grep -q 'is version 2.5.99 but the installed slapd is' "$T_DIR/configure.out"; then
+  ok "configure refuses an OpenLDAP tree of another version, saying why"
+else
+  not_ok "configure refuses an OpenLDAP tree of another version (rc=$rc)"; tail -3 "$T_DIR/configure.out" | sed 's/^/#   /'
+fi
+( cd "$SRC" && ./configure --with-openldap-src="$T_DIR/nowhere" ) >"$T_DIR/configure2.out" 2>&1; rc=$?
+if [ "$rc" -ne 0 ] && grep -q 'is not an OpenLDAP source tree' "$T_DIR/configure2.out"; then
+  ok "configure refuses a directory that is no OpenLDAP tree"
+else
+  not_ok "configure refuses a directory that is no OpenLDAP tree (rc=$rc)"
+fi
+
+# --- make install into a staging root, then moduleload from there -------------
+OSRC=$(sed -n 's/^OPENLDAP_SRC = //p' "$BUILD/Makefile")
+if [ -n "$OSRC" ] && [ -d "$OSRC" ]; then
+  INST=$T_DIR/inst
+  if ( cd "$SRC" && ./configure --with-openldap-src="$OSRC" && make -j2 && make install DESTDIR="$INST" ) >"$T_DIR/install.log" 2>&1; then
+    ok "configure, make and make install (DESTDIR) succeed"
+  else
+    not_ok "configure, make and make install (DESTDIR) succeed"; tail -5 "$T_DIR/install.log" | sed 's/^/#   /'
+  fi
+  check "the module lands in slapd's module directory" test -f "$INST/usr/lib/ldap/modir.so"
+  check "the schema lands in slapd's schema directory, both forms" test -f "$INST/etc/ldap/schema/modir-oio.schema" -a -f "$INST/etc/ldap/schema/modir-oio.ldif"
+  I=$T_DIR/stock
+  mkdir -p "$I/db"
+  cat > "$I/slapd.conf" <<EOF
+include $SYS_SCHEMA/core.schema
+include $SYS_SCHEMA/cosine.schema
+include $SYS_SCHEMA/inetorgperson.schema
+include $INST/etc/ldap/schema/modir-oio.schema
+modulepath $INST/usr/lib/ldap
+moduleload back_mdb.so
+moduleload modir
+database mdb
+suffix "$SUFFIX"
+directory $I/db
+overlay bitemporal
+overlay oio
+EOF
+  sed -i "s|^moduleload back_mdb.so|modulepath /usr/lib/ldap\nmoduleload back_mdb\nmodulepath $INST/usr/lib/ldap|" "$I/slapd.conf"
+  check "moduleload modir from the installed location works in a stock configuration" "$SLAPTEST" -u -f "$I/slapd.conf"
+else
+  not_ok "the build directory names its OpenLDAP source tree"
+fi
+
+finish
