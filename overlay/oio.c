@@ -588,6 +588,9 @@ asof_fixup( Operation *op, Entry *e, void *arg )
 	first = o->kind == OIO_PERSON ? 0 : D_PERSON_LAST + 1;
 	last = o->kind == OIO_PERSON ? D_PERSON_LAST : D_COUNT - 1;
 	for ( i = first; i <= last; i++ ) {
+		Attribute *a = attr_find( e->e_attrs, oio_ad.derived[i] );
+		/* mostly what was stored then is what the rules give: keep it */
+		if ( a ? oio_same_values( a->a_vals, o->stored[i] ) : !o->stored[i] ) continue;
 		attr_delete( &e->e_attrs, oio_ad.derived[i] );
 		if ( o->stored[i] ) attr_merge_normalize( e, oio_ad.derived[i], o->stored[i], NULL );
 	}

@@ -119,6 +119,7 @@ void oio_model_clear( oio_model *m );
  * (then the model records them as stored). */
 typedef int (oio_write_fn)( oio_obj *o, BerVarray *values, void *arg );
 int oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg );
+int oio_same_values( BerVarray a, BerVarray b );
 
 /* oio.c: internal writes below the overlay */
 typedef struct oio_writer {

@@ -452,8 +452,8 @@ class_key_is( oio_model *m, const bt_uuid *cls, const char *key )
 		strncasecmp( c->userkey.bv_val, key, c->userkey.bv_len ) == 0;
 }
 
-static int
-same_set( BerVarray a, BerVarray b )
+int
+oio_same_values( BerVarray a, BerVarray b )
 {
 	int i, j, na = 0, nb = 0;
 
@@ -595,7 +595,7 @@ oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg )
 			}
 		}
 		for ( i = 0; i < D_COUNT; i++ ) {
-			if ( !same_set( v[i], o->stored[i] ) ) break;
+			if ( !oio_same_values( v[i], o->stored[i] ) ) break;
 		}
 		if ( i < D_COUNT ) {
 			rc = write( o, v, arg );
