@@ -156,6 +156,8 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 	}
 	bi = ch_calloc( 1, sizeof( bt_info ) );
 	bi->bi_interval = 1;
+	bi->bi_cache_max_entries = 250000;
+	ldap_pvt_thread_rdwr_init( &bi->bi_cache_lock );
 	on->on_bi.bi_private = bi;
 
 	/* a critical control on a database without the overlay gets
@@ -190,6 +192,8 @@ bt_db_open( BackendDB *be, ConfigReply *cr )
 				"bitemporal: cannot record baseline versions of existing entries" );
 			return 1;
 		}
+		/* everything stored so far was recorded before now */
+		bi->bi_last_write = slap_get_time();
 		if ( bt_activation_start( bi, be ) ) {
 			snprintf( cr->msg, sizeof( cr->msg ),
 				"bitemporal: cannot start the activation task" );
@@ -217,6 +221,8 @@ bt_db_destroy( BackendDB *be, ConfigReply *cr )
 	bt_info *bi = on->on_bi.bi_private;
 
 	if ( bi ) {
+		bt_cache_clear( &bi->bi_cache );
+		ldap_pvt_thread_rdwr_destroy( &bi->bi_cache_lock );
 		ber_bvarray_free( bi->bi_subtrees );
 		ber_bvarray_free( bi->bi_nsubtrees );
 		ch_free( bi->bi_ocs );

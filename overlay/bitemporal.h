@@ -54,6 +54,16 @@ typedef struct bt_rows {
 	int n, max;
 } bt_rows;
 
+/* The whole database as of one point in time (bt_search.c) */
+typedef struct bt_cache {
+	bt_time vt, kt;
+	unsigned long gen;
+	int valid;
+	Entry **e;
+	int n, max;
+} bt_cache;
+void bt_cache_clear( bt_cache *c );
+
 typedef struct bt_info {
 	/* configuration */
 	BerVarray bi_subtrees, bi_nsubtrees;	/* NULL: the whole database */
@@ -69,6 +79,11 @@ typedef struct bt_info {
 	int bi_open;
 	uint32_t bi_seq;
 	bt_time bi_last_write;	/* registration time of the latest write */
+	unsigned long bi_write_gen;	/* +1 with every committed write: views cached
+								 * before it may be stale */
+	ldap_pvt_thread_rdwr_t bi_cache_lock;
+	bt_cache bi_cache;
+	int bi_cache_max_entries;	/* 0: no as-of cache */
 
 	/* activation of due changes (bt_activate.c) */
 	BackendDB *bi_db;

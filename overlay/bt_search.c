@@ -23,6 +23,7 @@ int bt_fixup_key;
 typedef struct bt_walk {
 	void (*visit)( Entry *e, void *arg );	/* instead of sending */
 	void *visit_arg;
+	int collect;			/* keep every entry in the as-of cache instead */
 	bt_fixup *fixup;
 	Operation *op;
 	SlapReply *rs;
@@ -53,24 +54,19 @@ seen_before( bt_walk *w, const bt_uuid *u )
 	return 0;
 }
 
-/* Sends one reconstructed entry if the client may see it and it matches. */
+/* Sends one entry if the client may see it and it matches. */
 static void
-emit( bt_walk *w, Entry *e )
+send_one( bt_walk *w, Entry *e )
 {
 	Operation *op = w->op;
 	SlapReply *rs = w->rs;
 	int rc;
 
-	if ( w->visit ) {
-		w->visit( e, w->visit_arg );
-		return;
-	}
 	if ( op->o_abandon ) {
 		w->stop = 1;
 		w->err = SLAPD_ABANDON;
 		return;
 	}
-	if ( w->fixup ) w->fixup->fn( op, e, w->fixup->arg );
 	if ( !access_allowed( op, e, slap_schema.si_ad_entry, NULL, ACL_SEARCH, NULL ) )
 		return;
 	if ( test_filter( op, e, op->ors_filter ) != LDAP_COMPARE_TRUE )
@@ -100,6 +96,29 @@ emit( bt_walk *w, Entry *e )
 	}
 }
 
+/* One reconstructed entry: visited, kept for the cache, or sent.
+ * Returns 1 when the entry was kept (the caller must not free it). */
+static int
+emit( bt_walk *w, Entry *e )
+{
+	if ( w->visit ) {
+		w->visit( e, w->visit_arg );
+		return 0;
+	}
+	if ( w->fixup ) w->fixup->fn( w->op, e, w->fixup->arg );
+	if ( w->collect ) {
+		bt_cache *c = &w->bi->bi_cache;
+		if ( c->n == c->max ) {
+			c->max = c->max ? c->max * 2 : 1024;
+			c->e = ch_realloc( c->e, c->max * sizeof( Entry * ) );
+		}
+		c->e[c->n++] = e;
+		return 1;
+	}
+	send_one( w, e );
+	return 0;
+}
+
 /* One entity at (vt, kt), named dn/ndn at that point. */
 static void
 emit_at( bt_walk *w, bt_row *r, struct berval *dn, struct berval *ndn )
@@ -117,8 +136,7 @@ emit_at( bt_walk *w, bt_row *r, struct berval *dn, struct berval *ndn )
 		ch_free( n.bv_val );
 		return;
 	}
-	emit( w, e );
-	entry_free( e );
+	if ( !emit( w, e ) ) entry_free( e );
 }
 
 /* Every version of one entity, each under the DN it had then. */
@@ -144,7 +162,7 @@ emit_history( bt_walk *w, const bt_uuid *u )
 			ch_free( ndn.bv_val );
 			continue;
 		}
-		emit( w, e );
+		send_one( w, e );
 		entry_free( e );
 	}
 	bt_rows_free( &rows );
@@ -242,10 +260,85 @@ finish( bt_walk *w, int err, const char *text )
 	if ( paged ) ber_free_buf( ber );
 }
 
+/* ------------------------------------------------------------------ */
+/* The as-of cache: the whole database as of one (validAt, knownAt), kept
+ * for the one- and multi-level searches that follow at the same point (an
+ * IAM system paging through everyone as of a date; a report run several
+ * times).  A view "as known at" a time before the latest write can never
+ * change, and one as known now changes only with the next write, so the
+ * key is (validAt, min(knownAt, latest write)).  Base lookups do not use
+ * it: resolving one DN is cheaper than scanning the cache. */
+
+void
+bt_cache_clear( bt_cache *c )
+{
+	int i;
+
+	for ( i = 0; i < c->n; i++ ) entry_free( c->e[i] );
+	ch_free( c->e );
+	c->e = NULL;
+	c->n = c->max = 0;
+	c->valid = 0;
+}
+
+static bt_time
+effective_known( bt_walk *w )
+{
+	bt_time last = w->bi->bi_last_write;
+	return last && w->kt > last ? last : w->kt;
+}
+
+/* The suffix or an entry right below it (ou=people, ou=organisation):
+ * searches there read most of the database, which the cache holds; a
+ * search below one unit is cheaper to walk than to cache everything. */
+static int
+big_subtree( Operation *op )
+{
+	struct berval *nsfx = &op->o_bd->be_nsuffix[0], p;
+
+	if ( dn_match( &op->o_req_ndn, nsfx ) ) return 1;
+	dnParent( &op->o_req_ndn, &p );
+	return dn_match( &p, nsfx );
+}
+
+static int
+search_from_cache( bt_walk *w )
+{
+	Operation *op = w->op;
+	bt_cache *c = &w->bi->bi_cache;
+	int i;
+
+	for ( i = 0; i < c->n && !w->stop; i++ ) {
+		Entry *e = c->e[i];
+		switch ( op->ors_scope ) {
+		case LDAP_SCOPE_ONELEVEL: {
+			struct berval p;
+			if ( BER_BVISEMPTY( &e->e_nname ) ) continue;
+			dnParent( &e->e_nname, &p );
+			if ( !dn_match( &p, &op->o_req_ndn ) ) continue;
+			break;
+		}
+		case LDAP_SCOPE_SUBTREE:
+			if ( !dnIsSuffix( &e->e_nname, &op->o_req_ndn ) ) continue;
+			break;
+		case LDAP_SCOPE_SUBORDINATE:
+			if ( dn_match( &e->e_nname, &op->o_req_ndn ) ||
+				!dnIsSuffix( &e->e_nname, &op->o_req_ndn ) ) continue;
+			break;
+		default:
+			continue;
+		}
+		send_one( w, e );
+	}
+	finish( w, w->stop ? w->err : LDAP_SUCCESS, NULL );
+	return w->rs->sr_err;
+}
+
 static int
 search_asof( bt_walk *w )
 {
 	Operation *op = w->op;
+	bt_info *bi = w->bi;
 	bt_uuid base;
 	bt_row r;
 	struct berval dn, ndn;
@@ -253,6 +346,48 @@ search_asof( bt_walk *w )
 	if ( bt_resolve( w->bi, w->txn, &op->o_req_ndn, w->vt, w->kt, &base, &r ) ) {
 		finish( w, LDAP_NO_SUCH_OBJECT, "no such entry at the given point in time" );
 		return LDAP_NO_SUCH_OBJECT;
+	}
+	if ( op->ors_scope != LDAP_SCOPE_BASE && bi->bi_cache_max_entries > 0 &&
+		big_subtree( op ) ) {
+		bt_time kt = effective_known( w );
+		unsigned long gen = __atomic_load_n( &bi->bi_write_gen, __ATOMIC_ACQUIRE );
+		int rc;
+
+		bt_row_free( &r );
+		ldap_pvt_thread_rdwr_rlock( &bi->bi_cache_lock );
+		if ( !( bi->bi_cache.valid && bi->bi_cache.vt == w->vt && bi->bi_cache.kt == kt && bi->bi_cache.gen == gen ) ) {
+			ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
+			ldap_pvt_thread_rdwr_wlock( &bi->bi_cache_lock );
+			if ( !( bi->bi_cache.valid && bi->bi_cache.vt == w->vt && bi->bi_cache.kt == kt && bi->bi_cache.gen == gen ) ) {
+				bt_uuid root;
+				bt_row rr;
+				struct berval *sfx = &op->o_bd->be_suffix[0], *nsfx = &op->o_bd->be_nsuffix[0];
+				bt_cache_clear( &bi->bi_cache );
+				w->collect = 1;
+				if ( bt_resolve( bi, w->txn, nsfx, w->vt, w->kt, &root, &rr ) == 0 ) {
+					emit_at( w, &rr, sfx, nsfx );
+					bt_row_free( &rr );
+					walk_children( w, &root, sfx, nsfx, -1 );
+				}
+				w->collect = 0;
+				if ( bi->bi_cache.n <= bi->bi_cache_max_entries ) {
+					bi->bi_cache.vt = w->vt;
+					bi->bi_cache.kt = kt;
+					bi->bi_cache.gen = gen;
+					bi->bi_cache.valid = 1;
+				}
+			}
+			ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
+			ldap_pvt_thread_rdwr_rlock( &bi->bi_cache_lock );
+		}
+		if ( bi->bi_cache.valid && bi->bi_cache.vt == w->vt && bi->bi_cache.kt == kt && bi->bi_cache.gen == gen ) {
+			rc = search_from_cache( w );
+			ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
+			return rc;
+		}
+		/* too big to keep: walk as below */
+		ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
+		bt_resolve( w->bi, w->txn, &op->o_req_ndn, w->vt, w->kt, &base, &r );
 	}
 	/* the DN as the client wrote it is the DN of that time */
 	dn = op->o_req_dn;

@@ -981,6 +981,7 @@ bt_op_write( Operation *op, SlapReply *rs )
 			cap.text = ch_strdup( "commit failed" );
 		} else {
 			w.bi->bi_last_write = w.now;
+			__atomic_add_fetch( &w.bi->bi_write_gen, 1, __ATOMIC_RELEASE );
 		}
 	} else {
 		txn_end( &w, 0 );

@@ -603,6 +603,7 @@ oio_op_search( Operation *op, SlapReply *rs )
 	oio_info *oi = on->on_bi.bi_private;
 	bt_asof *a;
 	bt_time kt;
+	unsigned long gen;
 	bt_fixup fx;
 	int rc;
 
@@ -613,20 +614,22 @@ oio_op_search( Operation *op, SlapReply *rs )
 	 * at any later time" are the same view */
 	kt = a->known_at > oi->oi_bt->bi_last_write && oi->oi_bt->bi_last_write ?
 		oi->oi_bt->bi_last_write : a->known_at;
+	gen = __atomic_load_n( &oi->oi_bt->bi_write_gen, __ATOMIC_ACQUIRE );
 
 	for ( ;; ) {
 		ldap_pvt_thread_rdwr_rlock( &oi->oi_asof_lock );
-		if ( oi->oi_asof.loaded && oi->oi_asof_valid == a->valid_at && oi->oi_asof_known == kt )
+		if ( oi->oi_asof.loaded && oi->oi_asof_valid == a->valid_at && oi->oi_asof_known == kt && oi->oi_asof_gen == gen )
 			break;
 		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
 		ldap_pvt_thread_rdwr_wlock( &oi->oi_asof_lock );
-		if ( !oi->oi_asof.loaded || oi->oi_asof_valid != a->valid_at || oi->oi_asof_known != kt ) {
+		if ( !oi->oi_asof.loaded || oi->oi_asof_valid != a->valid_at || oi->oi_asof_known != kt || oi->oi_asof_gen != gen ) {
 			oio_model_clear( &oi->oi_asof );
 			bt_visit_at( oi->oi_bt, op, a->valid_at, a->known_at, asof_put, &oi->oi_asof );
 			oi->oi_asof.loaded = 1;
 			oio_compute( oi, &oi->oi_asof, asof_keep, NULL );
 			oi->oi_asof_valid = a->valid_at;
 			oi->oi_asof_known = kt;
+			oi->oi_asof_gen = gen;
 		}
 		ldap_pvt_thread_rdwr_wunlock( &oi->oi_asof_lock );
 	}

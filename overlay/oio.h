@@ -87,6 +87,7 @@ typedef struct oio_info {
 	ldap_pvt_thread_rdwr_t oi_asof_lock;	/* readers search, one writer rebuilds */
 	oio_model oi_asof;
 	bt_time oi_asof_valid, oi_asof_known;
+	unsigned long oi_asof_gen;
 	int oi_reload;				/* names changed: read the model again */
 } oio_info;
 
