@@ -294,6 +294,43 @@ bt_ensure_history( bt_info *bi, MDB_txn *txn, Operation *op, slap_overinst *on,
 
 /* The parent a new name hangs under at instant t: its entryUUID if it is
  * tracked, all-zero for a root (the suffix, or under an untracked entry). */
+/* The parent a new name hangs under, which must exist during the whole
+ * period P: an entry never outlives its parent. */
+static int parent_at( bt_write *w, struct berval *ndn, bt_time t, bt_uuid *parent );
+
+static int
+parent_during( bt_write *w, struct berval *ndn, bt_period P, bt_uuid *parent )
+{
+	bt_rows rows = { 0 };
+	bt_time t = P.from;
+	int i, progress = 1;
+
+	if ( parent_at( w, ndn, P.from, parent ) ) return w->err;
+	if ( bt_uuid_is_zero( parent ) ) return 0;
+	if ( bt_rows_current( w->bi, w->txn, parent, P, &rows ) ) {
+		bt_rows_free( &rows );
+		FAIL( w, LDAP_OTHER, "bitemporal: cannot read history" );
+	}
+	while ( progress && t < P.to ) {
+		progress = 0;
+		for ( i = 0; i < rows.n; i++ ) {
+			if ( bt_period_contains( rows.r[i].valid, t ) ) {
+				t = rows.r[i].valid.to;
+				progress = 1;
+			}
+		}
+	}
+	bt_rows_free( &rows );
+	if ( t < P.to ) {
+		char tb[BT_TIME_BUFSZ];
+		bt_time_format( t, tb );
+		snprintf( w->textbuf, sizeof( w->textbuf ),
+			"the parent entry does not exist from %s on, while the entry would", tb );
+		FAIL( w, LDAP_CONSTRAINT_VIOLATION, w->textbuf );
+	}
+	return 0;
+}
+
 static int
 parent_at( bt_write *w, struct berval *ndn, bt_time t, bt_uuid *parent )
 {
@@ -504,7 +541,7 @@ write_add( bt_write *w )
 		attr_merge_normalize_one( e, slap_schema.si_ad_entryUUID, &bv, op->o_tmpmemctx );
 		if ( bt_entry_uuid( e, &w->uuid ) ) FAIL( w, LDAP_OTHER, "bitemporal: cannot assign entryUUID" );
 	}
-	if ( parent_at( w, &e->e_nname, w->P.from, &parent ) ) return w->err;
+	if ( parent_during( w, &e->e_nname, w->P, &parent ) ) return w->err;
 	if ( bt_resolve_any( w->bi, w->txn, &e->e_nname, w->P, &other ) == 0 ) {
 		FAIL( w, LDAP_ALREADY_EXISTS, w->dated ?
 			"an entry with this name exists during the given period" : NULL );
@@ -752,7 +789,7 @@ write_modrdn( bt_write *w )
 			if ( cur.r[i].valid.to > clip.to ) clip.to = cur.r[i].valid.to;
 		}
 		clip = bt_period_intersect( clip, w->P );
-		if ( parent_at( w, &nnewdn, clip.from, &parent ) ) goto out;
+		if ( parent_during( w, &nnewdn, clip, &parent ) ) goto out;
 		if ( bt_resolve_any( w->bi, w->txn, &nnewdn, clip, &other ) == 0 &&
 			memcmp( &other, &w->uuid, sizeof( other ) ) != 0 ) {
 			w->err = LDAP_ALREADY_EXISTS;

@@ -98,6 +98,15 @@ is "as-of 2025: subtree search of IT has only IT" \
 is "one-level as-of 2025 under HR finds the team" \
   "$(lsearch -b "ou=HR,$O" -s one -E "$(asof 'validAt=20250601000000Z')" 1.1 | grep '^dn:')" "dn: ou=Team,ou=HR,$O"
 
+# --- an entry never outlives its parent ---------------------------------------
+check "a unit that closes at the end of 2030" ladd -e "$(valid 'validFrom=20200101000000Z;validTo=20310101000000Z')" \
+  -f <(printf 'dn: ou=Closing,%s\nobjectClass: organizationalUnit\nou: Closing\n' "$O")
+is "an entry below it that would outlive it -> constraintViolation" \
+  "$(rc_of ladd -e "$(valid validFrom=20250101000000Z)" -f <(printf 'dn: cn=Late,ou=Closing,%s\nobjectClass: organizationalRole\ncn: Late\n' "$O"))" "19"
+grep -q 'parent entry does not exist from 20310101000000Z on' "$T_DIR/last.out" && ok "... saying from when" || not_ok "... saying from when"
+check "one that ends with it is fine" ladd -e "$(valid 'validFrom=20250101000000Z;validTo=20300101000000Z')" \
+  -f <(printf 'dn: cn=Early,ou=Closing,%s\nobjectClass: organizationalRole\ncn: Early\n' "$O")
+
 # --- bad input: the right code, nothing stored changes -----------------------
 before=$(lsearch -b "$SUFFIX" -E "$(history_ctl)" '(objectClass=*)' '*' '+' | grep -v -i '^\(modifyTimestamp\|entryCSN\)' | md5sum)
 is "malformed validity value -> protocolError" \
