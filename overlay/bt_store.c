@@ -301,6 +301,27 @@ rows_push( bt_rows *rs )
 	return &rs->r[rs->n++];
 }
 
+/* Adds key/val to a dupsort table unless it is there already.  Looking
+ * first matters: a put of an existing pair still dirties the pages on
+ * its path, and nearly every write repeats the names and references its
+ * entry already had. */
+static int
+put_once( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val )
+{
+	MDB_cursor *mc;
+	MDB_val k = *key, v = *val;
+	int rc;
+
+	rc = mdb_cursor_open( txn, dbi, &mc );
+	if ( rc ) return rc;
+	rc = mdb_cursor_get( mc, &k, &v, MDB_GET_BOTH );
+	mdb_cursor_close( mc );
+	if ( rc == 0 ) return 0;
+	if ( rc != MDB_NOTFOUND ) return rc;
+	rc = mdb_put( txn, dbi, key, val, MDB_NODUPDATA );
+	return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
 static int
 names_put( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	struct berval *nrdn, const bt_uuid *u )
@@ -308,7 +329,6 @@ names_put( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	unsigned char kbuf[BT_UUID_LEN + BT_NAME_MAX];
 	size_t nlen = nrdn->bv_len > BT_NAME_MAX ? BT_NAME_MAX : nrdn->bv_len;
 	MDB_val key, val;
-	int rc;
 
 	memcpy( kbuf, parent->u, BT_UUID_LEN );
 	memcpy( kbuf + BT_UUID_LEN, nrdn->bv_val, nlen );
@@ -316,8 +336,7 @@ names_put( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	key.mv_size = BT_UUID_LEN + nlen;
 	val.mv_data = (void *)u->u;
 	val.mv_size = BT_UUID_LEN;
-	rc = mdb_put( txn, bi->bi_names, &key, &val, MDB_NODUPDATA );
-	return rc == MDB_KEYEXIST ? 0 : rc;
+	return put_once( txn, bi->bi_names, &key, &val );
 }
 
 int
@@ -352,8 +371,8 @@ refs_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 			key.mv_size = BT_UUID_LEN + nlen;
 			val.mv_data = (void *)u->u;
 			val.mv_size = BT_UUID_LEN;
-			rc = mdb_put( txn, bi->bi_refs, &key, &val, MDB_NODUPDATA );
-			if ( rc && rc != MDB_KEYEXIST ) return rc;
+			rc = put_once( txn, bi->bi_refs, &key, &val );
+			if ( rc ) return rc;
 		}
 	}
 	return 0;
