@@ -19,6 +19,7 @@
 #include "slap.h"
 #include "ldap_rq.h"
 
+#include "modir.h"
 #include "bitemporal.h"
 
 /* At most this many entities per run; the rest waits a second. */
@@ -361,12 +362,7 @@ bt_activate_fn( void *ctx, void *arg )
 	bt_info *bi = rtask->arg;
 
 	activate_due( ctx, bi );
-
-	ldap_pvt_thread_mutex_lock( &slapd_rq.rq_mutex );
-	if ( ldap_pvt_runqueue_isrunning( &slapd_rq, rtask ) )
-		ldap_pvt_runqueue_stoptask( &slapd_rq, rtask );
-	ldap_pvt_runqueue_resched( &slapd_rq, rtask, 0 );
-	ldap_pvt_thread_mutex_unlock( &slapd_rq.rq_mutex );
+	modir_task_done( rtask );
 	return NULL;
 }
 

@@ -20,6 +20,7 @@
 #include "slap.h"
 #include "back-mdb/back-mdb.h"
 
+#include "modir.h"
 #include "bitemporal.h"
 
 int bt_activation_key;
@@ -762,19 +763,7 @@ write_modrdn( bt_write *w )
 	if ( rc ) return rc;
 	live_release( w, live );
 
-	/* the new name: new RDN under the new (or the same) parent */
-	{
-		struct berval pdn, npdn;
-		if ( op->orr_nnewSup ) {
-			pdn = *op->orr_newSup;
-			npdn = *op->orr_nnewSup;
-		} else {
-			dnParent( &op->o_req_dn, &pdn );
-			dnParent( &op->o_req_ndn, &npdn );
-		}
-		build_new_dn( &newdn, &pdn, &op->orr_newrdn, NULL );
-		build_new_dn( &nnewdn, &npdn, &op->orr_nnewrdn, NULL );
-	}
+	modir_modrdn_newdn( op, &newdn, &nnewdn );
 	rc = bt_rows_current( w->bi, w->txn, &w->uuid, w->P, &cur );
 	if ( rc || cur.n == 0 ) {
 		w->err = rc ? LDAP_OTHER : LDAP_NO_SUCH_OBJECT;

@@ -321,11 +321,7 @@ oio_task( void *ctx, void *arg )
 	}
 	ldap_pvt_thread_mutex_unlock( &oi->oi_model.mutex );
 
-	ldap_pvt_thread_mutex_lock( &slapd_rq.rq_mutex );
-	if ( ldap_pvt_runqueue_isrunning( &slapd_rq, rtask ) )
-		ldap_pvt_runqueue_stoptask( &slapd_rq, rtask );
-	ldap_pvt_runqueue_resched( &slapd_rq, rtask, 0 );
-	ldap_pvt_thread_mutex_unlock( &slapd_rq.rq_mutex );
+	modir_task_done( rtask );
 	return NULL;
 }
 
@@ -415,16 +411,8 @@ oio_response( Operation *op, SlapReply *rs )
 		}
 		{
 			/* renamed now: the entry and everything below it */
-			struct berval pdn, npdn, dn, ndn;
-			if ( op->orr_nnewSup ) {
-				pdn = *op->orr_newSup;
-				npdn = *op->orr_nnewSup;
-			} else {
-				dnParent( &op->o_req_dn, &pdn );
-				dnParent( &op->o_req_ndn, &npdn );
-			}
-			build_new_dn( &dn, &pdn, &op->orr_newrdn, NULL );
-			build_new_dn( &ndn, &npdn, &op->orr_nnewrdn, NULL );
+			struct berval dn, ndn;
+			modir_modrdn_newdn( op, &dn, &ndn );
 			oio_model_rename( m, &op->o_req_ndn, &dn, &ndn );
 			if ( ( e = live_entry( op, on, &ndn ) ) ) {
 				oio_model_put( m, e );
