@@ -139,14 +139,14 @@ emit_at( bt_walk *w, bt_row *r, struct berval *dn, struct berval *ndn )
 	if ( !emit( w, e ) ) entry_free( e );
 }
 
-/* Every version of one entity, each under the DN it had then. */
+/* Every version of one entity, each under the DN it had then (history
+ * listings reach an entity once: seen_before() guards the callers). */
 static void
-emit_history( bt_walk *w, const bt_uuid *u )
+list_versions( bt_walk *w, const bt_uuid *u )
 {
 	bt_rows rows = { 0 };
 	int i;
 
-	if ( seen_before( w, u ) ) return;
 	if ( bt_rows_all( w->bi, w->txn, u, &rows ) ) return;
 	for ( i = 0; i < rows.n && !w->stop; i++ ) {
 		bt_row *r = &rows.r[i];
@@ -189,11 +189,9 @@ child_fn( const bt_uuid *u, struct berval *nrdn, void *arg )
 	if ( w->stop ) return 1;
 	if ( w->history ) {
 		/* every entity ever under this parent, and its own subtree */
-		if ( !seen_before( w, u ) ) {
-			w->nseen--;		/* emit_history records it */
-			emit_history( w, u );
-			if ( c->depth < 0 ) walk_children( w, u, NULL, NULL, -1 );
-		}
+		if ( seen_before( w, u ) ) return w->stop;
+		list_versions( w, u );
+		if ( c->depth < 0 ) walk_children( w, u, NULL, NULL, -1 );
 		return w->stop;
 	}
 	if ( bt_row_at( w->bi, w->txn, u, w->vt, w->kt, &r ) ) return 0;
@@ -415,10 +413,9 @@ search_history( bt_walk *w )
 		return LDAP_NO_SUCH_OBJECT;
 	}
 	for ( i = 0; i < n && !w->stop; i++ ) {
+		if ( seen_before( w, &cands[i] ) ) continue;
 		if ( op->ors_scope == LDAP_SCOPE_BASE || op->ors_scope == LDAP_SCOPE_SUBTREE )
-			emit_history( w, &cands[i] );
-		else
-			seen_before( w, &cands[i] );
+			list_versions( w, &cands[i] );
 		if ( op->ors_scope != LDAP_SCOPE_BASE && !w->stop )
 			walk_children( w, &cands[i], NULL, NULL,
 				op->ors_scope == LDAP_SCOPE_ONELEVEL ? 1 : -1 );
