@@ -15,6 +15,7 @@
 #   BENCH_WARMUP     s before measuring (2)        BENCH_EVENTS    event samples/round (5)
 #   BENCH_CONFIGS    subset, e.g. "A C" (A B C)    BENCH_SEED      generator seed (1)
 #   BENCH_OUT        JSON result file (tests/bench/results.json in the build dir)
+#   BENCH_C_SYNCPROV=0  C without syncprov (what the history itself costs)
 #   BENCH_KEEP=1     keep the temp directory       BENCH_PERF=1    perf record slapd
 #                                                  during C's modify workload
 #   MODIR_BUILD      build directory (the source tree)
@@ -138,8 +139,10 @@ write_conf() {
         echo "logpurge 07+00:00 01+00:00" ;;
       C)
         echo "overlay bitemporal"
-        echo "overlay syncprov"
-        echo "syncprov-checkpoint 100 10"
+        if [ "${BENCH_C_SYNCPROV:-1}" = 1 ]; then
+          echo "overlay syncprov"
+          echo "syncprov-checkpoint 100 10"
+        fi
         echo "overlay oio" ;;
     esac
   } > "$d/slapd.conf"
