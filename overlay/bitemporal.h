@@ -118,6 +118,7 @@ void bt_read_end( bt_reader *rd );
 void bt_row_free( bt_row *r );
 void bt_rows_free( bt_rows *rs );
 int bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e );
+int bt_row_put_same( bt_info *bi, MDB_txn *txn, bt_row *r, const bt_row *old );
 int bt_row_supersede( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time when );
 int bt_row_at( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	bt_time valid_at, bt_time known_at, bt_row *out );

@@ -44,6 +44,14 @@
  * which keeps the history near the size of the directory itself. */
 #define BT_ROW_FORMAT  1
 #define BT_ROW_DEFLATE 2
+/* 3: no snapshot of its own but that of another version of the same
+ * entity, named by the rest of its key (validFrom, recordedAt, seq: 20
+ * bytes), which is always a row of format 1 or 2.  A dated change
+ * registers the unchanged parts of a version again with new periods; they
+ * share its snapshot instead of copying it, which halves what a change
+ * adds to the history and how often it splits a page. */
+#define BT_ROW_SAME    3
+#define BT_REF_LEN     ( 8 + 8 + 4 )
 #define BT_KEY_LEN     ( BT_UUID_LEN + 8 + 8 + 4 )
 #define BT_HDR_LEN     ( 1 + 1 + 8 + 8 + BT_UUID_LEN + 2 + 2 )
 /* LMDB's default maximum key size is 511 bytes; longer RDNs are cut.  A
@@ -216,38 +224,75 @@ row_key( unsigned char key[BT_KEY_LEN], const bt_uuid *u, bt_time from,
 	key[32] = seq >> 24; key[33] = seq >> 16; key[34] = seq >> 8; key[35] = seq;
 }
 
-/* Decodes a stored key/value into r, copying the value so that r stays
- * valid across later writes in the same transaction. */
+/* Where a stored value keeps its snapshot: the bytes and their format (1
+ * or 2), following a format-3 reference to the row that holds them. */
 static int
-row_decode( MDB_val *key, MDB_val *val, bt_row *r )
+row_snapshot( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val,
+	int *format, const unsigned char **data, size_t *len )
 {
-	const unsigned char *k = key->mv_data, *v;
-	unsigned alen, clen;
+	const unsigned char *v = val->mv_data;
+	size_t head;
 
-	size_t size = val->mv_size;
+	head = BT_HDR_LEN + get_u16( v + 34 ) + get_u16( v + 36 );
+	if ( head > val->mv_size ) return -1;
+	if ( v[0] == BT_ROW_SAME ) {
+		unsigned char tkey[BT_KEY_LEN];
+		MDB_val k, t;
+		if ( val->mv_size - head != BT_REF_LEN || !txn ) return -1;
+		memcpy( tkey, key->mv_data, BT_UUID_LEN );
+		memcpy( tkey + BT_UUID_LEN, v + head, BT_REF_LEN );
+		k.mv_data = tkey;
+		k.mv_size = BT_KEY_LEN;
+		if ( mdb_get( txn, dbi, &k, &t ) || t.mv_size < BT_HDR_LEN ) return -1;
+		v = t.mv_data;
+		if ( v[0] != BT_ROW_FORMAT && v[0] != BT_ROW_DEFLATE ) return -1;
+		head = BT_HDR_LEN + get_u16( v + 34 ) + get_u16( v + 36 );
+		if ( head > t.mv_size ) return -1;
+		*format = v[0];
+		*data = v + head;
+		*len = t.mv_size - head;
+		return 0;
+	}
+	if ( v[0] != BT_ROW_FORMAT && v[0] != BT_ROW_DEFLATE ) return -1;
+	*format = v[0];
+	*data = v + head;
+	*len = val->mv_size - head;
+	return 0;
+}
+
+/* Decodes a stored key/value into r, copying the value (its snapshot
+ * inflated, a shared one fetched) so that r stays valid across later
+ * writes in the same transaction. */
+static int
+row_decode( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, bt_row *r )
+{
+	const unsigned char *k = key->mv_data, *v, *snap;
+	unsigned alen, clen;
+	size_t head, slen, plain;
+	int sformat;
 
 	if ( key->mv_size != BT_KEY_LEN || val->mv_size < BT_HDR_LEN ) return -1;
 	v = val->mv_data;
-	if ( v[0] == BT_ROW_DEFLATE ) {
-		/* header, actor and changed as stored, the snapshot inflated */
-		unsigned alen0 = get_u16( v + 34 ), clen0 = get_u16( v + 36 );
-		size_t head = BT_HDR_LEN + alen0 + clen0;
-		const unsigned char *z = v + head;
-		uLongf plain;
-		if ( head + 4 > val->mv_size ) return -1;
-		plain = ( (uLongf)z[0] << 24 ) | ( z[1] << 16 ) | ( z[2] << 8 ) | z[3];
+	alen = get_u16( v + 34 );
+	clen = get_u16( v + 36 );
+	head = BT_HDR_LEN + alen + clen;
+	if ( row_snapshot( txn, dbi, key, val, &sformat, &snap, &slen ) ) return -1;
+	if ( sformat == BT_ROW_DEFLATE ) {
+		if ( slen < 4 ) return -1;
+		plain = ( (size_t)snap[0] << 24 ) | ( snap[1] << 16 ) | ( snap[2] << 8 ) | snap[3];
 		if ( plain > 64 * 1024 * 1024 ) return -1;
-		r->rw_buf = ch_malloc( head + plain );
-		memcpy( r->rw_buf, v, head );
-		if ( uncompress( (Bytef *)r->rw_buf + head, &plain, z + 4, val->mv_size - head - 4 ) != Z_OK ) {
+	} else {
+		plain = slen;
+	}
+	r->rw_buf = ch_malloc( head + plain + 1 );
+	memcpy( r->rw_buf, v, head );
+	if ( sformat == BT_ROW_DEFLATE ) {
+		uLongf out = plain;
+		if ( uncompress( (Bytef *)r->rw_buf + head, &out, snap + 4, slen - 4 ) != Z_OK || out != plain ) {
 			ch_free( r->rw_buf ); r->rw_buf = NULL; return -1;
 		}
-		size = head + plain;
-	} else if ( v[0] == BT_ROW_FORMAT ) {
-		r->rw_buf = ch_malloc( val->mv_size );
-		memcpy( r->rw_buf, val->mv_data, val->mv_size );
 	} else {
-		return -1;
+		memcpy( r->rw_buf + head, snap, plain );
 	}
 	v = (unsigned char *)r->rw_buf;
 	memcpy( r->uuid.u, k, BT_UUID_LEN );
@@ -258,17 +303,12 @@ row_decode( MDB_val *key, MDB_val *val, bt_row *r )
 	r->valid.to = bt_time_get_key( v + 2 );
 	r->superseded = bt_time_get_key( v + 10 );
 	memcpy( r->parent.u, v + 18, BT_UUID_LEN );
-	alen = get_u16( v + 34 );
-	clen = get_u16( v + 36 );
-	if ( BT_HDR_LEN + alen + clen > size ) {
-		ch_free( r->rw_buf ); r->rw_buf = NULL; return -1;
-	}
 	r->actor.bv_val = r->rw_buf + BT_HDR_LEN;
 	r->actor.bv_len = alen;
 	r->changed.bv_val = r->actor.bv_val + alen;
 	r->changed.bv_len = clen;
 	r->blob.bv_val = r->changed.bv_val + clen;
-	r->blob.bv_len = size - BT_HDR_LEN - alen - clen;
+	r->blob.bv_len = plain;
 	return 0;
 }
 
@@ -411,17 +451,51 @@ bt_refs_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* Writes r's header, actor and changed followed by a stored snapshot
+ * (format BT_ROW_FORMAT or BT_ROW_DEFLATE) under a new key; r->seq is
+ * assigned here. */
+static int
+row_store( bt_info *bi, MDB_txn *txn, bt_row *r, int format, struct berval *stored )
+{
+	unsigned char key[BT_KEY_LEN];
+	MDB_val k, v;
+	unsigned char *p;
+	size_t alen = r->actor.bv_len > 0xffff ? 0xffff : r->actor.bv_len;
+	size_t clen = r->changed.bv_len > 0xffff ? 0xffff : r->changed.bv_len;
+	int rc;
+
+	k.mv_data = key;
+	k.mv_size = BT_KEY_LEN;
+	v.mv_size = BT_HDR_LEN + alen + clen + stored->bv_len;
+	for ( ;; ) {
+		r->seq = __atomic_add_fetch( &bi->bi_seq, 1, __ATOMIC_RELAXED );
+		row_key( key, &r->uuid, r->valid.from, r->recorded, r->seq );
+		rc = mdb_put( txn, bi->bi_versions, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE );
+		if ( rc != MDB_KEYEXIST ) break;
+		/* same second and sequence after a restart: take the next */
+	}
+	if ( rc ) return rc;
+	p = v.mv_data;
+	p[0] = format;
+	p[1] = r->op;
+	bt_time_put_key( r->valid.to, p + 2 );
+	bt_time_put_key( r->superseded, p + 10 );
+	memcpy( p + 18, r->parent.u, BT_UUID_LEN );
+	put_u16( p + 34, alen );
+	put_u16( p + 36, clen );
+	if ( alen ) memcpy( p + BT_HDR_LEN, r->actor.bv_val, alen );
+	if ( clen ) memcpy( p + BT_HDR_LEN + alen, r->changed.bv_val, clen );
+	memcpy( p + BT_HDR_LEN + alen + clen, stored->bv_val, stored->bv_len );
+	return 0;
+}
+
 /* Stores a new version.  r supplies uuid, periods, recorded, op, parent,
  * actor and changed; e the snapshot.  r->seq is assigned here. */
 int
 bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 {
-	unsigned char key[BT_KEY_LEN];
-	struct berval blob, nrdn, rdn, stored;
-	MDB_val k, v;
-	unsigned char *p, *z = NULL;
-	size_t alen = r->actor.bv_len > 0xffff ? 0xffff : r->actor.bv_len;
-	size_t clen = r->changed.bv_len > 0xffff ? 0xffff : r->changed.bv_len;
+	struct berval blob, nrdn, stored;
+	unsigned char *z = NULL;
 	int rc, format = BT_ROW_FORMAT;
 
 	if ( !bt_period_is_valid( r->valid ) ) return 0;	/* nothing to keep */
@@ -440,44 +514,56 @@ bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 			format = BT_ROW_DEFLATE;
 		}
 	}
-	k.mv_data = key;
-	k.mv_size = BT_KEY_LEN;
-	v.mv_size = BT_HDR_LEN + alen + clen + stored.bv_len;
-	for ( ;; ) {
-		r->seq = __atomic_add_fetch( &bi->bi_seq, 1, __ATOMIC_RELAXED );
-		row_key( key, &r->uuid, r->valid.from, r->recorded, r->seq );
-		rc = mdb_put( txn, bi->bi_versions, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE );
-		if ( rc != MDB_KEYEXIST ) break;
-		/* same second and sequence after a restart: take the next */
-	}
-	if ( rc ) {
-		ch_free( blob.bv_val );
-		ch_free( z );
-		return rc;
-	}
-	p = v.mv_data;
-	p[0] = format;
-	p[1] = r->op;
-	bt_time_put_key( r->valid.to, p + 2 );
-	bt_time_put_key( r->superseded, p + 10 );
-	memcpy( p + 18, r->parent.u, BT_UUID_LEN );
-	put_u16( p + 34, alen );
-	put_u16( p + 36, clen );
-	if ( alen ) memcpy( p + BT_HDR_LEN, r->actor.bv_val, alen );
-	if ( clen ) memcpy( p + BT_HDR_LEN + alen, r->changed.bv_val, clen );
-	memcpy( p + BT_HDR_LEN + alen + clen, stored.bv_val, stored.bv_len );
+	rc = row_store( bi, txn, r, format, &stored );
 	ch_free( blob.bv_val );
 	ch_free( z );
+	if ( rc ) return rc;
 
 	if ( bt_uuid_is_zero( &r->parent ) ) {
 		nrdn = e->e_nname;
 	} else {
 		dnRdn( &e->e_nname, &nrdn );
 	}
-	(void)rdn;
 	rc = names_put( bi, txn, &r->parent, &nrdn, &r->uuid );
 	if ( rc ) return rc;
 	return refs_put( bi, txn, e, &r->uuid );
+}
+
+/* Stores a new version whose snapshot and parent are those of the stored
+ * version old (a piece of it outside a dated change's period): a format-3
+ * row naming the row that holds the snapshot.  The names and references
+ * tables already hold old's pairs. */
+int
+bt_row_put_same( bt_info *bi, MDB_txn *txn, bt_row *r, const bt_row *old )
+{
+	unsigned char key[BT_KEY_LEN], ref[BT_REF_LEN];
+	MDB_val k, v;
+	struct berval stored;
+	const unsigned char *o;
+	size_t head;
+	int rc;
+
+	if ( !bt_period_is_valid( r->valid ) ) return 0;
+	row_key( key, &old->uuid, old->valid.from, old->recorded, old->seq );
+	k.mv_data = key;
+	k.mv_size = BT_KEY_LEN;
+	rc = mdb_get( txn, bi->bi_versions, &k, &v );
+	if ( rc ) return rc;
+	o = v.mv_data;
+	if ( v.mv_size < BT_HDR_LEN ) return MDB_CORRUPTED;
+	head = BT_HDR_LEN + get_u16( o + 34 ) + get_u16( o + 36 );
+	if ( head > v.mv_size ) return MDB_CORRUPTED;
+	if ( o[0] == BT_ROW_SAME ) {
+		/* old shares a snapshot itself: name the row that holds it */
+		if ( v.mv_size - head != BT_REF_LEN ) return MDB_CORRUPTED;
+		memcpy( ref, o + head, BT_REF_LEN );
+	} else {
+		memcpy( ref, key + BT_UUID_LEN, BT_REF_LEN );
+	}
+	stored.bv_val = (char *)ref;
+	stored.bv_len = BT_REF_LEN;
+	r->parent = old->parent;
+	return row_store( bi, txn, r, BT_ROW_SAME, &stored );
 }
 
 /* Closes a version's registration: the only change ever made to a stored
@@ -573,7 +659,7 @@ bt_row_at( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	if ( rc ) return rc;
 	if ( !a.found ) return MDB_NOTFOUND;
 	memset( out, 0, sizeof( *out ) );
-	return row_decode( &a.key, &a.val, out ) ? MDB_CORRUPTED : 0;
+	return row_decode( txn, bi->bi_versions, &a.key, &a.val, out ) ? MDB_CORRUPTED : 0;
 }
 
 typedef struct cur_arg {
@@ -581,6 +667,8 @@ typedef struct cur_arg {
 	bt_rows *out;
 	int all;
 	int err;
+	MDB_txn *txn;		/* to fetch shared snapshots */
+	MDB_dbi dbi;
 } cur_arg;
 
 static int
@@ -597,7 +685,7 @@ rows_collect_fn( MDB_val *key, MDB_val *val, void *arg )
 		p.to = bt_time_get_key( v + 2 );
 		if ( !bt_period_overlaps( p, a->within ) ) return 0;
 	}
-	if ( row_decode( key, val, rows_push( a->out ) ) ) {
+	if ( row_decode( a->txn, a->dbi, key, val, rows_push( a->out ) ) ) {
 		a->out->n--;
 		a->err = MDB_CORRUPTED;
 		return 1;
@@ -611,7 +699,7 @@ int
 bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	bt_period within, bt_rows *out )
 {
-	cur_arg a = { within, out, 0, 0 };
+	cur_arg a = { within, out, 0, 0, txn, bi->bi_versions };
 	int rc = rows_walk( bi, txn, u, within.to, rows_collect_fn, &a );
 	return rc ? rc : a.err;
 }
@@ -620,7 +708,7 @@ bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 int
 bt_rows_all( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_rows *out )
 {
-	cur_arg a = { { 0, 0 }, out, 1, 0 };
+	cur_arg a = { { 0, 0 }, out, 1, 0, txn, bi->bi_versions };
 	int rc = rows_walk( bi, txn, u, BT_INFINITY, rows_collect_fn, &a );
 	return rc ? rc : a.err;
 }

@@ -587,15 +587,20 @@ rewrite_versions( bt_write *w, bt_rows *cur, bt_opkind kind,
 			bt_row r;
 
 			if ( j == inside && !change ) continue;
+			row_init( w, &r, kind, piece[j], &old->parent );
+			if ( j != inside ) {
+				/* unchanged content: the stored snapshot as it is */
+				if ( bt_row_put_same( w->bi, w->txn, &r, old ) ) {
+					w->err = LDAP_OTHER; w->text = "bitemporal: cannot write history";
+				}
+				continue;
+			}
 			if ( bt_row_entry( old, &e ) ) {
 				w->err = LDAP_OTHER; w->text = "bitemporal: cannot decode history";
 				break;
 			}
-			row_init( w, &r, kind, piece[j], &old->parent );
-			if ( j == inside ) {
-				r.changed = *changed;
-				change( w, old, e, &r );
-			}
+			r.changed = *changed;
+			change( w, old, e, &r );
 			if ( !w->err && bt_row_put( w->bi, w->txn, &r, e ) ) {
 				w->err = LDAP_OTHER; w->text = "bitemporal: cannot write history";
 			}

@@ -9,11 +9,14 @@
 # targets met or not) and writes the same as JSON.
 #
 # Environment:
-#   BENCH_EMPLOYEES  municipality size (10000)     BENCH_DURATION  s/run (10)
+#   BENCH_EMPLOYEES  municipality size (25000)     BENCH_DURATION  s/run (10)
 #   BENCH_ROUNDS     rounds per workload (3)       BENCH_CONNS     connections (8)
 #   BENCH_SYNC_CONNS connections for the full syncs (2)
+#   BENCH_SETTLE     s of modifies right after the load, reported apart as
+#                    "modify-first" (30; 0 skips it)
 #   BENCH_WARMUP     s before measuring (2)        BENCH_EVENTS    event samples/round (5)
 #   BENCH_CONFIGS    subset, e.g. "A C" (A B C)    BENCH_SEED      generator seed (1)
+#   BENCH_WORKLOADS  subset, e.g. "phonebook modify" (all)
 #   BENCH_OUT        JSON result file (tests/bench/results.json in the build dir)
 #   BENCH_C_SYNCPROV=0  C without syncprov (what the history itself costs)
 #   BENCH_KEEP=1     keep the temp directory       BENCH_PERF=1    perf record slapd
@@ -32,14 +35,16 @@ MODULE=${MODIR_MODULE:-$BUILD/.libs/modir.so}
 SCHEMA=$TOP/schema/modir-oio.schema
 SYS_SCHEMA=/etc/ldap/schema
 
-EMPLOYEES=${BENCH_EMPLOYEES:-10000}
+EMPLOYEES=${BENCH_EMPLOYEES:-25000}
 DURATION=${BENCH_DURATION:-10}
 ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNS:-8}
 SYNC_CONNS=${BENCH_SYNC_CONNS:-2}
 WARMUP=${BENCH_WARMUP:-2}
+SETTLE=${BENCH_SETTLE:-30}
 EVENTS=${BENCH_EVENTS:-5}
 CONFIGS=${BENCH_CONFIGS:-A B C}
+WORKLOADS=${BENCH_WORKLOADS:-phonebook fullsync base modify modify-future asof-base asof-fullsync event}
 SEED=${BENCH_SEED:-1}
 OUT=${BENCH_OUT:-$BUILD/tests/bench/results.json}
 
@@ -168,6 +173,15 @@ start_slapd() {
   return 1
 }
 
+# free_pages CONFIG KEY: back-mdb's freelist (pages) into the meta file
+free_pages() {
+  command -v mdb_stat >/dev/null || return 0
+  local n
+  n=$(mdb_stat -ef "$W/$1/db" 2>/dev/null | awk '/Free pages:/ {print $3}')
+  [ -n "$n" ] && echo "{\"config\":\"$1\",\"$2\":$n}" >> "$META"
+  return 0
+}
+
 # VmRSS includes the mapped LMDB pages slapd has touched; RssAnon is its heap
 rss_kb() { awk -v k="${2:-VmRSS}:" '$1 == k {print $2}' "/proc/$(cat "$1")/status" 2>/dev/null || echo 0; }
 
@@ -182,6 +196,12 @@ mkdir -p "$DATA"
 # A and B get the attributes C derives, so that all three store, index and
 # return entries of the same shape (without modir they go stale on replay)
 "$PY" "$TOP/tests/bench/add_derived.py" "$DATA/base-plain.ldif" "$DATA/truth.json" > "$DATA/base.ldif" || exit 2
+# C gets them too, as a municipality migrating its directory would load
+# them: oio then finds them right at its first start and rewrites only the
+# entries whose values differ.  (Left out, every entry would be rewritten
+# once after slapadd, leaving back-mdb's id2entry pages a fifth emptier
+# than the other two's - a load artefact, not a cost of modir.)
+"$PY" "$TOP/tests/bench/add_derived.py" "$DATA/base-valid.ldif" "$DATA/truth.json" > "$DATA/base-valid-derived.ldif" || exit 2
 # without modir the validity control is unknown: replay the same changes plain
 grep -v '^control: ' "$DATA/hist.ldif" > "$DATA/hist-plain.ldif"
 grep -E "^dn: uid=[^,]+,$PEOPLE\$" "$DATA/base.ldif" | sed 's/^dn: //' > "$DATA/people.dns"
@@ -198,17 +218,20 @@ META=$W/meta.jsonl
 loadgen() {   # loadgen CONFIG ROUND WORKLOAD [args...]
   local c=$1 r=$2 k=$3; shift 3
   local line
+  local kk=$k
+  if [ "${1:-}" = -k ]; then kk=$2; shift 2; fi
   line=$("$LOADGEN" -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -b "$PEOPLE" -f "$DATA/people.dns" \
-    -W "$WARMUP" -t "$DURATION" -s "$((SEED * 1000 + r))" -L "$c" -k "$k" "$@") || {
+    -W "$WARMUP" -t "$DURATION" -s "$((SEED * 1000 + r))" -L "$c" -k "$kk" "$@") || {
       echo "bench: modir-load $k failed against $c" >&2; return 1; }
-  echo "$line" | "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); d["config"]=sys.argv[1]; d["round"]=int(sys.argv[2]); print(json.dumps(d))' "$c" "$r" >> "$RUNS"
+  [ "${RECORD:-1}" = 1 ] &&
+    echo "$line" | "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); d["config"]=sys.argv[1]; d["round"]=int(sys.argv[2]); d["workload"]=sys.argv[3]; print(json.dumps(d))' "$c" "$r" "$k" >> "$RUNS"
   log "  $c round $r $k: $line"
 }
 
 run_config() {
   local c=$1 d=$W/$c base hist t0 t1 t2 t3 errs
   write_conf "$d" "$c"
-  if [ "$c" = C ]; then base=$DATA/base-valid.ldif; hist=$DATA/hist.ldif
+  if [ "$c" = C ]; then base=$DATA/base-valid-derived.ldif; hist=$DATA/hist.ldif
   else base=$DATA/base.ldif; hist=$DATA/hist-plain.ldif; fi
 
   log "$c: slapadd"
@@ -242,38 +265,31 @@ run_config() {
     log "$c: $errs history records failed; first:"; grep -m3 -B2 '^ldap_' "$d/replay.err" | sed 's/^/#     /' >&2
   fi
 
-  local r
-  for r in $(seq 1 "$ROUNDS"); do
-    loadgen "$c" "$r" phonebook -c "$CONNS"
-    loadgen "$c" "$r" fullsync -c "$SYNC_CONNS"
-    loadgen "$c" "$r" base -c "$CONNS"
-    if [ "$c" = C ] && [ -n "${BENCH_PERF:-}" ] && [ "$r" = 1 ] && command -v perf >/dev/null; then
-      perf record -g -o "$W/perf-C-modify.data" -p "$(cat "$d/slapd.pid")" -- sleep $((WARMUP + DURATION)) \
-        >"$W/perf.log" 2>&1 &
-      local perfpid=$!
-      loadgen "$c" "$r" modify -c "$CONNS"
-      wait "$perfpid"
-      { echo "## by shared object"
-        perf report -i "$W/perf-C-modify.data" --no-children -g none --sort dso --stdio 2>/dev/null \
-          | grep '%' | grep -v '^#' | head -15
-        echo "## top symbols"
-        perf report -i "$W/perf-C-modify.data" --no-children -g none --sort dso,symbol --stdio 2>/dev/null \
-          | grep '%' | grep -v '^#' | head -40
-        echo "## modir.so symbols"
-        perf report -i "$W/perf-C-modify.data" --no-children -g none --dsos modir.so --sort symbol --stdio 2>/dev/null \
-          | grep '%' | grep -v '^#' | head -25
-      } > "${BENCH_PERF_OUT:-$BUILD/tests/bench/perf-C-modify.txt}"
-      log "perf profile: ${BENCH_PERF_OUT:-$BUILD/tests/bench/perf-C-modify.txt}"
-    else
-      loadgen "$c" "$r" modify -c "$CONNS"
-    fi
-    if [ "$c" = C ]; then
-      loadgen "$c" "$r" modify-future -c "$CONNS"
-      loadgen "$c" "$r" asof-base -c "$CONNS" -A "$ASOF"
-      loadgen "$c" "$r" asof-fullsync -c "$SYNC_CONNS" -A "$ASOF"
-      loadgen "$c" "$r" event -n "$EVENTS"
-    fi
-  done
+  URIS[$c]=$URI
+}
+
+want() { case " $WORKLOADS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# bench_round CONFIG ROUND: every selected workload once against CONFIG
+bench_round() {
+  local c=$1 r=$2 d=$W/$1
+  URI=${URIS[$c]}
+  want phonebook && loadgen "$c" "$r" phonebook -c "$CONNS"
+  want fullsync && loadgen "$c" "$r" fullsync -c "$SYNC_CONNS"
+  want base && loadgen "$c" "$r" base -c "$CONNS"
+  want modify && loadgen "$c" "$r" modify -c "$CONNS"
+  if [ "$c" = C ]; then
+    want modify-future && loadgen "$c" "$r" modify-future -c "$CONNS"
+    want asof-base && loadgen "$c" "$r" asof-base -c "$CONNS" -A "$ASOF"
+    want asof-fullsync && loadgen "$c" "$r" asof-fullsync -c "$SYNC_CONNS" -A "$ASOF"
+    want event && loadgen "$c" "$r" event -n "$EVENTS"
+  fi
+  return 0
+}
+
+# finish_config CONFIG: RSS after the workloads, stop, look at the log
+finish_config() {
+  local c=$1 d=$W/$1
   if [ -n "$(cat "$d/slapd.pid" 2>/dev/null)" ]; then
     echo "{\"config\":\"$c\",\"rss_after_kb\":$(rss_kb "$d/slapd.pid"),\"rss_anon_after_kb\":$(rss_kb "$d/slapd.pid" RssAnon)}" >> "$META"
   fi
@@ -284,9 +300,55 @@ run_config() {
   [ -n "${BENCH_KEEP:-}" ] || rm -rf "$d/db" "$d/accesslog"
 }
 
+# All configurations are loaded first and stay up (idle but for their own
+# housekeeping); the rounds then alternate between them (A1 B1 C1 A2 B2 C2
+# ...), so a slow phase of the VM hits every configuration alike instead of
+# one of them, and the ratios are taken between neighbouring runs.
+declare -A URIS
 for c in $CONFIGS; do
   run_config "$c" || { echo "bench: configuration $c failed" >&2; exit 1; }
 done
+# The write path's first seconds after a load are a transient: LMDB still
+# reuses the many pages the load freed (back-mdb's freelist), and a large
+# freelist makes every commit slower.  A history store grows and soon uses
+# them up, a fixed-size directory never does.  The first modifies are
+# measured apart ("modify-first", round 0, no target) and the rounds then
+# measure the state the directory stays in.
+if want modify && [ "$SETTLE" -gt 0 ]; then
+  for c in $CONFIGS; do
+    URI=${URIS[$c]}
+    free_pages "$c" free_before
+    DURATION=$SETTLE loadgen "$c" 0 modify-first -k modify -c "$CONNS"
+    free_pages "$c" free_after_settle
+  done
+fi
+for r in $(seq 1 "$ROUNDS"); do
+  for c in $CONFIGS; do
+    bench_round "$c" "$r" || { echo "bench: configuration $c failed" >&2; exit 1; }
+  done
+done
+if [ -n "${BENCH_PERF:-}" ] && [[ " $CONFIGS " == *" C "* ]] && command -v perf >/dev/null; then
+  # an extra run, not in the results (perf slows what it watches)
+  URI=${URIS[C]}
+  perf record -g -o "$W/perf-C-modify.data" -p "$(cat "$W/C/slapd.pid")" -- sleep $((WARMUP + DURATION)) \
+    >"$W/perf.log" 2>&1 &
+  perfpid=$!
+  RECORD=0 loadgen C perf modify -c "$CONNS"
+  wait "$perfpid"
+  { echo "## by shared object"
+    perf report -i "$W/perf-C-modify.data" --no-children -g none --sort dso --stdio 2>/dev/null \
+      | grep '%' | grep -v '^#' | head -15
+    echo "## top symbols"
+    perf report -i "$W/perf-C-modify.data" --no-children -g none --sort dso,symbol --stdio 2>/dev/null \
+      | grep '%' | grep -v '^#' | head -40
+    echo "## modir.so symbols"
+    perf report -i "$W/perf-C-modify.data" --no-children -g none --dsos modir.so --sort symbol --stdio 2>/dev/null \
+      | grep '%' | grep -v '^#' | head -25
+  } > "${BENCH_PERF_OUT:-$BUILD/tests/bench/perf-C-modify.txt}"
+  log "perf profile: ${BENCH_PERF_OUT:-$BUILD/tests/bench/perf-C-modify.txt}"
+fi
+for c in $CONFIGS; do free_pages "$c" free_end; done
+for c in $CONFIGS; do finish_config "$c"; done
 
 "$PY" "$TOP/tests/bench/report.py" summary "$RUNS" "$META" "$OUT" \
   employees="$EMPLOYEES" entries="$NENTRIES" people="$NPEOPLE" changes="$NCHANGES" \

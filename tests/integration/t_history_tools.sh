@@ -23,6 +23,21 @@ is "the export has a record per row of every table" \
   "$(grep -c '^dn: modirRow=' "$T_DIR/history.ldif")" \
   "$(( $(mdb_stat -s modir_bt_versions "$D/db" | sed -n 's/.*Entries: //p') + $(mdb_stat -s modir_bt_names "$D/db" | sed -n 's/.*Entries: //p') + $(mdb_stat -s modir_bt_refs "$D/db" | sed -n 's/.*Entries: //p') + $(mdb_stat -s modir_bt_due "$D/db" | sed -n 's/.*Entries: //p') ))"
 grep -q '^# entity .* valid \[20150101000000Z, 20160101000000Z)' "$T_DIR/history.ldif" && ok "versions are readable in the export" || not_ok "versions are readable in the export"
+# the unchanged parts of a dated change's versions share their snapshot
+shared=$("$PY" - "$D/db" <<'PYEOF'
+import lmdb, sys
+env = lmdb.open(sys.argv[1], readonly=True, lock=False, max_dbs=16, subdir=True)
+with env.begin() as txn:
+    db = env.open_db(b"modir_bt_versions", txn=txn, create=False)
+    fmts = [v[0] for _, v in txn.cursor(db)]
+print(fmts.count(3), sum(1 for f in fmts if f in (1, 2)))
+PYEOF
+)
+set -- $shared
+[ "${1:-0}" -gt 0 ] && [ "${2:-0}" -gt 0 ] && ok "versions share unchanged snapshots ($1 shared, $2 with their own)" \
+  || not_ok "versions share unchanged snapshots (got: $shared)"
+! grep -q 'undecodable version row' "$T_DIR/history.ldif" && ok "every version, shared ones too, is readable in the export" \
+  || not_ok "every version, shared ones too, is readable in the export"
 check "offline verify of the running database" "$MH" verify "$D/db"
 listing() { lsearch -b "$SUFFIX" -E "$(history_ctl)" '(objectClass=*)' '*' moValidFrom moValidTo moRecordedAt moSupersededAt moVersionOperation | md5sum; }
 asof2015() { lsearch -b "$P" -E "$(asof validAt=20150601000000Z)" '(objectClass=*)' title | md5sum; }
