@@ -224,6 +224,112 @@ row_key( unsigned char key[BT_KEY_LEN], const bt_uuid *u, bt_time from,
 	key[32] = seq >> 24; key[33] = seq >> 16; key[34] = seq >> 8; key[35] = seq;
 }
 
+/* ------------------------------------------------------------------ */
+/* Compression.
+ *
+ * zlib's one-shot compress2()/uncompress() set up and tear down a whole
+ * stream per call (deflate's ~270 KB of window and hash tables, zeroed),
+ * which costs more than compressing a 1-2 KB snapshot and is paid inside
+ * back-mdb's write lock.  Each thread keeps one deflate and one inflate
+ * stream under a thread-pool key instead, and resets it per use.  A 4 KB
+ * window covers a directory entry; the output is an ordinary zlib stream. */
+typedef struct bt_zstreams {
+	z_stream def, inf;
+	int def_ok, inf_ok;
+} bt_zstreams;
+
+static char bt_zkey;
+
+static void
+bt_zstreams_free( void *key, void *data )
+{
+	bt_zstreams *z = data;
+	if ( !z ) return;
+	if ( z->def_ok ) deflateEnd( &z->def );
+	if ( z->inf_ok ) inflateEnd( &z->inf );
+	ch_free( z );
+}
+
+/* The calling thread's streams, or a fresh set the caller must free
+ * (*owned) when the thread has no pool context. */
+static bt_zstreams *
+bt_zstreams_get( int *owned )
+{
+	void *ctx = ldap_pvt_thread_pool_context(), *data = NULL;
+	bt_zstreams *z;
+
+	*owned = 0;
+	if ( ctx && ldap_pvt_thread_pool_getkey( ctx, &bt_zkey, &data, NULL ) == 0 && data )
+		return data;
+	z = ch_calloc( 1, sizeof( *z ) );
+	if ( !ctx || ldap_pvt_thread_pool_setkey( ctx, &bt_zkey, z, bt_zstreams_free, NULL, NULL ) )
+		*owned = 1;
+	return z;
+}
+
+/* Deflates in into out (ch_malloc'd, 4 bytes of plain length first).
+ * Returns 0, or -1 when it would not be smaller. */
+static int
+bt_deflate( struct berval *in, struct berval *out )
+{
+	int owned, rc = -1;
+	bt_zstreams *z = bt_zstreams_get( &owned );
+	uLong bound;
+	unsigned char *buf;
+
+	if ( !z->def_ok ) {
+		if ( deflateInit2( &z->def, Z_BEST_SPEED, Z_DEFLATED, 12, 8, Z_DEFAULT_STRATEGY ) != Z_OK )
+			goto done;
+		z->def_ok = 1;
+	} else if ( deflateReset( &z->def ) != Z_OK ) {
+		goto done;
+	}
+	bound = deflateBound( &z->def, in->bv_len );
+	buf = ch_malloc( bound + 4 );
+	z->def.next_in = (Bytef *)in->bv_val;
+	z->def.avail_in = in->bv_len;
+	z->def.next_out = buf + 4;
+	z->def.avail_out = bound;
+	if ( deflate( &z->def, Z_FINISH ) != Z_STREAM_END || z->def.total_out + 4 >= in->bv_len ) {
+		ch_free( buf );
+		goto done;
+	}
+	buf[0] = in->bv_len >> 24; buf[1] = in->bv_len >> 16;
+	buf[2] = in->bv_len >> 8; buf[3] = in->bv_len;
+	out->bv_val = (char *)buf;
+	out->bv_len = z->def.total_out + 4;
+	rc = 0;
+done:
+	if ( owned ) bt_zstreams_free( NULL, z );
+	return rc;
+}
+
+/* Inflates exactly plain bytes from in[0..len) into out. */
+static int
+bt_inflate( const unsigned char *in, size_t len, char *out, size_t plain )
+{
+	int owned, rc = -1;
+	bt_zstreams *z = bt_zstreams_get( &owned );
+
+	if ( !z->inf_ok ) {
+		z->inf.next_in = Z_NULL;
+		z->inf.avail_in = 0;
+		if ( inflateInit( &z->inf ) != Z_OK ) goto done;
+		z->inf_ok = 1;
+	} else if ( inflateReset( &z->inf ) != Z_OK ) {
+		goto done;
+	}
+	z->inf.next_in = (Bytef *)in;
+	z->inf.avail_in = len;
+	z->inf.next_out = (Bytef *)out;
+	z->inf.avail_out = plain;
+	if ( inflate( &z->inf, Z_FINISH ) == Z_STREAM_END && z->inf.total_out == plain )
+		rc = 0;
+done:
+	if ( owned ) bt_zstreams_free( NULL, z );
+	return rc;
+}
+
 /* Where a stored value keeps its snapshot: the bytes and their format (1
  * or 2), following a format-3 reference to the row that holds them. */
 static int
@@ -287,8 +393,7 @@ row_decode( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, bt_row *r )
 	r->rw_buf = ch_malloc( head + plain + 1 );
 	memcpy( r->rw_buf, v, head );
 	if ( sformat == BT_ROW_DEFLATE ) {
-		uLongf out = plain;
-		if ( uncompress( (Bytef *)r->rw_buf + head, &out, snap + 4, slen - 4 ) != Z_OK || out != plain ) {
+		if ( bt_inflate( snap + 4, slen - 4, r->rw_buf + head, plain ) ) {
 			ch_free( r->rw_buf ); r->rw_buf = NULL; return -1;
 		}
 	} else {
@@ -502,17 +607,9 @@ bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 
 	entry_encode( e, &blob );
 	stored = blob;
-	{
-		uLongf zlen = compressBound( blob.bv_len );
-		z = ch_malloc( zlen + 4 );
-		if ( compress2( z + 4, &zlen, (Bytef *)blob.bv_val, blob.bv_len, Z_BEST_SPEED ) == Z_OK &&
-			zlen + 4 < blob.bv_len ) {
-			z[0] = blob.bv_len >> 24; z[1] = blob.bv_len >> 16;
-			z[2] = blob.bv_len >> 8; z[3] = blob.bv_len;
-			stored.bv_val = (char *)z;
-			stored.bv_len = zlen + 4;
-			format = BT_ROW_DEFLATE;
-		}
+	if ( bt_deflate( &blob, &stored ) == 0 ) {
+		z = (unsigned char *)stored.bv_val;
+		format = BT_ROW_DEFLATE;
 	}
 	rc = row_store( bi, txn, r, format, &stored );
 	ch_free( blob.bv_val );

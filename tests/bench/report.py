@@ -127,6 +127,8 @@ def summary(runs_path, meta_path, out_path, args):
                 "p99_ms": round(med([r["p99_ms"] for r in rs]), 3),
                 "max_ms": round(max(r["max_ms"] for r in rs), 3),
                 "entries_per_op": round(med([r["entries_per_op"] for r in rs]), 1),
+                "cpu_ms_per_op": (round(med([r["cpu_ms_per_op"] for r in rs if r.get("cpu_ms_per_op") is not None]), 3)
+                                  if any(r.get("cpu_ms_per_op") is not None for r in rs) else None),
                 "errors": sum(r["errors"] for r in rs),
             }
             errs = [r.get("first_error") for r in rs if r.get("first_error")]
@@ -178,7 +180,7 @@ def summary(runs_path, meta_path, out_path, args):
     print(f"  as-of point {s.get('asof')}")
     print()
     hdr = f"{'workload':<42} {'A ops/s':>9} {'B ops/s':>9} {'C ops/s':>9} {'C/A':>6} {'C/B':>6}   " \
-          f"{'p50 A/B/C ms':>24}   {'p99 A/B/C ms':>24}"
+          f"{'p50 A/B/C ms':>24}   {'p99 A/B/C ms':>24}   {'slapd CPU ms/op A/B/C':>24}"
     print(hdr)
     print("-" * len(hdr))
     for w, title in WORKLOADS:
@@ -188,10 +190,11 @@ def summary(runs_path, meta_path, out_path, args):
         o = [fmt(get(w, c, "ops_per_s")) for c in CONFIGS]
         p50 = "/".join(fmt(get(w, c, "p50_ms"), 2) for c in CONFIGS)
         p99 = "/".join(fmt(get(w, c, "p99_ms"), 2) for c in CONFIGS)
+        cpu = "/".join(fmt(get(w, c, "cpu_ms_per_op"), 3) for c in CONFIGS)
         if w == "event":
             o = ["n/a", "n/a", "n/a"]
         print(f"{title:<42} {o[0]:>9} {o[1]:>9} {o[2]:>9} {fmt(row['C/A'], 2):>6} {fmt(row['C/B'], 2):>6}   "
-              f"{p50:>24}   {p99:>24}")
+              f"{p50:>24}   {p99:>24}   {cpu:>24}")
     print()
     print()
     print(f"{'load and size':<34} {'A':>12} {'B':>12} {'C':>12}")
@@ -203,6 +206,7 @@ def summary(runs_path, meta_path, out_path, args):
                      ("side_tables_mb", "modir_bt_* tables (MiB, pages)"),
                      ("free_before", "freelist after load (pages)"),
                      ("free_after_settle", "freelist after modify-first (pages)"),
+                     ("free_compacted", "freelist after mdb_copy -c (pages)"),
                      ("free_end", "freelist at the end (pages)"),
                      ("rss_kb", "slapd VmRSS after load (KiB)"),
                      ("rss_anon_kb", "slapd RssAnon after load (KiB)"),
