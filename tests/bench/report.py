@@ -127,6 +127,8 @@ def summary(runs_path, meta_path, out_path, args):
                 "p99_ms": round(med([r["p99_ms"] for r in rs]), 3),
                 "max_ms": round(max(r["max_ms"] for r in rs), 3),
                 "entries_per_op": round(med([r["entries_per_op"] for r in rs]), 1),
+                "disk_kb_per_commit": (round(med([r["disk_kb_per_commit"] for r in rs if r.get("disk_kb_per_commit") is not None]), 1)
+                                       if any(r.get("disk_kb_per_commit") is not None for r in rs) else None),
                 "cpu_ms_per_op": (round(med([r["cpu_ms_per_op"] for r in rs if r.get("cpu_ms_per_op") is not None]), 3)
                                   if any(r.get("cpu_ms_per_op") is not None for r in rs) else None),
                 "errors": sum(r["errors"] for r in rs),
@@ -195,6 +197,12 @@ def summary(runs_path, meta_path, out_path, args):
             o = ["n/a", "n/a", "n/a"]
         print(f"{title:<42} {o[0]:>9} {o[1]:>9} {o[2]:>9} {fmt(row['C/A'], 2):>6} {fmt(row['C/B'], 2):>6}   "
               f"{p50:>24}   {p99:>24}   {cpu:>24}")
+    kb = {w: [get(w, c, "disk_kb_per_commit") for c in CONFIGS] for w in ("modify", "modify-first", "modify-future")}
+    kb = {w: v for w, v in kb.items() if any(x is not None for x in v)}
+    if kb:
+        print()
+        print("disk written per commit (KB, the whole device; A/B/C): " +
+              "; ".join(f"{w} " + "/".join(fmt(x, 1) for x in v) for w, v in kb.items()))
     print()
     print()
     print(f"{'load and size':<34} {'A':>12} {'B':>12} {'C':>12}")

@@ -226,22 +226,38 @@ META=$W/meta.jsonl
 # slapd's CPU time so far (utime + stime, clock ticks)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$W/$1/slapd.pid")/stat" 2>/dev/null || echo 0; }
 
+# For writes: commits (LMDB's last transaction ID) and the sectors the
+# disk holding $W has written - KB per commit is what a history adds to a
+# write (the machine is otherwise quiet; 0 when /proc/diskstats does not
+# know the device, e.g. in a container)
+DISK=$(basename "$(df --output=source "$W" 2>/dev/null | tail -1)")
+last_txn() { mdb_stat -e "$W/$1/db" 2>/dev/null | awk '/Last transaction ID:/ {print $4}'; }
+disk_sectors() { awk -v d="$DISK" '$3 == d {print $10}' /proc/diskstats 2>/dev/null; }
+
 loadgen() {   # loadgen CONFIG ROUND WORKLOAD [-k LOADGEN-WORKLOAD] [args...]
   local c=$1 r=$2 k=$3; shift 3
   local line kk=$k t0 t1
   if [ "${1:-}" = -k ]; then kk=$2; shift 2; fi
   t0=$(cpu_ticks "$c")
+  local x0="" x1="" s0="" s1=""
+  case $kk in modify*) x0=$(last_txn "$c"); s0=$(disk_sectors) ;; esac
   line=$("$LOADGEN" -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -b "$PEOPLE" -f "${DNS:-$DATA/people.dns}" \
     -W "$WARMUP" -t "$DURATION" -s "$((SEED * 1000 + r))" -L "$c" -k "$kk" "$@") || {
       echo "bench: modir-load $k failed against $c" >&2; return 1; }
   t1=$(cpu_ticks "$c")
+  case $kk in modify*) x1=$(last_txn "$c"); s1=$(disk_sectors) ;; esac
   # slapd CPU per operation (warm-up included, so approximate)
   line=$(echo "$line" | "$PY" -c 'import json,sys,os
 d = json.loads(sys.stdin.read()); hz = os.sysconf("SC_CLK_TCK")
 secs = d.get("duration_s", 0) + float(sys.argv[3])
 n = d.get("ops_per_s", 0) * secs
 d["cpu_ms_per_op"] = round((int(float(sys.argv[2])) - int(float(sys.argv[1]))) * 1000.0 / hz / n, 3) if n else None
-print(json.dumps(d, separators=(",", ":")))' "$t0" "$t1" "$WARMUP")
+x0, x1, s0, s1 = sys.argv[4:8]
+if x0 and x1 and int(x1) > int(x0):
+    d["commits"] = int(x1) - int(x0)
+    if s0 and s1:
+        d["disk_kb_per_commit"] = round((int(s1) - int(s0)) * 512 / 1024.0 / d["commits"], 1)
+print(json.dumps(d, separators=(",", ":")))' "$t0" "$t1" "$WARMUP" "$x0" "$x1" "$s0" "$s1")
   [ "${RECORD:-1}" = 1 ] &&
     echo "$line" | "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); d["config"]=sys.argv[1]; d["round"]=int(sys.argv[2]); d["workload"]=sys.argv[3]; print(json.dumps(d))' "$c" "$r" "$k" >> "$RUNS"
   log "  $c round $r $k: $line"
