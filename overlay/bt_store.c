@@ -330,39 +330,59 @@ done:
 	return rc;
 }
 
+/* The length of a stored value's header, actor and changed; -1 when the
+ * value is too short to hold them. */
+static int
+row_head( const MDB_val *val, size_t *head )
+{
+	const unsigned char *v = val->mv_data;
+
+	if ( val->mv_size < BT_HDR_LEN ) return -1;
+	*head = BT_HDR_LEN + get_u16( v + 34 ) + get_u16( v + 36 );
+	return *head > val->mv_size ? -1 : 0;
+}
+
+/* The key suffix (validFrom, recordedAt, seq) of the row that holds the
+ * snapshot of the stored row key/val: its own, or the one it shares. */
+static int
+row_snapshot_ref( const MDB_val *key, const MDB_val *val, unsigned char ref[BT_REF_LEN] )
+{
+	const unsigned char *v = val->mv_data;
+	size_t head;
+
+	if ( row_head( val, &head ) ) return -1;
+	if ( v[0] == BT_ROW_SAME ) {
+		if ( val->mv_size - head != BT_REF_LEN ) return -1;
+		memcpy( ref, v + head, BT_REF_LEN );
+	} else {
+		memcpy( ref, (const unsigned char *)key->mv_data + BT_UUID_LEN, BT_REF_LEN );
+	}
+	return 0;
+}
+
 /* Where a stored value keeps its snapshot: the bytes and their format (1
  * or 2), following a format-3 reference to the row that holds them. */
 static int
 row_snapshot( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val,
 	int *format, const unsigned char **data, size_t *len )
 {
-	const unsigned char *v = val->mv_data;
+	MDB_val t = *val;
 	size_t head;
 
-	head = BT_HDR_LEN + get_u16( v + 34 ) + get_u16( v + 36 );
-	if ( head > val->mv_size ) return -1;
-	if ( v[0] == BT_ROW_SAME ) {
+	if ( ((unsigned char *)val->mv_data)[0] == BT_ROW_SAME ) {
 		unsigned char tkey[BT_KEY_LEN];
-		MDB_val k, t;
-		if ( val->mv_size - head != BT_REF_LEN || !txn ) return -1;
+		MDB_val k;
+		if ( !txn || row_snapshot_ref( key, val, tkey + BT_UUID_LEN ) ) return -1;
 		memcpy( tkey, key->mv_data, BT_UUID_LEN );
-		memcpy( tkey + BT_UUID_LEN, v + head, BT_REF_LEN );
 		k.mv_data = tkey;
 		k.mv_size = BT_KEY_LEN;
-		if ( mdb_get( txn, dbi, &k, &t ) || t.mv_size < BT_HDR_LEN ) return -1;
-		v = t.mv_data;
-		if ( v[0] != BT_ROW_FORMAT && v[0] != BT_ROW_DEFLATE ) return -1;
-		head = BT_HDR_LEN + get_u16( v + 34 ) + get_u16( v + 36 );
-		if ( head > t.mv_size ) return -1;
-		*format = v[0];
-		*data = v + head;
-		*len = t.mv_size - head;
-		return 0;
+		if ( mdb_get( txn, dbi, &k, &t ) ) return -1;
 	}
-	if ( v[0] != BT_ROW_FORMAT && v[0] != BT_ROW_DEFLATE ) return -1;
-	*format = v[0];
-	*data = v + head;
-	*len = val->mv_size - head;
+	if ( row_head( &t, &head ) ) return -1;
+	*format = ((unsigned char *)t.mv_data)[0];
+	if ( *format != BT_ROW_FORMAT && *format != BT_ROW_DEFLATE ) return -1;
+	*data = (unsigned char *)t.mv_data + head;
+	*len = t.mv_size - head;
 	return 0;
 }
 
@@ -377,11 +397,10 @@ row_decode( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, bt_row *r )
 	size_t head, slen, plain;
 	int sformat;
 
-	if ( key->mv_size != BT_KEY_LEN || val->mv_size < BT_HDR_LEN ) return -1;
+	if ( key->mv_size != BT_KEY_LEN || row_head( val, &head ) ) return -1;
 	v = val->mv_data;
 	alen = get_u16( v + 34 );
 	clen = get_u16( v + 36 );
-	head = BT_HDR_LEN + alen + clen;
 	if ( row_snapshot( txn, dbi, key, val, &sformat, &snap, &slen ) ) return -1;
 	if ( sformat == BT_ROW_DEFLATE ) {
 		if ( slen < 4 ) return -1;
@@ -636,8 +655,6 @@ bt_row_put_same( bt_info *bi, MDB_txn *txn, bt_row *r, const bt_row *old )
 	unsigned char key[BT_KEY_LEN], ref[BT_REF_LEN];
 	MDB_val k, v;
 	struct berval stored;
-	const unsigned char *o;
-	size_t head;
 	int rc;
 
 	if ( !bt_period_is_valid( r->valid ) ) return 0;
@@ -646,17 +663,8 @@ bt_row_put_same( bt_info *bi, MDB_txn *txn, bt_row *r, const bt_row *old )
 	k.mv_size = BT_KEY_LEN;
 	rc = mdb_get( txn, bi->bi_versions, &k, &v );
 	if ( rc ) return rc;
-	o = v.mv_data;
-	if ( v.mv_size < BT_HDR_LEN ) return MDB_CORRUPTED;
-	head = BT_HDR_LEN + get_u16( o + 34 ) + get_u16( o + 36 );
-	if ( head > v.mv_size ) return MDB_CORRUPTED;
-	if ( o[0] == BT_ROW_SAME ) {
-		/* old shares a snapshot itself: name the row that holds it */
-		if ( v.mv_size - head != BT_REF_LEN ) return MDB_CORRUPTED;
-		memcpy( ref, o + head, BT_REF_LEN );
-	} else {
-		memcpy( ref, key + BT_UUID_LEN, BT_REF_LEN );
-	}
+	/* a row that shares a snapshot itself: name the row that holds it */
+	if ( row_snapshot_ref( &k, &v, ref ) ) return MDB_CORRUPTED;
 	stored.bv_val = (char *)ref;
 	stored.bv_len = BT_REF_LEN;
 	r->parent = old->parent;

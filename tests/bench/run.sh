@@ -246,9 +246,11 @@ loadgen() {   # loadgen CONFIG ROUND WORKLOAD [-k LOADGEN-WORKLOAD] [args...]
       echo "bench: modir-load $k failed against $c" >&2; return 1; }
   t1=$(cpu_ticks "$c")
   case $kk in modify*) x1=$(last_txn "$c"); s1=$(disk_sectors) ;; esac
-  # slapd CPU per operation (warm-up included, so approximate)
+  # slapd CPU per operation (warm-up included, so approximate), commits
+  # and disk writes, and what run this was
   line=$(echo "$line" | "$PY" -c 'import json,sys,os
 d = json.loads(sys.stdin.read()); hz = os.sysconf("SC_CLK_TCK")
+d["config"], d["round"], d["workload"] = sys.argv[8], int(sys.argv[9]), sys.argv[10]
 secs = d.get("duration_s", 0) + float(sys.argv[3])
 n = d.get("ops_per_s", 0) * secs
 d["cpu_ms_per_op"] = round((int(float(sys.argv[2])) - int(float(sys.argv[1]))) * 1000.0 / hz / n, 3) if n else None
@@ -257,9 +259,8 @@ if x0 and x1 and int(x1) > int(x0):
     d["commits"] = int(x1) - int(x0)
     if s0 and s1:
         d["disk_kb_per_commit"] = round((int(s1) - int(s0)) * 512 / 1024.0 / d["commits"], 1)
-print(json.dumps(d, separators=(",", ":")))' "$t0" "$t1" "$WARMUP" "$x0" "$x1" "$s0" "$s1")
-  [ "${RECORD:-1}" = 1 ] &&
-    echo "$line" | "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); d["config"]=sys.argv[1]; d["round"]=int(sys.argv[2]); d["workload"]=sys.argv[3]; print(json.dumps(d))' "$c" "$r" "$k" >> "$RUNS"
+print(json.dumps(d, separators=(",", ":")))' "$t0" "$t1" "$WARMUP" "$x0" "$x1" "$s0" "$s1" "$c" "$r" "$k")
+  [ "${RECORD:-1}" = 1 ] && echo "$line" >> "$RUNS"
   log "  $c round $r $k: $line"
 }
 
@@ -387,7 +388,7 @@ if [ -n "${BENCH_PERF:-}" ] && [[ " $CONFIGS " == *" C "* ]] && command -v perf 
   perf record -g -o "$W/perf-C-modify.data" -p "$(cat "$W/C/slapd.pid")" -- sleep $((WARMUP + DURATION)) \
     >"$W/perf.log" 2>&1 &
   perfpid=$!
-  RECORD=0 DNS=$DATA/people-now.dns loadgen C perf modify -c "$CONNS"
+  RECORD=0 DNS=$DATA/people-now.dns loadgen C 0 modify -c "$CONNS"
   wait "$perfpid"
   { echo "## by shared object"
     perf report -i "$W/perf-C-modify.data" --no-children -g none --sort dso --stdio 2>/dev/null \
