@@ -23,7 +23,8 @@ static slap_overinst bitemporal;
 
 enum {
 	BT_CFG_SUBTREE = 1,
-	BT_CFG_OBJECTCLASS
+	BT_CFG_OBJECTCLASS,
+	BT_CFG_GROUP_COMMIT
 };
 
 static ConfigDriver bt_cf_gen;
@@ -41,6 +42,12 @@ static ConfigTable bt_cfg[] = {
 	  "DESC 'Keep history only of entries of these object classes (default: all)' "
 	  "EQUALITY caseIgnoreMatch "
 	  "SYNTAX OMsDirectoryString )", NULL, NULL },
+	{ "bitemporal-group-commit", "writes", 2, 2, 0,
+	  ARG_MAGIC|ARG_INT|BT_CFG_GROUP_COMMIT, bt_cf_gen,
+	  "( " MODIR_CFG_AT_BT ".3 NAME 'olcBitemporalGroupCommit' "
+	  "DESC 'At most this many concurrent writes share one commit (1: every write commits alone)' "
+	  "EQUALITY integerMatch "
+	  "SYNTAX OMsInteger SINGLE-VALUE )", NULL, NULL },
 	{ NULL, NULL, 0, 0, 0, ARG_IGNORED }
 };
 
@@ -49,7 +56,7 @@ static ConfigOCs bt_ocs[] = {
 	  "NAME 'olcBitemporalConfig' "
 	  "DESC 'modir bitemporal history overlay configuration' "
 	  "SUP olcOverlayConfig "
-	  "MAY ( olcBitemporalSubtree $ olcBitemporalObjectClass ) )",
+	  "MAY ( olcBitemporalSubtree $ olcBitemporalObjectClass $ olcBitemporalGroupCommit ) )",
 	  Cft_Overlay, bt_cfg },
 	{ NULL, 0, NULL }
 };
@@ -73,6 +80,9 @@ bt_cf_gen( ConfigArgs *c )
 		case BT_CFG_OBJECTCLASS:
 			for ( i = 0; bi->bi_ocs && bi->bi_ocs[i]; i++ )
 				value_add_one( &c->rvalue_vals, &bi->bi_ocs[i]->soc_cname );
+			return 0;
+		case BT_CFG_GROUP_COMMIT:
+			c->value_int = bi->bi_group_max;
 			return 0;
 		}
 		return 1;
@@ -103,6 +113,9 @@ bt_cf_gen( ConfigArgs *c )
 				for ( i = c->valx; bi->bi_ocs[i]; i++ )
 					bi->bi_ocs[i] = bi->bi_ocs[i + 1];
 			}
+			return 0;
+		case BT_CFG_GROUP_COMMIT:
+			bi->bi_group_max = BT_GROUP_MAX_DEFAULT;
 			return 0;
 		}
 		return 1;
@@ -138,6 +151,16 @@ bt_cf_gen( ConfigArgs *c )
 		bi->bi_ocs[i + 1] = NULL;
 		return 0;
 	}
+
+	case BT_CFG_GROUP_COMMIT:
+		if ( c->value_int < 1 ) {
+			snprintf( c->cr_msg, sizeof( c->cr_msg ),
+				"<%s> must be at least 1", c->argv[0] );
+			Debug( LDAP_DEBUG_ANY, "%s: %s\n", c->log, c->cr_msg );
+			return ARG_BAD_CONF;
+		}
+		bi->bi_group_max = c->value_int;
+		return 0;
 	}
 	return ARG_BAD_CONF;
 }
@@ -157,7 +180,9 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 	bi = ch_calloc( 1, sizeof( bt_info ) );
 	bi->bi_interval = 1;
 	bi->bi_cache_max_entries = 250000;
+	bi->bi_group_max = BT_GROUP_MAX_DEFAULT;
 	ldap_pvt_thread_rdwr_init( &bi->bi_cache_lock );
+	bt_group_init( bi );
 	on->on_bi.bi_private = bi;
 
 	/* a critical control on a database without the overlay gets
@@ -223,6 +248,7 @@ bt_db_destroy( BackendDB *be, ConfigReply *cr )
 	if ( bi ) {
 		bt_cache_clear( &bi->bi_cache );
 		ldap_pvt_thread_rdwr_destroy( &bi->bi_cache_lock );
+		bt_group_destroy( bi );
 		ber_bvarray_free( bi->bi_subtrees );
 		ber_bvarray_free( bi->bi_nsubtrees );
 		ch_free( bi->bi_ocs );

@@ -85,6 +85,13 @@ typedef struct bt_info {
 	bt_cache bi_cache;
 	int bi_cache_max_entries;	/* 0: no as-of cache */
 
+	/* group commit (bt_commit.c) */
+	ldap_pvt_thread_mutex_t bi_group_mutex;
+	ldap_pvt_thread_cond_t bi_group_cond;
+	struct bt_job *bi_group_queue, **bi_group_tail;
+	int bi_group_busy;		/* a leader is running a group */
+	int bi_group_max;		/* writes per commit; 1: each write commits alone */
+
 	/* activation of due changes (bt_activate.c) */
 	BackendDB *bi_db;
 	struct re_s *bi_task;
@@ -163,6 +170,27 @@ int bt_row_dn( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time valid_at,
 #define BT_SNAP_REGISTRATION  2	/* moSupersededAt, moVersionOperation, moChangedAttributes */
 Entry *bt_row_snapshot( bt_info *bi, MDB_txn *txn, bt_row *r,
 	struct berval *dn, struct berval *ndn, int what );
+
+/* bt_commit.c: a write's transaction, shared with concurrent writes */
+typedef struct bt_job {
+	struct bt_job *next;
+	Operation *op;
+	BackendInfo *orig;		/* back-mdb, whose transaction hook begins the group's */
+	/* the write, run inside a nested transaction published on op's
+	 * o_extra; returns non-zero to keep what it did */
+	int (*run)( struct bt_job *job );
+	void *arg;
+	int state;
+	int ran;				/* run was called */
+	int kept;				/* run kept its work and it is durable (rc == 0) */
+	int rc;					/* 0, or why nothing of it was stored */
+} bt_job;
+/* Large enough for every connection an IAM sync or an import opens; it
+ * bounds how long the first write of a group waits for the others. */
+#define BT_GROUP_MAX_DEFAULT 64
+void bt_group_init( bt_info *bi );
+void bt_group_destroy( bt_info *bi );
+void bt_group_write( bt_info *bi, bt_job *job );
 
 /* bt_write.c */
 int bt_op_write( Operation *op, SlapReply *rs );

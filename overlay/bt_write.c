@@ -50,6 +50,8 @@ typedef struct bt_write {
 	struct berval live_dn, live_ndn;	/* its live name, when the request named
 										 * it by a name it had at another time */
 	int live_change;	/* the change must reach the live DIT now */
+	int untracked;		/* no history: the operation passes through */
+	int foreign_txn;	/* the transaction is an LDAP transaction's */
 	bt_time due[2];
 	int ndue;
 
@@ -154,7 +156,7 @@ pass_down( bt_write *w, SlapReply *rs, slap_operation_t which, bt_capture *cap )
 		cap->done = 1;
 		cap->err = ( rc == SLAP_CB_CONTINUE || rc == LDAP_SUCCESS ) ? LDAP_OTHER : rc;
 	}
-	if ( w->own_txn && cap->err == LDAP_OTHER && cap->text &&
+	if ( !w->foreign_txn && cap->err == LDAP_OTHER && cap->text &&
 		strcmp( cap->text, "commit failed" ) == 0 ) {
 		/* back-mdb 2.5 (delete, modrdn) tests a stale rs->sr_err after
 		 * skipping its commit when the transaction is not its own: e.g.
@@ -883,6 +885,124 @@ write_activation( bt_write *w, SlapReply *rs, bt_activation *act )
 	return rs->sr_err;
 }
 
+/* Everything a write does inside its transaction: the history rows, the
+ * due activations and the live change.  Returns non-zero when the
+ * transaction should keep it.  Decides nothing about committing: that is
+ * the caller's (alone) or the group's (bt_commit.c). */
+static int
+write_in_txn( bt_write *w, SlapReply *rs, bt_capture *cap )
+{
+	Operation *op = w->op;
+	int rc, i;
+
+	if ( txn_begin( w ) ) return 0;
+	switch ( op->o_tag ) {
+	case LDAP_REQ_ADD: rc = write_add( w ); break;
+	case LDAP_REQ_MODIFY: rc = write_modify( w ); break;
+	case LDAP_REQ_DELETE: rc = write_delete( w ); break;
+	case LDAP_REQ_MODRDN: rc = write_modrdn( w ); break;
+	default: rc = 0;
+	}
+	if ( rc == 1 && !w->err ) {
+		w->untracked = 1;
+		return 0;
+	}
+	if ( rc || w->err ) return 0;
+	for ( i = 0; i < w->ndue; i++ ) {
+		if ( bt_due_put( w->bi, w->txn, w->due[i], &w->uuid ) ) {
+			w->err = LDAP_OTHER;
+			w->text = "bitemporal: cannot schedule activation";
+			return 0;
+		}
+	}
+
+	if ( w->live_change ) {
+		struct berval dn = op->o_req_dn, ndn = op->o_req_ndn;
+		Modifications *saved = NULL, *renamed = NULL, *tail = NULL;
+		if ( w->live_ndn.bv_val ) {
+			op->o_req_dn = w->live_dn;
+			op->o_req_ndn = w->live_ndn;
+			if ( op->o_tag == LDAP_REQ_MODRDN ) {
+				/* the frontend built the RDN changes from the requested
+				 * name; the live entry has another: rebuild them from it,
+				 * keeping the operational attributes it appended */
+				SlapReply rs2 = { REP_RESULT };
+				Modifications *m;
+				saved = op->orr_modlist;
+				op->orr_modlist = NULL;
+				if ( slap_modrdn2mods( op, &rs2 ) == LDAP_SUCCESS ) {
+					renamed = op->orr_modlist;
+					for ( tail = renamed; tail && tail->sml_next; tail = tail->sml_next )
+						;
+					for ( m = saved; m && !is_at_operational( m->sml_desc->ad_type ); m = m->sml_next )
+						;
+					if ( tail ) tail->sml_next = m;
+					else op->orr_modlist = m;
+				} else {
+					op->orr_modlist = saved;
+					saved = NULL;
+				}
+			}
+		}
+		pass_down( w, rs, op_which( op ), cap );
+		if ( saved ) {
+			if ( tail ) {
+				tail->sml_next = NULL;
+				slap_mods_free( renamed, 1 );
+			}
+			op->orr_modlist = saved;
+		}
+		op->o_req_dn = dn;
+		op->o_req_ndn = ndn;
+	} else {
+		cap->done = 1;
+		cap->err = LDAP_SUCCESS;
+	}
+	return cap->err == LDAP_SUCCESS && !op->o_noop;
+}
+
+typedef struct write_args {
+	bt_write *w;
+	SlapReply *rs;
+	bt_capture *cap;
+} write_args;
+
+static int
+run_write( bt_job *job )
+{
+	write_args *a = job->arg;
+
+	return write_in_txn( a->w, a->rs, a->cap );
+}
+
+/* A transaction of someone else's is open for this operation (an LDAP
+ * transaction): our rows go into it and its owner commits. */
+static int
+in_foreign_txn( bt_write *w )
+{
+	OpExtra *oex;
+
+	LDAP_SLIST_FOREACH( oex, &w->op->o_extra, oe_next ) {
+		if ( oex->oe_key == w->bi->bi_mdb )
+			return ((mdb_op_info *)oex)->moi_txn &&
+				!( ((mdb_op_info *)oex)->moi_flag & MOI_READER );
+	}
+	return 0;
+}
+
+/* After a commit: views cached before it may be stale.  Writes of one
+ * group finish in any order; the latest registration time wins. */
+static void
+note_committed( bt_info *bi, bt_time now )
+{
+	bt_time last = __atomic_load_n( &bi->bi_last_write, __ATOMIC_RELAXED );
+
+	while ( now > last && !__atomic_compare_exchange_n( &bi->bi_last_write,
+			&last, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED ) )
+		;
+	__atomic_add_fetch( &bi->bi_write_gen, 1, __ATOMIC_RELEASE );
+}
+
 int
 bt_op_write( Operation *op, SlapReply *rs )
 {
@@ -890,7 +1010,7 @@ bt_op_write( Operation *op, SlapReply *rs )
 	bt_write w;
 	bt_capture cap = { 0 };
 	OpExtra *oex;
-	int rc, i;
+	int keep, commit_rc;
 
 	memset( &w, 0, sizeof( w ) );
 	w.op = op;
@@ -933,90 +1053,51 @@ bt_op_write( Operation *op, SlapReply *rs )
 		goto fail_early;
 	}
 
-	if ( txn_begin( &w ) ) goto fail_early;
+	w.foreign_txn = in_foreign_txn( &w );
+	if ( !w.foreign_txn && w.bi->bi_group_max > 1 ) {
+		/* shares a commit with the writes that arrive meanwhile */
+		write_args a = { &w, rs, &cap };
+		bt_job job = { 0 };
 
-	switch ( op->o_tag ) {
-	case LDAP_REQ_ADD: rc = write_add( &w ); break;
-	case LDAP_REQ_MODIFY: rc = write_modify( &w ); break;
-	case LDAP_REQ_DELETE: rc = write_delete( &w ); break;
-	case LDAP_REQ_MODRDN: rc = write_modrdn( &w ); break;
-	default: rc = 0;
+		job.op = op;
+		job.orig = on->on_info->oi_orig;
+		job.run = run_write;
+		job.arg = &a;
+		bt_group_write( w.bi, &job );
+		if ( !job.ran && !w.err ) {
+			w.err = LDAP_OTHER;
+			w.text = "bitemporal: cannot begin a transaction";
+		}
+		commit_rc = job.rc;
+	} else {
+		/* alone, or inside a transaction of someone else's (LDAP
+		 * transactions), who commits it */
+		keep = write_in_txn( &w, rs, &cap );
+		commit_rc = txn_end( &w, keep );
 	}
-	if ( rc == 1 && !w.err ) {
+
+	if ( w.untracked ) {
 		/* an untracked entry: plain pass-through */
-		txn_end( &w, 0 );
+		capture_free( &cap );
 		if ( !w.dated ) return SLAP_CB_CONTINUE;
 		w.err = LDAP_UNWILLING_TO_PERFORM;
 		w.text = "validity control: the entry is not tracked by the bitemporal overlay";
 		goto fail_early;
 	}
-	if ( rc || w.err ) {
-		txn_end( &w, 0 );
+	if ( w.err ) {
+		capture_free( &cap );
 		goto fail_early;
 	}
-	for ( i = 0; i < w.ndue; i++ ) {
-		if ( bt_due_put( w.bi, w.txn, w.due[i], &w.uuid ) ) {
-			txn_end( &w, 0 );
-			w.err = LDAP_OTHER;
-			w.text = "bitemporal: cannot schedule activation";
-			goto fail_early;
-		}
-	}
-
-	if ( w.live_change ) {
-		struct berval dn = op->o_req_dn, ndn = op->o_req_ndn;
-		Modifications *saved = NULL, *renamed = NULL, *tail = NULL;
-		if ( w.live_ndn.bv_val ) {
-			op->o_req_dn = w.live_dn;
-			op->o_req_ndn = w.live_ndn;
-			if ( op->o_tag == LDAP_REQ_MODRDN ) {
-				/* the frontend built the RDN changes from the requested
-				 * name; the live entry has another: rebuild them from it,
-				 * keeping the operational attributes it appended */
-				SlapReply rs2 = { REP_RESULT };
-				Modifications *m;
-				saved = op->orr_modlist;
-				op->orr_modlist = NULL;
-				if ( slap_modrdn2mods( op, &rs2 ) == LDAP_SUCCESS ) {
-					renamed = op->orr_modlist;
-					for ( tail = renamed; tail && tail->sml_next; tail = tail->sml_next )
-						;
-					for ( m = saved; m && !is_at_operational( m->sml_desc->ad_type ); m = m->sml_next )
-						;
-					if ( tail ) tail->sml_next = m;
-					else op->orr_modlist = m;
-				} else {
-					op->orr_modlist = saved;
-					saved = NULL;
-				}
-			}
-		}
-		pass_down( &w, rs, op_which( op ), &cap );
-		if ( saved ) {
-			if ( tail ) {
-				tail->sml_next = NULL;
-				slap_mods_free( renamed, 1 );
-			}
-			op->orr_modlist = saved;
-		}
-		op->o_req_dn = dn;
-		op->o_req_ndn = ndn;
-	} else {
-		cap.done = 1;
-		cap.err = LDAP_SUCCESS;
-	}
 	if ( cap.err == LDAP_SUCCESS && !op->o_noop ) {
-		if ( txn_end( &w, 1 ) ) {
+		if ( commit_rc ) {
 			cap.err = LDAP_OTHER;
 			ch_free( cap.text );
 			cap.text = ch_strdup( "commit failed" );
 		} else {
-			w.bi->bi_last_write = w.now;
-			__atomic_add_fetch( &w.bi->bi_write_gen, 1, __ATOMIC_RELEASE );
+			note_committed( w.bi, w.now );
 		}
-	} else {
-		txn_end( &w, 0 );
-		if ( op->o_noop && cap.err == LDAP_SUCCESS ) cap.err = LDAP_X_NO_OPERATION;
+	} else if ( op->o_noop && cap.err == LDAP_SUCCESS ) {
+		cap.err = LDAP_X_NO_OPERATION;
 	}
 	send_result( &w, rs, cap.err, cap.text, &cap );
 	capture_free( &cap );
