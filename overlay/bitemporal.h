@@ -54,12 +54,21 @@ typedef struct bt_rows {
 	int n, max;
 } bt_rows;
 
-/* The whole database as of one point in time (bt_search.c) */
+/* The whole database as of one point in time (bt_search.c).  Entries are
+ * kept packed, one block each (bt_cache.c), and unpacked as they are sent. */
+typedef struct bt_cached {
+	struct berval ndn;		/* its normalized name (in blob), for the scope test */
+	struct berval blob;		/* the entry as a search sends it */
+} bt_cached;
+int bt_cache_pack( Entry *e, struct berval *blob, struct berval *ndn );
+Entry *bt_cache_unpack( struct berval *blob );
+void bt_cache_entry_free( Entry *e );
+
 typedef struct bt_cache {
 	bt_time vt, kt;
 	unsigned long gen;
 	int valid;
-	Entry **e;
+	bt_cached *e;
 	int n, max;
 } bt_cache;
 void bt_cache_clear( bt_cache *c );

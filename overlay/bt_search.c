@@ -24,6 +24,7 @@ typedef struct bt_walk {
 	void (*visit)( Entry *e, void *arg );	/* instead of sending */
 	void *visit_arg;
 	int collect;			/* keep every entry in the as-of cache instead */
+	int uncacheable;		/* too many entries, or one that did not encode */
 	bt_fixup *fixup;
 	Operation *op;
 	SlapReply *rs;
@@ -96,27 +97,35 @@ send_one( bt_walk *w, Entry *e )
 	}
 }
 
-/* One reconstructed entry: visited, kept for the cache, or sent.
- * Returns 1 when the entry was kept (the caller must not free it). */
-static int
+/* One reconstructed entry: visited, kept (encoded) for the cache, or
+ * sent.  The caller frees it. */
+static void
 emit( bt_walk *w, Entry *e )
 {
 	if ( w->visit ) {
 		w->visit( e, w->visit_arg );
-		return 0;
+		return;
 	}
 	if ( w->fixup ) w->fixup->fn( w->op, e, w->fixup->arg );
 	if ( w->collect ) {
 		bt_cache *c = &w->bi->bi_cache;
-		if ( c->n == c->max ) {
+		struct berval blob;
+		if ( w->uncacheable ) return;
+		if ( c->n == c->max && c->n < w->bi->bi_cache_max_entries ) {
 			c->max = c->max ? c->max * 2 : 1024;
-			c->e = ch_realloc( c->e, c->max * sizeof( Entry * ) );
+			c->e = ch_realloc( c->e, c->max * sizeof( bt_cached ) );
 		}
-		c->e[c->n++] = e;
-		return 1;
+		if ( c->n >= w->bi->bi_cache_max_entries || bt_cache_pack( e, &blob, &c->e[c->n].ndn ) ) {
+			/* an incomplete cache is no cache: searches walk instead */
+			w->uncacheable = 1;
+			bt_cache_clear( c );
+			return;
+		}
+		c->e[c->n].blob = blob;
+		c->n++;
+		return;
 	}
 	send_one( w, e );
-	return 0;
 }
 
 /* One entity at (vt, kt), named dn/ndn at that point. */
@@ -136,7 +145,8 @@ emit_at( bt_walk *w, bt_row *r, struct berval *dn, struct berval *ndn )
 		ch_free( n.bv_val );
 		return;
 	}
-	if ( !emit( w, e ) ) entry_free( e );
+	emit( w, e );
+	entry_free( e );
 }
 
 /* Every version of one entity, each under the DN it had then (history
@@ -272,7 +282,9 @@ bt_cache_clear( bt_cache *c )
 {
 	int i;
 
-	for ( i = 0; i < c->n; i++ ) entry_free( c->e[i] );
+	for ( i = 0; i < c->n; i++ ) {
+		ch_free( c->e[i].blob.bv_val );
+	}
 	ch_free( c->e );
 	c->e = NULL;
 	c->n = c->max = 0;
@@ -307,26 +319,29 @@ search_from_cache( bt_walk *w )
 	int i;
 
 	for ( i = 0; i < c->n && !w->stop; i++ ) {
-		Entry *e = c->e[i];
+		struct berval *ndn = &c->e[i].ndn;
+		Entry *e;
 		switch ( op->ors_scope ) {
 		case LDAP_SCOPE_ONELEVEL: {
 			struct berval p;
-			if ( BER_BVISEMPTY( &e->e_nname ) ) continue;
-			dnParent( &e->e_nname, &p );
+			if ( BER_BVISEMPTY( ndn ) ) continue;
+			dnParent( ndn, &p );
 			if ( !dn_match( &p, &op->o_req_ndn ) ) continue;
 			break;
 		}
 		case LDAP_SCOPE_SUBTREE:
-			if ( !dnIsSuffix( &e->e_nname, &op->o_req_ndn ) ) continue;
+			if ( !dnIsSuffix( ndn, &op->o_req_ndn ) ) continue;
 			break;
 		case LDAP_SCOPE_SUBORDINATE:
-			if ( dn_match( &e->e_nname, &op->o_req_ndn ) ||
-				!dnIsSuffix( &e->e_nname, &op->o_req_ndn ) ) continue;
+			if ( dn_match( ndn, &op->o_req_ndn ) ||
+				!dnIsSuffix( ndn, &op->o_req_ndn ) ) continue;
 			break;
 		default:
 			continue;
 		}
+		e = bt_cache_unpack( &c->e[i].blob );
 		send_one( w, e );
+		bt_cache_entry_free( e );
 	}
 	finish( w, w->stop ? w->err : LDAP_SUCCESS, NULL );
 	return w->rs->sr_err;
@@ -368,7 +383,7 @@ search_asof( bt_walk *w )
 					walk_children( w, &root, sfx, nsfx, -1 );
 				}
 				w->collect = 0;
-				if ( bi->bi_cache.n <= bi->bi_cache_max_entries ) {
+				if ( !w->uncacheable ) {
 					bi->bi_cache.vt = w->vt;
 					bi->bi_cache.kt = kt;
 					bi->bi_cache.gen = gen;
