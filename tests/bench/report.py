@@ -77,6 +77,7 @@ WORKLOADS = [
     ("fullsync", "IAM full sync (paged 500)"),
     ("base", "base lookup by DN"),
     ("modify", "modify description"),
+    ("modify-1", "modify, one connection (no target)"),
     ("modify-first", "modify, first s after the load (no target)"),
     ("modify-future", "modify, future validity"),
     ("asof-base", "as-of base lookup"),
@@ -131,6 +132,8 @@ def summary(runs_path, meta_path, out_path, args):
                                        if any(r.get("disk_kb_per_commit") is not None for r in rs) else None),
                 "cpu_ms_per_op": (round(med([r["cpu_ms_per_op"] for r in rs if r.get("cpu_ms_per_op") is not None]), 3)
                                   if any(r.get("cpu_ms_per_op") is not None for r in rs) else None),
+                "writes_per_commit": (round(med([r["writes_per_commit"] for r in rs if r.get("writes_per_commit") is not None]), 2)
+                                      if any(r.get("writes_per_commit") is not None for r in rs) else None),
                 "errors": sum(r["errors"] for r in rs),
             }
             errs = [r.get("first_error") for r in rs if r.get("first_error")]
@@ -197,12 +200,18 @@ def summary(runs_path, meta_path, out_path, args):
             o = ["n/a", "n/a", "n/a"]
         print(f"{title:<42} {o[0]:>9} {o[1]:>9} {o[2]:>9} {fmt(row['C/A'], 2):>6} {fmt(row['C/B'], 2):>6}   "
               f"{p50:>24}   {p99:>24}   {cpu:>24}")
-    kb = {w: [get(w, c, "disk_kb_per_commit") for c in CONFIGS] for w in ("modify", "modify-first", "modify-future")}
+    writes = ("modify", "modify-1", "modify-first", "modify-future")
+    kb = {w: [get(w, c, "disk_kb_per_commit") for c in CONFIGS] for w in writes}
     kb = {w: v for w, v in kb.items() if any(x is not None for x in v)}
     if kb:
         print()
         print("disk written per commit (KB, the whole device; A/B/C): " +
               "; ".join(f"{w} " + "/".join(fmt(x, 1) for x in v) for w, v in kb.items()))
+    wpc = {w: [get(w, c, "writes_per_commit") for c in CONFIGS] for w in writes}
+    wpc = {w: v for w, v in wpc.items() if any(x is not None for x in v)}
+    if wpc:
+        print("writes per commit (A/B/C; C shares commits between concurrent writes): " +
+              "; ".join(f"{w} " + "/".join(fmt(x, 2) for x in v) for w, v in wpc.items()))
     print()
     print()
     print(f"{'load and size':<34} {'A':>12} {'B':>12} {'C':>12}")

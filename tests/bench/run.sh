@@ -45,7 +45,7 @@ WARMUP=${BENCH_WARMUP:-2}
 SETTLE=${BENCH_SETTLE:-30}
 EVENTS=${BENCH_EVENTS:-5}
 CONFIGS=${BENCH_CONFIGS:-A B C}
-WORKLOADS=${BENCH_WORKLOADS:-phonebook fullsync base modify modify-future asof-base asof-fullsync event}
+WORKLOADS=${BENCH_WORKLOADS:-phonebook fullsync base modify modify-1 modify-future asof-base asof-fullsync event}
 SEED=${BENCH_SEED:-1}
 OUT=${BENCH_OUT:-$BUILD/tests/bench/results.json}
 
@@ -257,6 +257,7 @@ d["cpu_ms_per_op"] = round((int(float(sys.argv[2])) - int(float(sys.argv[1]))) *
 x0, x1, s0, s1 = sys.argv[4:8]
 if x0 and x1 and int(x1) > int(x0):
     d["commits"] = int(x1) - int(x0)
+    d["writes_per_commit"] = round(n / d["commits"], 2)
     if s0 and s1:
         d["disk_kb_per_commit"] = round((int(s1) - int(s0)) * 512 / 1024.0 / d["commits"], 1)
 print(json.dumps(d, separators=(",", ":")))' "$t0" "$t1" "$WARMUP" "$x0" "$x1" "$s0" "$s1" "$c" "$r" "$k")
@@ -314,6 +315,8 @@ bench_round() {
   want fullsync && loadgen "$c" "$r" fullsync -c "$SYNC_CONNS"
   want base && loadgen "$c" "$r" base -c "$CONNS"
   want modify && DNS=$DATA/people-now.dns loadgen "$c" "$r" modify -c "$CONNS"
+  # one writer: every write waits for its own commit (nothing to share it with)
+  want modify-1 && DNS=$DATA/people-now.dns loadgen "$c" "$r" modify-1 -k modify -c 1
   if [ "$c" = C ]; then
     want modify-future && DNS=$DATA/people-dated.dns loadgen "$c" "$r" modify-future -c "$CONNS"
     want asof-base && loadgen "$c" "$r" asof-base -c "$CONNS" -A "$ASOF"
