@@ -100,6 +100,7 @@ typedef struct bt_info {
 	struct bt_job *bi_group_queue, **bi_group_tail;
 	int bi_group_busy;		/* a leader is running a group */
 	int bi_group_max;		/* writes per commit; 1: each write commits alone */
+	int bi_no_nesting;		/* the environment cannot nest transactions */
 
 	/* activation of due changes (bt_activate.c) */
 	BackendDB *bi_db;

@@ -80,6 +80,14 @@ bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr
 	mdb = be->be_private;
 	bi->bi_env = mdb->mi_dbenv;
 	bi->bi_mdb = mdb;
+	{
+		/* LMDB has no nested transactions with a writable map
+		 * (back-mdb's "envflags writemap"): then every write commits
+		 * alone (bt_commit.c) */
+		unsigned int flags = 0;
+		mdb_env_get_flags( bi->bi_env, &flags );
+		bi->bi_no_nesting = ( flags & MDB_WRITEMAP ) != 0;
+	}
 
 	if ( slapMode & SLAP_TOOL_READONLY ) {
 		/* slapcat: the tables may not exist yet; nothing to create */

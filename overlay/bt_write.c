@@ -1054,7 +1054,7 @@ bt_op_write( Operation *op, SlapReply *rs )
 	}
 
 	w.foreign_txn = in_foreign_txn( &w );
-	if ( !w.foreign_txn && w.bi->bi_group_max > 1 ) {
+	if ( !w.foreign_txn && w.bi->bi_group_max > 1 && !w.bi->bi_no_nesting ) {
 		/* shares a commit with the writes that arrive meanwhile */
 		write_args a = { &w, rs, &cap };
 		bt_job job = { 0 };
