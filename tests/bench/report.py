@@ -105,6 +105,16 @@ def ratio(a, b):
     return round(a / b, 3)
 
 
+def paired(runs, w, other, key="ops_per_s"):
+    """C's figure over the other's, round by round (rounds both ran)."""
+    by = {}
+    for r in runs:
+        if r["workload"] == w and r.get("round", 0) > 0 and r["config"] in ("C", other):
+            by.setdefault(r["round"], {})[r["config"]] = r.get(key)
+    return [v["C"] / v[other] for _, v in sorted(by.items())
+            if v.get("C") is not None and v.get(other)]
+
+
 def summary(runs_path, meta_path, out_path, args):
     runs = [json.loads(l) for l in open(runs_path) if l.strip()]
     metas = {}
@@ -112,7 +122,7 @@ def summary(runs_path, meta_path, out_path, args):
         if l.strip():
             d = json.loads(l)
             metas.setdefault(d["config"], {}).update(d)
-    res = {"setup": kv(args), "workloads": {}, "load": metas, "targets": []}
+    res = {"setup": kv(args), "workloads": {}, "load": metas, "targets": [], "runs": runs}
 
     for w, _ in WORKLOADS:
         row = {}
@@ -142,6 +152,17 @@ def summary(runs_path, meta_path, out_path, args):
         ops = {c: (row[c] or {}).get("ops_per_s") for c in CONFIGS}
         row["C/A"] = ratio(ops["C"], ops["A"])
         row["C/B"] = ratio(ops["C"], ops["B"])
+        # The rounds alternate A B C with the same seed per round, so each
+        # round is a pair; the median of the per-round ratios is steadier
+        # than the ratio of medians when the VM drifts between rounds.
+        for other in ("A", "B"):
+            per = paired(runs, w, other)
+            if per:
+                row[f"C/{other} per round"] = [round(x, 3) for x in per]
+                row[f"C/{other} paired"] = round(med(per), 3)
+        cpu = paired(runs, w, "A", "cpu_ms_per_op")
+        if cpu:
+            row["C/A CPU per op paired"] = round(med(cpu), 3)
         res["workloads"][w] = row
 
     W = res["workloads"]
@@ -200,6 +221,14 @@ def summary(runs_path, meta_path, out_path, args):
             o = ["n/a", "n/a", "n/a"]
         print(f"{title:<42} {o[0]:>9} {o[1]:>9} {o[2]:>9} {fmt(row['C/A'], 2):>6} {fmt(row['C/B'], 2):>6}   "
               f"{p50:>24}   {p99:>24}   {cpu:>24}")
+    pr = [(w, W[w].get("C/A paired"), W[w].get("C/A per round")) for w, _ in WORKLOADS
+          if W.get(w, {}).get("C/A per round") and len(W[w]["C/A per round"]) > 1]
+    if pr:
+        print()
+        print("C/A round by round (same seed in a round), median [per round]:")
+        for w, m, per in pr:
+            print(f"  {w:<14} {fmt(m, 3):>6}  [" + " ".join(fmt(x, 2) for x in per) + "]"
+                  f"   slapd CPU per op C/A {fmt(W[w].get('C/A CPU per op paired'), 3)}")
     writes = ("modify", "modify-1", "modify-first", "modify-future")
     kb = {w: [get(w, c, "disk_kb_per_commit") for c in CONFIGS] for w in writes}
     kb = {w: v for w, v in kb.items() if any(x is not None for x in v)}
