@@ -398,6 +398,8 @@ typedef struct boot_ctx {
 	MDB_txn *txn;
 	int pending, total, err;
 	bt_time now;
+	BerVarray stored;		/* entries that store moValidFrom/moValidTo */
+	int nstored;
 } boot_ctx;
 
 static int
@@ -409,6 +411,13 @@ boot_cb( Operation *op, SlapReply *rs )
 	if ( rs->sr_type != REP_SEARCH || b->err ) return 0;
 	if ( !bt_is_tracked( b->bi, rs->sr_entry ) ) return 0;
 	if ( bt_entry_uuid( rs->sr_entry, &u ) ) return 0;
+	if ( attr_find( rs->sr_entry->e_attrs, bt_ad_validFrom ) ||
+		attr_find( rs->sr_entry->e_attrs, bt_ad_validTo ) ) {
+		struct berval ndn;
+		ber_dupbv( &ndn, &rs->sr_entry->e_nname );
+		ber_bvarray_add( &b->stored, &ndn );
+		b->nstored++;
+	}
 	if ( !b->txn && ( b->err = mdb_txn_begin( b->bi->bi_env, NULL, 0, &b->txn ) ) )
 		return 0;
 	if ( bt_has_rows( b->bi, b->txn, &u ) ) return 0;
@@ -428,6 +437,72 @@ boot_cb( Operation *op, SlapReply *rs )
 	return 0;
 }
 
+static int
+strip_cb( Operation *op, SlapReply *rs )
+{
+	if ( rs->sr_type == REP_RESULT ) *(int *)op->o_callback->sc_private = rs->sr_err;
+	return LDAP_SUCCESS;	/* nobody to send it to */
+}
+
+/* An entry loaded by slapadd may carry its period as moValidFrom /
+ * moValidTo; its versions have it now, and the live entry must not keep
+ * it: those attributes are shown from the history (bt_operational), and a
+ * stored copy would go on claiming the import's period after the next
+ * dated change.  (Adds over LDAP never store them, see import_period().)
+ * back-mdb's own modify, in batches of one transaction each; no
+ * timestamps or CSNs change, since nothing a client wrote changes. */
+static int
+strip_stored_periods( Operation *op, BackendInfo *orig, BerVarray ndns, int n )
+{
+	Modifications mods[2];
+	slap_callback cb = { 0 };
+	OpExtra *oex = NULL;
+	int i, done = 0, committed = 0, rc = 0, res;
+
+	memset( mods, 0, sizeof( mods ) );
+	mods[0].sml_desc = bt_ad_validFrom;
+	mods[0].sml_op = SLAP_MOD_SOFTDEL;
+	mods[0].sml_flags = SLAP_MOD_INTERNAL;
+	mods[0].sml_next = &mods[1];
+	mods[1].sml_desc = bt_ad_validTo;
+	mods[1].sml_op = SLAP_MOD_SOFTDEL;
+	mods[1].sml_flags = SLAP_MOD_INTERNAL;
+
+	op->o_tag = LDAP_REQ_MODIFY;
+	memset( &op->oq_modify, 0, sizeof( op->oq_modify ) );
+	op->orm_modlist = mods;
+	op->orm_no_opattrs = 1;
+	cb.sc_response = strip_cb;
+	cb.sc_private = &res;
+	op->o_callback = &cb;
+
+	for ( i = 0; i < n && !rc; i++ ) {
+		SlapReply rs = { REP_RESULT };
+		if ( !oex && ( rc = orig->bi_op_txn( op, SLAP_TXN_BEGIN, &oex ) ) ) break;
+		op->o_req_dn = op->o_req_ndn = ndns[i];
+		res = LDAP_OTHER;
+		orig->bi_op_modify( op, &rs );
+		if ( res != LDAP_SUCCESS && res != LDAP_NO_SUCH_OBJECT ) {
+			Debug( LDAP_DEBUG_ANY, "bitemporal: cannot drop the stored period of \"%s\" (%d)\n",
+				ndns[i].bv_val, res );
+			rc = res;
+		}
+		if ( rc || ++done % 1000 == 0 || i == n - 1 ) {
+			LDAP_SLIST_REMOVE( &op->o_extra, oex, OpExtra, oe_next );
+			res = orig->bi_op_txn( op, rc ? SLAP_TXN_ABORT : SLAP_TXN_COMMIT, &oex );
+			if ( !rc ) rc = res;
+			if ( !rc ) committed = done;
+			oex = NULL;
+		}
+	}
+	if ( rc )
+		Debug( LDAP_DEBUG_ANY, "bitemporal: %d entries keep a stored period (shown instead of "
+			"their current version's)\n", n - committed );
+	else if ( committed )
+		Debug( LDAP_DEBUG_ANY, "bitemporal: dropped the stored period of %d entries loaded with it\n", committed );
+	return rc;
+}
+
 /* Gives every live tracked entry without history its baseline version:
  * at the first start with the overlay, and after slapadd. */
 int
@@ -440,7 +515,7 @@ bt_bootstrap( bt_info *bi, BackendDB *be )
 	BackendDB db = *be;
 	slap_callback cb = { 0 };
 	SlapReply rs = { REP_RESULT };
-	boot_ctx b = { bi, on, NULL, 0, 0, 0, slap_get_time() };
+	boot_ctx b = { bi, on, NULL, 0, 0, 0, slap_get_time(), NULL, 0 };
 
 	if ( slapMode & SLAP_TOOL_MODE ) return 0;
 
@@ -478,8 +553,13 @@ bt_bootstrap( bt_info *bi, BackendDB *be )
 	if ( b.err ) {
 		Debug( LDAP_DEBUG_ANY, "bitemporal: recording baseline versions failed: %s\n",
 			mdb_strerror( b.err ) );
+		ber_bvarray_free( b.stored );
 		return 1;
 	}
+	/* only once their periods are safely in the history; a failure
+	 * here costs accuracy of the shown period, not the start */
+	if ( b.nstored ) strip_stored_periods( op, db.bd_info, b.stored, b.nstored );
+	ber_bvarray_free( b.stored );
 	if ( b.total )
 		Debug( LDAP_DEBUG_ANY, "bitemporal: recorded baseline versions of %d existing entries in \"%s\"\n",
 			b.total, be->be_suffix[0].bv_val );
