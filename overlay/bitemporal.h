@@ -60,7 +60,7 @@ typedef struct bt_cached {
 	struct berval ndn;		/* its normalized name (in blob), for the scope test */
 	struct berval blob;		/* the entry as a search sends it */
 } bt_cached;
-int bt_cache_pack( Entry *e, struct berval *blob, struct berval *ndn );
+void bt_cache_pack( Entry *e, struct berval *blob, struct berval *ndn );
 Entry *bt_cache_unpack( struct berval *blob );
 void bt_cache_entry_free( Entry *e );
 
@@ -192,8 +192,7 @@ typedef struct bt_job {
 	void *arg;
 	int state;
 	int ran;				/* run was called */
-	int kept;				/* run kept its work and it is durable (rc == 0) */
-	int rc;					/* 0, or why nothing of it was stored */
+	int rc;					/* 0: what run kept is durable; else why nothing is */
 } bt_job;
 /* Large enough for every connection an IAM sync or an import opens; it
  * bounds how long the first write of a group waits for the others. */

@@ -457,7 +457,7 @@ strip_stored_periods( Operation *op, BackendInfo *orig, BerVarray ndns, int n )
 	Modifications mods[2];
 	slap_callback cb = { 0 };
 	OpExtra *oex = NULL;
-	int i, done = 0, committed = 0, rc = 0, res;
+	int i, done = 0, committed = 0, rc = 0, result;
 
 	memset( mods, 0, sizeof( mods ) );
 	mods[0].sml_desc = bt_ad_validFrom;
@@ -473,24 +473,24 @@ strip_stored_periods( Operation *op, BackendInfo *orig, BerVarray ndns, int n )
 	op->orm_modlist = mods;
 	op->orm_no_opattrs = 1;
 	cb.sc_response = strip_cb;
-	cb.sc_private = &res;
+	cb.sc_private = &result;
 	op->o_callback = &cb;
 
 	for ( i = 0; i < n && !rc; i++ ) {
 		SlapReply rs = { REP_RESULT };
 		if ( !oex && ( rc = orig->bi_op_txn( op, SLAP_TXN_BEGIN, &oex ) ) ) break;
 		op->o_req_dn = op->o_req_ndn = ndns[i];
-		res = LDAP_OTHER;
+		result = LDAP_OTHER;
 		orig->bi_op_modify( op, &rs );
-		if ( res != LDAP_SUCCESS && res != LDAP_NO_SUCH_OBJECT ) {
+		if ( result != LDAP_SUCCESS && result != LDAP_NO_SUCH_OBJECT ) {
 			Debug( LDAP_DEBUG_ANY, "bitemporal: cannot drop the stored period of \"%s\" (%d)\n",
-				ndns[i].bv_val, res );
-			rc = res;
+				ndns[i].bv_val, result );
+			rc = result;
 		}
 		if ( rc || ++done % 1000 == 0 || i == n - 1 ) {
+			int end = rc ? SLAP_TXN_ABORT : SLAP_TXN_COMMIT;
 			LDAP_SLIST_REMOVE( &op->o_extra, oex, OpExtra, oe_next );
-			res = orig->bi_op_txn( op, rc ? SLAP_TXN_ABORT : SLAP_TXN_COMMIT, &oex );
-			if ( !rc ) rc = res;
+			if ( orig->bi_op_txn( op, end, &oex ) && !rc ) rc = LDAP_OTHER;
 			if ( !rc ) committed = done;
 			oex = NULL;
 		}

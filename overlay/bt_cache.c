@@ -40,6 +40,16 @@ typedef struct pack_attr {
  * memory, which unpacking decides */
 #define KEPT_FLAGS SLAP_ATTR_SORTED_VALS
 
+/* a_numvals, where the attribute left it unset */
+static uint32_t
+attr_nvals( Attribute *a )
+{
+	uint32_t n = a->a_numvals;
+
+	if ( !n ) while ( a->a_vals[n].bv_val ) n++;
+	return n;
+}
+
 static size_t
 vals_size( BerVarray v, uint32_t n )
 {
@@ -67,7 +77,7 @@ put_vals( char *p, BerVarray v, uint32_t n )
 }
 
 /* Packs e into out (ch_malloc'd); ndn is set to the name inside it. */
-int
+void
 bt_cache_pack( Entry *e, struct berval *out, struct berval *ndn )
 {
 	pack_head h = { 0 };
@@ -80,8 +90,7 @@ bt_cache_pack( Entry *e, struct berval *out, struct berval *ndn )
 	h.ndnlen = e->e_nname.bv_len;
 	len = sizeof( h ) + h.dnlen + 1 + h.ndnlen + 1;
 	for ( a = e->e_attrs; a; a = a->a_next ) {
-		uint32_t n = a->a_numvals;
-		if ( !n ) for ( ; a->a_vals[n].bv_val; n++ ) ;
+		uint32_t n = attr_nvals( a );
 		h.nattrs++;
 		h.nbv += n + 1;
 		len += sizeof( pack_attr ) + vals_size( a->a_vals, n );
@@ -106,8 +115,7 @@ bt_cache_pack( Entry *e, struct berval *out, struct berval *ndn )
 	p += h.ndnlen;
 	*p++ = '\0';
 	for ( a = e->e_attrs; a; a = a->a_next, pa++ ) {
-		uint32_t n = a->a_numvals;
-		if ( !n ) for ( ; a->a_vals[n].bv_val; n++ ) ;
+		uint32_t n = attr_nvals( a );
 		pa->ad = a->a_desc;
 		pa->flags = a->a_flags & KEPT_FLAGS;
 		pa->nvals = n;
@@ -116,7 +124,6 @@ bt_cache_pack( Entry *e, struct berval *out, struct berval *ndn )
 		if ( pa->has_nvals ) p = put_vals( p, a->a_nvals, n );
 	}
 	assert( p == out->bv_val + len );
-	return 0;
 }
 
 static char *

@@ -97,8 +97,6 @@ run_nested( bt_info *bi, bt_job *job, MDB_txn *parent )
 		Debug( LDAP_DEBUG_ANY, "bitemporal: cannot merge the write of \"%s\": %s (%d)\n",
 			job->op->o_req_dn.bv_val, mdb_strerror( rc ), rc );
 		job->rc = rc;
-	} else {
-		job->kept = 1;
 	}
 }
 
@@ -129,7 +127,7 @@ lead( bt_info *bi, bt_job *first )
 	OpExtra *oex = NULL;
 	MDB_txn *txn = NULL;
 	bt_job *done = NULL, **dtail = &done, *batch, *j, *next;
-	int n = 0, rc, max = bi->bi_group_max > 0 ? bi->bi_group_max : 1;
+	int n = 0, rc, max = bi->bi_group_max;
 
 	rc = orig->bi_op_txn ? orig->bi_op_txn( first->op, SLAP_TXN_BEGIN, &oex ) : LDAP_OTHER;
 	if ( rc == 0 ) {
@@ -164,7 +162,6 @@ lead( bt_info *bi, bt_job *first )
 	ldap_pvt_thread_mutex_lock( &bi->bi_group_mutex );
 	for ( j = done; j; j = next ) {
 		next = j->next;		/* j may be gone once it is marked done */
-		if ( rc ) j->kept = 0;
 		if ( !j->rc ) j->rc = rc;
 		j->state = JOB_DONE;
 	}
@@ -186,7 +183,7 @@ bt_group_write( bt_info *bi, bt_job *job )
 {
 	job->next = NULL;
 	job->state = JOB_QUEUED;
-	job->ran = job->kept = 0;
+	job->ran = 0;
 	job->rc = 0;
 
 	if ( bt_leading ) {

@@ -24,7 +24,7 @@ typedef struct bt_walk {
 	void (*visit)( Entry *e, void *arg );	/* instead of sending */
 	void *visit_arg;
 	int collect;			/* keep every entry in the as-of cache instead */
-	int uncacheable;		/* too many entries, or one that did not encode */
+	int uncacheable;		/* more entries than the cache may hold */
 	bt_fixup *fixup;
 	Operation *op;
 	SlapReply *rs;
@@ -109,19 +109,18 @@ emit( bt_walk *w, Entry *e )
 	if ( w->fixup ) w->fixup->fn( w->op, e, w->fixup->arg );
 	if ( w->collect ) {
 		bt_cache *c = &w->bi->bi_cache;
-		struct berval blob;
 		if ( w->uncacheable ) return;
-		if ( c->n == c->max && c->n < w->bi->bi_cache_max_entries ) {
-			c->max = c->max ? c->max * 2 : 1024;
-			c->e = ch_realloc( c->e, c->max * sizeof( bt_cached ) );
-		}
-		if ( c->n >= w->bi->bi_cache_max_entries || bt_cache_pack( e, &blob, &c->e[c->n].ndn ) ) {
+		if ( c->n >= w->bi->bi_cache_max_entries ) {
 			/* an incomplete cache is no cache: searches walk instead */
 			w->uncacheable = 1;
 			bt_cache_clear( c );
 			return;
 		}
-		c->e[c->n].blob = blob;
+		if ( c->n == c->max ) {
+			c->max = c->max ? c->max * 2 : 1024;
+			c->e = ch_realloc( c->e, c->max * sizeof( bt_cached ) );
+		}
+		bt_cache_pack( e, &c->e[c->n].blob, &c->e[c->n].ndn );
 		c->n++;
 		return;
 	}
@@ -282,9 +281,7 @@ bt_cache_clear( bt_cache *c )
 {
 	int i;
 
-	for ( i = 0; i < c->n; i++ ) {
-		ch_free( c->e[i].blob.bv_val );
-	}
+	for ( i = 0; i < c->n; i++ ) ch_free( c->e[i].blob.bv_val );
 	ch_free( c->e );
 	c->e = NULL;
 	c->n = c->max = 0;

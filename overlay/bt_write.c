@@ -69,21 +69,29 @@ typedef struct bt_write {
 /* ------------------------------------------------------------------ */
 /* back-mdb's transaction, shared with the operation */
 
+/* The write transaction published on the operation, if any: an LDAP
+ * transaction's, or the nested one a group commit gives each write. */
+static MDB_txn *
+published_txn( bt_write *w )
+{
+	OpExtra *oex;
+
+	LDAP_SLIST_FOREACH( oex, &w->op->o_extra, oe_next ) {
+		if ( oex->oe_key == w->bi->bi_mdb ) break;
+	}
+	if ( oex && !( ((mdb_op_info *)oex)->moi_flag & MOI_READER ) )
+		return ((mdb_op_info *)oex)->moi_txn;
+	return NULL;
+}
+
 static int
 txn_begin( bt_write *w )
 {
 	Operation *op = w->op;
 	BackendInfo *orig = w->on->on_info->oi_orig;
-	OpExtra *oex;
 
-	LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next ) {
-		if ( oex->oe_key == w->bi->bi_mdb ) break;
-	}
-	if ( oex && ((mdb_op_info *)oex)->moi_txn &&
-		!( ((mdb_op_info *)oex)->moi_flag & MOI_READER ) ) {
-		/* inside someone else's transaction (LDAP transactions): they
-		 * commit, and our rows with it */
-		w->txn = ((mdb_op_info *)oex)->moi_txn;
+	if ( ( w->txn = published_txn( w ) ) ) {
+		/* someone else commits it, and our rows with it */
 		w->own_txn = 0;
 		return 0;
 	}
@@ -975,21 +983,6 @@ run_write( bt_job *job )
 	return write_in_txn( a->w, a->rs, a->cap );
 }
 
-/* A transaction of someone else's is open for this operation (an LDAP
- * transaction): our rows go into it and its owner commits. */
-static int
-in_foreign_txn( bt_write *w )
-{
-	OpExtra *oex;
-
-	LDAP_SLIST_FOREACH( oex, &w->op->o_extra, oe_next ) {
-		if ( oex->oe_key == w->bi->bi_mdb )
-			return ((mdb_op_info *)oex)->moi_txn &&
-				!( ((mdb_op_info *)oex)->moi_flag & MOI_READER );
-	}
-	return 0;
-}
-
 /* After a commit: views cached before it may be stale.  Writes of one
  * group finish in any order; the latest registration time wins. */
 static void
@@ -1053,7 +1046,8 @@ bt_op_write( Operation *op, SlapReply *rs )
 		goto fail_early;
 	}
 
-	w.foreign_txn = in_foreign_txn( &w );
+	/* before the group publishes one of its own */
+	w.foreign_txn = published_txn( &w ) != NULL;
 	if ( !w.foreign_txn && w.bi->bi_group_max > 1 && !w.bi->bi_no_nesting ) {
 		/* shares a commit with the writes that arrive meanwhile */
 		write_args a = { &w, rs, &cap };
