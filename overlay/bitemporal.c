@@ -24,7 +24,8 @@ static slap_overinst bitemporal;
 enum {
 	BT_CFG_SUBTREE = 1,
 	BT_CFG_OBJECTCLASS,
-	BT_CFG_GROUP_COMMIT
+	BT_CFG_GROUP_COMMIT,
+	BT_CFG_PAST_ACCESS
 };
 
 static ConfigDriver bt_cf_gen;
@@ -48,6 +49,12 @@ static ConfigTable bt_cfg[] = {
 	  "DESC 'At most this many concurrent writes share one commit (1: every write commits alone)' "
 	  "EQUALITY integerMatch "
 	  "SYNTAX OMsInteger SINGLE-VALUE )", NULL, NULL },
+	{ "bitemporal-past-access", "manage|write", 2, 2, 0,
+	  ARG_MAGIC|BT_CFG_PAST_ACCESS, bt_cf_gen,
+	  "( " MODIR_CFG_AT_BT ".4 NAME 'olcBitemporalPastAccess' "
+	  "DESC 'Access a change that starts before now needs to the entry besides its write access: manage (default) or write' "
+	  "EQUALITY caseIgnoreMatch "
+	  "SYNTAX OMsDirectoryString SINGLE-VALUE )", NULL, NULL },
 	{ NULL, NULL, 0, 0, 0, ARG_IGNORED }
 };
 
@@ -56,7 +63,8 @@ static ConfigOCs bt_ocs[] = {
 	  "NAME 'olcBitemporalConfig' "
 	  "DESC 'modir bitemporal history overlay configuration' "
 	  "SUP olcOverlayConfig "
-	  "MAY ( olcBitemporalSubtree $ olcBitemporalObjectClass $ olcBitemporalGroupCommit ) )",
+	  "MAY ( olcBitemporalSubtree $ olcBitemporalObjectClass $ olcBitemporalGroupCommit $ "
+	  "olcBitemporalPastAccess ) )",
 	  Cft_Overlay, bt_cfg },
 	{ NULL, 0, NULL }
 };
@@ -84,6 +92,12 @@ bt_cf_gen( ConfigArgs *c )
 		case BT_CFG_GROUP_COMMIT:
 			c->value_int = bi->bi_group_max;
 			return 0;
+		case BT_CFG_PAST_ACCESS: {
+			struct berval bv;
+			ber_str2bv( bi->bt_past_access == ACL_MANAGE ? "manage" : "write", 0, 0, &bv );
+			value_add_one( &c->rvalue_vals, &bv );
+			return 0;
+		}
 		}
 		return 1;
 
@@ -116,6 +130,9 @@ bt_cf_gen( ConfigArgs *c )
 			return 0;
 		case BT_CFG_GROUP_COMMIT:
 			bi->bi_group_max = BT_GROUP_MAX_DEFAULT;
+			return 0;
+		case BT_CFG_PAST_ACCESS:
+			bi->bt_past_access = ACL_MANAGE;
 			return 0;
 		}
 		return 1;
@@ -161,6 +178,21 @@ bt_cf_gen( ConfigArgs *c )
 		}
 		bi->bi_group_max = c->value_int;
 		return 0;
+
+	case BT_CFG_PAST_ACCESS:
+		/* write: any writer may correct the past; a site that lets
+		 * consumers act on the history before it is final chooses so */
+		if ( strcasecmp( c->argv[1], "manage" ) == 0 ) {
+			bi->bt_past_access = ACL_MANAGE;
+		} else if ( strcasecmp( c->argv[1], "write" ) == 0 ) {
+			bi->bt_past_access = ACL_NONE;
+		} else {
+			snprintf( c->cr_msg, sizeof( c->cr_msg ),
+				"<%s> must be \"manage\" or \"write\", not \"%s\"", c->argv[0], c->argv[1] );
+			Debug( LDAP_DEBUG_ANY, "%s: %s\n", c->log, c->cr_msg );
+			return ARG_BAD_CONF;
+		}
+		return 0;
 	}
 	return ARG_BAD_CONF;
 }
@@ -181,6 +213,7 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 	bi->bi_interval = 1;
 	bi->bi_cache_max_entries = 250000;
 	bi->bi_group_max = BT_GROUP_MAX_DEFAULT;
+	bi->bt_past_access = ACL_MANAGE;
 	ldap_pvt_thread_rdwr_init( &bi->bi_cache_lock );
 	bt_group_init( bi );
 	on->on_bi.bi_private = bi;

@@ -59,6 +59,8 @@ typedef struct bt_rows {
 typedef struct bt_cached {
 	struct berval ndn;		/* its normalized name (in blob), for the scope test */
 	struct berval blob;		/* the entry as a search sends it */
+	bt_period valid;		/* its version's periods: whether it is the entity */
+	bt_time superseded;		/* as it is now is asked when it is sent */
 } bt_cached;
 void bt_cache_pack( Entry *e, struct berval *blob, struct berval *ndn );
 Entry *bt_cache_unpack( struct berval *blob );
@@ -106,6 +108,11 @@ typedef struct bt_info {
 	BackendDB *bi_db;
 	struct re_s *bi_task;
 	int bi_interval;
+
+	/* authorisation (bt_access.c) */
+	slap_access_t bt_past_access;	/* ACL_MANAGE: changes that start before
+									 * now need manage on the entry; ACL_NONE:
+									 * the write access of the change suffices */
 } bt_info;
 
 /* Operational attributes (bt_control.c) */
@@ -227,6 +234,31 @@ extern int bt_fixup_key;
  * as known at known_at (a reconstructed entry, freed after the call). */
 int bt_visit_at( bt_info *bi, Operation *op, bt_time valid_at, bt_time known_at,
 	void (*fn)( Entry *e, void *arg ), void *arg );
+
+/* bt_access.c: slapd's ACL engine on the paths back-mdb never sees.
+ * Returns LDAP_SUCCESS or LDAP_INSUFFICIENT_ACCESS with az->text set. */
+typedef struct bt_authz {
+	Operation *op;
+	bt_info *bi;
+	bt_period P;		/* the period the write changes */
+	bt_time now;
+	const char *text;
+} bt_authz;
+/* level on the entry (ACL_NONE: none), write access to each value of ml
+ * (NULL: none), and manage when P starts before now */
+int bt_authz_entry( bt_authz *az, Entry *e, slap_access_t level, Modifications *ml );
+/* level (ACL_WADD, ACL_WDEL, ACL_WRITE) on the parent's "children";
+ * parent NULL: a root entry, for the rootdn only */
+int bt_authz_children( bt_authz *az, Entry *parent, slap_access_t level );
+/* the version's entry under its name at vt; NULL on a read error */
+Entry *bt_version_entry( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt );
+/* the entity as it is now (or as it was last, if it is gone) */
+Entry *bt_current_entry( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_time now );
+/* level on the version and on the entity as it is now; 0 also when the
+ * present cannot be read */
+int bt_may_see( Operation *op, bt_info *bi, MDB_txn *txn, Entry *version,
+	slap_access_t level );
+void bt_prune_changed( Operation *op, Entry *e );
 
 /* bt_activate.c */
 int bt_activation_start( bt_info *bi, BackendDB *be );

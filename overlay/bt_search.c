@@ -20,6 +20,10 @@
 
 int bt_fixup_key;
 
+/* One text per answer, so that a hidden entry reads like an absent one */
+#define BT_TEXT_NO_ENTRY_AT  "no such entry at the given point in time"
+#define BT_TEXT_NEVER_NAMED  "no entry ever had this name"
+
 typedef struct bt_walk {
 	void (*visit)( Entry *e, void *arg );	/* instead of sending */
 	void *visit_arg;
@@ -55,9 +59,18 @@ seen_before( bt_walk *w, const bt_uuid *u )
 	return 0;
 }
 
-/* Sends one entry if the client may see it and it matches. */
+/* Whether a version is the entity as it is now (valid now, known now):
+ * then seeing it as it was is seeing it as it is. */
+static int
+is_current( bt_period valid, bt_time superseded )
+{
+	return superseded == BT_INFINITY && bt_period_contains( valid, slap_get_time() );
+}
+
+/* Sends one entry if the client may see it and it matches.  current:
+ * the entry is the entity as it is now (is_current() of its version). */
 static void
-send_one( bt_walk *w, Entry *e )
+send_one( bt_walk *w, Entry *e, int current )
 {
 	Operation *op = w->op;
 	SlapReply *rs = w->rs;
@@ -68,10 +81,18 @@ send_one( bt_walk *w, Entry *e )
 		w->err = SLAPD_ABANDON;
 		return;
 	}
-	if ( !access_allowed( op, e, slap_schema.si_ad_entry, NULL, ACL_SEARCH, NULL ) )
+	/* today's rules, on the version and on the entity as it is now: a
+	 * past version never shows what today's visibility hides */
+	if ( current ) {
+		if ( !access_allowed( op, e, slap_schema.si_ad_entry, NULL, ACL_SEARCH, NULL ) )
+			return;
+	} else if ( !bt_may_see( op, w->bi, w->txn, e, ACL_SEARCH ) ) {
 		return;
+	}
+	/* test_filter() asks for search access to each attribute it tests */
 	if ( test_filter( op, e, op->ors_filter ) != LDAP_COMPARE_TRUE )
 		return;
+	if ( w->history ) bt_prune_changed( op, e );
 
 	rs->sr_entry = e;
 	rs->sr_attrs = op->ors_attrs;
@@ -100,7 +121,7 @@ send_one( bt_walk *w, Entry *e )
 /* One reconstructed entry: visited, kept (encoded) for the cache, or
  * sent.  The caller frees it. */
 static void
-emit( bt_walk *w, Entry *e )
+emit( bt_walk *w, Entry *e, const bt_row *r )
 {
 	if ( w->visit ) {
 		w->visit( e, w->visit_arg );
@@ -121,10 +142,12 @@ emit( bt_walk *w, Entry *e )
 			c->e = ch_realloc( c->e, c->max * sizeof( bt_cached ) );
 		}
 		bt_cache_pack( e, &c->e[c->n].blob, &c->e[c->n].ndn );
+		c->e[c->n].valid = r->valid;
+		c->e[c->n].superseded = r->superseded;
 		c->n++;
 		return;
 	}
-	send_one( w, e );
+	send_one( w, e, is_current( r->valid, r->superseded ) );
 }
 
 /* One entity at (vt, kt), named dn/ndn at that point. */
@@ -144,7 +167,7 @@ emit_at( bt_walk *w, bt_row *r, struct berval *dn, struct berval *ndn )
 		ch_free( n.bv_val );
 		return;
 	}
-	emit( w, e );
+	emit( w, e, r );
 	entry_free( e );
 }
 
@@ -171,7 +194,7 @@ list_versions( bt_walk *w, const bt_uuid *u )
 			ch_free( ndn.bv_val );
 			continue;
 		}
-		send_one( w, e );
+		send_one( w, e, is_current( r->valid, r->superseded ) );
 		entry_free( e );
 	}
 	bt_rows_free( &rows );
@@ -337,11 +360,53 @@ search_from_cache( bt_walk *w )
 			continue;
 		}
 		e = bt_cache_unpack( &c->e[i].blob );
-		send_one( w, e );
+		send_one( w, e, is_current( c->e[i].valid, c->e[i].superseded ) );
 		bt_cache_entry_free( e );
 	}
 	finish( w, w->stop ? w->err : LDAP_SUCCESS, NULL );
 	return w->rs->sr_err;
+}
+
+/* A base the reader may not disclose is answered as one that does not
+ * exist then, with the same code and text. */
+static int
+base_hidden( bt_walk *w, bt_row *r )
+{
+	Operation *op = w->op;
+	struct berval d, n;
+	Entry *e;
+	int hidden;
+
+	if ( be_isroot( op ) ) return 0;
+	ber_dupbv( &d, &op->o_req_dn );
+	ber_dupbv( &n, &op->o_req_ndn );
+	e = bt_row_snapshot( w->bi, w->txn, r, &d, &n, 0 );
+	if ( !e ) {
+		ch_free( d.bv_val );
+		ch_free( n.bv_val );
+		return 1;
+	}
+	hidden = !( is_current( r->valid, r->superseded ) ?
+		access_allowed( op, e, slap_schema.si_ad_entry, NULL, ACL_DISCLOSE, NULL ) :
+		bt_may_see( op, w->bi, w->txn, e, ACL_DISCLOSE ) );
+	entry_free( e );
+	return hidden;
+}
+
+/* An entity none of whose present the reader may disclose is left out of
+ * a history listing as if it never had the name. */
+static int
+entity_hidden( bt_walk *w, const bt_uuid *u )
+{
+	Entry *e;
+	int hidden;
+
+	if ( be_isroot( w->op ) ) return 0;
+	e = bt_current_entry( w->bi, w->txn, u, slap_get_time() );
+	if ( !e ) return 1;
+	hidden = !access_allowed( w->op, e, slap_schema.si_ad_entry, NULL, ACL_DISCLOSE, NULL );
+	entry_free( e );
+	return hidden;
 }
 
 static int
@@ -354,7 +419,12 @@ search_asof( bt_walk *w )
 	struct berval dn, ndn;
 
 	if ( bt_resolve( w->bi, w->txn, &op->o_req_ndn, w->vt, w->kt, &base, &r ) ) {
-		finish( w, LDAP_NO_SUCH_OBJECT, "no such entry at the given point in time" );
+		finish( w, LDAP_NO_SUCH_OBJECT, BT_TEXT_NO_ENTRY_AT );
+		return LDAP_NO_SUCH_OBJECT;
+	}
+	if ( base_hidden( w, &r ) ) {
+		bt_row_free( &r );
+		finish( w, LDAP_NO_SUCH_OBJECT, BT_TEXT_NO_ENTRY_AT );
 		return LDAP_NO_SUCH_OBJECT;
 	}
 	if ( op->ors_scope != LDAP_SCOPE_BASE && bi->bi_cache_max_entries > 0 &&
@@ -417,13 +487,23 @@ search_history( bt_walk *w )
 {
 	Operation *op = w->op;
 	bt_uuid *cands = NULL;
-	int n = 0, i;
+	int n = 0, i, shown;
 
-	if ( bt_ever_named( w->bi, w->txn, &op->o_req_ndn, &cands, &n ) || n == 0 ) {
+	if ( bt_ever_named( w->bi, w->txn, &op->o_req_ndn, &cands, &n ) ) {
 		ch_free( cands );
-		finish( w, LDAP_NO_SUCH_OBJECT, "no entry ever had this name" );
+		finish( w, LDAP_OTHER, "bitemporal: cannot read history" );
+		return LDAP_OTHER;
+	}
+	for ( i = 0, shown = 0; i < n; i++ ) {
+		if ( entity_hidden( w, &cands[i] ) ) continue;
+		cands[shown++] = cands[i];
+	}
+	if ( shown == 0 ) {
+		ch_free( cands );
+		finish( w, LDAP_NO_SUCH_OBJECT, BT_TEXT_NEVER_NAMED );
 		return LDAP_NO_SUCH_OBJECT;
 	}
+	n = shown;
 	for ( i = 0; i < n && !w->stop; i++ ) {
 		if ( seen_before( w, &cands[i] ) ) continue;
 		if ( op->ors_scope == LDAP_SCOPE_BASE || op->ors_scope == LDAP_SCOPE_SUBTREE )

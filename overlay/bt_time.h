@@ -16,6 +16,10 @@ typedef int64_t bt_time;
 
 #define BT_NEG_INFINITY  INT64_MIN
 #define BT_INFINITY      INT64_MAX
+/* "as known now": later than every registration, yet not the open end of
+ * a registration period (BT_INFINITY), so a view at it sees exactly the
+ * registrations that are current */
+#define BT_KNOWN_NOW     ( BT_INFINITY - 1 )
 
 /* "YYYYMMDDHHMMSSZ" plus NUL */
 #define BT_TIME_BUFSZ 16

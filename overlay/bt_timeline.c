@@ -174,7 +174,7 @@ bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 	bt_rows rows = { 0 };
 	int n = 0, i, j, rc;
 
-	rc = bt_resolve( bi, txn, ndn, within.from, BT_INFINITY - 1, u, NULL );
+	rc = bt_resolve( bi, txn, ndn, within.from, BT_KNOWN_NOW, u, NULL );
 	if ( rc != MDB_NOTFOUND ) return rc;
 
 	rc = bt_ever_named( bi, txn, ndn, &cands, &n );
@@ -186,7 +186,7 @@ bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 			bt_uuid got;
 			/* named ndn at the start of that version? */
 			bt_time t = rows.r[j].valid.from > within.from ? rows.r[j].valid.from : within.from;
-			if ( bt_resolve( bi, txn, ndn, t, BT_INFINITY - 1, &got, NULL ) == 0 &&
+			if ( bt_resolve( bi, txn, ndn, t, BT_KNOWN_NOW, &got, NULL ) == 0 &&
 				memcmp( &got, &cands[i], sizeof( got ) ) == 0 ) {
 				*u = got;
 				rc = 0;

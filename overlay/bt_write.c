@@ -59,6 +59,8 @@ typedef struct bt_write {
 	bt_uuid *rename_parent;
 	struct berval *rename_dn, *rename_ndn;
 
+	bt_authz az;		/* what the requester may do (bt_access.c) */
+
 	int err;
 	const char *text;
 	char textbuf[SLAP_TEXT_BUFLEN];
@@ -364,12 +366,12 @@ parent_at( bt_write *w, struct berval *ndn, bt_time t, bt_uuid *parent )
 		/* live now; was it there at t too? */
 		{
 			bt_row r;
-			if ( bt_row_at( w->bi, w->txn, parent, t, BT_INFINITY - 1, &r ) == 0 ) {
+			if ( bt_row_at( w->bi, w->txn, parent, t, BT_KNOWN_NOW, &r ) == 0 ) {
 				bt_row_free( &r );
 				return 0;
 			}
 		}
-	} else if ( bt_resolve( w->bi, w->txn, &pdn, t, BT_INFINITY - 1, parent, NULL ) == 0 ) {
+	} else if ( bt_resolve( w->bi, w->txn, &pdn, t, BT_KNOWN_NOW, parent, NULL ) == 0 ) {
 		return 0;
 	}
 	{
@@ -411,9 +413,9 @@ load_target( bt_write *w, Entry **livep )
 		/* named by a name it had at another time: it may still be live
 		 * under its present name, which a live change must then use */
 		bt_row r;
-		if ( bt_row_at( w->bi, w->txn, &w->uuid, w->now, BT_INFINITY - 1, &r ) == 0 ) {
+		if ( bt_row_at( w->bi, w->txn, &w->uuid, w->now, BT_KNOWN_NOW, &r ) == 0 ) {
 			struct berval dn, ndn;
-			if ( bt_row_dn( w->bi, w->txn, &r, w->now, BT_INFINITY - 1, &dn, &ndn ) == 0 ) {
+			if ( bt_row_dn( w->bi, w->txn, &r, w->now, BT_KNOWN_NOW, &dn, &ndn ) == 0 ) {
 				if ( live_get( w, &ndn, &e ) == 0 ) {
 					bt_uuid lu;
 					if ( bt_entry_uuid( e, &lu ) == 0 &&
@@ -534,6 +536,118 @@ changed_names( Modifications *ml, struct berval *out )
 }
 
 /* ------------------------------------------------------------------ */
+/* Authorisation (bt_access.c has the rules).  back-mdb checks what it
+ * applies to the live DIT now; the overlay checks the rest itself, before
+ * anything it wrote can be kept: a refusal aborts the write's transaction
+ * with its history rows. */
+
+/* Whether back-mdb's own checks see the whole change: an undated write to
+ * a live entry is exactly the change it applies. */
+static int
+needs_authz( bt_write *w )
+{
+	if ( be_isroot( w->op ) ) return 0;
+	return w->dated || !w->live;
+}
+
+static int
+authz_fail( bt_write *w, int rc )
+{
+	w->err = rc;
+	w->text = w->az.text;
+	return rc;
+}
+
+/* The live entry named ndn, as a copy (NULL if there is none). */
+static Entry *
+live_copy( bt_write *w, struct berval *ndn )
+{
+	Entry *e, *copy;
+
+	if ( live_get( w, ndn, &e ) ) return NULL;
+	copy = entry_dup( e );
+	live_release( w, e );
+	return copy;
+}
+
+/* The parent of an entry named ndn, whose version hangs under parent, as
+ * it is at t: the parent's version then, or for a root (parent all-zero)
+ * the live entry above it, if any.  NULL: no parent (the suffix). */
+static Entry *
+parent_entry( bt_write *w, struct berval *ndn, const bt_uuid *parent, bt_time t )
+{
+	struct berval pdn;
+	bt_row pr;
+	Entry *e;
+
+	if ( !bt_uuid_is_zero( parent ) ) {
+		if ( bt_row_at( w->bi, w->txn, parent, t, BT_KNOWN_NOW, &pr ) ) return NULL;
+		e = bt_version_entry( w->bi, w->txn, &pr, t );
+		bt_row_free( &pr );
+		return e;
+	}
+	if ( be_issuffix( w->op->o_bd, ndn ) ) return NULL;
+	dnParent( ndn, &pdn );
+	return live_copy( w, &pdn );
+}
+
+/* The checks of one entry (the live one, or a version under its name at
+ * that time) and of its parent's children. */
+static int
+authz_one( bt_write *w, Entry *e, const bt_uuid *parent, bt_time t,
+	slap_access_t level, Modifications *ml, slap_access_t children )
+{
+	Entry *p;
+	int rc;
+
+	rc = bt_authz_entry( &w->az, e, level, ml );
+	if ( rc || children == ACL_NONE ) return rc;
+	p = parent_entry( w, &e->e_nname, parent, t );
+	rc = bt_authz_children( &w->az, p, children );
+	if ( p ) entry_free( p );
+	return rc;
+}
+
+/* A modify, delete or modrdn of an existing entity: checked on the live
+ * entry (if any) and on every version the write rewrites. */
+static int
+authz_versions( bt_write *w, Entry *live, bt_rows *cur, slap_access_t level,
+	Modifications *ml, slap_access_t children )
+{
+	static const bt_uuid root;
+	int i, rc;
+
+	if ( !needs_authz( w ) ) return 0;
+	w->az.op = w->op;
+	w->az.bi = w->bi;
+	w->az.P = w->P;
+	w->az.now = w->now;
+	if ( live ) {
+		bt_uuid lp;
+		bt_row r;
+		/* the live parent, through the live entry's version */
+		if ( bt_row_at( w->bi, w->txn, &w->uuid, w->now, BT_KNOWN_NOW, &r ) == 0 ) {
+			lp = r.parent;
+			bt_row_free( &r );
+		} else {
+			lp = root;
+		}
+		if ( ( rc = authz_one( w, live, &lp, w->now, level, ml, children ) ) )
+			return authz_fail( w, rc );
+	}
+	for ( i = 0; i < cur->n; i++ ) {
+		bt_row *r = &cur->r[i];
+		bt_time t = r->valid.from > w->P.from ? r->valid.from : w->P.from;
+		Entry *e = bt_version_entry( w->bi, w->txn, r, t );
+		if ( !e ) FAIL( w, LDAP_OTHER, "bitemporal: cannot read history" );
+		rc = authz_one( w, e, &r->parent, t, level, ml, children );
+		entry_free( e );
+		if ( rc ) return authz_fail( w, rc );
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 static int
 write_add( bt_write *w )
 {
@@ -559,6 +673,16 @@ write_add( bt_write *w )
 	}
 	w->live_change = bt_period_contains( w->P, w->now );
 	if ( check_schema( w, e, 1 ) ) return w->err;
+	if ( w->dated && !be_isroot( op ) ) {
+		/* as back-mdb's add: the entry, its values, the parent's children */
+		w->az.op = op;
+		w->az.bi = w->bi;
+		w->az.P = w->P;
+		w->az.now = w->now;
+		if ( ( rc = authz_one( w, e, &parent, w->P.from, ACL_WADD,
+				op->ora_modlist, ACL_WADD ) ) )
+			return authz_fail( w, rc );
+	}
 
 	row_init( w, &r, BT_OP_ADD, w->P, &parent );
 	rc = bt_row_put( w->bi, w->txn, &r, e );
@@ -641,13 +765,24 @@ write_modify( bt_write *w )
 
 	rc = load_target( w, &live );
 	if ( rc ) return rc;
-	live_release( w, live );
 
 	rc = bt_rows_current( w->bi, w->txn, &w->uuid, w->P, &cur );
-	if ( rc ) { bt_rows_free( &cur ); FAIL( w, LDAP_OTHER, "bitemporal: cannot read history" ); }
+	if ( rc ) {
+		live_release( w, live );
+		bt_rows_free( &cur );
+		FAIL( w, LDAP_OTHER, "bitemporal: cannot read history" );
+	}
 	if ( cur.n == 0 ) {
+		live_release( w, live );
 		bt_rows_free( &cur );
 		FAIL( w, LDAP_NO_SUCH_OBJECT, "the entry does not exist during the given period" );
+	}
+	/* as back-mdb's modify: each value added or removed */
+	rc = authz_versions( w, live, &cur, ACL_NONE, op->orm_modlist, ACL_NONE );
+	live_release( w, live );
+	if ( rc ) {
+		bt_rows_free( &cur );
+		return rc;
 	}
 	changed_names( op->orm_modlist, &changed );
 	rewrite_versions( w, &cur, BT_OP_MODIFY, &changed, modify_version );
@@ -664,6 +799,7 @@ write_modify( bt_write *w )
 typedef struct child_arg {
 	bt_write *w;
 	int found;
+	int err;			/* a child's history could not be read */
 } child_arg;
 
 static int
@@ -673,12 +809,16 @@ child_alive_fn( const bt_uuid *u, struct berval *nrdn, void *arg )
 	bt_rows rows = { 0 };
 	int i;
 
-	if ( bt_rows_current( c->w->bi, c->w->txn, u, c->w->P, &rows ) == 0 ) {
-		for ( i = 0; i < rows.n; i++ ) {
-			if ( memcmp( &rows.r[i].parent, &c->w->uuid, sizeof( bt_uuid ) ) == 0 ) {
-				c->found = 1;
-				break;
-			}
+	if ( bt_rows_current( c->w->bi, c->w->txn, u, c->w->P, &rows ) ) {
+		/* an unreadable child may be alive: refuse, never assume a leaf */
+		c->err = 1;
+		bt_rows_free( &rows );
+		return 1;
+	}
+	for ( i = 0; i < rows.n; i++ ) {
+		if ( memcmp( &rows.r[i].parent, &c->w->uuid, sizeof( bt_uuid ) ) == 0 ) {
+			c->found = 1;
+			break;
 		}
 	}
 	bt_rows_free( &rows );
@@ -690,23 +830,37 @@ write_delete( bt_write *w )
 {
 	Entry *live;
 	bt_rows cur = { 0 };
-	child_arg ca = { w, 0 };
+	child_arg ca = { w, 0, 0 };
 	int rc;
 
 	rc = load_target( w, &live );
 	if ( rc ) return rc;
-	live_release( w, live );
-
-	bt_names_children( w->bi, w->txn, &w->uuid, child_alive_fn, &ca );
-	if ( ca.found ) {
-		FAIL( w, LDAP_NOT_ALLOWED_ON_NONLEAF, w->dated ?
-			"the entry has subordinates that exist after the termination date" : NULL );
-	}
 	rc = bt_rows_current( w->bi, w->txn, &w->uuid, w->P, &cur );
 	if ( rc || cur.n == 0 ) {
+		live_release( w, live );
 		bt_rows_free( &cur );
 		if ( rc ) FAIL( w, LDAP_OTHER, "bitemporal: cannot read history" );
 		FAIL( w, LDAP_NO_SUCH_OBJECT, "the entry does not exist at the termination date" );
+	}
+	/* as back-mdb's delete: the entry and the parent's children; before
+	 * the leaf test, which would tell what is below a hidden entry */
+	rc = authz_versions( w, live, &cur, ACL_WDEL, NULL, ACL_WDEL );
+	live_release( w, live );
+	if ( rc ) {
+		bt_rows_free( &cur );
+		return rc;
+	}
+
+	if ( bt_names_children( w->bi, w->txn, &w->uuid, child_alive_fn, &ca ) && !ca.found )
+		ca.err = 1;
+	if ( ca.err ) {
+		bt_rows_free( &cur );
+		FAIL( w, LDAP_OTHER, "bitemporal: cannot read the history of the entry's subordinates" );
+	}
+	if ( ca.found ) {
+		bt_rows_free( &cur );
+		FAIL( w, LDAP_NOT_ALLOWED_ON_NONLEAF, w->dated ?
+			"the entry has subordinates that exist after the termination date" : NULL );
 	}
 	{
 		struct berval none = BER_BVNULL;
@@ -776,14 +930,34 @@ write_modrdn( bt_write *w )
 
 	rc = load_target( w, &live );
 	if ( rc ) return rc;
-	live_release( w, live );
 
 	modir_modrdn_newdn( op, &newdn, &nnewdn );
 	rc = bt_rows_current( w->bi, w->txn, &w->uuid, w->P, &cur );
 	if ( rc || cur.n == 0 ) {
+		live_release( w, live );
 		w->err = rc ? LDAP_OTHER : LDAP_NO_SUCH_OBJECT;
 		w->text = rc ? "bitemporal: cannot read history" : "the entry does not exist at the given date";
 		goto out;
+	}
+	/* as back-mdb's modrdn: the entry, the old parent's children, the RDN
+	 * values; then the new parent's children */
+	rc = authz_versions( w, live, &cur, ACL_WRITE, op->orr_modlist,
+		op->orr_nnewSup ? ACL_WDEL : ACL_WRITE );
+	live_release( w, live );
+	if ( rc ) goto out;
+	if ( op->orr_nnewSup && needs_authz( w ) ) {
+		bt_uuid np;
+		Entry *p;
+		/* the new parent as it is when the move takes effect */
+		bt_time t = w->P.from > w->now ? w->P.from : w->now;
+		if ( parent_at( w, &nnewdn, t, &np ) ) goto out;
+		p = parent_entry( w, &nnewdn, &np, t );
+		rc = bt_authz_children( &w->az, p, ACL_WADD );
+		if ( p ) entry_free( p );
+		if ( rc ) {
+			authz_fail( w, rc );
+			goto out;
+		}
 	}
 	{
 		/* the new name is taken only where the entry exists */
