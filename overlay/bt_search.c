@@ -314,7 +314,7 @@ bt_cache_clear( bt_cache *c )
 static bt_time
 effective_known( bt_walk *w )
 {
-	bt_time last = w->bi->bi_last_write;
+	bt_time last = __atomic_load_n( &w->bi->bi_last_write, __ATOMIC_ACQUIRE );
 	return last && w->kt > last ? last : w->kt;
 }
 
@@ -430,7 +430,11 @@ search_asof( bt_walk *w )
 	if ( op->ors_scope != LDAP_SCOPE_BASE && bi->bi_cache_max_entries > 0 &&
 		big_subtree( op ) ) {
 		bt_time kt = effective_known( w );
-		unsigned long gen = __atomic_load_n( &bi->bi_write_gen, __ATOMIC_ACQUIRE );
+		/* the cache holds what this read snapshot shows: keyed by the
+		 * snapshot's LMDB transaction id, it is never stale, whoever
+		 * committed since (our writes, oio's batches, LDAP transactions,
+		 * activations) and whenever they counted themselves */
+		unsigned long gen = (unsigned long)mdb_txn_id( w->txn );
 		int rc;
 
 		bt_row_free( &r );
@@ -633,6 +637,10 @@ bt_operational( Operation *op, SlapReply *rs )
 	if ( !bi->bi_open || !rs->sr_entry ) return SLAP_CB_CONTINUE;
 	if ( bt_has_ctrl( op, bt_asof_cid ) || bt_has_ctrl( op, bt_history_cid ) )
 		return SLAP_CB_CONTINUE;	/* reconstructed entries carry them */
+	/* a replica gets the live view: a stock consumer knows none of our
+	 * attributes and would refuse the entry.  syncprov's persist phase
+	 * replays changes on a copy of the search marked "ignored". */
+	if ( op->o_sync != SLAP_CONTROL_NONE ) return SLAP_CB_CONTINUE;
 	if ( !wanted( rs, bt_ad_validFrom ) && !wanted( rs, bt_ad_validTo ) &&
 		!wanted( rs, bt_ad_recordedAt ) && !wanted( rs, bt_ad_recordedBy ) )
 		return SLAP_CB_CONTINUE;
