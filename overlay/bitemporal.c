@@ -209,6 +209,15 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 		Debug( LDAP_DEBUG_ANY, "%s\n", cr->msg );
 		return 1;
 	}
+	/* refused here too, not only at open: slaptest never opens the
+	 * database, and must refuse what slapd would refuse at start */
+	if ( on->on_next ) {
+		snprintf( cr->msg, sizeof( cr->msg ),
+			"bitemporal overlay must be the first overlay configured on its "
+			"database (\"%s\" is configured before it)", on->on_next->on_bi.bi_type );
+		Debug( LDAP_DEBUG_ANY, "%s\n", cr->msg );
+		return 1;
+	}
 	bi = ch_calloc( 1, sizeof( bt_info ) );
 	bi->bi_interval = 1;
 	bi->bi_cache_max_entries = 250000;
