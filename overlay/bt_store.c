@@ -58,6 +58,12 @@
  * cut key can only add candidates, which every lookup checks against the
  * version's real name. */
 #define BT_NAME_MAX    ( 480 - BT_UUID_LEN )
+/* The largest snapshot a version may hold (its entry_encode() size, before
+ * deflating): written only if it can be read back. */
+#define BT_SNAPSHOT_MAX  ( 64 * 1024 * 1024 )
+/* actor and changed-attribute list: 16-bit lengths in the header; longer
+ * ones are refused (MDB_BAD_VALSIZE), never cut */
+#define BT_FIELD_MAX     0xffff
 
 const char *const bt_opkind_names[] = {
 	"baseline", "add", "modify", "delete", "modrdn", "import"
@@ -413,9 +419,10 @@ row_decode( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, bt_row *r )
 	if ( sformat == BT_ROW_DEFLATE ) {
 		if ( slen < 4 ) return -1;
 		plain = ( (size_t)snap[0] << 24 ) | ( snap[1] << 16 ) | ( snap[2] << 8 ) | snap[3];
-		if ( plain > 64 * 1024 * 1024 ) return -1;
+		if ( plain > BT_SNAPSHOT_MAX ) return -1;
 	} else {
 		plain = slen;
+		if ( plain > BT_SNAPSHOT_MAX ) return -1;
 	}
 	r->rw_buf = ch_malloc( head + plain + 1 );
 	memcpy( r->rw_buf, v, head );
@@ -524,7 +531,7 @@ bt_is_reference( AttributeDescription *ad )
 static int
 refs_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 {
-	unsigned char kbuf[BT_UUID_LEN + 256];
+	unsigned char kbuf[BT_UUID_LEN + BT_NAME_MAX];
 	Attribute *a;
 	MDB_val key, val;
 	unsigned i;
@@ -533,8 +540,8 @@ refs_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 	for ( a = e->e_attrs; a; a = a->a_next ) {
 		size_t nlen;
 		if ( !bt_is_reference( a->a_desc ) ) continue;
-		nlen = a->a_desc->ad_cname.bv_len;
-		if ( nlen > 255 ) continue;
+		/* cut as bt_refs_get() cuts: the same key both ways */
+		nlen = a->a_desc->ad_cname.bv_len > BT_NAME_MAX ? BT_NAME_MAX : a->a_desc->ad_cname.bv_len;
 		for ( i = 0; i < a->a_numvals; i++ ) {
 			if ( a->a_nvals[i].bv_len != BT_UUID_LEN ) continue;
 			memcpy( kbuf, a->a_nvals[i].bv_val, BT_UUID_LEN );
@@ -555,8 +562,8 @@ int
 bt_refs_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 	AttributeDescription *ad, bt_uuid **uuids, int *n )
 {
-	unsigned char kbuf[BT_UUID_LEN + 256];
-	size_t nlen = ad->ad_cname.bv_len > 255 ? 255 : ad->ad_cname.bv_len;
+	unsigned char kbuf[BT_UUID_LEN + BT_NAME_MAX];
+	size_t nlen = ad->ad_cname.bv_len > BT_NAME_MAX ? BT_NAME_MAX : ad->ad_cname.bv_len;
 	MDB_cursor *mc;
 	MDB_val key, val;
 	int rc, max = 0;
@@ -592,9 +599,11 @@ row_store( bt_info *bi, MDB_txn *txn, bt_row *r, int format, struct berval *stor
 	unsigned char key[BT_KEY_LEN];
 	MDB_val k, v;
 	unsigned char *p;
-	size_t alen = r->actor.bv_len > 0xffff ? 0xffff : r->actor.bv_len;
-	size_t clen = r->changed.bv_len > 0xffff ? 0xffff : r->changed.bv_len;
+	size_t alen = r->actor.bv_len;
+	size_t clen = r->changed.bv_len;
 	int rc;
+
+	if ( alen > BT_FIELD_MAX || clen > BT_FIELD_MAX ) return MDB_BAD_VALSIZE;
 
 	k.mv_data = key;
 	k.mv_size = BT_KEY_LEN;
@@ -633,6 +642,10 @@ bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 	if ( !bt_period_is_valid( r->valid ) ) return 0;	/* nothing to keep */
 
 	entry_encode( e, &blob );
+	if ( blob.bv_len > BT_SNAPSHOT_MAX ) {
+		ch_free( blob.bv_val );
+		return MDB_BAD_VALSIZE;
+	}
 	stored = blob;
 	if ( bt_deflate( &blob, &stored ) == 0 ) {
 		z = (unsigned char *)stored.bv_val;

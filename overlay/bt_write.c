@@ -439,6 +439,17 @@ load_target( bt_write *w, Entry **livep )
 		"no such entry during the given period" : NULL );
 }
 
+/* A version that does not fit the history (an actor or changed-attribute
+ * list over 64 KiB, a snapshot over 64 MiB) is refused, never cut. */
+static int
+history_put_failed( bt_write *w, int rc )
+{
+	if ( rc == MDB_BAD_VALSIZE )
+		FAIL( w, LDAP_ADMINLIMIT_EXCEEDED, "bitemporal: the version exceeds the history's "
+			"limits (writer's DN or list of changed attributes over 64 KiB, entry over 64 MiB)" );
+	FAIL( w, LDAP_OTHER, "bitemporal: cannot write history" );
+}
+
 static void
 want_due( bt_write *w, bt_time t )
 {
@@ -686,7 +697,7 @@ write_add( bt_write *w )
 
 	row_init( w, &r, BT_OP_ADD, w->P, &parent );
 	rc = bt_row_put( w->bi, w->txn, &r, e );
-	if ( rc ) FAIL( w, LDAP_OTHER, "bitemporal: cannot write history" );
+	if ( rc ) return history_put_failed( w, rc );
 	want_due( w, w->P.from );
 	want_due( w, w->P.to );
 	return 0;
@@ -735,8 +746,9 @@ rewrite_versions( bt_write *w, bt_rows *cur, bt_opkind kind,
 			}
 			r.changed = *changed;
 			change( w, old, e, &r );
-			if ( !w->err && bt_row_put( w->bi, w->txn, &r, e ) ) {
-				w->err = LDAP_OTHER; w->text = "bitemporal: cannot write history";
+			if ( !w->err ) {
+				int rc = bt_row_put( w->bi, w->txn, &r, e );
+				if ( rc ) history_put_failed( w, rc );
 			}
 			entry_free( e );
 		}
