@@ -197,6 +197,19 @@ bt_cf_gen( ConfigArgs *c )
 	return ARG_BAD_CONF;
 }
 
+/* The write path holds back-mdb's result until its own commit; an overlay
+ * below this one would see results that are not yet durable. */
+static int
+stacked_above_another( slap_overinst *on, ConfigReply *cr )
+{
+	if ( !on->on_next ) return 0;
+	snprintf( cr->msg, sizeof( cr->msg ),
+		"bitemporal overlay must be the first overlay configured on its "
+		"database (it is stacked above \"%s\")", on->on_next->on_bi.bi_type );
+	Debug( LDAP_DEBUG_ANY, "%s\n", cr->msg );
+	return 1;
+}
+
 static int
 bt_db_init( BackendDB *be, ConfigReply *cr )
 {
@@ -211,13 +224,7 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 	}
 	/* refused here too, not only at open: slaptest never opens the
 	 * database, and must refuse what slapd would refuse at start */
-	if ( on->on_next ) {
-		snprintf( cr->msg, sizeof( cr->msg ),
-			"bitemporal overlay must be the first overlay configured on its "
-			"database (\"%s\" is configured before it)", on->on_next->on_bi.bi_type );
-		Debug( LDAP_DEBUG_ANY, "%s\n", cr->msg );
-		return 1;
-	}
+	if ( stacked_above_another( on, cr ) ) return 1;
 	bi = ch_calloc( 1, sizeof( bt_info ) );
 	bi->bi_interval = 1;
 	bi->bi_cache_max_entries = 250000;
@@ -244,13 +251,7 @@ bt_db_open( BackendDB *be, ConfigReply *cr )
 
 	/* The write path holds back-mdb's result until its own commit; an
 	 * overlay below us would see results that are not yet durable. */
-	if ( on->on_next ) {
-		snprintf( cr->msg, sizeof( cr->msg ),
-			"bitemporal overlay must be the first overlay configured on its "
-			"database (it is stacked above \"%s\")", on->on_next->on_bi.bi_type );
-		Debug( LDAP_DEBUG_ANY, "%s\n", cr->msg );
-		return 1;
-	}
+	if ( stacked_above_another( on, cr ) ) return 1;
 	rc = bt_store_open( bi, be, on->on_info->oi_orig, cr );
 	if ( rc ) return rc;
 	if ( !( slapMode & SLAP_TOOL_MODE ) ) {

@@ -32,6 +32,13 @@ asearch() { local who=$1; shift; ldapsearch -x -H "$URI" -D "uid=$who,$P" -w "pw
 binds()   { ldapwhoami -x -H "$URI" -D "$1" -w "$2" >/dev/null 2>&1; }
 versions() { lsearch -b "$1" -s base -E "$(history_ctl)" 1.1 2>/dev/null | grep -c '^dn:'; }
 mod_ldif() { printf 'dn: %s\nchangetype: modify\nreplace: %s\n%s: %s\n' "$1" "$2" "$2" "$3"; }
+path_ctl() {  # path_ctl plain|asof|history: sets ctl, the search controls of that path
+  case $1 in
+    plain) ctl=() ;;
+    asof) ctl=(-E "$(asof 'validAt=20050101000000Z')") ;;
+    history) ctl=(-E "$(history_ctl)") ;;
+  esac
+}
 result_of() {  # result_of CMD...: "rc text" of an ldap client run
   local out rc; out=$("$@" 2>&1); rc=$?
   printf '%s %s' "$rc" "$(sed -n 's/^[[:space:]]*additional info: //p' <<<"$out" | head -1)"
@@ -86,11 +93,7 @@ is "clerk's future add under the hidden subtree is refused" \
 
 # --- hidden entries are indistinguishable from absent ones -----------------
 for path in plain asof history; do
-  case $path in
-    plain) ctl=() ;;
-    asof) ctl=(-E "$(asof 'validAt=20050101000000Z')") ;;
-    history) ctl=(-E "$(history_ctl)") ;;
-  esac
+  path_ctl $path
   hidden=$(result_of asearch reader -b "uid=secret,$H" -s base "${ctl[@]}" 1.1)
   absent=$(result_of asearch reader -b "uid=nobody,$H" -s base "${ctl[@]}" 1.1)
   is "$path: a hidden DN answers like one that never existed" "$hidden" "$absent"
@@ -106,11 +109,7 @@ is "bisecting validAt tells nothing about when the hidden entry existed" "$same"
 
 # --- filters and attributes of past versions --------------------------------
 for path in plain asof history; do
-  case $path in
-    plain) ctl=() ;;
-    asof) ctl=(-E "$(asof 'validAt=20050101000000Z')") ;;
-    history) ctl=(-E "$(history_ctl)") ;;
-  esac
+  path_ctl $path
   is "$path: a filter on an attribute reader may not search matches nothing" \
     "$(asearch reader -b "$P" "${ctl[@]}" '(employeeNumber=12*)' 1.1 | grep -c '^dn:')" "0"
   is "$path: boss's does, as the rootdn's" \
