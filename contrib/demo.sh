@@ -59,6 +59,17 @@ mkdir -p "$DIR/db" "$DIR/slapd.d"
 
 # The configuration is written as slapd.conf once and converted into a
 # cn=config directory: the running demo is administered over LDAP.
+bash "$TOP/contrib/acl/privacy-profile.sh" "$SUFFIX" conf > "$DIR/privacy-profile.conf"
+SYSPW=${MODIR_DEMO_ACCOUNT_PASSWORD:-demo-$SEED}
+{
+  printf '\ndn: ou=system,%s\nobjectClass: organizationalUnit\nou: system\n' "$SUFFIX"
+  for a in phonebook iam auditor diradmin; do
+    printf '\ndn: cn=%s,ou=system,%s\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: %s\nuserPassword: %s\n' \
+      "$a" "$SUFFIX" "$a" "$SYSPW"
+  done
+  printf '\ndn: cn=admins,ou=system,%s\nobjectClass: groupOfNames\ncn: admins\nmember: cn=diradmin,ou=system,%s\n' "$SUFFIX" "$SUFFIX"
+} >> "$DIR/base.ldif"
+
 cat > "$DIR/slapd.conf" <<EOF
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -88,11 +99,9 @@ index moRefPerson,moRefUnit,moRefOwner,manager,moActive eq
 # IAM systems page through everyone; phone-book clients get 500 at most
 limits users size.soft=unlimited size.hard=unlimited size.pr=unlimited size.prtotal=unlimited
 limits anonymous size.soft=500 size.hard=500 size.prtotal=500
-access to attrs=userPassword by self write by anonymous auth by * none
-# the address records (secret ones included) are for staff; the phone book
-# reads the derived, public-only mail/telephoneNumber on people
-access to dn.subtree="ou=functions,$SUFFIX" by users read by * none
-access to * by * read
+# the privacy profile (contrib/acl): the phone book and anonymous read the
+# public facts only, never a CPR number; IAM, auditor and admins by account
+include $DIR/privacy-profile.conf
 overlay bitemporal
 overlay syncprov
 overlay oio
@@ -118,7 +127,7 @@ ldapmodify -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -e relax -c -f "$DIR/history.l
   >"$DIR/history.out" 2>&1 || say "some changes were refused, see $DIR/history.out"
 # the oio overlay derives title, manager, mail, ... within a second or two
 for _ in $(seq 1 50); do
-  [ "$(ldapsearch -x -H "$URI" -LLL -b "ou=people,$SUFFIX" '(moActive=TRUE)' 1.1 2>/dev/null | grep -c '^dn:')" -gt 0 ] && break
+  [ "$(ldapsearch -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -LLL -b "ou=people,$SUFFIX" '(moActive=TRUE)' 1.1 2>/dev/null | grep -c '^dn:')" -gt 0 ] && break
   sleep 0.2
 done
 
@@ -133,16 +142,18 @@ modir demo is running: $URI (pid $(cat "$DIR/slapd.pid"), data in $DIR)
   admin DN:       $ROOTDN
   admin password: $ROOTPW
   cn=config:      cn=admin,cn=config / $ROOTPW
+  accounts:       cn=phonebook|iam|auditor|diradmin,ou=system,$SUFFIX / $SYSPW
+                  (privacy profile: contrib/acl/privacy-profile.conf.in)
 
 Try:
   # 1. phone book: people whose name contains "$term", with what modir derives for them
   ldapsearch -x -H $URI -b ou=people,$SUFFIX '(cn=*$term*)' cn title ou mail telephoneNumber manager
 
-  # 2. the same people as the directory had them two years ago (as-of control)
-  ldapsearch -x -H $URI -b ou=people,$SUFFIX -E '!2.25.206283864511547100393473690660207568560.3.2=:validAt=$two_years_ago' '(cn=*$term*)' cn title ou manager moValidFrom
+  # 2. the same people as the directory had them two years ago (as-of control), as the IAM system
+  ldapsearch -x -H $URI -D cn=iam,ou=system,$SUFFIX -w $SYSPW -b ou=people,$SUFFIX -E '!2.25.206283864511547100393473690660207568560.3.2=:validAt=$two_years_ago' '(cn=*$term*)' cn title ou manager moValidFrom
 
-  # 3. every version of one person (history control)
-  ldapsearch -x -H $URI -b '$person' -s base -E '!2.25.206283864511547100393473690660207568560.3.3' cn moValidFrom moValidTo moRecordedAt moVersionOperation
+  # 3. every version of one person (history control), as the auditor
+  ldapsearch -x -H $URI -D cn=auditor,ou=system,$SUFFIX -w $SYSPW -b '$person' -s base -E '!2.25.206283864511547100393473690660207568560.3.3' cn moValidFrom moValidTo moRecordedAt moVersionOperation
 
 Stop it with: kill \$(cat $DIR/slapd.pid)
 EOF
