@@ -13,6 +13,7 @@
 #define OIO_H
 
 #include "bitemporal.h"
+#include "oio_table.h"
 
 typedef enum oio_kind {
 	OIO_OTHER = 0,
@@ -61,12 +62,6 @@ typedef struct oio_obj {
 	BerVarray c_reports;		/* person: DNs reporting to them */
 	BerVarray c_addr[3];		/* person: mail, telephoneNumber, mobile */
 } oio_obj;
-
-typedef struct oio_table {
-	oio_obj **slot;
-	unsigned size, count;
-	int by_dn;				/* key: ndn instead of uuid */
-} oio_table;
 
 typedef struct oio_model {
 	ldap_pvt_thread_mutex_t mutex;

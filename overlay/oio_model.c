@@ -81,74 +81,24 @@ oio_ads_init( ConfigReply *cr )
 }
 
 /* ------------------------------------------------------------------ */
-/* A small open-addressing hash table of objects, by uuid or by ndn. */
-
-static unsigned
-hash_bytes( const void *p, size_t n )
-{
-	const unsigned char *s = p;
-	unsigned h = 2166136261u;	/* FNV-1a */
-	while ( n-- ) { h ^= *s++; h *= 16777619u; }
-	return h;
-}
-
-static unsigned
-obj_hash( oio_table *t, oio_obj *o )
-{
-	return t->by_dn ? hash_bytes( o->ndn.bv_val, o->ndn.bv_len )
-		: hash_bytes( o->uuid.u, BT_UUID_LEN );
-}
-
-static int
-obj_is( oio_table *t, oio_obj *o, const void *key, size_t klen )
-{
-	if ( t->by_dn )
-		return o->ndn.bv_len == klen && memcmp( o->ndn.bv_val, key, klen ) == 0;
-	return memcmp( o->uuid.u, key, BT_UUID_LEN ) == 0;
-}
-
-#define TOMB ((oio_obj *)1)
-
-static void table_put( oio_table *t, oio_obj *o );
+/* The model's two indexes (oio_table.h): objects by uuid and by ndn. */
 
 static void
-table_grow( oio_table *t )
+key_uuid( const void *item, const void **key, size_t *len )
 {
-	oio_obj **old = t->slot;
-	unsigned n = t->size, i;
+	const oio_obj *o = item;
 
-	t->size = n ? n * 2 : 1024;
-	t->slot = ch_calloc( t->size, sizeof( oio_obj * ) );
-	t->count = 0;
-	for ( i = 0; i < n; i++ )
-		if ( old[i] && old[i] != TOMB ) table_put( t, old[i] );
-	ch_free( old );
+	*key = o->uuid.u;
+	*len = BT_UUID_LEN;
 }
 
 static void
-table_put( oio_table *t, oio_obj *o )
+key_ndn( const void *item, const void **key, size_t *len )
 {
-	unsigned i;
+	const oio_obj *o = item;
 
-	if ( ( t->count + 1 ) * 2 > t->size ) table_grow( t );
-	for ( i = obj_hash( t, o ) & ( t->size - 1 );
-		t->slot[i] && t->slot[i] != TOMB; i = ( i + 1 ) & ( t->size - 1 ) )
-		;
-	t->slot[i] = o;
-	t->count++;
-}
-
-static oio_obj **
-table_find( oio_table *t, const void *key, size_t klen )
-{
-	unsigned i, h;
-
-	if ( !t->size ) return NULL;
-	h = hash_bytes( key, klen );
-	for ( i = h & ( t->size - 1 ); t->slot[i]; i = ( i + 1 ) & ( t->size - 1 ) ) {
-		if ( t->slot[i] != TOMB && obj_is( t, t->slot[i], key, klen ) ) return &t->slot[i];
-	}
-	return NULL;
+	*key = o->ndn.bv_val;
+	*len = o->ndn.bv_len;
 }
 
 /* ------------------------------------------------------------------ */
@@ -157,7 +107,8 @@ oio_model_init( oio_model *m )
 {
 	memset( m, 0, sizeof( *m ) );
 	ldap_pvt_thread_mutex_init( &m->mutex );
-	m->by_dn.by_dn = 1;
+	oio_table_init( &m->by_uuid, key_uuid );
+	oio_table_init( &m->by_dn, key_ndn );
 }
 
 static void
@@ -180,17 +131,12 @@ obj_free( oio_obj *o )
 void
 oio_model_clear( oio_model *m )
 {
-	unsigned i;
+	unsigned pos = 0;
+	oio_obj *o;
 
-	for ( i = 0; i < m->by_uuid.size; i++ ) {
-		oio_obj *o = m->by_uuid.slot[i];
-		if ( o && o != TOMB ) obj_free( o );
-	}
-	ch_free( m->by_uuid.slot );
-	ch_free( m->by_dn.slot );
-	memset( &m->by_uuid, 0, sizeof( m->by_uuid ) );
-	memset( &m->by_dn, 0, sizeof( m->by_dn ) );
-	m->by_dn.by_dn = 1;
+	while ( ( o = oio_table_next( &m->by_uuid, &pos ) ) ) obj_free( o );
+	oio_table_clear( &m->by_uuid );
+	oio_table_clear( &m->by_dn );
 	m->loaded = 0;
 }
 
@@ -238,35 +184,69 @@ get_str( Entry *e, AttributeDescription *ad, struct berval *out )
 	if ( a ) ber_dupbv( out, &a->a_vals[0] );
 }
 
+/* Removes o from both indexes and frees it. */
+static void
+obj_drop( oio_model *m, oio_obj *o )
+{
+	if ( oio_table_find( &m->by_dn, o->ndn.bv_val, o->ndn.bv_len ) == o )
+		oio_table_del( &m->by_dn, o->ndn.bv_val, o->ndn.bv_len );
+	oio_table_del( &m->by_uuid, o->uuid.u, BT_UUID_LEN );
+	obj_free( o );
+}
+
+/* The live DIT has one entry per name: an object the model still records
+ * under ndn other than o is stale (a change the model missed) and goes. */
+static void
+dn_claim( oio_model *m, struct berval *ndn, oio_obj *o )
+{
+	oio_obj *other = oio_table_find( &m->by_dn, ndn->bv_val, ndn->bv_len );
+
+	if ( other && other != o ) obj_drop( m, other );
+}
+
+/* A model that could not record an object no longer mirrors the live
+ * DIT: it is read again by the task (oio.c), and until then not used. */
+static oio_kind
+model_lost( oio_model *m, oio_obj *o )
+{
+	Debug( LDAP_DEBUG_ANY, "oio: out of memory recording \"%s\"; the model is read again\n",
+		o->dn.bv_val );
+	obj_drop( m, o );
+	m->loaded = 0;
+	return OIO_OTHER;
+}
+
 /* Records a live entry (added, modified, renamed, or read at load). */
 oio_kind
 oio_model_put( oio_model *m, Entry *e )
 {
 	oio_kind kind = oio_kind_of( e );
-	oio_obj *o, **slot;
+	oio_obj *o;
 	bt_uuid u;
 	int i;
 
 	if ( kind == OIO_OTHER || bt_entry_uuid( e, &u ) ) return OIO_OTHER;
-	slot = table_find( &m->by_uuid, u.u, BT_UUID_LEN );
-	if ( slot ) {
-		o = *slot;
+	o = oio_table_find( &m->by_uuid, u.u, BT_UUID_LEN );
+	if ( o ) {
 		if ( !dn_match( &o->ndn, &e->e_nname ) ) {
-			oio_obj **ds = table_find( &m->by_dn, o->ndn.bv_val, o->ndn.bv_len );
-			if ( ds ) { *ds = TOMB; m->by_dn.count--; }
+			/* the key changes: out of the index, renamed, back in */
+			if ( oio_table_find( &m->by_dn, o->ndn.bv_val, o->ndn.bv_len ) == o )
+				oio_table_del( &m->by_dn, o->ndn.bv_val, o->ndn.bv_len );
 			ch_free( o->dn.bv_val );
 			ch_free( o->ndn.bv_val );
 			ber_dupbv( &o->dn, &e->e_name );
 			ber_dupbv( &o->ndn, &e->e_nname );
-			table_put( &m->by_dn, o );
+			dn_claim( m, &o->ndn, o );
+			if ( oio_table_put( &m->by_dn, o ) ) return model_lost( m, o );
 		}
 	} else {
 		o = ch_calloc( 1, sizeof( *o ) );
 		o->uuid = u;
 		ber_dupbv( &o->dn, &e->e_name );
 		ber_dupbv( &o->ndn, &e->e_nname );
-		table_put( &m->by_uuid, o );
-		table_put( &m->by_dn, o );
+		dn_claim( m, &o->ndn, NULL );
+		if ( oio_table_put( &m->by_uuid, o ) || oio_table_put( &m->by_dn, o ) )
+			return model_lost( m, o );
 	}
 	o->kind = kind;
 	get_ref( e, oio_ad.refPerson, &o->person, &o->has_person );
@@ -309,31 +289,24 @@ oio_model_put( oio_model *m, Entry *e )
 oio_obj *
 oio_model_get( oio_model *m, const bt_uuid *u )
 {
-	oio_obj **slot = table_find( &m->by_uuid, u->u, BT_UUID_LEN );
-	return slot ? *slot : NULL;
+	return oio_table_find( &m->by_uuid, u->u, BT_UUID_LEN );
 }
 
 oio_obj *
 oio_model_get_dn( oio_model *m, struct berval *ndn )
 {
-	oio_obj **slot = table_find( &m->by_dn, ndn->bv_val, ndn->bv_len );
-	return slot ? *slot : NULL;
+	return oio_table_find( &m->by_dn, ndn->bv_val, ndn->bv_len );
 }
 
 oio_kind
 oio_model_del_dn( oio_model *m, struct berval *ndn )
 {
-	oio_obj **ds = table_find( &m->by_dn, ndn->bv_val, ndn->bv_len ), **us, *o;
+	oio_obj *o = oio_table_find( &m->by_dn, ndn->bv_val, ndn->bv_len );
 	oio_kind kind;
 
-	if ( !ds ) return OIO_OTHER;
-	o = *ds;
-	*ds = TOMB;
-	m->by_dn.count--;
-	us = table_find( &m->by_uuid, o->uuid.u, BT_UUID_LEN );
-	if ( us ) { *us = TOMB; m->by_uuid.count--; }
+	if ( !o ) return OIO_OTHER;
 	kind = o->kind;
-	obj_free( o );
+	obj_drop( m, o );
 	return kind;
 }
 
@@ -343,21 +316,20 @@ void
 oio_model_rename( oio_model *m, struct berval *old_ndn,
 	struct berval *dn, struct berval *ndn )
 {
-	oio_obj **moved = NULL;
-	unsigned i, n = 0, max = 0;
+	oio_obj **moved = NULL, *o;
+	unsigned i, n = 0, max = 0, pos = 0;
 
-	for ( i = 0; i < m->by_dn.size; i++ ) {
-		oio_obj *o = m->by_dn.slot[i];
-		if ( !o || o == TOMB ) continue;
+	/* collect first: a delete may move items the iteration has passed */
+	while ( ( o = oio_table_next( &m->by_dn, &pos ) ) ) {
 		if ( !dn_match( &o->ndn, old_ndn ) && !dnIsSuffix( &o->ndn, old_ndn ) ) continue;
 		if ( n == max ) {
 			max = max ? max * 2 : 64;
 			moved = ch_realloc( moved, max * sizeof( *moved ) );
 		}
 		moved[n++] = o;
-		m->by_dn.slot[i] = TOMB;
-		m->by_dn.count--;
 	}
+	for ( i = 0; i < n; i++ )
+		oio_table_del( &m->by_dn, moved[i]->ndn.bv_val, moved[i]->ndn.bv_len );
 	for ( i = 0; i < n; i++ ) {
 		oio_obj *o = moved[i];
 		/* keep what is below the renamed entry, put the new name under it */
@@ -387,7 +359,11 @@ oio_model_rename( oio_model *m, struct berval *old_ndn,
 		ch_free( o->ndn.bv_val );
 		o->dn = nd;
 		o->ndn = nn;
-		table_put( &m->by_dn, o );
+	}
+	for ( i = 0; i < n; i++ ) {
+		/* after all have left their old names: one may take another's */
+		dn_claim( m, &moved[i]->ndn, moved[i] );
+		if ( oio_table_put( &m->by_dn, moved[i] ) ) model_lost( m, moved[i] );
 	}
 	ch_free( moved );
 }
@@ -395,9 +371,9 @@ oio_model_rename( oio_model *m, struct berval *old_ndn,
 /* ------------------------------------------------------------------ */
 /* The computation (docs/schema-mapping.md section 7). */
 
+/* Nothing is added or removed while the computation walks the model. */
 #define FOREACH_OBJ( m, o ) \
-	for ( unsigned _i = 0; _i < (m)->by_uuid.size; _i++ ) \
-		if ( ( (o) = (m)->by_uuid.slot[_i] ) != NULL && (o) != TOMB )
+	for ( unsigned _pos = 0; ( (o) = oio_table_next( &(m)->by_uuid, &_pos ) ) != NULL; )
 
 static int
 uuid_less( const bt_uuid *a, const bt_uuid *b )
