@@ -63,8 +63,37 @@ static struct {
 	{ NULL, NULL }
 };
 
+/* The text of a refused control value: what is wrong (the parser's
+ * static reason), what is expected, and for a missing or empty value how
+ * to say "now" instead.  Built on the operation's memory: the frontend
+ * sends it before the operation is freed. */
+static const char *
+bt_ctrl_error( Operation *op, const char *ctrl, const char *why,
+	const char *expected, const char *now_hint )
+{
+	static const char fmt[] = "%s control: %s (expected %s)%s";
+	char *text;
+	int len;
+
+	if ( !why ) why = "malformed value";
+	if ( strcmp( why, "no value" ) && strcmp( why, "empty value" ) )
+		now_hint = "";
+	len = snprintf( NULL, 0, fmt, ctrl, why, expected, now_hint );
+	text = op->o_tmpalloc( len + 1, op->o_tmpmemctx );
+	snprintf( text, len + 1, fmt, ctrl, why, expected, now_hint );
+	return text;
+}
+
 /* Each control's parsed value lives in op->o_controls[cid], allocated on
- * the operation's memory context. */
+ * the operation's memory context.
+ *
+ * The value is handed to the parser as it came: slapd's frontend
+ * (get_ctrls) keeps a value only when it is a primitive OCTET STRING and
+ * leaves ldctl_value NULL otherwise (absent, a SEQUENCE, a constructed
+ * string, a broken length), so NULL covers every value that is not text
+ * and the parser refuses it, as it refuses an empty one: whatever the
+ * criticality, a present validity or as-of control that does not carry a
+ * well-formed value is a protocolError, never "now". */
 static int
 bt_parse_validity( Operation *op, SlapReply *rs, LDAPControl *ctrl )
 {
@@ -79,9 +108,9 @@ bt_parse_validity( Operation *op, SlapReply *rs, LDAPControl *ctrl )
 	if ( bt_validity_parse( ctrl->ldctl_value.bv_val, ctrl->ldctl_value.bv_len,
 			slap_get_time(), v, &why ) ) {
 		op->o_tmpfree( v, op->o_tmpmemctx );
-		rs->sr_text = why && strcmp( why, "unknown key" ) == 0 ?
-			"validity control: unknown key (expected validFrom=<GeneralizedTime>;validTo=<GeneralizedTime>)" :
-			"validity control: malformed value (expected validFrom=<GeneralizedTime>;validTo=<GeneralizedTime>)";
+		rs->sr_text = bt_ctrl_error( op, "validity", why,
+			"validFrom=<GeneralizedTime>[;validTo=<GeneralizedTime>]",
+			"; to write from now, send no validity control" );
 		return LDAP_PROTOCOL_ERROR;
 	}
 	op->o_controls[bt_validity_cid] = v;
@@ -104,7 +133,9 @@ bt_parse_asof( Operation *op, SlapReply *rs, LDAPControl *ctrl )
 	if ( bt_asof_parse( ctrl->ldctl_value.bv_val, ctrl->ldctl_value.bv_len,
 			slap_get_time(), a, &why ) ) {
 		op->o_tmpfree( a, op->o_tmpmemctx );
-		rs->sr_text = "as-of control: malformed value (expected validAt=<GeneralizedTime>;knownAt=<GeneralizedTime>)";
+		rs->sr_text = bt_ctrl_error( op, "as-of", why,
+			"validAt=<GeneralizedTime>[;knownAt=<GeneralizedTime>]",
+			"; to read as of now, send no as-of control" );
 		return LDAP_PROTOCOL_ERROR;
 	}
 	op->o_controls[bt_asof_cid] = a;
@@ -113,6 +144,10 @@ bt_parse_asof( Operation *op, SlapReply *rs, LDAPControl *ctrl )
 	return LDAP_SUCCESS;
 }
 
+/* The history control takes no value: any value present, an empty OCTET
+ * STRING included, is refused.  A value that is not an OCTET STRING at
+ * all reaches us as absent (see above), which for this control is what
+ * the client should have sent anyway. */
 static int
 bt_parse_history( Operation *op, SlapReply *rs, LDAPControl *ctrl )
 {
@@ -120,7 +155,7 @@ bt_parse_history( Operation *op, SlapReply *rs, LDAPControl *ctrl )
 		rs->sr_text = "history control specified more than once";
 		return LDAP_PROTOCOL_ERROR;
 	}
-	if ( !BER_BVISNULL( &ctrl->ldctl_value ) && ctrl->ldctl_value.bv_len ) {
+	if ( !BER_BVISNULL( &ctrl->ldctl_value ) ) {
 		rs->sr_text = "history control takes no value";
 		return LDAP_PROTOCOL_ERROR;
 	}

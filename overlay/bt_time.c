@@ -105,6 +105,11 @@ bt_time_parse( const char *s, size_t len, bt_time *out )
 		return -1;
 	}
 	if ( i != len ) return -1;
+	/* An offset can carry 00010101000000+0100 into year 0 and
+	 * 99991231235959-0100 into year 10000, neither of which
+	 * bt_time_format() can write back as a GeneralizedTime: refuse them,
+	 * so that every instant parsed here is one that can be shown. */
+	if ( t < BT_TIME_MIN || t > BT_TIME_MAX ) return -1;
 	*out = t;
 	return 0;
 }
@@ -182,8 +187,9 @@ bt_period_split( bt_period p, bt_period cut, bt_period out[3], int *inside )
 	return n;
 }
 
-/* Walks "key=value;key=value".  For each pair calls back with the key's
- * index in keys[] (or fails on an unknown or repeated key). */
+/* Walks "key=value;key=value" (at least one pair).  For each pair calls
+ * back with the key's index in keys[] (or fails on an unknown or repeated
+ * key). */
 typedef int (kv_cb)( int which, const char *v, size_t vlen, void *arg );
 
 static int
@@ -193,8 +199,13 @@ kv_parse( const char *s, size_t len, const char *const keys[], int nkeys,
 	unsigned seen = 0;
 	size_t i = 0;
 
+	/* A control that is present always says something: an absent or
+	 * empty value is refused here, never read as "all defaults" (that
+	 * would turn a value slapd's frontend dropped, e.g. one that was not
+	 * a primitive OCTET STRING, into "now"). */
+	if ( !s ) { *why = "no value"; return -1; }
 	while ( i < len && ( s[i] == ' ' ) ) i++;
-	if ( i == len ) return 0;
+	if ( i == len ) { *why = "empty value"; return -1; }
 	while ( i < len ) {
 		size_t ks = i, ke, vs, ve;
 		int which = -1;

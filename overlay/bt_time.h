@@ -24,18 +24,29 @@ typedef int64_t bt_time;
 /* "YYYYMMDDHHMMSSZ" plus NUL */
 #define BT_TIME_BUFSZ 16
 
+/* The finite instants GeneralizedTime can write with a four-digit year:
+ * 00010101000000Z .. 99991231235959Z. */
+#define BT_TIME_MIN  INT64_C(-62135596800)
+#define BT_TIME_MAX  INT64_C(253402300799)
+
 typedef struct bt_period {
 	bt_time from;	/* included */
 	bt_time to;		/* excluded; BT_INFINITY if open */
 } bt_period;
 
 /* GeneralizedTime (RFC 4517) -> instant.  Accepts YYYYMMDDHH[MM[SS]][.f]
- * followed by Z or +hhmm/-hhmm; fractions are truncated to the second.
- * Returns 0, or -1 for anything malformed or out of range. */
+ * followed by Z or +hh[mm]/-hh[mm] (a zone is mandatory); fractions are
+ * truncated to the second, and a leap second (:60) is read as :59 of its
+ * minute.  The result lies within [BT_TIME_MIN, BT_TIME_MAX], so that
+ * bt_time_format() writes it back exactly.  s need not be NUL-terminated
+ * and is never read beyond len.  Returns 0, or -1 (and *out untouched) for
+ * NULL, len 0, anything malformed or out of range. */
 int bt_time_parse( const char *s, size_t len, bt_time *out );
 
 /* instant -> "YYYYMMDDHHMMSSZ"; returns the length (15).  Infinite
- * instants are written as "infinity" / "-infinity". */
+ * instants are written as "infinity" / "-infinity" (and so, for want of
+ * a GeneralizedTime, are finite ones outside [BT_TIME_MIN, BT_TIME_MAX],
+ * which bt_time_parse() never returns). */
 size_t bt_time_format( bt_time t, char buf[BT_TIME_BUFSZ] );
 
 /* Order-preserving 8-byte big-endian key encoding of an instant. */
@@ -55,10 +66,22 @@ bt_period bt_period_intersect( bt_period a, bt_period b );
  * sets *inside to the index of the piece inside cut, or -1. */
 int bt_period_split( bt_period p, bt_period cut, bt_period out[3], int *inside );
 
-/* Value of the validity control: "validFrom=<GT>[;validTo=<GT>]", either part
- * optional, keys case-insensitive, each at most once, in any order; empty
- * value means "from now, open-ended".  Missing validFrom defaults to now.
- * Returns 0, or -1 with *why set to a static message (protocolError). */
+/* The control values below are text, parsed by these functions from the
+ * bytes the client sent (s need not be NUL-terminated and is never read
+ * beyond len).  A control that is present must say something: s == NULL
+ * (the value was absent, or slapd's frontend dropped it because it was not
+ * a primitive OCTET STRING), len 0 and a value of blanks only are refused
+ * like any malformed value.  No value ever means "now": to write or read
+ * as of now, a client sends no control at all.  On error *why is set to a
+ * static message naming what is wrong ("no value", "empty value",
+ * "expected key=value", "unknown key", "key given twice", "trailing ';'",
+ * "malformed GeneralizedTime"); the caller answers protocolError (2). */
+
+/* Value of the validity control: "validFrom=<GT>[;validTo=<GT>]", at
+ * least one of the two, keys case-insensitive, each at most once, in any
+ * order, blanks around keys and values ignored.  A missing validFrom
+ * defaults to now, a missing validTo (or validTo=infinity) to BT_INFINITY.
+ * Returns 0, or -1 with *why set. */
 typedef struct bt_validity {
 	bt_period period;
 	int has_from, has_to;
@@ -66,8 +89,9 @@ typedef struct bt_validity {
 int bt_validity_parse( const char *s, size_t len, bt_time now,
 	bt_validity *out, const char **why );
 
-/* Value of the as-of control: "validAt=<GT>[;knownAt=<GT>]", both default
- * to now. */
+/* Value of the as-of control: "validAt=<GT>[;knownAt=<GT>]", at least one
+ * of the two, same rules; a missing one defaults to now.  Returns 0, or -1
+ * with *why set. */
 typedef struct bt_asof {
 	bt_time valid_at;
 	bt_time known_at;

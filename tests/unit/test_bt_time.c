@@ -127,7 +127,10 @@ test_controls( void )
 	ok( VP( "validTo=20240301000000Z" ) == 0 && v.period.from == now && v.has_to, "validTo only: from now" );
 	ok( VP( "VALIDTO=20240301000000Z ; validfrom=20240201000000Z" ) == 0 &&
 		v.period.from == T( "20240201000000Z" ), "keys case-insensitive, any order, spaces" );
-	ok( VP( "" ) == 0 && v.period.from == now && v.period.to == BT_INFINITY, "empty value: now, open" );
+	ok( VP( "" ) == -1, "empty value refused (no value is not now)" );
+	ok( VP( "   " ) == -1, "blank value refused" );
+	ok( bt_validity_parse( NULL, 0, now, &v, &why ) == -1, "absent value refused" );
+	ok( bt_asof_parse( NULL, 0, now, &a, &why ) == -1, "absent as-of value refused" );
 	ok( VP( "validFrom=20240201000000Z;validTo=infinity" ) == 0 && v.period.to == BT_INFINITY, "explicit infinity" );
 	ok( VP( "validFrom=2024-02-01" ) == -1 && why, "bad date refused" );
 	ok( VP( "validFrom=20240201000000Z;validFrom=20240201000000Z" ) == -1, "key twice refused" );
