@@ -149,6 +149,7 @@ int bt_row_at( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 int bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	bt_period within, bt_rows *out );
 int bt_rows_all( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_rows *out );
+/* 1: u has versions, 0: none, -1: the store cannot be read */
 int bt_has_rows( bt_info *bi, MDB_txn *txn, const bt_uuid *u );
 int bt_row_entry( bt_row *r, Entry **e );
 int bt_row_entry_ro( bt_row *r, Entry **e );
@@ -180,8 +181,17 @@ int bt_ever_named( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 	bt_uuid **out, int *nout );
 int bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 	bt_period within, bt_uuid *u );
+/* The deepest chain of parents a walk up the versions follows; deeper is
+ * an error (a cycle that an old history may hold), never a recursion
+ * without end. */
+#define BT_DEPTH_MAX 512
 int bt_row_dn( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time valid_at,
 	bt_time known_at, struct berval *dn, struct berval *ndn );
+/* Whether hanging u under parent during P (as known now) would make u its
+ * own ancestor: 1 with *at the first instant found, 0 if never, -1 when
+ * the history cannot be read or the chain is deeper than BT_DEPTH_MAX. */
+int bt_would_be_ancestor( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
+	const bt_uuid *parent, bt_period P, bt_time *at );
 /* what bt_row_snapshot() adds */
 #define BT_SNAP_PERIODS       1	/* moValidFrom, moValidTo, moRecordedAt, moRecordedBy */
 #define BT_SNAP_REGISTRATION  2	/* moSupersededAt, moVersionOperation, moChangedAttributes */
@@ -231,7 +241,9 @@ typedef struct bt_fixup {
 extern int bt_fixup_key;
 
 /* Calls fn on every entry of the database as it was valid at valid_at,
- * as known at known_at (a reconstructed entry, freed after the call). */
+ * as known at known_at (a reconstructed entry, freed after the call).
+ * Returns 0, or non-zero when the history could not be read (fn may have
+ * seen part of the database). */
 int bt_visit_at( bt_info *bi, Operation *op, bt_time valid_at, bt_time known_at,
 	void (*fn)( Entry *e, void *arg ), void *arg );
 

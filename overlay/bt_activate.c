@@ -420,7 +420,11 @@ boot_cb( Operation *op, SlapReply *rs )
 	}
 	if ( !b->txn && ( b->err = mdb_txn_begin( b->bi->bi_env, NULL, 0, &b->txn ) ) )
 		return 0;
-	if ( bt_has_rows( b->bi, b->txn, &u ) ) return 0;
+	switch ( bt_has_rows( b->bi, b->txn, &u ) ) {
+	case 0: break;
+	case 1: return 0;
+	default: b->err = -1; return 0;
+	}
 	{
 		/* entry lookups of parents go below the overlays */
 		BackendInfo *saved = op->o_bd->bd_info;

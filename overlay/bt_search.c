@@ -38,6 +38,7 @@ typedef struct bt_walk {
 	int history;		/* list every version instead of one point */
 	int stop;			/* abandoned, size limit, send error */
 	int err;
+	const char *errtext;
 	/* entities already listed (history listings may reach one entity
 	 * through several of its past names) */
 	bt_uuid *seen;
@@ -118,6 +119,16 @@ send_one( bt_walk *w, Entry *e, int current )
 	}
 }
 
+/* The history cannot be read: the search ends with an error, never with
+ * fewer entries than there are. */
+static void
+walk_fail( bt_walk *w )
+{
+	w->stop = 1;
+	w->err = LDAP_OTHER;
+	w->errtext = "bitemporal: cannot read history";
+}
+
 /* One reconstructed entry: visited, kept (encoded) for the cache, or
  * sent.  The caller frees it. */
 static void
@@ -165,6 +176,7 @@ emit_at( bt_walk *w, bt_row *r, struct berval *dn, struct berval *ndn )
 	if ( !e ) {
 		ch_free( d.bv_val );
 		ch_free( n.bv_val );
+		walk_fail( w );
 		return;
 	}
 	emit( w, e, r );
@@ -179,7 +191,11 @@ list_versions( bt_walk *w, const bt_uuid *u )
 	bt_rows rows = { 0 };
 	int i;
 
-	if ( bt_rows_all( w->bi, w->txn, u, &rows ) ) return;
+	if ( bt_rows_all( w->bi, w->txn, u, &rows ) ) {
+		bt_rows_free( &rows );
+		walk_fail( w );
+		return;
+	}
 	for ( i = 0; i < rows.n && !w->stop; i++ ) {
 		bt_row *r = &rows.r[i];
 		struct berval dn, ndn;
@@ -187,12 +203,16 @@ list_versions( bt_walk *w, const bt_uuid *u )
 		/* the name as it was registered for the start of that version */
 		bt_time vt = r->valid.from == BT_NEG_INFINITY ? r->recorded : r->valid.from;
 
-		if ( bt_row_dn( w->bi, w->txn, r, vt, r->recorded, &dn, &ndn ) ) continue;
+		if ( bt_row_dn( w->bi, w->txn, r, vt, r->recorded, &dn, &ndn ) ) {
+			walk_fail( w );
+			break;
+		}
 		e = bt_row_snapshot( w->bi, w->txn, r, &dn, &ndn, BT_SNAP_PERIODS | BT_SNAP_REGISTRATION );
 		if ( !e ) {
 			ch_free( dn.bv_val );
 			ch_free( ndn.bv_val );
-			continue;
+			walk_fail( w );
+			break;
 		}
 		send_one( w, e, is_current( r->valid, r->superseded ) );
 		entry_free( e );
@@ -205,10 +225,11 @@ typedef struct child_ctx {
 	const bt_uuid *parent;
 	struct berval *pdn, *pndn;
 	int depth;			/* 1: one level; <0: the whole subtree */
+	int level;			/* how far below the search base */
 } child_ctx;
 
 static void walk_children( bt_walk *w, const bt_uuid *parent,
-	struct berval *pdn, struct berval *pndn, int depth );
+	struct berval *pdn, struct berval *pndn, int depth, int level );
 
 static int
 child_fn( const bt_uuid *u, struct berval *nrdn, void *arg )
@@ -223,7 +244,7 @@ child_fn( const bt_uuid *u, struct berval *nrdn, void *arg )
 		/* every entity ever under this parent, and its own subtree */
 		if ( seen_before( w, u ) ) return w->stop;
 		list_versions( w, u );
-		if ( c->depth < 0 ) walk_children( w, u, NULL, NULL, -1 );
+		if ( c->depth < 0 ) walk_children( w, u, NULL, NULL, -1, c->level + 1 );
 		return w->stop;
 	}
 	if ( bt_row_at( w->bi, w->txn, u, w->vt, w->kt, &r ) ) return 0;
@@ -238,7 +259,7 @@ child_fn( const bt_uuid *u, struct berval *nrdn, void *arg )
 	build_new_dn( &ndn, c->pndn, &have, NULL );
 	emit_at( w, &r, &dn, &ndn );
 	bt_row_free( &r );
-	if ( c->depth < 0 && !w->stop ) walk_children( w, u, &dn, &ndn, -1 );
+	if ( c->depth < 0 && !w->stop ) walk_children( w, u, &dn, &ndn, -1, c->level + 1 );
 	ch_free( dn.bv_val );
 	ch_free( ndn.bv_val );
 	return w->stop;
@@ -246,10 +267,17 @@ child_fn( const bt_uuid *u, struct berval *nrdn, void *arg )
 
 static void
 walk_children( bt_walk *w, const bt_uuid *parent, struct berval *pdn,
-	struct berval *pndn, int depth )
+	struct berval *pndn, int depth, int level )
 {
-	child_ctx c = { w, parent, pdn, pndn, depth };
-	bt_names_children( w->bi, w->txn, parent, child_fn, &c );
+	child_ctx c = { w, parent, pdn, pndn, depth, level };
+
+	/* a cycle that an old history may hold ends here */
+	if ( level >= BT_DEPTH_MAX ) {
+		walk_fail( w );
+		return;
+	}
+	if ( bt_names_children( w->bi, w->txn, parent, child_fn, &c ) && !w->stop )
+		walk_fail( w );
 }
 
 /* A reconstructed search is answered in one page: a paged-results
@@ -363,7 +391,7 @@ search_from_cache( bt_walk *w )
 		send_one( w, e, is_current( c->e[i].valid, c->e[i].superseded ) );
 		bt_cache_entry_free( e );
 	}
-	finish( w, w->stop ? w->err : LDAP_SUCCESS, NULL );
+	finish( w, w->stop ? w->err : LDAP_SUCCESS, w->stop ? w->errtext : NULL );
 	return w->rs->sr_err;
 }
 
@@ -451,7 +479,7 @@ search_asof( bt_walk *w )
 				if ( bt_resolve( bi, w->txn, nsfx, w->vt, w->kt, &root, &rr ) == 0 ) {
 					emit_at( w, &rr, sfx, nsfx );
 					bt_row_free( &rr );
-					walk_children( w, &root, sfx, nsfx, -1 );
+					walk_children( w, &root, sfx, nsfx, -1, 0 );
 				}
 				w->collect = 0;
 				if ( !w->uncacheable ) {
@@ -481,8 +509,8 @@ search_asof( bt_walk *w )
 	bt_row_free( &r );
 	if ( !w->stop && op->ors_scope != LDAP_SCOPE_BASE )
 		walk_children( w, &base, &dn, &ndn,
-			op->ors_scope == LDAP_SCOPE_ONELEVEL ? 1 : -1 );
-	finish( w, w->stop ? w->err : LDAP_SUCCESS, NULL );
+			op->ors_scope == LDAP_SCOPE_ONELEVEL ? 1 : -1, 0 );
+	finish( w, w->stop ? w->err : LDAP_SUCCESS, w->stop ? w->errtext : NULL );
 	return w->rs->sr_err;
 }
 
@@ -514,10 +542,10 @@ search_history( bt_walk *w )
 			list_versions( w, &cands[i] );
 		if ( op->ors_scope != LDAP_SCOPE_BASE && !w->stop )
 			walk_children( w, &cands[i], NULL, NULL,
-				op->ors_scope == LDAP_SCOPE_ONELEVEL ? 1 : -1 );
+				op->ors_scope == LDAP_SCOPE_ONELEVEL ? 1 : -1, 0 );
 	}
 	ch_free( cands );
-	finish( w, w->stop ? w->err : LDAP_SUCCESS, NULL );
+	finish( w, w->stop ? w->err : LDAP_SUCCESS, w->stop ? w->errtext : NULL );
 	return w->rs->sr_err;
 }
 
@@ -582,10 +610,10 @@ bt_visit_at( bt_info *bi, Operation *op, bt_time valid_at, bt_time known_at,
 	if ( bt_resolve( bi, w.txn, nsuffix, valid_at, known_at, &root, &r ) == 0 ) {
 		emit_at( &w, &r, suffix, nsuffix );
 		bt_row_free( &r );
-		walk_children( &w, &root, suffix, nsuffix, -1 );
+		walk_children( &w, &root, suffix, nsuffix, -1, 0 );
 	}
 	bt_read_end( &rd );
-	return 0;
+	return w.stop ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -849,8 +849,9 @@ any_fn( MDB_val *key, MDB_val *val, void *arg )
 int
 bt_has_rows( bt_info *bi, MDB_txn *txn, const bt_uuid *u )
 {
-	int found = 0;
-	rows_walk( bi, txn, u, BT_INFINITY, any_fn, &found );
+	int found = 0, rc = rows_walk( bi, txn, u, BT_INFINITY, any_fn, &found );
+
+	if ( rc && rc != MDB_NOTFOUND ) return -1;
 	return found;
 }
 

@@ -200,14 +200,14 @@ bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 }
 
 /* The DN of a version's entry at (vt, kt), rebuilt through its parents.
- * dn and ndn are ch_malloc'd. */
-int
-bt_row_dn( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
-	struct berval *dn, struct berval *ndn )
+ * The walk is bounded: a history that names an ancestor cycle (written
+ * before moves were checked for one) is an error, not a stack overflow. */
+static int
+row_dn_walk( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
+	struct berval *dn, struct berval *ndn, int depth )
 {
 	struct berval sdn, sndn, rdn, nrdn, pdn, pndn;
 	bt_row pr;
-	int depth_guard = 0;
 
 	if ( row_stored_dn( r, &sdn, &sndn ) ) return -1;
 	if ( bt_uuid_is_zero( &r->parent ) ||
@@ -218,8 +218,13 @@ bt_row_dn( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
 		ber_dupbv( ndn, &sndn );
 		return 0;
 	}
-	(void)depth_guard;
-	if ( bt_row_dn( bi, txn, &pr, vt, kt, &pdn, &pndn ) ) {
+	if ( depth >= BT_DEPTH_MAX ) {
+		bt_row_free( &pr );
+		Debug( LDAP_DEBUG_ANY, "bitemporal: the parents of \"%s\" are more than %d "
+			"levels deep (a cycle in the history?)\n", sdn.bv_val, BT_DEPTH_MAX );
+		return -1;
+	}
+	if ( row_dn_walk( bi, txn, &pr, vt, kt, &pdn, &pndn, depth + 1 ) ) {
 		bt_row_free( &pr );
 		return -1;
 	}
@@ -231,6 +236,54 @@ bt_row_dn( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
 	ch_free( pdn.bv_val );
 	ch_free( pndn.bv_val );
 	return 0;
+}
+
+int
+bt_row_dn( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
+	struct berval *dn, struct berval *ndn )
+{
+	return row_dn_walk( bi, txn, r, vt, kt, dn, ndn, 0 );
+}
+
+/* Whether u, or an ancestor of u, is self at some instant of P (as known
+ * now).  The versions of one entity with the same parent in a row are
+ * followed once, so the walk costs the number of moves on the way up,
+ * not the number of versions. */
+static int
+ancestry_reaches( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
+	const bt_uuid *self, bt_period P, int depth, bt_time *at )
+{
+	bt_rows rows = { 0 };
+	int i, j, rc = 0;
+
+	if ( memcmp( u, self, sizeof( *u ) ) == 0 ) {
+		*at = P.from;
+		return 1;
+	}
+	if ( depth >= BT_DEPTH_MAX ) return -1;
+	if ( bt_rows_current( bi, txn, u, P, &rows ) ) {
+		bt_rows_free( &rows );
+		return -1;
+	}
+	for ( i = 0; i < rows.n && rc == 0; i = j ) {
+		bt_period q = rows.r[i].valid;
+		/* the run of adjacent versions under the same parent */
+		for ( j = i + 1; j < rows.n && rows.r[j].valid.from == q.to &&
+			memcmp( &rows.r[j].parent, &rows.r[i].parent, sizeof( bt_uuid ) ) == 0; j++ )
+			q.to = rows.r[j].valid.to;
+		q = bt_period_intersect( q, P );
+		if ( !bt_period_is_valid( q ) || bt_uuid_is_zero( &rows.r[i].parent ) ) continue;
+		rc = ancestry_reaches( bi, txn, &rows.r[i].parent, self, q, depth + 1, at );
+	}
+	bt_rows_free( &rows );
+	return rc;
+}
+
+int
+bt_would_be_ancestor( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
+	const bt_uuid *parent, bt_period P, bt_time *at )
+{
+	return ancestry_reaches( bi, txn, parent, u, P, 0, at );
 }
 
 static void

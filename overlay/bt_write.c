@@ -258,7 +258,8 @@ bt_ensure_history( bt_info *bi, MDB_txn *txn, Operation *op, slap_overinst *on,
 	int rc;
 
 	memset( &parent, 0, sizeof( parent ) );
-	if ( bt_has_rows( bi, txn, u ) ) return 0;
+	rc = bt_has_rows( bi, txn, u );
+	if ( rc ) return rc < 0 ? -1 : 0;
 
 	if ( !be_issuffix( op->o_bd, &e->e_nname ) ) {
 		struct berval pdn;
@@ -930,6 +931,29 @@ rename_version( bt_write *w, bt_row *old, Entry *e, bt_row *r )
 	return w->err;
 }
 
+/* A move must never make the entry its own ancestor, at any instant of
+ * the period: back-mdb checks only the live tree, while the parent's own
+ * (past or scheduled) moves decide the tree at other instants. */
+static int
+refuse_cycle( bt_write *w, const bt_uuid *parent, bt_period P )
+{
+	bt_time at;
+	char tb[BT_TIME_BUFSZ];
+
+	if ( bt_uuid_is_zero( parent ) ) return 0;
+	switch ( bt_would_be_ancestor( w->bi, w->txn, &w->uuid, parent, P, &at ) ) {
+	case 0:
+		return 0;
+	case 1:
+		bt_time_format( at, tb );
+		snprintf( w->textbuf, sizeof( w->textbuf ),
+			"the new parent is the entry itself or one of its descendants at %s", tb );
+		FAIL( w, LDAP_UNWILLING_TO_PERFORM, w->textbuf );
+	default:
+		FAIL( w, LDAP_OTHER, "bitemporal: cannot read the new parent's ancestors" );
+	}
+}
+
 static int
 write_modrdn( bt_write *w )
 {
@@ -980,6 +1004,7 @@ write_modrdn( bt_write *w )
 		}
 		clip = bt_period_intersect( clip, w->P );
 		if ( parent_during( w, &nnewdn, clip, &parent ) ) goto out;
+		if ( refuse_cycle( w, &parent, clip ) ) goto out;
 		if ( bt_resolve_any( w->bi, w->txn, &nnewdn, clip, &other ) == 0 &&
 			memcmp( &other, &w->uuid, sizeof( other ) ) != 0 ) {
 			w->err = LDAP_ALREADY_EXISTS;

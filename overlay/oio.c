@@ -612,7 +612,15 @@ oio_op_search( Operation *op, SlapReply *rs )
 		ldap_pvt_thread_rdwr_wlock( &oi->oi_asof_lock );
 		if ( !oi->oi_asof.loaded || oi->oi_asof_valid != a->valid_at || oi->oi_asof_known != kt || oi->oi_asof_gen != gen ) {
 			oio_model_clear( &oi->oi_asof );
-			bt_visit_at( oi->oi_bt, op, a->valid_at, a->known_at, asof_put, &oi->oi_asof );
+			if ( bt_visit_at( oi->oi_bt, op, a->valid_at, a->known_at, asof_put, &oi->oi_asof ) ) {
+				/* an organisation with parts missing would derive wrong
+				 * values: no answer rather than a wrong one */
+				oio_model_clear( &oi->oi_asof );
+				oi->oi_asof.loaded = 0;
+				ldap_pvt_thread_rdwr_wunlock( &oi->oi_asof_lock );
+				send_ldap_error( op, rs, LDAP_OTHER, "oio: cannot read the organisation at that point" );
+				return rs->sr_err;
+			}
 			oi->oi_asof.loaded = 1;
 			oio_compute( oi, &oi->oi_asof, asof_keep, NULL );
 			oi->oi_asof_valid = a->valid_at;
