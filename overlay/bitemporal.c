@@ -232,6 +232,7 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 	bi->bt_past_access = ACL_MANAGE;
 	ldap_pvt_thread_rdwr_init( &bi->bi_cache_lock );
 	bt_group_init( bi );
+	bt_retry_init( bi );
 	on->on_bi.bi_private = bi;
 
 	/* a critical control on a database without the overlay gets
@@ -292,6 +293,7 @@ bt_db_destroy( BackendDB *be, ConfigReply *cr )
 		bt_cache_clear( &bi->bi_cache );
 		ldap_pvt_thread_rdwr_destroy( &bi->bi_cache_lock );
 		bt_group_destroy( bi );
+		bt_retry_destroy( bi );
 		ber_bvarray_free( bi->bi_subtrees );
 		ber_bvarray_free( bi->bi_nsubtrees );
 		ch_free( bi->bi_ocs );

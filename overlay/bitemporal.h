@@ -108,6 +108,13 @@ typedef struct bt_info {
 	BackendDB *bi_db;
 	struct re_s *bi_task;
 	int bi_interval;
+	/* entities whose activation failed; their due rows stay and they are
+	 * retried with backoff.  bi_retry_mutex guards the array (the task
+	 * writes it, searches read it for moActivationError); it is taken
+	 * alone, never while waiting for another lock. */
+	ldap_pvt_thread_mutex_t bi_retry_mutex;
+	struct bt_retry *bi_retry;
+	int bi_nretry, bi_maxretry;
 
 	/* authorisation (bt_access.c) */
 	slap_access_t bt_past_access;	/* ACL_MANAGE: changes that start before
@@ -118,7 +125,7 @@ typedef struct bt_info {
 /* Operational attributes (bt_control.c) */
 extern AttributeDescription *bt_ad_validFrom, *bt_ad_validTo,
 	*bt_ad_recordedAt, *bt_ad_recordedBy, *bt_ad_supersededAt,
-	*bt_ad_versionOp, *bt_ad_changedAttributes;
+	*bt_ad_versionOp, *bt_ad_changedAttributes, *bt_ad_activationError;
 
 /* Controls (bt_control.c) */
 extern int bt_validity_cid, bt_asof_cid, bt_history_cid;
@@ -163,7 +170,10 @@ int bt_refs_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 	AttributeDescription *ad, bt_uuid **uuids, int *n );
 int bt_due_put( bt_info *bi, MDB_txn *txn, bt_time t, const bt_uuid *u );
 int bt_due_del_upto( bt_info *bi, MDB_txn *txn, bt_time upto, const bt_uuid *u );
-int bt_due_first( bt_info *bi, MDB_txn *txn, bt_time *t, bt_uuid *u );
+/* the first activation after (*after_t, after_u); after_t NULL: the very
+ * first.  MDB_NOTFOUND when there is none. */
+int bt_due_next( bt_info *bi, MDB_txn *txn, const bt_time *after_t,
+	const bt_uuid *after_u, bt_time *t, bt_uuid *u );
 
 static inline int bt_uuid_is_zero( const bt_uuid *u )
 {
@@ -275,6 +285,11 @@ void bt_prune_changed( Operation *op, Entry *e );
 /* bt_activate.c */
 int bt_activation_start( bt_info *bi, BackendDB *be );
 void bt_activation_stop( bt_info *bi );
+void bt_retry_init( bt_info *bi );
+void bt_retry_destroy( bt_info *bi );
+/* Why the live entry of u does not yet show a change that fell due (the
+ * value of moActivationError): 0 and buf filled, or -1 if nothing failed. */
+int bt_activation_error( bt_info *bi, const bt_uuid *u, char *buf, size_t len );
 int bt_bootstrap( bt_info *bi, BackendDB *be );
 
 #endif /* BITEMPORAL_H */

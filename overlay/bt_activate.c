@@ -11,6 +11,13 @@
  * The due rows are removed in the same transaction as the live change
  * (bt_write.c, write_activation), so after a crash or downtime whatever
  * fell due meanwhile is applied at the next run, in order.
+ *
+ * A change that cannot be applied (a full map, an overlay above that
+ * refuses it, a read error) keeps its due rows: it stays due until it is
+ * live.  The entity is retried with a pause that doubles up to
+ * BT_RETRY_PAUSE_MAX, each failure is logged, and until it succeeds the
+ * live entry shows why in moActivationError.  The pauses are kept in
+ * memory only: after a restart every failed change is tried at once.
  */
 #include "portable.h"
 
@@ -24,6 +31,137 @@
 
 /* At most this many entities per run; the rest waits a second. */
 #define BT_ACTIVATE_BATCH 2000
+/* The pause after the first failed try of an entity, doubled with every
+ * further failure up to the maximum (seconds). */
+#define BT_RETRY_PAUSE_FIRST 1
+#define BT_RETRY_PAUSE_MAX 300
+
+typedef struct bt_retry {
+	bt_uuid uuid;
+	bt_time due;		/* the earliest due instant not yet applied */
+	bt_time last, next;	/* the last try; no new one before next */
+	int attempts;
+	int rc;				/* LDAP result of the last try */
+	char text[160];		/* its text */
+} bt_retry;
+
+void
+bt_retry_init( bt_info *bi )
+{
+	ldap_pvt_thread_mutex_init( &bi->bi_retry_mutex );
+}
+
+void
+bt_retry_destroy( bt_info *bi )
+{
+	ch_free( bi->bi_retry );
+	bi->bi_retry = NULL;
+	bi->bi_nretry = bi->bi_maxretry = 0;
+	ldap_pvt_thread_mutex_destroy( &bi->bi_retry_mutex );
+}
+
+/* under bi_retry_mutex */
+static bt_retry *
+retry_find( bt_info *bi, const bt_uuid *u )
+{
+	int i;
+
+	for ( i = 0; i < bi->bi_nretry; i++ )
+		if ( memcmp( &bi->bi_retry[i].uuid, u, sizeof( *u ) ) == 0 ) return &bi->bi_retry[i];
+	return NULL;
+}
+
+/* Whether u failed before and its pause has not passed. */
+static int
+retry_waiting( bt_info *bi, const bt_uuid *u, bt_time now )
+{
+	bt_retry *r;
+	int waiting;
+
+	ldap_pvt_thread_mutex_lock( &bi->bi_retry_mutex );
+	r = retry_find( bi, u );
+	waiting = r && now < r->next;
+	ldap_pvt_thread_mutex_unlock( &bi->bi_retry_mutex );
+	return waiting;
+}
+
+static void
+retry_failed( bt_info *bi, const bt_uuid *u, bt_time due, bt_time now,
+	int rc, const char *text )
+{
+	char ubuf[40] = "", tb[BT_TIME_BUFSZ];
+	bt_retry *r;
+	int pause;
+
+	ldap_pvt_thread_mutex_lock( &bi->bi_retry_mutex );
+	r = retry_find( bi, u );
+	if ( !r ) {
+		if ( bi->bi_nretry == bi->bi_maxretry ) {
+			bi->bi_maxretry = bi->bi_maxretry ? 2 * bi->bi_maxretry : 16;
+			bi->bi_retry = ch_realloc( bi->bi_retry, bi->bi_maxretry * sizeof( bt_retry ) );
+		}
+		r = &bi->bi_retry[bi->bi_nretry++];
+		memset( r, 0, sizeof( *r ) );
+		r->uuid = *u;
+		r->due = due;
+	}
+	r->attempts++;
+	pause = BT_RETRY_PAUSE_FIRST << ( r->attempts > 16 ? 15 : r->attempts - 1 );
+	if ( pause > BT_RETRY_PAUSE_MAX ) pause = BT_RETRY_PAUSE_MAX;
+	r->last = now;
+	r->next = now + pause;
+	r->rc = rc;
+	snprintf( r->text, sizeof( r->text ), "%s", text && *text ? text : ldap_err2string( rc ) );
+	ldap_pvt_thread_mutex_unlock( &bi->bi_retry_mutex );
+
+	lutil_uuidstr_from_normalized( (char *)u->u, BT_UUID_LEN, ubuf, sizeof( ubuf ) );
+	bt_time_format( due, tb );
+	Debug( LDAP_DEBUG_ANY, "bitemporal: the change of entryUUID %s due at %s "
+		"could not be applied (%d, %s); the history keeps it and it stays due, "
+		"next try in %d s\n", ubuf, tb, rc, text && *text ? text : ldap_err2string( rc ), pause );
+}
+
+static void
+retry_done( bt_info *bi, const bt_uuid *u )
+{
+	bt_retry *r;
+
+	ldap_pvt_thread_mutex_lock( &bi->bi_retry_mutex );
+	r = retry_find( bi, u );
+	if ( r ) {
+		char ubuf[40] = "";
+		int attempts = r->attempts;
+		*r = bi->bi_retry[--bi->bi_nretry];
+		ldap_pvt_thread_mutex_unlock( &bi->bi_retry_mutex );
+		lutil_uuidstr_from_normalized( (char *)u->u, BT_UUID_LEN, ubuf, sizeof( ubuf ) );
+		Debug( LDAP_DEBUG_ANY, "bitemporal: the change of entryUUID %s is live "
+			"after %d failed tries\n", ubuf, attempts );
+		return;
+	}
+	ldap_pvt_thread_mutex_unlock( &bi->bi_retry_mutex );
+}
+
+int
+bt_activation_error( bt_info *bi, const bt_uuid *u, char *buf, size_t len )
+{
+	char db[BT_TIME_BUFSZ], lb[BT_TIME_BUFSZ], nb[BT_TIME_BUFSZ];
+	bt_retry *r;
+	int rc = -1;
+
+	if ( !bi->bi_nretry ) return -1;	/* the common case, without the lock */
+	ldap_pvt_thread_mutex_lock( &bi->bi_retry_mutex );
+	r = retry_find( bi, u );
+	if ( r ) {
+		bt_time_format( r->due, db );
+		bt_time_format( r->last, lb );
+		bt_time_format( r->next, nb );
+		snprintf( buf, len, "due %s; %d failed tries, the last at %s; next try at %s; "
+			"result %d: %s", db, r->attempts, lb, nb, r->rc, r->text );
+		rc = 0;
+	}
+	ldap_pvt_thread_mutex_unlock( &bi->bi_retry_mutex );
+	return rc;
+}
 
 static int
 null_response( Operation *op, SlapReply *rs )
@@ -144,9 +282,11 @@ diff_mods( Entry *live, Entry *want )
 	return ml;
 }
 
-/* Runs one internal write through the whole stack, marked as ours. */
+/* Runs one internal write through the whole stack, marked as ours; the
+ * text of a refusal is copied to why. */
 static int
-internal_write( Operation *op, bt_info *bi, const bt_uuid *u, bt_time upto )
+internal_write( Operation *op, bt_info *bi, const bt_uuid *u, bt_time upto,
+	char *why, size_t whylen )
 {
 	BackendDB db = *bi->bi_db;
 	BackendDB *saved_bd = op->o_bd;
@@ -164,6 +304,8 @@ internal_write( Operation *op, bt_info *bi, const bt_uuid *u, bt_time upto )
 	case LDAP_REQ_MODRDN: db.bd_info->bi_op_modrdn( op, &rs ); break;
 	case LDAP_REQ_MODIFY: db.bd_info->bi_op_modify( op, &rs ); break;
 	}
+	if ( rs.sr_err != LDAP_SUCCESS )
+		snprintf( why, whylen, "%s", rs.sr_text ? rs.sr_text : "" );
 	bt_activation_unmark( op, mark );
 	op->o_callback = NULL;
 	op->o_bd = saved_bd;
@@ -177,9 +319,11 @@ set_dn( Operation *op, struct berval *dn, struct berval *ndn )
 	op->o_req_ndn = *ndn;
 }
 
-/* Makes the live entry of u equal to its version valid (and known) now. */
+/* Makes the live entry of u equal to its version valid (and known) now.
+ * Returns an LDAP result; the text of a failure goes to why. */
 static int
-project( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now )
+project( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now,
+	char *why, size_t whylen )
 {
 	BackendInfo *backend = ((slap_overinfo *)bi->bi_db->bd_info->bi_private)->oi_orig;
 	bt_reader rd;
@@ -188,18 +332,33 @@ project( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now )
 	struct berval dn = BER_BVNULL, ndn = BER_BVNULL;
 	int rc = LDAP_SUCCESS;
 
-	if ( bt_read_begin( bi, op, &rd ) ) return LDAP_OTHER;
-	if ( bt_row_at( bi, rd.txn, u, now, now, &r ) == 0 ) {
+	if ( bt_read_begin( bi, op, &rd ) ) {
+		snprintf( why, whylen, "bitemporal: cannot read history" );
+		return LDAP_OTHER;
+	}
+	rc = bt_row_at( bi, rd.txn, u, now, now, &r );
+	if ( rc == 0 ) {
+		/* a version that cannot be shown is a failure, never "nothing
+		 * valid now" (which would delete the live entry) */
 		if ( bt_row_dn( bi, rd.txn, &r, now, now, &dn, &ndn ) == 0 &&
 			bt_row_entry( &r, &want ) == 0 ) {
 			ch_free( want->e_name.bv_val );
 			ch_free( want->e_nname.bv_val );
 			ber_dupbv( &want->e_name, &dn );
 			ber_dupbv( &want->e_nname, &ndn );
+		} else {
+			rc = -1;
 		}
 		bt_row_free( &r );
 	}
 	bt_read_end( &rd );
+	if ( rc && rc != MDB_NOTFOUND ) {
+		ch_free( dn.bv_val );
+		ch_free( ndn.bv_val );
+		snprintf( why, whylen, "bitemporal: cannot read the version valid now" );
+		return LDAP_OTHER;
+	}
+	rc = LDAP_SUCCESS;
 
 	live = live_by_uuid( op, bi, backend, u );
 
@@ -211,7 +370,7 @@ project( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now )
 	if ( !want ) {
 		op->o_tag = LDAP_REQ_DELETE;
 		set_dn( op, &live->e_name, &live->e_nname );
-		rc = internal_write( op, bi, u, now );
+		rc = internal_write( op, bi, u, now, why, whylen );
 		goto done;
 	}
 	if ( !live ) {
@@ -232,7 +391,7 @@ project( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now )
 			slap_add_opattrs( op, NULL, NULL, 0, 1 );
 			op->o_bd = saved;
 		}
-		rc = internal_write( op, bi, u, now );
+		rc = internal_write( op, bi, u, now, why, whylen );
 		op->ora_e = NULL;
 		goto done;
 	}
@@ -258,7 +417,7 @@ project( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now )
 		rc = slap_modrdn2mods( op, &rs2 );
 		if ( rc == LDAP_SUCCESS ) {
 			slap_mods_opattrs( op, &op->orr_modlist, 1 );
-			rc = internal_write( op, bi, u, now );
+			rc = internal_write( op, bi, u, now, why, whylen );
 		}
 		slap_mods_free( op->orr_modlist, 1 );
 		op->orr_modlist = NULL;
@@ -283,7 +442,7 @@ project( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now )
 			slap_mods_opattrs( op, &op->orm_modlist, 1 );
 			op->o_bd = saved;
 		}
-		rc = internal_write( op, bi, u, now );
+		rc = internal_write( op, bi, u, now, why, whylen );
 		slap_mods_free( op->orm_modlist, 1 );
 		op->orm_modlist = NULL;
 		goto done;
@@ -294,9 +453,16 @@ only_due:
 	 * rows (a modrdn above retired them already, harmlessly again) */
 	{
 		MDB_txn *txn;
-		if ( mdb_txn_begin( bi->bi_env, NULL, 0, &txn ) == 0 ) {
-			if ( bt_due_del_upto( bi, txn, now, u ) == 0 ) mdb_txn_commit( txn );
+		rc = mdb_txn_begin( bi->bi_env, NULL, 0, &txn );
+		if ( rc == 0 ) {
+			rc = bt_due_del_upto( bi, txn, now, u );
+			if ( rc == 0 ) rc = mdb_txn_commit( txn );
 			else mdb_txn_abort( txn );
+		}
+		if ( rc ) {
+			snprintf( why, whylen, "bitemporal: cannot retire the due change (%s)",
+				mdb_strerror( rc ) );
+			rc = LDAP_OTHER;
 		}
 	}
 done:
@@ -308,16 +474,6 @@ done:
 }
 
 static void
-drop_due( bt_info *bi, const bt_uuid *u, bt_time upto )
-{
-	MDB_txn *txn;
-
-	if ( mdb_txn_begin( bi->bi_env, NULL, 0, &txn ) ) return;
-	if ( bt_due_del_upto( bi, txn, upto, u ) == 0 ) mdb_txn_commit( txn );
-	else mdb_txn_abort( txn );
-}
-
-static void
 activate_due( void *ctx, bt_info *bi )
 {
 	Connection conn = { 0 };
@@ -325,7 +481,7 @@ activate_due( void *ctx, bt_info *bi )
 	Operation *op;
 	bt_time now = slap_get_time(), t;
 	bt_uuid u;
-	int n, rc;
+	int n, rc, started = 0;
 
 	connection_fake_init2( &conn, &opbuf, ctx, 0 );
 	op = &opbuf.ob_op;
@@ -334,24 +490,21 @@ activate_due( void *ctx, bt_info *bi )
 	op->o_ndn = bi->bi_db->be_rootndn;
 	op->o_do_not_cache = 1;
 
-	for ( n = 0; n < BT_ACTIVATE_BATCH; n++ ) {
+	for ( n = 0; n < BT_ACTIVATE_BATCH; ) {
 		bt_reader rd;
+		char why[160] = "";
 
 		if ( bt_read_begin( bi, op, &rd ) ) break;
-		rc = bt_due_first( bi, rd.txn, &t, &u );
+		rc = bt_due_next( bi, rd.txn, started ? &t : NULL, &u, &t, &u );
 		bt_read_end( &rd );
 		if ( rc || t > now ) break;
-
-		rc = project( op, bi, &u, now );
-		if ( rc != LDAP_SUCCESS ) {
-			char ubuf[40] = "";
-			lutil_uuidstr_from_normalized( (char *)u.u, BT_UUID_LEN, ubuf, sizeof( ubuf ) );
-			Debug( LDAP_DEBUG_ANY, "bitemporal: activation of entryUUID %s "
-				"failed (%d); the history keeps the change, the live entry "
-				"was left as it was\n", ubuf, rc );
-			/* never retry in a hot loop: the history is the record */
-			drop_due( bi, &u, now );
-		}
+		started = 1;
+		/* failed before and still pausing: the next entity's turn */
+		if ( retry_waiting( bi, &u, now ) ) continue;
+		n++;
+		rc = project( op, bi, &u, now, why, sizeof( why ) );
+		if ( rc == LDAP_SUCCESS ) retry_done( bi, &u );
+		else retry_failed( bi, &u, t, now, rc, why );
 	}
 }
 

@@ -17,7 +17,7 @@
 
 AttributeDescription *bt_ad_validFrom, *bt_ad_validTo, *bt_ad_recordedAt,
 	*bt_ad_recordedBy, *bt_ad_supersededAt, *bt_ad_versionOp,
-	*bt_ad_changedAttributes;
+	*bt_ad_changedAttributes, *bt_ad_activationError;
 
 int bt_validity_cid, bt_asof_cid, bt_history_cid;
 
@@ -60,6 +60,11 @@ static struct {
 	  "EQUALITY caseIgnoreMatch "
 	  "SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 "
 	  "NO-USER-MODIFICATION USAGE directoryOperation )", &bt_ad_changedAttributes },
+	{ "( " MODIR_AT_ACTIVATION_ERROR " NAME 'moActivationError' "
+	  "DESC 'Why a change of this entry that fell due is not yet live: due time, attempts, next try, result' "
+	  "EQUALITY caseIgnoreMatch "
+	  "SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE "
+	  "NO-USER-MODIFICATION USAGE dSAOperation )", &bt_ad_activationError },
 	{ NULL, NULL }
 };
 

@@ -650,7 +650,8 @@ wanted( SlapReply *rs, AttributeDescription *ad )
 }
 
 /* moValidFrom, moValidTo, moRecordedAt and moRecordedBy of the current
- * version of a live entry, computed only when a client asks for them. */
+ * version of a live entry, and moActivationError while a change that fell
+ * due is not yet live, computed only when a client asks for them. */
 int
 bt_operational( Operation *op, SlapReply *rs )
 {
@@ -669,17 +670,26 @@ bt_operational( Operation *op, SlapReply *rs )
 	 * attributes and would refuse the entry.  syncprov's persist phase
 	 * replays changes on a copy of the search marked "ignored". */
 	if ( op->o_sync != SLAP_CONTROL_NONE ) return SLAP_CB_CONTINUE;
+	if ( attr_find( rs->sr_entry->e_attrs, bt_ad_validFrom ) ) return SLAP_CB_CONTINUE;
+	for ( ap = &rs->sr_operational_attrs; *ap; ap = &(*ap)->a_next )
+		;
+	if ( wanted( rs, bt_ad_activationError ) && bt_entry_uuid( rs->sr_entry, &u ) == 0 ) {
+		char buf[512];
+		struct berval bv;
+		if ( bt_activation_error( bi, &u, buf, sizeof( buf ) ) == 0 ) {
+			ber_str2bv( buf, 0, 0, &bv );
+			*ap = attr_alloc_one( bt_ad_activationError, &bv );
+			ap = &(*ap)->a_next;
+		}
+	}
 	if ( !wanted( rs, bt_ad_validFrom ) && !wanted( rs, bt_ad_validTo ) &&
 		!wanted( rs, bt_ad_recordedAt ) && !wanted( rs, bt_ad_recordedBy ) )
 		return SLAP_CB_CONTINUE;
-	if ( attr_find( rs->sr_entry->e_attrs, bt_ad_validFrom ) ) return SLAP_CB_CONTINUE;
 	if ( bt_entry_uuid( rs->sr_entry, &u ) ) return SLAP_CB_CONTINUE;
 	if ( bt_read_begin( bi, op, &rd ) ) return SLAP_CB_CONTINUE;
 
 	now = slap_get_time();
 	if ( bt_row_at( bi, rd.txn, &u, now, now, &r ) == 0 ) {
-		for ( ap = &rs->sr_operational_attrs; *ap; ap = &(*ap)->a_next )
-			;
 		if ( wanted( rs, bt_ad_validFrom ) && r.valid.from != BT_NEG_INFINITY ) {
 			*ap = time_attr( bt_ad_validFrom, r.valid.from );
 			ap = &(*ap)->a_next;

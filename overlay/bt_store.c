@@ -1001,16 +1001,30 @@ bt_due_del_upto( bt_info *bi, MDB_txn *txn, bt_time upto, const bt_uuid *u )
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* The first activation after (after_t, after_u), or the first of all
+ * when after_t is NULL. */
 int
-bt_due_first( bt_info *bi, MDB_txn *txn, bt_time *t, bt_uuid *u )
+bt_due_next( bt_info *bi, MDB_txn *txn, const bt_time *after_t,
+	const bt_uuid *after_u, bt_time *t, bt_uuid *u )
 {
+	unsigned char kbuf[8 + BT_UUID_LEN];
 	MDB_cursor *mc;
 	MDB_val key, val;
 	int rc;
 
 	rc = mdb_cursor_open( txn, bi->bi_due, &mc );
 	if ( rc ) return rc;
-	rc = mdb_cursor_get( mc, &key, &val, MDB_FIRST );
+	if ( after_t ) {
+		bt_time_put_key( *after_t, kbuf );
+		memcpy( kbuf + 8, after_u->u, BT_UUID_LEN );
+		key.mv_data = kbuf;
+		key.mv_size = sizeof( kbuf );
+		rc = mdb_cursor_get( mc, &key, &val, MDB_SET_RANGE );
+		if ( rc == 0 && key.mv_size == sizeof( kbuf ) && memcmp( key.mv_data, kbuf, sizeof( kbuf ) ) == 0 )
+			rc = mdb_cursor_get( mc, &key, &val, MDB_NEXT );
+	} else {
+		rc = mdb_cursor_get( mc, &key, &val, MDB_FIRST );
+	}
 	if ( rc == 0 ) {
 		if ( key.mv_size != 8 + BT_UUID_LEN ) {
 			rc = MDB_CORRUPTED;

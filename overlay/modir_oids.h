@@ -36,6 +36,7 @@
 #define MODIR_AT_SUPERSEDED_AT MODIR_OID_OPATTR ".5"
 #define MODIR_AT_VERSION_OP    MODIR_OID_OPATTR ".6"
 #define MODIR_AT_CHANGED_ATTRS MODIR_OID_OPATTR ".7"
+#define MODIR_AT_ACTIVATION_ERROR MODIR_OID_OPATTR ".8"
 
 /* cn=config: bitemporal overlay (.4.1.x / .5.1) and oio overlay (.4.2.x / .5.2) */
 #define MODIR_CFG_AT_BT        MODIR_OID_CFG_AT ".1"
