@@ -166,7 +166,8 @@ cat <<EOF
 modir demo is running: $URI (StartTLS) and $LDAPS_URI (pid $(cat "$DIR/slapd.pid"), data in $DIR)
   CA file:        $TLS/ca.crt (LDAPTLS_CACERT=$TLS/ca.crt)
   admin DN:       $ROOTDN
-  admin password: $ROOTPW
+  admin password: $ROOTPW (the rootdn: slapd checks a rootpw before any ACL,
+                  so the profile cannot hold it to TLS; bind it with -ZZ all the same)
   cn=config:      cn=admin,cn=config / $ROOTPW
   accounts:       cn=phonebook|iam|auditor|diradmin,ou=system,$SUFFIX / $SYSPW
                   (privacy profile: contrib/acl/privacy-profile.conf.in)
