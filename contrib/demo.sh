@@ -2,17 +2,23 @@
 # contrib/demo.sh - README command 1: on a fresh Debian 12 machine, as root,
 # install what modir needs, build and install it, generate a demo
 # municipality and run it in its own slapd (cn=config, back-mdb with the
-# bitemporal and oio overlays) on ldap://127.0.0.1:$MODIR_DEMO_PORT.
+# bitemporal and oio overlays) on ldap://127.0.0.1:$MODIR_DEMO_PORT (with
+# StartTLS) and ldaps://127.0.0.1:$MODIR_DEMO_LDAPS_PORT, with a CA of its
+# own in $MODIR_DEMO_DIR/tls (contrib/tls/make-ca.sh): clients trust it with
+# LDAPTLS_CACERT=$MODIR_DEMO_DIR/tls/ca.crt.
 #
 # Safe to re-run: it stops the demo slapd it started before (by the PID in
-# its pidfile) and rebuilds the demo directory from scratch.
+# its pidfile) and rebuilds the demo directory from scratch, except the CA
+# (tls/), which it keeps, so that clients' CA files stay valid.
 #
-# Environment: MODIR_DEMO_PORT (3890), MODIR_DEMO_DIR (/var/lib/modir-demo),
-#   MODIR_DEMO_EMPLOYEES (2000), MODIR_DEMO_SEED (1).
+# Environment: MODIR_DEMO_PORT (3890), MODIR_DEMO_LDAPS_PORT (6360),
+#   MODIR_DEMO_DIR (/var/lib/modir-demo), MODIR_DEMO_EMPLOYEES (2000),
+#   MODIR_DEMO_SEED (1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
 PORT=${MODIR_DEMO_PORT:-3890}
+LDAPS_PORT=${MODIR_DEMO_LDAPS_PORT:-6360}
 DIR=${MODIR_DEMO_DIR:-/var/lib/modir-demo}
 EMPLOYEES=${MODIR_DEMO_EMPLOYEES:-2000}
 SEED=${MODIR_DEMO_SEED:-1}
@@ -20,6 +26,10 @@ SUFFIX="dc=kommune,dc=dk"
 ROOTDN="cn=admin,$SUFFIX"
 ROOTPW=${MODIR_DEMO_PASSWORD:-demo}
 URI="ldap://127.0.0.1:$PORT/"
+LDAPS_URI="ldaps://127.0.0.1:$LDAPS_PORT/"
+TLS=$DIR/tls
+# this script's own clients: the demo's CA, whatever ldap.conf says
+export LDAPTLS_CACERT=$TLS/ca.crt
 
 say() { printf '>>> %s\n' "$*"; }
 
@@ -52,10 +62,14 @@ say "building modir"
 say "installed $(ls /usr/lib/ldap/modir.so) and /etc/ldap/schema/modir-oio.{schema,ldif}"
 
 say "generating a municipality of $EMPLOYEES employees (seed $SEED)"
-rm -rf "$DIR"
+mkdir -p "$DIR"
+find "$DIR" -mindepth 1 -maxdepth 1 ! -name tls -exec rm -rf {} +
 mkdir -p "$DIR/db" "$DIR/slapd.d"
 "$TOP/tools/modir-gen" --employees "$EMPLOYEES" --seed "$SEED" --suffix "$SUFFIX" \
   --validity -o "$DIR/base.ldif" --history "$DIR/history.ldif" --truth "$DIR/truth.json"
+
+say "CA and server certificate for 127.0.0.1 in $TLS (contrib/tls/make-ca.sh)"
+bash "$TOP/contrib/tls/make-ca.sh" "$TLS" >"$DIR/make-ca.log" 2>&1 || { cat "$DIR/make-ca.log"; exit 1; }
 
 # The configuration is written as slapd.conf once and converted into a
 # cn=config directory: the running demo is administered over LDAP.
@@ -77,6 +91,11 @@ include /etc/ldap/schema/inetorgperson.schema
 include /etc/ldap/schema/modir-oio.schema
 pidfile $DIR/slapd.pid
 argsfile $DIR/slapd.args
+# StartTLS on $URI and ldaps on $LDAPS_URI (GnuTLS); the privacy profile
+# accepts the staff accounts' passwords only over TLS
+TLSCACertificateFile $TLS/ca.crt
+TLSCertificateFile $TLS/server.crt
+TLSCertificateKeyFile $TLS/server.key
 modulepath /usr/lib/ldap
 moduleload back_mdb
 moduleload syncprov
@@ -112,18 +131,24 @@ EOF
 say "loading $(grep -c '^dn:' "$DIR/base.ldif") entries (slapadd)"
 /usr/sbin/slapadd -q -F "$DIR/slapd.d" -b "$SUFFIX" -l "$DIR/base.ldif" >/dev/null
 chown -R openldap:openldap "$DIR" 2>/dev/null || true
+# slapd reads the server key (group openldap), nobody but root the CA key
+chown -R root:openldap "$TLS" 2>/dev/null || true
+chmod 0600 "$TLS/ca.key"
 
-say "starting slapd on $URI"
-/usr/sbin/slapd -h "$URI ldapi://$(printf '%s' "$DIR/ldapi" | sed 's|/|%2F|g')" -F "$DIR/slapd.d" \
+say "starting slapd on $URI (StartTLS) and $LDAPS_URI"
+/usr/sbin/slapd -h "$URI $LDAPS_URI ldapi://$(printf '%s' "$DIR/ldapi" | sed 's|/|%2F|g')" -F "$DIR/slapd.d" \
   -u openldap -g openldap
 for _ in $(seq 1 100); do
   ldapsearch -x -H "$URI" -b "" -s base 1.1 >/dev/null 2>&1 && break
   sleep 0.2
 done
 ldapsearch -x -H "$URI" -b "" -s base 1.1 >/dev/null 2>&1 || { echo "slapd did not start" >&2; exit 1; }
+# the printed examples bind over TLS: fail here rather than there
+ldapwhoami -x -ZZ -H "$URI" >/dev/null 2>&1 || { echo "StartTLS with $TLS/ca.crt fails" >&2; exit 1; }
+ldapwhoami -x -H "$LDAPS_URI" >/dev/null 2>&1 || { echo "ldaps with $TLS/ca.crt fails" >&2; exit 1; }
 
 say "replaying $(grep -c '^changetype' "$DIR/history.ldif") dated changes (five years of history)"
-ldapmodify -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -e relax -c -f "$DIR/history.ldif" \
+ldapmodify -x -ZZ -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -e relax -c -f "$DIR/history.ldif" \
   >"$DIR/history.out" 2>&1 || say "some changes were refused, see $DIR/history.out"
 # the oio overlay derives title, manager, mail, ... within a second or two
 for _ in $(seq 1 50); do
@@ -138,22 +163,26 @@ two_years_ago=$(date -u -d '2 years ago' +%Y%m%d000000Z)
 
 cat <<EOF
 
-modir demo is running: $URI (pid $(cat "$DIR/slapd.pid"), data in $DIR)
+modir demo is running: $URI (StartTLS) and $LDAPS_URI (pid $(cat "$DIR/slapd.pid"), data in $DIR)
+  CA file:        $TLS/ca.crt (LDAPTLS_CACERT=$TLS/ca.crt)
   admin DN:       $ROOTDN
-  admin password: $ROOTPW
+  admin password: $ROOTPW (the rootdn: slapd checks a rootpw before any ACL,
+                  so the profile cannot hold it to TLS; bind it with -ZZ all the same)
   cn=config:      cn=admin,cn=config / $ROOTPW
   accounts:       cn=phonebook|iam|auditor|diradmin,ou=system,$SUFFIX / $SYSPW
                   (privacy profile: contrib/acl/privacy-profile.conf.in)
+                  iam, auditor and diradmin bind over TLS only (-ZZ or ldaps://);
+                  the phone book and anonymous also without
 
 Try:
   # 1. phone book: people whose name contains "$term", with what modir derives for them
   ldapsearch -x -H $URI -b ou=people,$SUFFIX '(cn=*$term*)' cn title ou mail telephoneNumber manager
 
-  # 2. the same people as the directory had them two years ago (as-of control), as the IAM system
-  ldapsearch -x -H $URI -D cn=iam,ou=system,$SUFFIX -w $SYSPW -b ou=people,$SUFFIX -E '!2.25.206283864511547100393473690660207568560.3.2=:validAt=$two_years_ago' '(cn=*$term*)' cn title ou manager moValidFrom
+  # 2. the same people as the directory had them two years ago (as-of control), as the IAM system, over StartTLS
+  LDAPTLS_CACERT=$TLS/ca.crt ldapsearch -x -ZZ -H $URI -D cn=iam,ou=system,$SUFFIX -w $SYSPW -b ou=people,$SUFFIX -E '!2.25.206283864511547100393473690660207568560.3.2=:validAt=$two_years_ago' '(cn=*$term*)' cn title ou manager moValidFrom
 
-  # 3. every version of one person (history control), as the auditor
-  ldapsearch -x -H $URI -D cn=auditor,ou=system,$SUFFIX -w $SYSPW -b '$person' -s base -E '!2.25.206283864511547100393473690660207568560.3.3' cn moValidFrom moValidTo moRecordedAt moVersionOperation
+  # 3. every version of one person (history control), as the auditor, over ldaps
+  LDAPTLS_CACERT=$TLS/ca.crt ldapsearch -x -H $LDAPS_URI -D cn=auditor,ou=system,$SUFFIX -w $SYSPW -b '$person' -s base -E '!2.25.206283864511547100393473690660207568560.3.3' cn moValidFrom moValidTo moRecordedAt moVersionOperation
 
 Stop it with: kill \$(cat $DIR/slapd.pid)
 EOF

@@ -27,4 +27,4 @@ apt-get install -y -q --no-install-recommends \
   build-essential autoconf automake libtool pkg-config dpkg-dev \
   libsasl2-dev libltdl-dev libwrap0-dev libargon2-dev unixodbc-dev libperl-dev \
   libssl-dev libcurl4-openssl-dev libjansson-dev libldap2-dev zlib1g-dev \
-  procps psmisc ca-certificates
+  procps psmisc ca-certificates openssl

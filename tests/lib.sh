@@ -125,16 +125,23 @@ write_conf() {
 }
 
 # start_slapd DIR [-f|-F]: starts slapd on a free loopback port; sets URI.
+# With SLAPD_LDAPS=1 it also listens for ldaps on a second free port and
+# sets LDAPS_URI (the configuration must then name a certificate and key).
 start_slapd() {
   local dir=$1 mode=${2:--f} i
   local port; port=$(free_port)
   URI="ldap://127.0.0.1:$port/"
+  local urls=$URI
+  if [ -n "${SLAPD_LDAPS:-}" ]; then
+    LDAPS_URI="ldaps://127.0.0.1:$(free_port)/"
+    urls="$URI $LDAPS_URI"
+  fi
   local cfgarg
   if [ "$mode" = -F ]; then cfgarg=(-F "$dir/slapd.d"); else cfgarg=(-f "$dir/slapd.conf"); fi
   rm -f "$dir/slapd.pid"
   # in a subshell: not a job of the test's shell, so a kill -9 by the
   # crash tests is not reported by bash
-  ( exec "$SLAPD" -h "$URI" "${cfgarg[@]}" -d "${SLAPD_DEBUG:-0}" >"$dir/slapd.log" 2>&1 & )
+  ( exec "$SLAPD" -h "$urls" "${cfgarg[@]}" -d "${SLAPD_DEBUG:-0}" >"$dir/slapd.log" 2>&1 & )
   T_SLAPDS+=("$dir/slapd.pid")
   for i in $(seq 1 100); do
     if ldapsearch -x -H "$URI" -b "" -s base -LLL '(objectClass=*)' 1.1 >/dev/null 2>&1; then

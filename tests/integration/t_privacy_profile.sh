@@ -2,13 +2,20 @@
 # The privacy profile (contrib/acl, issue 10) on the small municipality:
 # each role on each path (plain, as-of, history), a filter probe on the CPR
 # number, hidden subtrees answering like absent ones, dated writes; the
-# slapd.conf and cn=config forms of the profile agree.
+# slapd.conf and cn=config forms of the profile agree.  The staff accounts
+# (IAM, auditor, admins) bind over StartTLS, as the profile demands.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 PROFILE=$TOP/contrib/acl/privacy-profile.sh
 P="ou=people,$SUFFIX"; F="ou=functions,$SUFFIX"; S="ou=system,$SUFFIX"
 
 "$PROFILE" "$SUFFIX" conf > "$T_DIR/profile.conf"
+# the staff accounts bind over StartTLS only (t_tls): a CA of the test's own
+bash "$TOP/contrib/tls/make-ca.sh" "$T_DIR/tls" >/dev/null 2>&1 || not_ok "make-ca.sh"
+export EXTRA_GLOBAL="TLSCACertificateFile $T_DIR/tls/ca.crt
+TLSCertificateFile $T_DIR/tls/server.crt
+TLSCertificateKeyFile $T_DIR/tls/server.key"
+export LDAPTLS_CACERT=$T_DIR/tls/ca.crt
 D=$T_DIR/s
 write_conf "$D" "index moRefPerson,moRefUnit,moRefOwner,manager eq" \
   "include $T_DIR/profile.conf" "overlay bitemporal" "overlay oio"
@@ -31,7 +38,8 @@ for i in $(seq 1 40); do [ -n "$(lsearch -b "uid=ben,$P" -s base title | grep '^
 who() {  # who ROLE: bind arguments
   case $1 in
     anonymous) echo "-x" ;;
-    *) echo "-x -D cn=$1,$S -w pw-$1" ;;
+    phonebook) echo "-x -D cn=$1,$S -w pw-$1" ;;
+    *) echo "-x -ZZ -D cn=$1,$S -w pw-$1" ;;
   esac
 }
 rsearch() { local r=$1; shift; ldapsearch $(who "$r") -H "$URI" -LLL -o ldif-wrap=no "$@" 2>/dev/null; }
@@ -109,6 +117,10 @@ check "ben's CPR number" lmodify -f <(printf 'dn: uid=ben,%s\nchangetype: modify
 is "cn=config form: anonymous CPR probe matches nothing" "$(rsearch anonymous -b "$P" '(moCPRNumber=01*)' 1.1 | grep -c '^dn:')" "0"
 is "cn=config form: the auditor's matches ben" "$(rsearch auditor -b "$P" '(moCPRNumber=01*)' 1.1 | grep -c '^dn:')" "1"
 is "cn=config form: the phone book may not write" "$(wmod phonebook)" "50"
+is "cn=config form: TLS settings carried over" \
+  "$(ldapsearch -x -H "$URI" -D "$CFGDN" -w "$ROOTPW" -LLL -b cn=config -s base olcTLSCertificateFile | grep -c '^olcTLSCertificateFile:')" "1"
+is "cn=config form: the auditor without TLS is refused" \
+  "$(ldapwhoami -x -H "$URI" -D "cn=auditor,$S" -w pw-auditor >/dev/null 2>&1; echo $?)" "49"
 URI=$URI1
 
 finish
