@@ -494,6 +494,9 @@ activate_due( void *ctx, bt_info *bi )
 		bt_reader rd;
 		char why[160] = "";
 
+		/* cn=config changes and slapd's shutdown pause the thread pool
+		 * and wait for running tasks: what is left waits a second */
+		if ( ldap_pvt_thread_pool_pausing( &connection_pool ) > 0 ) break;
 		if ( bt_read_begin( bi, op, &rd ) ) break;
 		rc = bt_due_next( bi, rd.txn, started ? &t : NULL, &u, &t, &u );
 		bt_read_end( &rd );

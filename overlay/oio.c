@@ -593,6 +593,7 @@ oio_op_search( Operation *op, SlapReply *rs )
 	bt_time kt;
 	unsigned long gen;
 	bt_fixup fx;
+	bt_time last;
 	int rc;
 
 	if ( !oi->oi_bt || !oio_ad.ocPerson || !bt_has_ctrl( op, bt_asof_cid ) )
@@ -600,8 +601,8 @@ oio_op_search( Operation *op, SlapReply *rs )
 	a = bt_asof_of( op );
 	/* nothing registered after the latest write: "known now" and "known
 	 * at any later time" are the same view */
-	kt = a->known_at > oi->oi_bt->bi_last_write && oi->oi_bt->bi_last_write ?
-		oi->oi_bt->bi_last_write : a->known_at;
+	last = __atomic_load_n( &oi->oi_bt->bi_last_write, __ATOMIC_ACQUIRE );
+	kt = a->known_at > last && last ? last : a->known_at;
 	gen = __atomic_load_n( &oi->oi_bt->bi_write_gen, __ATOMIC_ACQUIRE );
 
 	for ( ;; ) {

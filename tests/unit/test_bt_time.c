@@ -40,6 +40,10 @@ test_parse( void )
 	ok( T( "20240132000000Z" ) == -1, "day 32" );
 	ok( T( "20240101240000Z" ) == -1, "hour 24" );
 	ok( T( "20240101006000Z" ) == -1, "minute 60" );
+	/* POSIX time has no leap seconds: :60 is the last second of its
+	 * minute (documented in slapo-bitemporal(5) CONTROLS) */
+	is_int( T( "20161231235960Z" ), T( "20161231235959Z" ), "leap second :60 reads as :59" );
+	ok( T( "20161231235961Z" ) == -1, "second 61" );
 	ok( T( "20240101000000" ) == -1, "no zone: local time refused" );
 	ok( T( "20240101000000Zjunk" ) == -1, "trailing junk" );
 	ok( T( "2024-01-01" ) == -1, "ISO date is not GeneralizedTime" );
