@@ -290,6 +290,76 @@ check_entry_refs( check_ctx *c, Entry *e, const bt_uuid *self )
 	return 0;
 }
 
+/* Rules on single values, wherever a value comes from (an added entry, a
+ * modification, a new RDN), dated or not, with relax or not. */
+static int
+check_value( check_ctx *c, AttributeDescription *ad, struct berval *v )
+{
+	if ( oio_ad.cprNumber && ad->ad_type == oio_ad.cprNumber->ad_type ) {
+		/* the numericString syntax lets spaces and any length through */
+		ber_len_t i;
+		int ok = v->bv_len == 10;
+		for ( i = 0; ok && i < v->bv_len; i++ )
+			if ( v->bv_val[i] < '0' || v->bv_val[i] > '9' ) ok = 0;
+		if ( !ok )
+			return fail( c, LDAP_CONSTRAINT_VIOLATION,
+				"oio: moCPRNumber must be 10 digits (DDMMYYSSSS), without spaces; "
+				"the value given has %lu characters", (unsigned long)v->bv_len );
+	}
+	return 0;
+}
+
+static int
+check_values( check_ctx *c, AttributeDescription *ad, BerVarray vals )
+{
+	int i, rc;
+
+	for ( i = 0; vals && vals[i].bv_val; i++ )
+		if ( ( rc = check_value( c, ad, &vals[i] ) ) ) return rc;
+	return 0;
+}
+
+/* The values of a new RDN (modrdn): they are added to the entry. */
+static int
+check_rdn_values( check_ctx *c, struct berval *newrdn )
+{
+	Operation *op = c->op;
+	LDAPRDN rdn = NULL;
+	char *next;
+	int i, rc = 0;
+
+	if ( BER_BVISEMPTY( newrdn ) ||
+		ldap_bv2rdn_x( newrdn, &rdn, &next, LDAP_DN_FORMAT_LDAP, op->o_tmpmemctx ) )
+		return 0;	/* the frontend reports a malformed RDN */
+	for ( i = 0; rdn[i] && !rc; i++ ) {
+		AttributeDescription *ad = NULL;
+		const char *text;
+		if ( slap_bv2ad( &rdn[i]->la_attr, &ad, &text ) ) continue;
+		rc = check_value( c, ad, &rdn[i]->la_value );
+	}
+	ldap_rdnfree_x( rdn, op->o_tmpmemctx );
+	return rc;
+}
+
+/* Rules on a whole version of an entry (not its references). */
+static int
+check_shape( check_ctx *c, Entry *e )
+{
+	if ( oio_ad.ocRelatedUnits && is_entry_objectclass( e, oio_ad.ocRelatedUnits, 0 ) ) {
+		/* a pair of units: two values, not the same unit twice */
+		Attribute *a = attr_find( e->e_attrs, oio_ad.refRelatedUnit );
+		unsigned n = a ? a->a_numvals : 0;
+		if ( n != 2 || bvmatch( &a->a_nvals[0], &a->a_nvals[1] ) ) {
+			char ps[64];
+			fmt_period( c->P, ps, sizeof( ps ) );
+			return fail( c, LDAP_CONSTRAINT_VIOLATION,
+				"oio: moRefRelatedUnit of a moRelatedUnits entry must name exactly two "
+				"distinct units, not %u, during %s", n == 2 ? 1 : n, ps );
+		}
+	}
+	return 0;
+}
+
 static bt_period
 write_period( Operation *op )
 {
@@ -324,6 +394,9 @@ check( check_ctx *c, oio_kind kind )
 						"%s is derived by the oio overlay and cannot be written",
 						a->a_desc->ad_cname.bv_val );
 		}
+		for ( a = op->ora_e->e_attrs; a; a = a->a_next )
+			if ( ( rc = check_values( c, a->a_desc, a->a_vals ) ) ) return rc;
+		if ( ( rc = check_shape( c, op->ora_e ) ) ) return rc;
 		if ( !c->oi->oi_bt || kind == OIO_PERSON ) return 0;
 		if ( !bt_period_is_valid( c->P ) ) return 0;	/* bitemporal refuses it */
 		return check_entry_refs( c, op->ora_e, bt_entry_uuid( op->ora_e, &self ) ? NULL : &self );
@@ -343,9 +416,14 @@ check( check_ctx *c, oio_kind kind )
 						"%s is derived by the oio overlay and cannot be written",
 						ml->sml_desc->ad_cname.bv_val );
 		}
+		for ( ml = op->orm_modlist; ml; ml = ml->sml_next ) {
+			if ( ml->sml_op != LDAP_MOD_ADD && ml->sml_op != LDAP_MOD_REPLACE ) continue;
+			if ( ( rc = check_values( c, ml->sml_desc, ml->sml_values ) ) ) return rc;
+		}
 		if ( !c->oi->oi_bt || !bt_period_is_valid( c->P ) ) return 0;
 		for ( ml = op->orm_modlist; ml; ml = ml->sml_next )
-			if ( bt_is_reference( ml->sml_desc ) || ml->sml_desc == oio_ad.primary ) touches = 1;
+			if ( bt_is_reference( ml->sml_desc ) || ml->sml_desc == oio_ad.primary ||
+				ml->sml_desc == slap_schema.si_ad_objectClass ) touches = 1;
 		if ( !touches ) return 0;
 
 		/* every version the modification produces must satisfy the rules:
@@ -370,13 +448,16 @@ check( check_ctx *c, oio_kind kind )
 			 * overlay's to report; here only the rules */
 			rc = 0;
 			c->P = bt_period_intersect( cur.r[i].valid, save );
-			rc = check_entry_refs( c, e, &self );
+			rc = check_shape( c, e );
+			if ( !rc ) rc = check_entry_refs( c, e, &self );
 			c->P = save;
 			entry_free( e );
 		}
 		bt_rows_free( &cur );
 		return rc;
 	}
+	if ( op->o_tag == LDAP_REQ_MODRDN )
+		return check_rdn_values( c, &op->orr_newrdn );
 	return 0;
 }
 
@@ -388,7 +469,8 @@ oio_check_write( Operation *op, SlapReply *rs, oio_info *oi, slap_overinst *on,
 	bt_reader rd;
 	int rc;
 
-	if ( op->o_tag != LDAP_REQ_ADD && op->o_tag != LDAP_REQ_MODIFY ) return 0;
+	if ( op->o_tag != LDAP_REQ_ADD && op->o_tag != LDAP_REQ_MODIFY &&
+		op->o_tag != LDAP_REQ_MODRDN ) return 0;
 	memset( &c, 0, sizeof( c ) );
 	c.op = op;
 	c.rs = rs;
