@@ -129,4 +129,67 @@ check "replaced by another pair" \
   lmodify -f <(printf 'dn: cn=r-ac,%s\nchangetype: modify\nreplace: moRefRelatedUnit\nmoRefRelatedUnit: %s\nmoRefRelatedUnit: %s\n' "$F" $UA $UB)
 is "the pair now" "$(val "cn=r-ac,$F" moRefRelatedUnit)" "$UA $UB"
 
+# --- 4. terminating what others refer to -------------------------------------------
+ldel() { ldapdelete -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" "$@"; }
+live() { rc_of lsearch -b "$1" -s base 1.1; }
+IT="ou=classification,$SUFFIX"
+check "an IT system" ladd -f <(printf 'dn: cn=AD,%s\nobjectClass: moITSystem\ncn: AD\nmoUserKey: AD\n' "$IT")
+SYS=$(val "cn=AD,$IT" entryUUID)
+check "dora's account in it" ladd -f <(printf 'dn: cn=u-dora,%s\nobjectClass: moITUser\ncn: u-dora\nmoRefITSystem: %s\nmoUserName: dora\nmoRefPerson: %s\n' "$F" "$SYS" $PDORA)
+check "a unit D with no one in it" ladd -f <(printf 'dn: ou=D,ou=Kommune,%s\nobjectClass: organizationalUnit\nobjectClass: moOrgUnit\nou: D\nmoUserKey: 130\n' "$L")
+UD=$(val "ou=D,ou=Kommune,$L" entryUUID)
+check "C and D are related" ladd -f <(rel r-cd $UC "$UD")
+check "a second (non-primary) engagement with job function Clerk" \
+  ladd -f <(printf 'dn: cn=e-dora2,%s\nobjectClass: moEngagement\ncn: e-dora2\nmoRefPerson: %s\nmoRefUnit: %s\nmoRefJobFunction: %s\nmoPrimary: FALSE\n' "$F" $PDORA $UC $C_CLERK)
+sleep 1
+before=$(versions)
+is "deleting a unit with engagements and a manager post -> constraintViolation" \
+  "$(rc_of ldel "ou=B,ou=A,ou=Kommune,$L")" "19"
+says "... naming the referrers" "cn=e-ben,$F (moRefUnit, during \["
+says "... the manager post too" "cn=m-b,$F (moRefUnit"
+says "... and the termination date" "cannot terminate ou=B,ou=A,ou=Kommune,$L from "
+is "deleting an IT system with IT users -> constraintViolation" "$(rc_of ldel "cn=AD,$IT")" "19"
+says "... naming the IT user" "cn=u-dora,$F (moRefITSystem"
+is "deleting a class used as job function -> constraintViolation" \
+  "$(rc_of ldel "cn=Clerk,cn=engagement_job_function,$IT")" "19"
+says "... naming a few of its users and how many more" "moRefJobFunction.* and 1 more; end or change those first"
+diag "$(grep -i "additional info" "$T_DIR/last.out")"
+is "deleting a unit named by a related-units entry -> constraintViolation" "$(rc_of ldel "ou=D,ou=Kommune,$L")" "19"
+says "... naming the pair" "cn=r-cd,$F (moRefRelatedUnit"
+next=$(gt '+1 year')
+is "a dated termination of a unit from next year -> constraintViolation" \
+  "$(rc_of ldel -e "$(valid "validFrom=$next")" "ou=C,ou=Kommune,$L")" "19"
+says "... naming the period from then" "cn=e-dora,$F (moRefUnit, during \[$next, infinity))"
+is "nothing was stored by any refused termination" "$(versions)" "$before"
+is "the unit is still there" "$(live "ou=B,ou=A,ou=Kommune,$L")" "0"
+is "the IT system too" "$(live "cn=AD,$IT")" "0"
+t1=$(gt '+1 year'); t2=$(gt '+2 years')
+check "dora's account ends next year" ldel -e "$(valid "validFrom=$t1")" "cn=u-dora,$F"
+is "the IT system cannot end now, before its account does" "$(rc_of ldel "cn=AD,$IT")" "19"
+says "... naming the account's remaining period" "cn=u-dora,$F (moRefITSystem, during \[[0-9]*Z, $t1))"
+check "it can end after its account does" ldel -e "$(valid "validFrom=$t2")" "cn=AD,$IT"
+is "... and is live until then" "$(live "cn=AD,$IT")" "0"
+check "the related-units entry is deleted" ldel "cn=r-cd,$F"
+check "then the unit it named can be" ldel "ou=D,ou=Kommune,$L"
+is "D is gone" "$(live "ou=D,ou=Kommune,$L")" "32"
+# due changes that end a referrer and its target together fall due by themselves
+check "an IT system" ladd -f <(printf 'dn: cn=SD,%s\nobjectClass: moITSystem\ncn: SD\nmoUserKey: SD\n' "$IT")
+SD=$(val "cn=SD,$IT" entryUUID)
+check "... and an account in it" ladd -f <(printf 'dn: cn=u-ben,%s\nobjectClass: moITUser\ncn: u-ben\nmoRefITSystem: %s\nmoUserName: ben\n' "$F" "$SD")
+soon=$(gt '+3 seconds')
+check "both end in 3 s (the account first)" ldel -e "$(valid "validFrom=$soon")" "cn=u-ben,$F"
+check "... then the system" ldel -e "$(valid "validFrom=$soon")" "cn=SD,$IT"
+wait_is "when due, the account is gone" "32" live "cn=u-ben,$F"
+wait_is "... and the system too" "32" live "cn=SD,$IT"
+# ... also those the cascade of a person's dated termination records
+check "carl's engagement owns an address (his office)" \
+  ladd -f <(addr a-carl-office ${U}00204 $C_PHONE +4566661234)
+soon=$(gt '+3 seconds')
+check "carl is terminated in 3 s" ldel -e "$(valid "validFrom=$soon")" "uid=carl,$P"
+wait_is "when due, his engagement ends (its activation is not refused for the address)" "32" live "cn=e-carl,$F"
+# a person's termination still ends their functions with them
+check "terminating dora (engagements, addresses, an account) is the model's cascade" ldel "uid=dora,$P"
+is "her engagement ended with her" "$(live "cn=e-dora,$F")" "32"
+check "now C has no one and can end" ldel "ou=C,ou=Kommune,$L"
+
 finish
