@@ -233,6 +233,7 @@ int bt_op_write( Operation *op, SlapReply *rs );
 int bt_ensure_history( bt_info *bi, MDB_txn *txn, Operation *op,
 	slap_overinst *on, Entry *e, bt_uuid *u, bt_time now );
 void *bt_activation_mark( Operation *op, const bt_uuid *u, bt_time upto );
+extern int bt_activation_key;	/* o_extra key of that mark (an activation's write) */
 void bt_activation_unmark( Operation *op, void *mark );
 
 /* bt_search.c */

@@ -3,7 +3,8 @@
  * Gives the OIO schema its meaning:
  *  - integrity over time: a function may only reference objects that exist
  *    during its whole period, classes of the right facet; at most one
- *    primary engagement per person at any instant (oio_integrity.c);
+ *    primary engagement per person at any instant; no termination of what
+ *    others still refer to (oio_integrity.c);
  *  - terminating a person terminates their functions from that date, future
  *    ones included (or leaves their manager posts vacant);
  *  - the derived attributes AD, IAM systems and phone books read, kept in

@@ -45,6 +45,7 @@ typedef struct oio_obj {
 	/* inputs */
 	bt_uuid person, unit, jobfn, engtype, addrtype, visibility, owner, facet;
 	int has_person, primary;
+	int has_visibility;		/* address: absent = public (OS2mo's default) */
 	struct berval name;		/* unit: ou; class: moName; org: o */
 	struct berval userkey;	/* moUserKey */
 	struct berval scope;	/* class: moScope */
@@ -90,10 +91,10 @@ typedef struct oio_info {
 typedef struct oio_ads {
 	AttributeDescription *refPerson, *refUnit, *refJobFunction, *refEngagementType,
 		*refAddressType, *refVisibility, *refOwner, *refFacet, *primary,
-		*userKey, *name, *scope, *addressValue, *ou;
+		*userKey, *name, *scope, *addressValue, *ou, *refRelatedUnit, *cprNumber;
 	AttributeDescription *derived[D_COUNT];
 	ObjectClass *ocOrg, *ocUnit, *ocPerson, *ocEngagement, *ocManager,
-		*ocAddress, *ocClass, *ocFacet;
+		*ocAddress, *ocClass, *ocFacet, *ocRelatedUnits;
 } oio_ads;
 extern oio_ads oio_ad;
 int oio_ads_init( ConfigReply *cr );

@@ -8,7 +8,10 @@
  *    whole period of the referring version, and of the right kind (a
  *    class reference: a class of the right facet);
  *  - a person has at most one primary engagement at any instant;
- *  - derived attributes are the overlay's to write.
+ *  - derived attributes are the overlay's to write;
+ *  - a CPR number is 10 digits; a related-units entry names two units;
+ *  - an object others still refer to during the rest of its life is not
+ *    terminated (deleted), except a person (the cascade below).
  * A violation is constraintViolation (19) naming the reference and the
  * period; nothing is written.
  */
@@ -78,7 +81,8 @@ typedef struct check_ctx {
 	oio_info *oi;
 	MDB_txn *txn;
 	bt_period P;
-	char buf[SLAP_TEXT_BUFLEN];
+	int activation;		/* the bitemporal overlay carrying out a recorded change */
+	char buf[1024];		/* room for a few referrers' names */
 } check_ctx;
 
 static int
@@ -290,6 +294,217 @@ check_entry_refs( check_ctx *c, Entry *e, const bt_uuid *self )
 	return 0;
 }
 
+/* Rules on single values, wherever a value comes from (an added entry, a
+ * modification, a new RDN), dated or not, with relax or not. */
+static int
+check_value( check_ctx *c, AttributeDescription *ad, struct berval *v )
+{
+	if ( oio_ad.cprNumber && ad->ad_type == oio_ad.cprNumber->ad_type ) {
+		/* the numericString syntax lets spaces and any length through */
+		ber_len_t i;
+		int ok = v->bv_len == 10;
+		for ( i = 0; ok && i < v->bv_len; i++ )
+			if ( v->bv_val[i] < '0' || v->bv_val[i] > '9' ) ok = 0;
+		if ( !ok )
+			return fail( c, LDAP_CONSTRAINT_VIOLATION,
+				"oio: moCPRNumber must be 10 digits (DDMMYYSSSS), without spaces; "
+				"the value given has %lu characters", (unsigned long)v->bv_len );
+	}
+	return 0;
+}
+
+static int
+check_values( check_ctx *c, AttributeDescription *ad, BerVarray vals )
+{
+	int i, rc;
+
+	for ( i = 0; vals && vals[i].bv_val; i++ )
+		if ( ( rc = check_value( c, ad, &vals[i] ) ) ) return rc;
+	return 0;
+}
+
+/* The values of a new RDN (modrdn): they are added to the entry. */
+static int
+check_rdn_values( check_ctx *c, struct berval *newrdn )
+{
+	Operation *op = c->op;
+	LDAPRDN rdn = NULL;
+	char *next;
+	int i, rc = 0;
+
+	if ( BER_BVISEMPTY( newrdn ) ||
+		ldap_bv2rdn_x( newrdn, &rdn, &next, LDAP_DN_FORMAT_LDAP, op->o_tmpmemctx ) )
+		return 0;	/* the frontend reports a malformed RDN */
+	for ( i = 0; rdn[i] && !rc; i++ ) {
+		AttributeDescription *ad = NULL;
+		const char *text;
+		if ( slap_bv2ad( &rdn[i]->la_attr, &ad, &text ) ) continue;
+		rc = check_value( c, ad, &rdn[i]->la_value );
+	}
+	ldap_rdnfree_x( rdn, op->o_tmpmemctx );
+	return rc;
+}
+
+/* Rules on a whole version of an entry (not its references). */
+static int
+check_shape( check_ctx *c, Entry *e )
+{
+	if ( oio_ad.ocRelatedUnits && is_entry_objectclass( e, oio_ad.ocRelatedUnits, 0 ) ) {
+		/* a pair of units: two values, not the same unit twice */
+		Attribute *a = attr_find( e->e_attrs, oio_ad.refRelatedUnit );
+		unsigned n = a ? a->a_numvals : 0;
+		if ( n != 2 || bvmatch( &a->a_nvals[0], &a->a_nvals[1] ) ) {
+			char ps[64];
+			fmt_period( c->P, ps, sizeof( ps ) );
+			return fail( c, LDAP_CONSTRAINT_VIOLATION,
+				"oio: moRefRelatedUnit of a moRelatedUnits entry must name exactly two "
+				"distinct units, not %u, during %s", n == 2 ? 1 : n, ps );
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Deleting (terminating) what others refer to.  Every entity that
+ * refers to the target through any reference attribute (the bitemporal
+ * refs index: target|attribute -> referrer) in a version valid during
+ * the rest of the target's life [from, infinity), as known now, keeps
+ * the target alive: the termination is refused, naming a few of them
+ * and their periods.  A person's termination is the model's cascade
+ * (oio_cascade) and is not checked here. */
+
+#define REFERRERS_NAMED 3
+
+typedef struct referrer {
+	bt_uuid uuid;
+	AttributeDescription *ad;
+	bt_period valid;		/* of its versions that refer, within the period */
+	struct berval dn;
+} referrer;
+
+static int
+refers_to( Entry *e, AttributeDescription *ad, const bt_uuid *target )
+{
+	Attribute *a;
+	unsigned i;
+
+	for ( a = attrs_find( e->e_attrs, ad ); a; a = attrs_find( a->a_next, ad ) )
+		for ( i = 0; i < a->a_numvals; i++ )
+			if ( a->a_nvals[i].bv_len == BT_UUID_LEN &&
+				memcmp( a->a_nvals[i].bv_val, target->u, BT_UUID_LEN ) == 0 ) return 1;
+	return 0;
+}
+
+static int
+check_delete( check_ctx *c )
+{
+	Operation *op = c->op;
+	bt_info *bi = c->oi->oi_bt;
+	bt_uuid target;
+	bt_rows own = { 0 };
+	referrer named[REFERRERS_NAMED];
+	bt_uuid *seen = NULL;
+	int nseen = 0, nnamed = 0, nmore = 0, i, j, rc = 0;
+	AttributeType *at;
+
+	if ( bt_resolve_any( bi, c->txn, &op->o_req_ndn, c->P, &target ) ) return 0;
+	/* a person: the cascade ends their functions with them */
+	if ( bt_rows_current( bi, c->txn, &target, c->P, &own ) == 0 ) {
+		int person = 0;
+		for ( i = 0; i < own.n && !person; i++ ) {
+			Entry *e;
+			if ( bt_row_entry( &own.r[i], &e ) ) continue;
+			person = is_entry_objectclass( e, oio_ad.ocPerson, 0 );
+			entry_free( e );
+		}
+		bt_rows_free( &own );
+		if ( person ) return 0;
+	}
+
+	for ( at_start( &at ); at; at_next( &at ) ) {
+		AttributeDescription *ad = at->sat_ad;
+		bt_uuid *refs = NULL;
+		int n = 0;
+		if ( !ad || !bt_is_reference( ad ) ) continue;
+		if ( bt_refs_get( bi, c->txn, &target, ad, &refs, &n ) ) {
+			rc = fail( c, LDAP_OTHER, "oio: cannot read history" );
+			break;
+		}
+		for ( i = 0; i < n; i++ ) {
+			bt_rows rows = { 0 };
+			bt_period v = { BT_INFINITY, BT_NEG_INFINITY };
+			int first = -1;
+			if ( memcmp( &refs[i], &target, sizeof( bt_uuid ) ) == 0 ) continue;
+			for ( j = 0; j < nseen; j++ )
+				if ( memcmp( &seen[j], &refs[i], sizeof( bt_uuid ) ) == 0 ) break;
+			if ( j < nseen ) continue;
+			if ( bt_rows_current( bi, c->txn, &refs[i], c->P, &rows ) ) continue;
+			for ( j = 0; j < rows.n; j++ ) {
+				Entry *e;
+				bt_period o;
+				if ( !bt_period_overlaps( rows.r[j].valid, c->P ) ) continue;
+				if ( bt_row_entry( &rows.r[j], &e ) ) continue;
+				if ( refers_to( e, ad, &target ) ) {
+					o = bt_period_intersect( rows.r[j].valid, c->P );
+					if ( first < 0 || o.from < v.from ) first = j;
+					if ( o.from < v.from ) v.from = o.from;
+					if ( o.to > v.to ) v.to = o.to;
+				}
+				entry_free( e );
+			}
+			if ( first >= 0 ) {
+				seen = ch_realloc( seen, ( nseen + 1 ) * sizeof( bt_uuid ) );
+				seen[nseen++] = refs[i];
+				if ( nnamed < REFERRERS_NAMED ) {
+					struct berval ndn;
+					referrer *r = &named[nnamed];
+					r->uuid = refs[i];
+					r->ad = ad;
+					r->valid = v;
+					if ( bt_row_dn( bi, c->txn, &rows.r[first], v.from, BT_INFINITY - 1,
+							&r->dn, &ndn ) == 0 ) {
+						ch_free( ndn.bv_val );
+					} else {
+						char us[40];
+						fmt_uuid( &refs[i], us, sizeof( us ) );
+						ber_str2bv( us, 0, 1, &r->dn );
+					}
+					nnamed++;
+				} else {
+					nmore++;
+				}
+			}
+			bt_rows_free( &rows );
+		}
+		ch_free( refs );
+		if ( rc ) break;
+	}
+
+	if ( !rc && nnamed ) {
+		char ps[64], from[BT_TIME_BUFSZ];
+		size_t len;
+		bt_time_format( c->P.from, from );
+		len = snprintf( c->buf, sizeof( c->buf ),
+			"oio: cannot terminate %s from %s: it is still referred to by ",
+			op->o_req_dn.bv_val, from );
+		for ( i = 0; i < nnamed && len < sizeof( c->buf ); i++ ) {
+			fmt_period( named[i].valid, ps, sizeof( ps ) );
+			len += snprintf( c->buf + len, sizeof( c->buf ) - len, "%s%s (%s, during %s)",
+				i ? ( i == nnamed - 1 && !nmore ? " and " : ", " ) : "",
+				named[i].dn.bv_val, named[i].ad->ad_cname.bv_val, ps );
+		}
+		if ( nmore && len < sizeof( c->buf ) )
+			len += snprintf( c->buf + len, sizeof( c->buf ) - len, " and %d more", nmore );
+		if ( len < sizeof( c->buf ) )
+			snprintf( c->buf + len, sizeof( c->buf ) - len, "; end or change those first" );
+		c->rs->sr_err = rc = LDAP_CONSTRAINT_VIOLATION;
+		c->rs->sr_text = c->buf;
+	}
+	for ( i = 0; i < nnamed; i++ ) ch_free( named[i].dn.bv_val );
+	ch_free( seen );
+	return rc;
+}
+
 static bt_period
 write_period( Operation *op )
 {
@@ -324,6 +539,10 @@ check( check_ctx *c, oio_kind kind )
 						"%s is derived by the oio overlay and cannot be written",
 						a->a_desc->ad_cname.bv_val );
 		}
+		/* an activation was checked when it was recorded */
+		for ( a = op->ora_e->e_attrs; a && !c->activation; a = a->a_next )
+			if ( ( rc = check_values( c, a->a_desc, a->a_vals ) ) ) return rc;
+		if ( !c->activation && ( rc = check_shape( c, op->ora_e ) ) ) return rc;
 		if ( !c->oi->oi_bt || kind == OIO_PERSON ) return 0;
 		if ( !bt_period_is_valid( c->P ) ) return 0;	/* bitemporal refuses it */
 		return check_entry_refs( c, op->ora_e, bt_entry_uuid( op->ora_e, &self ) ? NULL : &self );
@@ -343,9 +562,14 @@ check( check_ctx *c, oio_kind kind )
 						"%s is derived by the oio overlay and cannot be written",
 						ml->sml_desc->ad_cname.bv_val );
 		}
+		for ( ml = op->orm_modlist; ml && !c->activation; ml = ml->sml_next ) {
+			if ( ml->sml_op != LDAP_MOD_ADD && ml->sml_op != LDAP_MOD_REPLACE ) continue;
+			if ( ( rc = check_values( c, ml->sml_desc, ml->sml_values ) ) ) return rc;
+		}
 		if ( !c->oi->oi_bt || !bt_period_is_valid( c->P ) ) return 0;
 		for ( ml = op->orm_modlist; ml; ml = ml->sml_next )
-			if ( bt_is_reference( ml->sml_desc ) || ml->sml_desc == oio_ad.primary ) touches = 1;
+			if ( bt_is_reference( ml->sml_desc ) || ml->sml_desc == oio_ad.primary ||
+				ml->sml_desc == slap_schema.si_ad_objectClass ) touches = 1;
 		if ( !touches ) return 0;
 
 		/* every version the modification produces must satisfy the rules:
@@ -370,13 +594,19 @@ check( check_ctx *c, oio_kind kind )
 			 * overlay's to report; here only the rules */
 			rc = 0;
 			c->P = bt_period_intersect( cur.r[i].valid, save );
-			rc = check_entry_refs( c, e, &self );
+			rc = c->activation ? 0 : check_shape( c, e );
+			if ( !rc ) rc = check_entry_refs( c, e, &self );
 			c->P = save;
 			entry_free( e );
 		}
 		bt_rows_free( &cur );
 		return rc;
 	}
+	if ( c->activation ) return 0;	/* checked when it was recorded */
+	if ( op->o_tag == LDAP_REQ_MODRDN )
+		return check_rdn_values( c, &op->orr_newrdn );
+	if ( op->o_tag == LDAP_REQ_DELETE && c->oi->oi_bt && bt_period_is_valid( c->P ) )
+		return check_delete( c );
 	return 0;
 }
 
@@ -388,12 +618,18 @@ oio_check_write( Operation *op, SlapReply *rs, oio_info *oi, slap_overinst *on,
 	bt_reader rd;
 	int rc;
 
-	if ( op->o_tag != LDAP_REQ_ADD && op->o_tag != LDAP_REQ_MODIFY ) return 0;
+	if ( op->o_tag != LDAP_REQ_ADD && op->o_tag != LDAP_REQ_MODIFY &&
+		op->o_tag != LDAP_REQ_MODRDN && op->o_tag != LDAP_REQ_DELETE ) return 0;
 	memset( &c, 0, sizeof( c ) );
 	c.op = op;
 	c.rs = rs;
 	c.oi = oi;
 	c.P = write_period( op );
+	{
+		OpExtra *oex;
+		LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next )
+			if ( oex->oe_key == &bt_activation_key ) c.activation = 1;
+	}
 	if ( oi->oi_bt ) {
 		if ( bt_read_begin( oi->oi_bt, op, &rd ) ) return 0;
 		c.txn = rd.txn;

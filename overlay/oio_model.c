@@ -64,7 +64,9 @@ oio_ads_init( ConfigReply *cr )
 		ad_get( "moName", &oio_ad.name, cr ) ||
 		ad_get( "moScope", &oio_ad.scope, cr ) ||
 		ad_get( "moAddressValue", &oio_ad.addressValue, cr ) ||
-		ad_get( "ou", &oio_ad.ou, cr ) )
+		ad_get( "ou", &oio_ad.ou, cr ) ||
+		ad_get( "moRefRelatedUnit", &oio_ad.refRelatedUnit, cr ) ||
+		ad_get( "moCPRNumber", &oio_ad.cprNumber, cr ) )
 		return 1;
 	for ( i = 0; i < D_COUNT; i++ )
 		if ( ad_get( oio_derived_names[i], &oio_ad.derived[i], cr ) ) return 1;
@@ -75,7 +77,8 @@ oio_ads_init( ConfigReply *cr )
 		oc_get( "moManager", &oio_ad.ocManager, cr ) ||
 		oc_get( "moAddress", &oio_ad.ocAddress, cr ) ||
 		oc_get( "moClass", &oio_ad.ocClass, cr ) ||
-		oc_get( "moFacet", &oio_ad.ocFacet, cr ) )
+		oc_get( "moFacet", &oio_ad.ocFacet, cr ) ||
+		oc_get( "moRelatedUnits", &oio_ad.ocRelatedUnits, cr ) )
 		return 1;
 	return 0;
 }
@@ -254,7 +257,7 @@ oio_model_put( oio_model *m, Entry *e )
 	get_ref( e, oio_ad.refJobFunction, &o->jobfn, NULL );
 	get_ref( e, oio_ad.refEngagementType, &o->engtype, NULL );
 	get_ref( e, oio_ad.refAddressType, &o->addrtype, NULL );
-	get_ref( e, oio_ad.refVisibility, &o->visibility, NULL );
+	get_ref( e, oio_ad.refVisibility, &o->visibility, &o->has_visibility );
 	get_ref( e, oio_ad.refOwner, &o->owner, NULL );
 	get_ref( e, oio_ad.refFacet, &o->facet, NULL );
 	{
@@ -484,12 +487,15 @@ oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg )
 			}
 		} else if ( o->kind == OIO_ADDRESS ) {
 			/* a person's own addresses, public ones only (and internal
-			 * ones where configured); secret ones never */
+			 * ones where configured); secret ones never.  An address
+			 * without a visibility class is public (docs/schema-mapping.md,
+			 * as in OS2mo); one whose class is not known here is not */
 			static const char *const types[3] = {
 				"EmailEmployee", "PhoneEmployee", "MobilePhoneEmployee" };
 			t = oio_model_get( m, &o->owner );
 			if ( !t || t->kind != OIO_PERSON || BER_BVISEMPTY( &o->value ) ) continue;
-			if ( !class_scope_is( m, &o->visibility, "PUBLIC" ) &&
+			if ( o->has_visibility &&
+				!class_scope_is( m, &o->visibility, "PUBLIC" ) &&
 				!( oi->oi_internal_addresses && class_scope_is( m, &o->visibility, "INTERNAL" ) ) )
 				continue;
 			for ( i = 0; i < 3; i++ ) {
