@@ -246,8 +246,15 @@ int bt_operational( Operation *op, SlapReply *rs );
  * o_extra under bt_fixup_key. */
 typedef struct bt_fixup {
 	OpExtra oe;
-	void (*fn)( Operation *op, Entry *e, void *arg );
+	void (*fn)( Operation *op, Entry *e, struct bt_fixup *fx );
 	void *arg;
+	/* set by the search before each call: the read snapshot the entry
+	 * comes from and the point it shows */
+	MDB_txn *txn;
+	bt_time vt, kt;
+	/* set by fn when the entry cannot be completed: the search ends with
+	 * other (80) rather than send it */
+	int err;
 } bt_fixup;
 extern int bt_fixup_key;
 

@@ -138,7 +138,17 @@ emit( bt_walk *w, Entry *e, const bt_row *r )
 		w->visit( e, w->visit_arg );
 		return;
 	}
-	if ( w->fixup ) w->fixup->fn( w->op, e, w->fixup->arg );
+	if ( w->fixup ) {
+		w->fixup->txn = w->txn;
+		w->fixup->vt = w->vt;
+		w->fixup->kt = w->kt;
+		w->fixup->err = 0;
+		w->fixup->fn( w->op, e, w->fixup );
+		if ( w->fixup->err ) {
+			walk_fail( w );
+			return;
+		}
+	}
 	if ( w->collect ) {
 		bt_cache *c = &w->bi->bi_cache;
 		if ( w->uncacheable ) return;
@@ -466,10 +476,12 @@ search_asof( bt_walk *w )
 		int rc;
 
 		bt_row_free( &r );
-		ldap_pvt_thread_rdwr_rlock( &bi->bi_cache_lock );
+		if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bi_cache_lock ) ) goto walk;	/* being built */
 		if ( !( bi->bi_cache.valid && bi->bi_cache.vt == w->vt && bi->bi_cache.kt == kt && bi->bi_cache.gen == gen ) ) {
 			ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
-			ldap_pvt_thread_rdwr_wlock( &bi->bi_cache_lock );
+			/* another search is reading or building the cache: never wait
+			 * for it (a build walks the whole database); walk instead */
+			if ( ldap_pvt_thread_rdwr_wtrylock( &bi->bi_cache_lock ) ) goto walk;
 			if ( !( bi->bi_cache.valid && bi->bi_cache.vt == w->vt && bi->bi_cache.kt == kt && bi->bi_cache.gen == gen ) ) {
 				bt_uuid root;
 				bt_row rr;
@@ -490,7 +502,7 @@ search_asof( bt_walk *w )
 				}
 			}
 			ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
-			ldap_pvt_thread_rdwr_rlock( &bi->bi_cache_lock );
+			if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bi_cache_lock ) ) goto walk;
 		}
 		if ( bi->bi_cache.valid && bi->bi_cache.vt == w->vt && bi->bi_cache.kt == kt && bi->bi_cache.gen == gen ) {
 			rc = search_from_cache( w );
@@ -499,7 +511,11 @@ search_asof( bt_walk *w )
 		}
 		/* too big to keep: walk as below */
 		ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
-		bt_resolve( w->bi, w->txn, &op->o_req_ndn, w->vt, w->kt, &base, &r );
+walk:
+		if ( bt_resolve( w->bi, w->txn, &op->o_req_ndn, w->vt, w->kt, &base, &r ) ) {
+			finish( w, LDAP_NO_SUCH_OBJECT, BT_TEXT_NO_ENTRY_AT );
+			return LDAP_NO_SUCH_OBJECT;
+		}
 	}
 	/* the DN as the client wrote it is the DN of that time */
 	dn = op->o_req_dn;

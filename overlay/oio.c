@@ -564,15 +564,13 @@ asof_keep( oio_obj *o, BerVarray *v, void *arg )
 	return 0;	/* computed values become the object's values */
 }
 
+/* The derived values of o replace what the version of e stored, where
+ * they differ. */
 static void
-asof_fixup( Operation *op, Entry *e, void *arg )
+apply_derived( Entry *e, oio_obj *o, void *arg )
 {
-	oio_model *m = arg;
-	oio_obj *o;
-	bt_uuid u;
 	int i, first, last;
 
-	if ( bt_entry_uuid( e, &u ) || !( o = oio_model_get( m, &u ) ) ) return;
 	if ( o->kind != OIO_PERSON && o->kind != OIO_UNIT ) return;
 	first = o->kind == OIO_PERSON ? 0 : D_PERSON_LAST + 1;
 	last = o->kind == OIO_PERSON ? D_PERSON_LAST : D_COUNT - 1;
@@ -585,6 +583,26 @@ asof_fixup( Operation *op, Entry *e, void *arg )
 	}
 }
 
+/* A whole-organisation search: the entry's object in the model of the
+ * point. */
+static void
+asof_fixup( Operation *op, Entry *e, bt_fixup *fx )
+{
+	oio_obj *o;
+	bt_uuid u;
+
+	if ( bt_entry_uuid( e, &u ) || !( o = oio_model_get( fx->arg, &u ) ) ) return;
+	apply_derived( e, o, NULL );
+}
+
+/* A base search: only what the entry depends on (oio_asof.c). */
+static void
+asof_fixup_one( Operation *op, Entry *e, bt_fixup *fx )
+{
+	if ( oio_asof_one( fx->arg, fx->txn, fx->vt, fx->kt, e, apply_derived, NULL ) )
+		fx->err = 1;
+}
+
 static int
 oio_op_search( Operation *op, SlapReply *rs )
 {
@@ -595,7 +613,8 @@ oio_op_search( Operation *op, SlapReply *rs )
 	unsigned long gen;
 	bt_fixup fx;
 	bt_time last;
-	int rc;
+	oio_model own;
+	int rc, shared;
 
 	if ( !oi->oi_bt || !oio_ad.ocPerson || !bt_has_ctrl( op, bt_asof_cid ) )
 		return SLAP_CB_CONTINUE;
@@ -605,40 +624,57 @@ oio_op_search( Operation *op, SlapReply *rs )
 	last = __atomic_load_n( &oi->oi_bt->bi_last_write, __ATOMIC_ACQUIRE );
 	kt = a->known_at > last && last ? last : a->known_at;
 	gen = __atomic_load_n( &oi->oi_bt->bi_write_gen, __ATOMIC_ACQUIRE );
-
-	for ( ;; ) {
-		ldap_pvt_thread_rdwr_rlock( &oi->oi_asof_lock );
-		if ( oi->oi_asof.loaded && oi->oi_asof_valid == a->valid_at && oi->oi_asof_known == kt && oi->oi_asof_gen == gen )
-			break;
-		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
-		ldap_pvt_thread_rdwr_wlock( &oi->oi_asof_lock );
-		if ( !oi->oi_asof.loaded || oi->oi_asof_valid != a->valid_at || oi->oi_asof_known != kt || oi->oi_asof_gen != gen ) {
-			oio_model_clear( &oi->oi_asof );
-			if ( bt_visit_at( oi->oi_bt, op, a->valid_at, a->known_at, asof_put, &oi->oi_asof ) ) {
-				/* an organisation with parts missing would derive wrong
-				 * values: no answer rather than a wrong one */
-				oio_model_clear( &oi->oi_asof );
-				oi->oi_asof.loaded = 0;
-				ldap_pvt_thread_rdwr_wunlock( &oi->oi_asof_lock );
-				send_ldap_error( op, rs, LDAP_OTHER, "oio: cannot read the organisation at that point" );
-				return rs->sr_err;
-			}
-			oi->oi_asof.loaded = 1;
-			oio_compute( oi, &oi->oi_asof, asof_keep, NULL );
-			oi->oi_asof_valid = a->valid_at;
-			oi->oi_asof_known = kt;
-			oi->oi_asof_gen = gen;
-		}
-		ldap_pvt_thread_rdwr_wunlock( &oi->oi_asof_lock );
-	}
 	fx.oe.oe_key = &bt_fixup_key;
+
+	if ( op->ors_scope == LDAP_SCOPE_BASE ) {
+		fx.fn = asof_fixup_one;
+		fx.arg = oi;
+		LDAP_SLIST_INSERT_HEAD( &op->o_extra, &fx.oe, oe_next );
+		rc = overlay_op_walk( op, rs, op_search, on->on_info, on->on_next );
+		op->o_bd->bd_info = (BackendInfo *)on;
+		LDAP_SLIST_REMOVE( &op->o_extra, &fx.oe, OpExtra, oe_next );
+		return rc;
+	}
+
+	/* A search over many entries: the organisation at the point, kept
+	 * from an earlier search at the same point, or built for this one
+	 * outside any lock (a rebuild never makes another search, a write or
+	 * a bind wait) and kept afterwards if no search still reads the one
+	 * kept before. */
+	ldap_pvt_thread_rdwr_rlock( &oi->oi_asof_lock );
+	shared = oi->oi_asof.loaded && oi->oi_asof_valid == a->valid_at &&
+		oi->oi_asof_known == kt && oi->oi_asof_gen == gen;
+	if ( !shared ) {
+		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
+		oio_model_init( &own );
+		if ( bt_visit_at( oi->oi_bt, op, a->valid_at, a->known_at, asof_put, &own ) ) {
+			/* an organisation with parts missing would derive wrong
+			 * values: no answer rather than a wrong one */
+			oio_model_destroy( &own );
+			send_ldap_error( op, rs, LDAP_OTHER, "oio: cannot read the organisation at that point" );
+			return rs->sr_err;
+		}
+		own.loaded = 1;
+		oio_compute( oi, &own, asof_keep, NULL );
+	}
 	fx.fn = asof_fixup;
-	fx.arg = &oi->oi_asof;
+	fx.arg = shared ? &oi->oi_asof : &own;
 	LDAP_SLIST_INSERT_HEAD( &op->o_extra, &fx.oe, oe_next );
 	rc = overlay_op_walk( op, rs, op_search, on->on_info, on->on_next );
 	op->o_bd->bd_info = (BackendInfo *)on;
 	LDAP_SLIST_REMOVE( &op->o_extra, &fx.oe, OpExtra, oe_next );
-	ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
+	if ( shared ) {
+		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
+	} else {
+		if ( ldap_pvt_thread_rdwr_wtrylock( &oi->oi_asof_lock ) == 0 ) {
+			oio_model_swap( &oi->oi_asof, &own );
+			oi->oi_asof_valid = a->valid_at;
+			oi->oi_asof_known = kt;
+			oi->oi_asof_gen = gen;
+			ldap_pvt_thread_rdwr_wunlock( &oi->oi_asof_lock );
+		}
+		oio_model_destroy( &own );
+	}
 	return rc;
 }
 

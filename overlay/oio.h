@@ -110,6 +110,7 @@ oio_kind oio_model_del_dn( oio_model *m, struct berval *ndn );
 void oio_model_rename( oio_model *m, struct berval *old_ndn,
 	struct berval *dn, struct berval *ndn );
 void oio_model_clear( oio_model *m );
+void oio_model_swap( oio_model *a, oio_model *b );
 
 /* Computes every derived value and calls write for each object whose
  * values differ from what is stored; write returns 0 when it stored them
@@ -117,6 +118,15 @@ void oio_model_clear( oio_model *m );
 typedef int (oio_write_fn)( oio_obj *o, BerVarray *values, void *arg );
 int oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg );
 int oio_same_values( BerVarray a, BerVarray b );
+
+/* oio_asof.c: the derived values of one person or unit at (vt, kt), from
+ * the entries they depend on only, read in txn; fn gets the entry and its
+ * object with the computed values in stored[].  Returns 0 (also for an
+ * entry that has no derived values), or -1 when the history cannot be
+ * read. */
+typedef void (oio_obj_values_fn)( Entry *e, oio_obj *o, void *arg );
+int oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
+	oio_obj_values_fn *fn, void *arg );
 
 /* oio.c: internal writes below the overlay */
 typedef struct oio_writer {

@@ -143,6 +143,18 @@ oio_model_clear( oio_model *m )
 	m->loaded = 0;
 }
 
+/* Exchanges the objects of a and b (their mutexes stay). */
+void
+oio_model_swap( oio_model *a, oio_model *b )
+{
+	oio_table t;
+	int loaded;
+
+	t = a->by_uuid; a->by_uuid = b->by_uuid; b->by_uuid = t;
+	t = a->by_dn; a->by_dn = b->by_dn; b->by_dn = t;
+	loaded = a->loaded; a->loaded = b->loaded; b->loaded = loaded;
+}
+
 void
 oio_model_destroy( oio_model *m )
 {

@@ -161,4 +161,12 @@ cat "$T_DIR/derived.out"
 T_NUM=$((T_NUM + $(grep -c '^ok\|^not ok' "$T_DIR/derived.out")))
 T_FAIL=$((T_FAIL + $(grep -c '^not ok' "$T_DIR/derived.out")))
 
+# as-of reads of one entry (its inputs only) against the whole organisation
+# at the same point, at now (and the truth), during and before the history
+/usr/bin/python3 "$HERE/oio/check_asof_one.py" "$URI" "$ROOTDN" "$ROOTPW" "$T_DIR/truth.json" \
+  "$(gt now)" "$(gt '-6 months')" "$(gt '-2 years')" "$(gt '-4 years')" "$(gt '+1 year')" >"$T_DIR/asof.out" 2>&1
+cat "$T_DIR/asof.out"
+T_NUM=$((T_NUM + $(grep -c '^ok\|^not ok' "$T_DIR/asof.out")))
+T_FAIL=$((T_FAIL + $(grep -c '^not ok' "$T_DIR/asof.out")))
+
 finish

@@ -1,0 +1,280 @@
+/* oio_asof.c - the derived values of one entry at a point in time,
+ * computed from the entries they depend on only.
+ *
+ * An as-of read of one person or unit ("what were Ann's title and manager
+ * on 1 March 2023") needs a handful of entries, not the organisation: the
+ * person, their engagements and manager posts, their addresses and the
+ * classes these name, the chain of units above each engagement with the
+ * posts that fill them, and for a manager the subtrees they manage (their
+ * direct reports).  They are read from the history at that point, from the
+ * read snapshot the entry itself comes from, into a small model of their
+ * own, and the same rules (oio_compute) run on it: both ways give the same
+ * values.  Nothing is shared between reads, so no read waits for another
+ * one's rebuild and no write invalidates anything.
+ *
+ * The entries are found through the history's reference index (every
+ * entity that ever named the target in a UUID-syntax attribute) and kept
+ * only if their version at the point exists; the rules themselves check
+ * what each version refers to then.
+ */
+#include "portable.h"
+
+#include <ac/string.h>
+
+#include "slap.h"
+
+#include "oio.h"
+
+typedef struct part {
+	oio_info *oi;
+	bt_info *bi;
+	MDB_txn *txn;
+	bt_time vt, kt;
+	oio_model m;
+	int err;			/* the history could not be read */
+	bt_uuid *units;		/* units whose posts are loaded */
+	int nunits, maxunits;
+} part;
+
+/* Entity u as it was at the point, in the model (NULL: it did not exist
+ * then, or it is not part of the organisation).  parent, if not NULL, gets
+ * the entryUUID of its DIT parent then. */
+static oio_obj *
+load( part *p, const bt_uuid *u, bt_uuid *parent )
+{
+	struct berval dn, ndn;
+	oio_obj *o;
+	bt_row r;
+	Entry *e;
+	int rc;
+
+	if ( p->err || bt_uuid_is_zero( u ) ) return NULL;
+	if ( !parent && ( o = oio_model_get( &p->m, u ) ) ) return o;
+	rc = bt_row_at( p->bi, p->txn, u, p->vt, p->kt, &r );
+	if ( rc ) {
+		if ( rc != MDB_NOTFOUND ) p->err = rc;
+		return NULL;
+	}
+	if ( parent ) *parent = r.parent;
+	o = oio_model_get( &p->m, u );
+	if ( !o ) {
+		if ( bt_row_dn( p->bi, p->txn, &r, p->vt, p->kt, &dn, &ndn ) ) {
+			p->err = -1;
+		} else if ( !( e = bt_row_snapshot( p->bi, p->txn, &r, &dn, &ndn, 0 ) ) ) {
+			ch_free( dn.bv_val );
+			ch_free( ndn.bv_val );
+			p->err = -1;
+		} else {
+			oio_model_put( &p->m, e );
+			entry_free( e );
+			o = oio_model_get( &p->m, u );
+		}
+	}
+	bt_row_free( &r );
+	return o;
+}
+
+/* Every entity that named target in ad, loaded; *out (ch_malloc'd) gets
+ * their entryUUIDs. */
+static int
+referrers( part *p, const bt_uuid *target, AttributeDescription *ad, bt_uuid **out )
+{
+	int n = 0, i, rc;
+
+	*out = NULL;
+	if ( p->err || !ad ) return 0;
+	rc = bt_refs_get( p->bi, p->txn, target, ad, out, &n );
+	if ( rc ) {
+		p->err = rc;
+		return 0;
+	}
+	for ( i = 0; i < n && !p->err; i++ ) load( p, &( *out )[i], NULL );
+	return n;
+}
+
+static int
+unit_seen( part *p, const bt_uuid *u )
+{
+	int i;
+
+	for ( i = 0; i < p->nunits; i++ )
+		if ( memcmp( &p->units[i], u, sizeof( *u ) ) == 0 ) return 1;
+	if ( p->nunits == p->maxunits ) {
+		p->maxunits = p->maxunits ? 2 * p->maxunits : 16;
+		p->units = ch_realloc( p->units, p->maxunits * sizeof( bt_uuid ) );
+	}
+	p->units[p->nunits++] = *u;
+	return 0;
+}
+
+/* A person and their engagements and posts: enough to know their primary
+ * engagement (and so whom they report to). */
+static oio_obj *
+person_functions( part *p, const bt_uuid *u )
+{
+	oio_obj *o = load( p, u, NULL );
+	bt_uuid *refs;
+
+	if ( !o || o->kind != OIO_PERSON ) return NULL;
+	referrers( p, u, oio_ad.refPerson, &refs );
+	ch_free( refs );
+	return o;
+}
+
+/* What refers to unit u (its engagements and manager posts) with the
+ * people in its posts; with people, the people of its engagements too,
+ * each with their own functions. */
+static void
+unit_functions( part *p, const bt_uuid *u, int people )
+{
+	bt_uuid *refs;
+	int i, n;
+
+	n = referrers( p, u, oio_ad.refUnit, &refs );
+	for ( i = 0; i < n && !p->err; i++ ) {
+		oio_obj *f = oio_model_get( &p->m, &refs[i] );
+		if ( !f || memcmp( &f->unit, u, sizeof( *u ) ) != 0 ) continue;
+		if ( f->kind == OIO_MANAGER && f->has_person ) person_functions( p, &f->person );
+		else if ( f->kind == OIO_ENGAGEMENT && people && f->has_person )
+			person_functions( p, &f->person );
+	}
+	ch_free( refs );
+}
+
+/* Unit u and the units above it, each with its posts (a unit's manager is
+ * inherited from above when it has none). */
+static void
+unit_chain( part *p, const bt_uuid *u )
+{
+	bt_uuid cur = *u, parent;
+	int depth;
+
+	for ( depth = 0; depth < BT_DEPTH_MAX && !p->err; depth++ ) {
+		oio_obj *o;
+		memset( &parent, 0, sizeof( parent ) );
+		o = load( p, &cur, &parent );
+		if ( !o || o->kind != OIO_UNIT ) break;
+		if ( !unit_seen( p, &cur ) ) unit_functions( p, &cur, 0 );
+		if ( bt_uuid_is_zero( &parent ) ) break;
+		cur = parent;
+	}
+}
+
+typedef struct child_arg {
+	part *p;
+	const bt_uuid *parent;
+	bt_uuid *kids;
+	int n, max;
+} child_arg;
+
+static int
+child_fn( const bt_uuid *u, struct berval *nrdn, void *arg )
+{
+	child_arg *c = arg;
+	bt_uuid parent;
+	oio_obj *o;
+
+	memset( &parent, 0, sizeof( parent ) );
+	o = load( c->p, u, &parent );
+	if ( c->p->err ) return 1;
+	if ( !o || o->kind != OIO_UNIT || memcmp( &parent, c->parent, sizeof( parent ) ) != 0 )
+		return 0;
+	if ( c->n == c->max ) {
+		c->max = c->max ? 2 * c->max : 16;
+		c->kids = ch_realloc( c->kids, c->max * sizeof( bt_uuid ) );
+	}
+	c->kids[c->n++] = *u;
+	return 0;
+}
+
+/* The units below w at the point, with their people: who reports to the
+ * manager of w is decided inside w's subtree. */
+static void
+unit_subtree( part *p, const bt_uuid *w, int depth )
+{
+	child_arg c = { p, w, NULL, 0, 0 };
+	int i, rc;
+
+	if ( depth >= BT_DEPTH_MAX ) {
+		p->err = -1;
+		return;
+	}
+	unit_chain( p, w );
+	unit_functions( p, w, 1 );
+	rc = bt_names_children( p->bi, p->txn, w, child_fn, &c );
+	if ( rc && !p->err ) p->err = rc;
+	for ( i = 0; i < c.n && !p->err; i++ ) unit_subtree( p, &c.kids[i], depth + 1 );
+	ch_free( c.kids );
+}
+
+/* Everything the derived values of person u depend on. */
+static void
+person_inputs( part *p, const bt_uuid *u )
+{
+	bt_uuid *refs, *managed = NULL;
+	int i, n, nmanaged = 0;
+
+	if ( !person_functions( p, u ) ) return;
+	n = referrers( p, u, oio_ad.refPerson, &refs );
+	for ( i = 0; i < n && !p->err; i++ ) {
+		oio_obj *f = oio_model_get( &p->m, &refs[i] );
+		if ( !f || !f->has_person || memcmp( &f->person, u, sizeof( *u ) ) != 0 ) continue;
+		if ( f->kind == OIO_ENGAGEMENT ) {
+			load( p, &f->jobfn, NULL );
+			load( p, &f->engtype, NULL );
+			unit_chain( p, &f->unit );
+		} else if ( f->kind == OIO_MANAGER ) {
+			managed = ch_realloc( managed, ( nmanaged + 1 ) * sizeof( bt_uuid ) );
+			managed[nmanaged++] = f->unit;
+		}
+	}
+	ch_free( refs );
+	n = referrers( p, u, oio_ad.refOwner, &refs );
+	for ( i = 0; i < n && !p->err; i++ ) {
+		oio_obj *a = oio_model_get( &p->m, &refs[i] );
+		if ( !a || a->kind != OIO_ADDRESS ) continue;
+		load( p, &a->addrtype, NULL );
+		if ( a->has_visibility ) load( p, &a->visibility, NULL );
+	}
+	ch_free( refs );
+	for ( i = 0; i < nmanaged && !p->err; i++ ) unit_subtree( p, &managed[i], 0 );
+	ch_free( managed );
+}
+
+static int
+keep_computed( oio_obj *o, BerVarray *v, void *arg )
+{
+	return 0;	/* computed values become the object's values */
+}
+
+int
+oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
+	oio_obj_values_fn *fn, void *arg )
+{
+	part p;
+	oio_kind kind = oio_kind_of( e );
+	oio_obj *o;
+	bt_uuid u;
+	int rc = 0;
+
+	if ( ( kind != OIO_PERSON && kind != OIO_UNIT ) || bt_entry_uuid( e, &u ) ) return 0;
+	memset( &p, 0, sizeof( p ) );
+	p.oi = oi;
+	p.bi = oi->oi_bt;
+	p.txn = txn;
+	p.vt = vt;
+	p.kt = kt;
+	oio_model_init( &p.m );
+	if ( kind == OIO_PERSON ) person_inputs( &p, &u );
+	else unit_chain( &p, &u );
+	if ( p.err ) {
+		rc = -1;
+	} else {
+		p.m.loaded = 1;
+		oio_compute( oi, &p.m, keep_computed, NULL );
+		if ( ( o = oio_model_get( &p.m, &u ) ) ) fn( e, o, arg );
+	}
+	ch_free( p.units );
+	oio_model_destroy( &p.m );
+	return rc;
+}
