@@ -121,18 +121,55 @@ person_functions( part *p, const bt_uuid *u )
 	return o;
 }
 
-/* What refers to unit u (its engagements and manager posts) with the
- * people in its posts; with people, the people of its engagements too,
- * each with their own functions. */
+/* Whether entity u is a manager post at the point, without building it
+ * into the model: a unit's engagements far outnumber its posts, and only
+ * the posts decide who manages it. */
+static int
+is_post( part *p, const bt_uuid *u )
+{
+	oio_obj *o;
+	bt_row r;
+	Entry *e;
+	int rc, post;
+
+	if ( ( o = oio_model_get( &p->m, u ) ) ) return o->kind == OIO_MANAGER;
+	rc = bt_row_at( p->bi, p->txn, u, p->vt, p->kt, &r );
+	if ( rc ) {
+		if ( rc != MDB_NOTFOUND ) p->err = rc;
+		return 0;
+	}
+	if ( bt_row_entry_ro( &r, &e ) ) {
+		bt_row_free( &r );
+		p->err = -1;
+		return 0;
+	}
+	post = is_entry_objectclass( e, oio_ad.ocManager, 0 );
+	/* decoded in one block that its names point into (bt_row_entry) */
+	BER_BVZERO( &e->e_name );
+	BER_BVZERO( &e->e_nname );
+	entry_free( e );
+	bt_row_free( &r );
+	return post;
+}
+
+/* What refers to unit u: its manager posts with their people; with
+ * people, its engagements too, with their people and their functions. */
 static void
 unit_functions( part *p, const bt_uuid *u, int people )
 {
-	bt_uuid *refs;
-	int i, n;
+	bt_uuid *refs = NULL;
+	int i, n = 0, rc;
 
-	n = referrers( p, u, oio_ad.refUnit, &refs );
+	if ( p->err ) return;
+	rc = bt_refs_get( p->bi, p->txn, u, oio_ad.refUnit, &refs, &n );
+	if ( rc ) {
+		p->err = rc;
+		return;
+	}
 	for ( i = 0; i < n && !p->err; i++ ) {
-		oio_obj *f = oio_model_get( &p->m, &refs[i] );
+		oio_obj *f;
+		if ( !people && !is_post( p, &refs[i] ) ) continue;
+		f = load( p, &refs[i], NULL );
 		if ( !f || memcmp( &f->unit, u, sizeof( *u ) ) != 0 ) continue;
 		if ( f->kind == OIO_MANAGER && f->has_person ) person_functions( p, &f->person );
 		else if ( f->kind == OIO_ENGAGEMENT && people && f->has_person )

@@ -67,17 +67,19 @@ typedef struct conn {
 	double t0;		/* start of the current op (first page of a sync) */
 	struct berval cookie;	/* paged results */
 	long entries;		/* entries of the current op */
+	char asof[64];		/* the as-of control value of the current op */
 } conn;
 
 static struct {
 	const char *uri, *binddn, *pw, *base, *dnfile, *asof, *label;
 	int nconn, pagesize, samples;
+	int random_days;	/* -R: as-of at a random instant of the last N days */
 	double duration, warmup;
 	enum kind kind;
 	unsigned seed;
 } cfg = {
 	"ldap://127.0.0.1:389/", "cn=admin,dc=kommune,dc=dk", "secret",
-	"ou=people,dc=kommune,dc=dk", NULL, NULL, "", 8, 500, 5, 10.0, 2.0,
+	"ou=people,dc=kommune,dc=dk", NULL, NULL, "", 8, 500, 5, 0, 10.0, 2.0,
 	K_BASE, 1,
 };
 
@@ -235,7 +237,7 @@ issue_sync_page( conn *c, int asof )
 	if ( rc != LDAP_SUCCESS ) die( "page control: %s", ldap_err2string( rc ) );
 	ctrls[n++] = page;
 	if ( asof ) {
-		text_control( &asofc, CTRL_ASOF, cfg.asof );
+		text_control( &asofc, CTRL_ASOF, c->asof );
 		ctrls[n++] = &asofc;
 	}
 	ctrls[n] = NULL;
@@ -243,6 +245,21 @@ issue_sync_page( conn *c, int asof )
 		"(objectClass=inetOrgPerson)", NULL, ctrls, &c->msgid );
 	ldap_control_free( page );
 	return rc;
+}
+
+/* The as-of point of the next operation: -A as given, or with -R a new
+ * random instant each time (no two operations share a cached point). */
+static void
+pick_asof( conn *c )
+{
+	char gbuf[32];
+
+	if ( !cfg.random_days ) {
+		snprintf( c->asof, sizeof( c->asof ), "%s", cfg.asof );
+		return;
+	}
+	gt( time( NULL ) - (time_t)rnd( (unsigned long)cfg.random_days * 86400 ), gbuf, sizeof( gbuf ) );
+	snprintf( c->asof, sizeof( c->asof ), "validAt=%s", gbuf );
 }
 
 static int
@@ -268,12 +285,14 @@ issue( conn *c )
 	case K_FULLSYNC:
 	case K_ASOFSYNC:
 		c->cookie.bv_len = 0;
+		if ( cfg.kind == K_ASOFSYNC ) pick_asof( c );
 		return issue_sync_page( c, cfg.kind == K_ASOFSYNC );
 	case K_BASE:
 	case K_ASOFBASE:
 		dn = dns[rnd( ndns )];
 		if ( cfg.kind == K_ASOFBASE ) {
-			text_control( &ctl, CTRL_ASOF, cfg.asof );
+			pick_asof( c );
+			text_control( &ctl, CTRL_ASOF, c->asof );
 			ctrls[0] = &ctl;
 		}
 		return issue_search( c->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
@@ -584,6 +603,7 @@ usage( void )
 		"  -c N          connections (8)           -t SEC  measured duration (10)\n"
 		"  -W SEC        warm-up (2)               -P N    page size (500)\n"
 		"  -A TEXT       as-of control value, e.g. validAt=20241128000000Z\n"
+		"  -R DAYS       as-of at a new random instant of the last DAYS days each op\n"
 		"  -n N          samples for event (5)     -s SEED  (1)\n"
 		"  -L LABEL      copied into the JSON line\n" );
 	exit( 2 );
@@ -596,7 +616,7 @@ main( int argc, char **argv )
 	size_t i;
 	const char *kname = NULL;
 
-	while ( ( opt = getopt( argc, argv, "k:H:D:w:b:f:c:t:W:P:A:n:s:L:h" ) ) != -1 ) {
+	while ( ( opt = getopt( argc, argv, "k:H:D:w:b:f:c:t:W:P:A:R:n:s:L:h" ) ) != -1 ) {
 		switch ( opt ) {
 		case 'k': kname = optarg; break;
 		case 'H': cfg.uri = optarg; break;
@@ -609,6 +629,7 @@ main( int argc, char **argv )
 		case 'W': cfg.warmup = atof( optarg ); break;
 		case 'P': cfg.pagesize = atoi( optarg ); break;
 		case 'A': cfg.asof = optarg; break;
+		case 'R': cfg.random_days = atoi( optarg ); break;
 		case 'n': cfg.samples = atoi( optarg ); break;
 		case 's': cfg.seed = (unsigned)strtoul( optarg, NULL, 10 ); break;
 		case 'L': cfg.label = optarg; break;
@@ -621,7 +642,7 @@ main( int argc, char **argv )
 	if ( i == sizeof( kinds ) / sizeof( kinds[0] ) ) die( "unknown workload %s", kname );
 	cfg.kind = kinds[i].k;
 	if ( cfg.nconn < 1 || cfg.duration <= 0 || cfg.pagesize < 1 ) usage();
-	if ( ( cfg.kind == K_ASOFBASE || cfg.kind == K_ASOFSYNC ) && !cfg.asof )
+	if ( ( cfg.kind == K_ASOFBASE || cfg.kind == K_ASOFSYNC ) && !cfg.asof && !cfg.random_days )
 		die( "%s needs -A validAt=...", kname );
 	if ( cfg.kind == K_BASE || cfg.kind == K_ASOFBASE || cfg.kind == K_MODIFY ||
 			cfg.kind == K_MODFUTURE || cfg.kind == K_EVENT ) {

@@ -82,6 +82,8 @@ WORKLOADS = [
     ("modify-future", "modify, future validity"),
     ("asof-base", "as-of base lookup"),
     ("asof-fullsync", "as-of full sync (-2 years)"),
+    ("asof-base-random", "as-of base lookup, new random date each"),
+    ("asof-fullsync-random", "as-of full sync, new random date each"),
     ("event", "scheduled change -> live (ms after due)"),
 ]
 CONFIGS = ["A", "B", "C"]
@@ -182,6 +184,10 @@ def summary(runs_path, meta_path, out_path, args):
            ratio(get("asof-fullsync", "C", "p50_ms"), get("fullsync", "C", "p50_ms")), "<=", 2.0)
     target("as-of base p50 / current base p50 (C)",
            ratio(get("asof-base", "C", "p50_ms"), get("base", "C", "p50_ms")), "<=", 1.5)
+    target("as-of base at a new random date p50 / current base p50 (C)",
+           ratio(get("asof-base-random", "C", "p50_ms"), get("base", "C", "p50_ms")), "<=", 1.5)
+    target("as-of full sync at a new random date p50 / current full sync p50 (C)",
+           ratio(get("asof-fullsync-random", "C", "p50_ms"), get("fullsync", "C", "p50_ms")), "<=", 2.0)
     mc = metas.get("C", {})
     if mc.get("main_tables_mb"):
         target("side tables / main DB (C, pages)",

@@ -45,7 +45,7 @@ WARMUP=${BENCH_WARMUP:-2}
 SETTLE=${BENCH_SETTLE:-30}
 EVENTS=${BENCH_EVENTS:-5}
 CONFIGS=${BENCH_CONFIGS:-A B C}
-WORKLOADS=${BENCH_WORKLOADS:-phonebook fullsync base modify modify-1 modify-future asof-base asof-fullsync event}
+WORKLOADS=${BENCH_WORKLOADS:-phonebook fullsync base modify modify-1 modify-future asof-base asof-fullsync asof-base-random asof-fullsync-random event}
 SEED=${BENCH_SEED:-1}
 OUT=${BENCH_OUT:-$BUILD/tests/bench/results.json}
 
@@ -321,6 +321,10 @@ bench_round() {
     want modify-future && DNS=$DATA/people-dated.dns loadgen "$c" "$r" modify-future -c "$CONNS"
     want asof-base && loadgen "$c" "$r" asof-base -c "$CONNS" -A "$ASOF"
     want asof-fullsync && loadgen "$c" "$r" asof-fullsync -c "$SYNC_CONNS" -A "$ASOF"
+    # a new random point of the last five years for every operation: no
+    # cached point helps (issue 13, item 3)
+    want asof-base-random && loadgen "$c" "$r" asof-base-random -k asof-base -c "$CONNS" -R 1826
+    want asof-fullsync-random && loadgen "$c" "$r" asof-fullsync-random -k asof-fullsync -c "$SYNC_CONNS" -R 1826
     want event && DNS=$DATA/people-dated.dns loadgen "$c" "$r" event -n "$EVENTS"
   fi
   return 0
