@@ -33,12 +33,14 @@ check "root entry" ladd -e "$(valid validFrom=20000101000000Z)" -f <(base_ldif |
 check "the small municipality" ladd -e relax -f "$HERE/oio/fixture.ldif"
 check "system accounts" ladd -f <(accounts)
 check "ben has a CPR number (as rootdn)" lmodify -f <(printf 'dn: uid=ben,%s\nchangetype: modify\nadd: moCPRNumber\nmoCPRNumber: 0101901234\n' "$P")
+check "ben (a plain user) has a password" lmodify -f <(printf 'dn: uid=ben,%s\nchangetype: modify\nreplace: userPassword\nuserPassword: pw-ben\n' "$P")
 for i in $(seq 1 40); do [ -n "$(lsearch -b "uid=ben,$P" -s base title | grep '^title:')" ] && break; sleep 0.25; done
 
 who() {  # who ROLE: bind arguments
   case $1 in
     anonymous) echo "-x" ;;
     phonebook) echo "-x -D cn=$1,$S -w pw-$1" ;;
+    user) echo "-x -D uid=ben,$P -w pw-ben" ;;	# a plain user: ben himself
     *) echo "-x -ZZ -D cn=$1,$S -w pw-$1" ;;
   esac
 }
@@ -55,7 +57,7 @@ PHONEQ='(|(cn=*ben*)(mail=*ben*)(telephoneNumber=*1234*))'
 
 for path in plain asof history; do
   ctl_of $path
-  for role in anonymous phonebook iam; do
+  for role in anonymous phonebook user iam; do
     out=$(rsearch $role -b "$P" "${ctl[@]}" "$PHONEQ" '*' +)
     is "$path/$role: the phone-book query finds people" "$(( $(grep -c '^dn:' <<<"$out") > 0 ))" "1"
     is "$path/$role: and never a CPR number" "$(grep -c '^moCPRNumber:' <<<"$out")" "0"
@@ -65,7 +67,7 @@ for path in plain asof history; do
   is "$path/auditor: the auditor finds ben by CPR" \
     "$(rsearch auditor -b "$P" "${ctl[@]}" '(moCPRNumber=01*)' 1.1 | grep -c '^dn:')" \
     "$(lsearch -b "$P" "${ctl[@]}" '(moCPRNumber=01*)' 1.1 | grep -c '^dn:')"
-  for role in anonymous phonebook; do
+  for role in anonymous phonebook user; do
     is "$path/$role: an engagement answers like an absent entry" \
       "$(rrc $role -b "cn=e-anna,$F" -s base "${ctl[@]}" 1.1)" "$(rrc $role -b "cn=e-nobody,$F" -s base "${ctl[@]}" 1.1)"
     is "$path/$role: sees title, ou, mail of a person" \
@@ -98,6 +100,24 @@ is "an admin may write the future" "$(wmod diradmin -e "$(valid "validFrom=$(gt 
 is "an admin may correct the past (admins manage)" "$(wmod diradmin -e "$(valid 'validFrom=20200101000000Z;validTo=20210101000000Z')")" "0"
 is "a person may not rewrite another's phone entry" \
   "$(ldapmodify -x -H "$URI" -D "cn=phonebook,$S" -w pw-phonebook -f <(printf 'dn: uid=ben,%s\nchangetype: modify\nreplace: userPassword\nuserPassword: x\n' "$P") >/dev/null 2>&1; echo $?)" "50"
+
+# a plain user writes only their own password (the profile: "by self =w")
+pw() {  # pw WHOSE [ldapmodify args]: ben sets WHOSE password
+  local u=$1; shift
+  ldapmodify $(who user) -H "$URI" "$@" -f <(printf 'dn: uid=%s,%s\nchangetype: modify\nreplace: userPassword\nuserPassword: pw-ben\n' "$u" "$P") >/dev/null 2>&1; echo $?
+}
+is "user: sets their own password now" "$(pw ben)" "0"
+is "user: schedules their own password change" "$(pw ben -e "$(valid "validFrom=$(gt '+1 day')")")" "0"
+is "user: may not rewrite their password in the past (manage)" "$(pw ben -e "$(valid 'validFrom=20200101000000Z;validTo=20210101000000Z')")" "50"
+is "user: may not set another's password now" "$(pw anna)" "50"
+is "user: nor schedule it" "$(pw anna -e "$(valid "validFrom=$(gt '+1 day')")")" "50"
+is "user: may not change their own title or unit data (read only)" \
+  "$(ldapmodify $(who user) -H "$URI" -f <(printf 'dn: uid=ben,%s\nchangetype: modify\nreplace: description\ndescription: me\n' "$P") >/dev/null 2>&1; echo $?)" "50"
+is "user: may not write a unit" "$(wmod user)" "50"
+is "user: may not schedule a unit change" "$(wmod user -e "$(valid "validFrom=$(gt '+1 day')")")" "50"
+is "user: may not move their entry" \
+  "$(ldapmodrdn $(who user) -H "$URI" -e "$(valid "validFrom=$(gt '+1 day')")" "uid=ben,$P" uid=benny >/dev/null 2>&1; echo $?)" "50"
+is "user: still binds with the password they set" "$(ldapwhoami $(who user) -H "$URI" >/dev/null 2>&1; echo $?)" "0"
 
 # --- the cn=config form agrees ---------------------------------------------
 C=$T_DIR/c
