@@ -603,6 +603,28 @@ asof_fixup_one( Operation *op, Entry *e, bt_fixup *fx )
 		fx->err = 1;
 }
 
+#define OIO_ASOF_HOT 64
+
+/* Whether this base lookup at a point that is not kept is the one that
+ * builds it (see oi_hot_count). */
+static int
+base_point_is_hot( oio_info *oi, bt_time vt, bt_time kt, unsigned long gen )
+{
+	int hot = 0;
+
+	ldap_pvt_thread_mutex_lock( &oi->oi_hot_mutex );
+	if ( oi->oi_hot_valid == vt && oi->oi_hot_known == kt && oi->oi_hot_gen == gen ) {
+		if ( ++oi->oi_hot_count == OIO_ASOF_HOT ) hot = 1;
+	} else {
+		oi->oi_hot_valid = vt;
+		oi->oi_hot_known = kt;
+		oi->oi_hot_gen = gen;
+		oi->oi_hot_count = 1;
+	}
+	ldap_pvt_thread_mutex_unlock( &oi->oi_hot_mutex );
+	return hot;
+}
+
 static int
 oio_op_search( Operation *op, SlapReply *rs )
 {
@@ -627,6 +649,23 @@ oio_op_search( Operation *op, SlapReply *rs )
 	fx.oe.oe_key = &bt_fixup_key;
 
 	if ( op->ors_scope == LDAP_SCOPE_BASE ) {
+		/* the organisation of this point is at hand (an earlier search
+		 * kept it): a lookup there; else only what the entry needs */
+		if ( ldap_pvt_thread_rdwr_rtrylock( &oi->oi_asof_lock ) == 0 ) {
+			if ( oi->oi_asof.loaded && oi->oi_asof_valid == a->valid_at &&
+				oi->oi_asof_known == kt && oi->oi_asof_gen == gen ) {
+				fx.fn = asof_fixup;
+				fx.arg = &oi->oi_asof;
+				LDAP_SLIST_INSERT_HEAD( &op->o_extra, &fx.oe, oe_next );
+				rc = overlay_op_walk( op, rs, op_search, on->on_info, on->on_next );
+				op->o_bd->bd_info = (BackendInfo *)on;
+				LDAP_SLIST_REMOVE( &op->o_extra, &fx.oe, OpExtra, oe_next );
+				ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
+				return rc;
+			}
+			ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
+		}
+		if ( base_point_is_hot( oi, a->valid_at, kt, gen ) ) goto whole;
 		fx.fn = asof_fixup_one;
 		fx.arg = oi;
 		LDAP_SLIST_INSERT_HEAD( &op->o_extra, &fx.oe, oe_next );
@@ -641,6 +680,7 @@ oio_op_search( Operation *op, SlapReply *rs )
 	 * outside any lock (a rebuild never makes another search, a write or
 	 * a bind wait) and kept afterwards if no search still reads the one
 	 * kept before. */
+whole:
 	ldap_pvt_thread_rdwr_rlock( &oi->oi_asof_lock );
 	shared = oi->oi_asof.loaded && oi->oi_asof_valid == a->valid_at &&
 		oi->oi_asof_known == kt && oi->oi_asof_gen == gen;
@@ -689,6 +729,7 @@ oio_db_init( BackendDB *be, ConfigReply *cr )
 	oio_model_init( &oi->oi_model );
 	oio_model_init( &oi->oi_asof );
 	ldap_pvt_thread_rdwr_init( &oi->oi_asof_lock );
+	ldap_pvt_thread_mutex_init( &oi->oi_hot_mutex );
 	on->on_bi.bi_private = oi;
 	return 0;
 }
@@ -751,6 +792,7 @@ oio_db_destroy( BackendDB *be, ConfigReply *cr )
 		oio_model_destroy( &oi->oi_model );
 		oio_model_destroy( &oi->oi_asof );
 		ldap_pvt_thread_rdwr_destroy( &oi->oi_asof_lock );
+		ldap_pvt_thread_mutex_destroy( &oi->oi_hot_mutex );
 		ch_free( oi );
 		on->on_bi.bi_private = NULL;
 	}

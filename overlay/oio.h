@@ -85,6 +85,13 @@ typedef struct oio_info {
 	bt_time oi_asof_valid, oi_asof_known;
 	unsigned long oi_asof_gen;
 	int oi_reload;				/* names changed: read the model again */
+	/* base lookups at one point that is not kept: after OIO_ASOF_HOT of
+	 * them in a row, one of them builds the organisation there (an IAM
+	 * walking its people at a date pays once, not per lookup) */
+	ldap_pvt_thread_mutex_t oi_hot_mutex;
+	bt_time oi_hot_valid, oi_hot_known;
+	unsigned long oi_hot_gen;
+	int oi_hot_count;
 } oio_info;
 
 /* attribute descriptions looked up at open */
