@@ -223,8 +223,10 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 		return 1;
 	}
 	/* refused here too, not only at open: slaptest never opens the
-	 * database, and must refuse what slapd would refuse at start */
-	if ( stacked_above_another( on, cr ) ) return 1;
+	 * database, and must refuse what slapd would refuse at start.  Live
+	 * (cn=config) only at open: see oio_db_init() for why a failed
+	 * db_init of an overlay inserted at an index must be avoided. */
+	if ( !( slapMode & SLAP_SERVER_RUNNING ) && stacked_above_another( on, cr ) ) return 1;
 	bi = ch_calloc( 1, sizeof( bt_info ) );
 	bi->bi_interval = 1;
 	bi->bi_cache_max_entries = 250000;
