@@ -69,6 +69,29 @@ static ConfigOCs bt_ocs[] = {
 	{ NULL, 0, NULL }
 };
 
+/* olcBitemporalSubtree / olcBitemporalObjectClass changed in a running
+ * slapd: entries the overlay now tracks get their baseline versions before
+ * the modify returns, as at the start (the server is paused meanwhile).
+ * Entries no longer tracked keep the history they have. */
+static int
+bt_cf_track( ConfigArgs *c )
+{
+	slap_overinst *on = (slap_overinst *)c->bi;
+	bt_info *bi = on->on_bi.bi_private;
+	BackendDB db;
+
+	if ( !bi->bi_open || !( slapMode & SLAP_SERVER_RUNNING ) ) return 0;
+	db = *c->be;
+	db.bd_info = (BackendInfo *)on;
+	if ( bt_bootstrap( bi, &db ) ) {
+		snprintf( c->cr_msg, sizeof( c->cr_msg ),
+			"bitemporal: cannot record baseline versions of the entries now tracked" );
+		Debug( LDAP_DEBUG_ANY, "%s\n", c->cr_msg );
+		return ARG_BAD_CONF;
+	}
+	return 0;
+}
+
 static int
 bt_cf_gen( ConfigArgs *c )
 {
@@ -102,6 +125,8 @@ bt_cf_gen( ConfigArgs *c )
 		return 1;
 
 	case LDAP_MOD_DELETE:
+		if ( ( c->type == BT_CFG_SUBTREE || c->type == BT_CFG_OBJECTCLASS ) && bi->bi_open )
+			config_push_cleanup( c, bt_cf_track );
 		switch ( c->type ) {
 		case BT_CFG_SUBTREE:
 			if ( c->valx < 0 ) {
@@ -151,6 +176,7 @@ bt_cf_gen( ConfigArgs *c )
 		}
 		ber_bvarray_add( &bi->bi_subtrees, &c->value_dn );
 		ber_bvarray_add( &bi->bi_nsubtrees, &c->value_ndn );
+		if ( bi->bi_open ) config_push_cleanup( c, bt_cf_track );
 		return 0;
 
 	case BT_CFG_OBJECTCLASS: {
@@ -166,6 +192,7 @@ bt_cf_gen( ConfigArgs *c )
 		bi->bi_ocs = ch_realloc( bi->bi_ocs, ( i + 2 ) * sizeof( ObjectClass * ) );
 		bi->bi_ocs[i] = oc;
 		bi->bi_ocs[i + 1] = NULL;
+		if ( bi->bi_open ) config_push_cleanup( c, bt_cf_track );
 		return 0;
 	}
 

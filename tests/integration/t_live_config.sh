@@ -186,6 +186,33 @@ is "the public phone stays" "$(val "uid=carl,$P" telephoneNumber)" "+4588881234"
 check "olcOioInternalAddresses: FALSE live" setia FALSE
 is "the internal phone is withdrawn when the modify returns" "$(val "uid=dora,$P" telephoneNumber)" ""
 
+# --- (4) the tracked scope changed live: baselines for what it now covers -----
+BT="olcOverlay={0}bitemporal,olcDatabase={1}mdb,cn=config"
+check "olcBitemporalSubtree narrowed live to the functions" lcfg <<EOF
+dn: $BT
+changetype: modify
+replace: olcBitemporalSubtree
+olcBitemporalSubtree: $F
+EOF
+check "a person added while people are not tracked" ladd <<EOF
+dn: uid=late,$P
+objectClass: inetOrgPerson
+uid: late
+cn: Late Comer
+sn: Comer
+EOF
+rc=$(rc_of lsearch -b "uid=late,$P" -s base -E "$(history_ctl)" 1.1)
+is "it has no history while untracked" "$rc" 32
+check "olcBitemporalSubtree removed live (the whole database again)" lcfg <<EOF
+dn: $BT
+changetype: modify
+delete: olcBitemporalSubtree
+EOF
+is "the person has a baseline when the modify returns" \
+  "$(lsearch -b "uid=late,$P" -s base -E "$(history_ctl)" moVersionOperation | sed -n 's/^moVersionOperation: //p' | tr '\n' ' ')" "baseline "
+is "as of now it is found" \
+  "$(lsearch -b "uid=late,$P" -s base -E "$(asof "validAt=$(gt now)")" uid | sed -n 's/^uid: //p')" late
+
 # --- the live configuration is what a restart reads --------------------------
 stop_slapd "$C/slapd.pid"
 start_slapd "$C" -F || not_ok "slapd restarts from the live-changed cn=config"
