@@ -292,6 +292,8 @@ bt_db_open( BackendDB *be, ConfigReply *cr )
 		}
 		/* everything stored so far was recorded before now */
 		bi->bi_last_write = slap_get_time();
+		/* added back live below an oio overlay that lost it */
+		if ( slapMode & SLAP_SERVER_RUNNING ) oio_bt_attach( on, bi );
 		if ( bt_activation_start( bi, be ) ) {
 			snprintf( cr->msg, sizeof( cr->msg ),
 				"bitemporal: cannot start the activation task" );
@@ -307,6 +309,9 @@ bt_db_close( BackendDB *be, ConfigReply *cr )
 	slap_overinst *on = (slap_overinst *)be->bd_info;
 	bt_info *bi = on->on_bi.bi_private;
 
+	/* removed live (cn=config delete): an oio overlay above must not go
+	 * on using the history; it refuses writes until one is back */
+	oio_bt_attach( on, NULL );
 	bt_activation_stop( bi );
 	bt_store_close( bi );
 	return 0;

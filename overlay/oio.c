@@ -547,6 +547,14 @@ oio_op_write( Operation *op, SlapReply *rs )
 	oio_cb *c;
 
 	if ( !oio_ad.ocPerson ) return SLAP_CB_CONTINUE;	/* no schema: nothing to do */
+	if ( !oi->oi_bt ) {
+		/* its bitemporal overlay was deleted from cn=config */
+		op->o_bd->bd_info = (BackendInfo *)on->on_info;
+		send_ldap_error( op, rs, LDAP_UNWILLING_TO_PERFORM,
+			"oio: no bitemporal overlay below it (deleted from cn=config): "
+			"add it back below oio, or delete the oio overlay" );
+		return rs->sr_err;
+	}
 
 	switch ( op->o_tag ) {
 	case LDAP_REQ_ADD:
@@ -700,6 +708,20 @@ bitemporal_below( slap_overinst *on, ConfigReply *cr )
 		"give oio the higher olcOverlay index)" );
 	Debug( LDAP_DEBUG_ANY, "%s\n", cr->msg );
 	return NULL;
+}
+
+void
+oio_bt_attach( slap_overinst *bt_on, bt_info *bi )
+{
+	slap_overinst *o2;
+
+	/* above bt_on: before it in the list (all of it once it is unlinked) */
+	for ( o2 = bt_on->on_info->oi_list; o2 && o2 != bt_on; o2 = o2->on_next ) {
+		oio_info *oi = o2->on_bi.bi_private;
+		if ( strcmp( o2->on_bi.bi_type, "oio" ) || !oi ) continue;
+		if ( bi ) oi->oi_bt = bi;
+		else if ( oi->oi_bt == bt_on->on_bi.bi_private ) oi->oi_bt = NULL;
+	}
 }
 
 static int

@@ -213,6 +213,34 @@ is "the person has a baseline when the modify returns" \
 is "as of now it is found" \
   "$(lsearch -b "uid=late,$P" -s base -E "$(asof "validAt=$(gt now)")" uid | sed -n 's/^uid: //p')" late
 
+# --- (5) bitemporal deleted live under oio: oio refuses writes, saying why --------
+rc=$(rc_of ldapdelete -x -H "$URI" -D "$CFGDN" -w "$ROOTPW" "$BT")
+is "olcOverlay={0}bitemporal deleted live (back-config has no veto for it)" "$rc" 0
+rc=$(rc_of lmodify <<EOF
+dn: uid=late,$P
+changetype: modify
+replace: sn
+sn: Later
+EOF
+)
+if [ "$rc" = 53 ] && grep -q 'no bitemporal overlay below it' "$T_DIR/last.out"; then
+  ok "a write through oio without bitemporal below is refused with the reason"
+else
+  not_ok "a write through oio without bitemporal below is refused with the reason (rc=$rc)"; sed 's/^/#   /' "$T_DIR/last.out"
+fi
+check "olcOverlay={0}bitemporal added back live, below oio" lcfg -f <(sed 's/^dn: olcOverlay=bitemporal/dn: olcOverlay={0}bitemporal/; s/^olcOverlay: bitemporal/olcOverlay: {0}bitemporal/' "$T_DIR/bt.ldif")
+is "overlays in cn=config" \
+  "$(ldapsearch -x -H "$URI" -D "$CFGDN" -w "$ROOTPW" -LLL -b 'olcDatabase={1}mdb,cn=config' '(objectClass=olcOverlayConfig)' olcOverlay | grep '^olcOverlay:' | sort | tr '\n' ' ')" \
+  "olcOverlay: {0}bitemporal olcOverlay: {1}oio "
+check "writes through oio work again" lmodify <<EOF
+dn: uid=late,$P
+changetype: modify
+replace: sn
+sn: Later
+EOF
+is "the history kept across the removal" \
+  "$(lsearch -b "uid=p042,$P" -s base -E "$(history_ctl)" title | sed -n 's/^title: //p' | sort | tr '\n' ' ')" "Later Start Start "
+
 # --- the live configuration is what a restart reads --------------------------
 stop_slapd "$C/slapd.pid"
 start_slapd "$C" -F || not_ok "slapd restarts from the live-changed cn=config"
