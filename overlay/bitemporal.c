@@ -69,6 +69,29 @@ static ConfigOCs bt_ocs[] = {
 	{ NULL, 0, NULL }
 };
 
+/* olcBitemporalSubtree / olcBitemporalObjectClass changed in a running
+ * slapd: entries the overlay now tracks get their baseline versions before
+ * the modify returns, as at the start (the server is paused meanwhile).
+ * Entries no longer tracked keep the history they have. */
+static int
+bt_cf_track( ConfigArgs *c )
+{
+	slap_overinst *on = (slap_overinst *)c->bi;
+	bt_info *bi = on->on_bi.bi_private;
+	BackendDB db;
+
+	if ( !bi->bi_open || !( slapMode & SLAP_SERVER_RUNNING ) ) return 0;
+	db = *c->be;
+	db.bd_info = (BackendInfo *)on;
+	if ( bt_bootstrap( bi, &db ) ) {
+		snprintf( c->cr_msg, sizeof( c->cr_msg ),
+			"bitemporal: cannot record baseline versions of the entries now tracked" );
+		Debug( LDAP_DEBUG_ANY, "%s\n", c->cr_msg );
+		return ARG_BAD_CONF;
+	}
+	return 0;
+}
+
 static int
 bt_cf_gen( ConfigArgs *c )
 {
@@ -102,6 +125,8 @@ bt_cf_gen( ConfigArgs *c )
 		return 1;
 
 	case LDAP_MOD_DELETE:
+		if ( ( c->type == BT_CFG_SUBTREE || c->type == BT_CFG_OBJECTCLASS ) && bi->bi_open )
+			config_push_cleanup( c, bt_cf_track );
 		switch ( c->type ) {
 		case BT_CFG_SUBTREE:
 			if ( c->valx < 0 ) {
@@ -151,6 +176,7 @@ bt_cf_gen( ConfigArgs *c )
 		}
 		ber_bvarray_add( &bi->bi_subtrees, &c->value_dn );
 		ber_bvarray_add( &bi->bi_nsubtrees, &c->value_ndn );
+		if ( bi->bi_open ) config_push_cleanup( c, bt_cf_track );
 		return 0;
 
 	case BT_CFG_OBJECTCLASS: {
@@ -166,6 +192,7 @@ bt_cf_gen( ConfigArgs *c )
 		bi->bi_ocs = ch_realloc( bi->bi_ocs, ( i + 2 ) * sizeof( ObjectClass * ) );
 		bi->bi_ocs[i] = oc;
 		bi->bi_ocs[i + 1] = NULL;
+		if ( bi->bi_open ) config_push_cleanup( c, bt_cf_track );
 		return 0;
 	}
 
@@ -223,8 +250,10 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 		return 1;
 	}
 	/* refused here too, not only at open: slaptest never opens the
-	 * database, and must refuse what slapd would refuse at start */
-	if ( stacked_above_another( on, cr ) ) return 1;
+	 * database, and must refuse what slapd would refuse at start.  Live
+	 * (cn=config) only at open: see oio_db_init() for why a failed
+	 * db_init of an overlay inserted at an index must be avoided. */
+	if ( !( slapMode & SLAP_SERVER_RUNNING ) && stacked_above_another( on, cr ) ) return 1;
 	bi = ch_calloc( 1, sizeof( bt_info ) );
 	bi->bi_interval = 1;
 	bi->bi_cache_max_entries = 250000;
@@ -263,6 +292,8 @@ bt_db_open( BackendDB *be, ConfigReply *cr )
 		}
 		/* everything stored so far was recorded before now */
 		bi->bi_last_write = slap_get_time();
+		/* added back live below an oio overlay that lost it */
+		if ( slapMode & SLAP_SERVER_RUNNING ) oio_bt_attach( on, bi );
 		if ( bt_activation_start( bi, be ) ) {
 			snprintf( cr->msg, sizeof( cr->msg ),
 				"bitemporal: cannot start the activation task" );
@@ -278,6 +309,9 @@ bt_db_close( BackendDB *be, ConfigReply *cr )
 	slap_overinst *on = (slap_overinst *)be->bd_info;
 	bt_info *bi = on->on_bi.bi_private;
 
+	/* removed live (cn=config delete): an oio overlay above must not go
+	 * on using the history; it refuses writes until one is back */
+	oio_bt_attach( on, NULL );
 	bt_activation_stop( bi );
 	bt_store_close( bi );
 	return 0;

@@ -299,5 +299,7 @@ void bt_retry_destroy( bt_info *bi );
  * value of moActivationError): 0 and buf filled, or -1 if nothing failed. */
 int bt_activation_error( bt_info *bi, const bt_uuid *u, char *buf, size_t len );
 int bt_bootstrap( bt_info *bi, BackendDB *be );
+/* oio.c: the oio overlays stacked above bt_on use bi (NULL: it is gone) */
+void oio_bt_attach( slap_overinst *bt_on, bt_info *bi );
 
 #endif /* BITEMPORAL_H */

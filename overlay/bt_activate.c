@@ -672,7 +672,8 @@ bt_bootstrap( bt_info *bi, BackendDB *be )
 	Connection conn = { 0 };
 	OperationBuffer opbuf;
 	Operation *op;
-	BackendDB db = *be;
+	BackendDB db = *be, *self = be->bd_self;
+	BackendInfo *self_info;
 	slap_callback cb = { 0 };
 	SlapReply rs = { REP_RESULT };
 	boot_ctx b = { bi, on, NULL, 0, 0, 0, slap_get_time(), NULL, 0 };
@@ -703,14 +704,30 @@ bt_bootstrap( bt_info *bi, BackendDB *be )
 	cb.sc_private = &b;
 	op->o_callback = &cb;
 
+	/* Added live, back-config calls db_open with the database's own
+	 * bd_info set to this overinst (bconfig.c config_add_internal).
+	 * slap_send_search_entry() first asks backend_operational(), which
+	 * selects that database and calls its be_operational: our bare
+	 * bt_operational, whose SLAP_CB_CONTINUE (no overlay walk turns it
+	 * into 0 there) makes it drop every entry before boot_cb sees it.
+	 * The stack is what the database has at any other time. */
+	self_info = self->bd_info;
+	self->bd_info = (BackendInfo *)on->on_info;
 	db.bd_info->bi_op_search( op, &rs );
 	filter_free_x( op, op->ors_filter, 1 );
+	if ( !b.err && rs.sr_err != LDAP_SUCCESS && rs.sr_err != LDAP_NO_SUCH_OBJECT ) {
+		/* a search that ended early saw only part of the entries */
+		Debug( LDAP_DEBUG_ANY, "bitemporal: the search for existing entries failed (%d)\n",
+			rs.sr_err );
+		b.err = -1;
+	}
 
 	if ( b.txn ) {
 		if ( b.err ) mdb_txn_abort( b.txn );
 		else b.err = mdb_txn_commit( b.txn );
 	}
 	if ( b.err ) {
+		self->bd_info = self_info;
 		Debug( LDAP_DEBUG_ANY, "bitemporal: recording baseline versions failed: %s\n",
 			mdb_strerror( b.err ) );
 		ber_bvarray_free( b.stored );
@@ -719,6 +736,7 @@ bt_bootstrap( bt_info *bi, BackendDB *be )
 	/* only once their periods are safely in the history; a failure
 	 * here costs accuracy of the shown period, not the start */
 	if ( b.nstored ) strip_stored_periods( op, db.bd_info, b.stored, b.nstored );
+	self->bd_info = self_info;
 	ber_bvarray_free( b.stored );
 	if ( b.total )
 		Debug( LDAP_DEBUG_ANY, "bitemporal: recorded baseline versions of %d existing entries in \"%s\"\n",

@@ -31,14 +31,13 @@ enum { OIO_TERMINATE_MANAGERS = 0, OIO_VACATE_MANAGERS };
 
 static slap_overinst oio;
 
-enum { OIO_CFG_MANAGER_POLICY = 1 };
+enum { OIO_CFG_MANAGER_POLICY = 1, OIO_CFG_INTERNAL_ADDRESSES };
 
 static ConfigDriver oio_cf_gen;
 
 static ConfigTable oio_cfg[] = {
 	{ "oio-internal-addresses", "on|off", 2, 2, 0,
-	  ARG_ON_OFF|ARG_OFFSET,
-	  (void *)offsetof( oio_info, oi_internal_addresses ),
+	  ARG_MAGIC|ARG_ON_OFF|OIO_CFG_INTERNAL_ADDRESSES, oio_cf_gen,
 	  "( " MODIR_CFG_AT_OIO ".1 NAME 'olcOioInternalAddresses' "
 	  "DESC 'Publish addresses of visibility internal in derived attributes' "
 	  "EQUALITY booleanMatch "
@@ -64,6 +63,26 @@ static ConfigOCs oio_ocs[] = {
 
 static const char *const oio_manager_policy_names[] = { "terminate", "vacate" };
 
+static void oio_derive( oio_info *oi, void *ctx );
+
+/* A value that feeds the derived attributes, changed in a running slapd
+ * (cn=config): they are recomputed before the modify returns, not at the
+ * next unrelated write.  The server is paused meanwhile (back-config), so
+ * the overlay's task is not running and no write comes between. */
+static int
+oio_cf_rederive( ConfigArgs *c )
+{
+	slap_overinst *on = (slap_overinst *)c->bi;
+	oio_info *oi = on->on_bi.bi_private;
+
+	if ( !oi->oi_task ) return 0;	/* not open yet: the first run derives all */
+	ldap_pvt_thread_mutex_lock( &oi->oi_model.mutex );
+	oi->oi_dirty = 1;
+	ldap_pvt_thread_mutex_unlock( &oi->oi_model.mutex );
+	oio_derive( oi, ldap_pvt_thread_pool_context() );
+	return 0;
+}
+
 static int
 oio_cf_gen( ConfigArgs *c )
 {
@@ -73,15 +92,33 @@ oio_cf_gen( ConfigArgs *c )
 	switch ( c->op ) {
 	case SLAP_CONFIG_EMIT: {
 		struct berval bv;
+		if ( c->type == OIO_CFG_INTERNAL_ADDRESSES ) {
+			c->value_int = oi->oi_internal_addresses;
+			return 0;
+		}
 		ber_str2bv( oio_manager_policy_names[oi->oi_manager_policy], 0, 0, &bv );
 		value_add_one( &c->rvalue_vals, &bv );
 		return 0;
 	}
 	case LDAP_MOD_DELETE:
+		if ( c->type == OIO_CFG_INTERNAL_ADDRESSES ) {
+			if ( oi->oi_internal_addresses ) {
+				oi->oi_internal_addresses = 0;
+				config_push_cleanup( c, oio_cf_rederive );
+			}
+			return 0;
+		}
 		oi->oi_manager_policy = OIO_TERMINATE_MANAGERS;
 		return 0;
 	}
 
+	if ( c->type == OIO_CFG_INTERNAL_ADDRESSES ) {
+		if ( oi->oi_internal_addresses != c->value_int ) {
+			oi->oi_internal_addresses = c->value_int;
+			config_push_cleanup( c, oio_cf_rederive );
+		}
+		return 0;
+	}
 	for ( int i = 0; i < 2; i++ ) {
 		if ( strcasecmp( c->argv[1], oio_manager_policy_names[i] ) == 0 ) {
 			oi->oi_manager_policy = i;
@@ -287,11 +324,9 @@ batch_write( oio_obj *o, BerVarray *v, void *arg )
  * writes have changed inputs since its last run, it recomputes the derived
  * values and writes those that changed, in batched transactions.  Many
  * writes in a second (an import, a reorganisation) cost one computation. */
-static void *
-oio_task( void *ctx, void *arg )
+static void
+oio_derive( oio_info *oi, void *ctx )
 {
-	struct re_s *rtask = arg;
-	oio_info *oi = rtask->arg;
 	Connection conn = { 0 };
 	OperationBuffer opbuf;
 	Operation *op;
@@ -321,7 +356,14 @@ oio_task( void *ctx, void *arg )
 				n, db.be_suffix[0].bv_val );
 	}
 	ldap_pvt_thread_mutex_unlock( &oi->oi_model.mutex );
+}
 
+static void *
+oio_task( void *ctx, void *arg )
+{
+	struct re_s *rtask = arg;
+
+	oio_derive( rtask->arg, ctx );
 	modir_task_done( rtask );
 	return NULL;
 }
@@ -506,6 +548,14 @@ oio_op_write( Operation *op, SlapReply *rs )
 	oio_cb *c;
 
 	if ( !oio_ad.ocPerson ) return SLAP_CB_CONTINUE;	/* no schema: nothing to do */
+	if ( !oi->oi_bt ) {
+		/* its bitemporal overlay was deleted from cn=config */
+		op->o_bd->bd_info = (BackendInfo *)on->on_info;
+		send_ldap_error( op, rs, LDAP_UNWILLING_TO_PERFORM,
+			"oio: no bitemporal overlay below it (deleted from cn=config): "
+			"add it back below oio, or delete the oio overlay" );
+		return rs->sr_err;
+	}
 
 	switch ( op->o_tag ) {
 	case LDAP_REQ_ADD:
@@ -719,11 +769,53 @@ whole:
 }
 
 /* ------------------------------------------------------------------ */
+/* The history, the as-of reads and dated terminations are the bitemporal
+ * overlay's, and every write this overlay makes must be recorded by it:
+ * it must be below this one (configured before it; in cn=config, at a
+ * lower index). */
+static slap_overinst *
+bitemporal_below( slap_overinst *on, ConfigReply *cr )
+{
+	slap_overinst *o2;
+
+	for ( o2 = on->on_next; o2; o2 = o2->on_next )
+		if ( strcmp( o2->on_bi.bi_type, "bitemporal" ) == 0 ) return o2;
+	snprintf( cr->msg, sizeof( cr->msg ),
+		"oio overlay needs the bitemporal overlay below it on the same database "
+		"(configure \"overlay bitemporal\" before \"overlay oio\"; in cn=config "
+		"give oio the higher olcOverlay index)" );
+	Debug( LDAP_DEBUG_ANY, "%s\n", cr->msg );
+	return NULL;
+}
+
+void
+oio_bt_attach( slap_overinst *bt_on, bt_info *bi )
+{
+	slap_overinst *o2;
+
+	/* above bt_on: before it in the list (all of it once it is unlinked) */
+	for ( o2 = bt_on->on_info->oi_list; o2 && o2 != bt_on; o2 = o2->on_next ) {
+		oio_info *oi = o2->on_bi.bi_private;
+		if ( strcmp( o2->on_bi.bi_type, "oio" ) || !oi ) continue;
+		if ( bi ) oi->oi_bt = bi;
+		else if ( oi->oi_bt == bt_on->on_bi.bi_private ) oi->oi_bt = NULL;
+	}
+}
+
 static int
 oio_db_init( BackendDB *be, ConfigReply *cr )
 {
 	slap_overinst *on = (slap_overinst *)be->bd_info;
-	oio_info *oi = ch_calloc( 1, sizeof( oio_info ) );
+	oio_info *oi;
+
+	/* Refused here, not only at open: slaptest never opens the database.
+	 * Not in a running slapd (added through cn=config): a db_init that
+	 * fails there after overlay_config() inserted us at an index unlinks
+	 * the overlays above that index too (backover.c, overlay_config:
+	 * "*prev = on2->on_next" with prev still the list head), while a
+	 * failed db_open is undone by overlay_destroy_one(), which finds us. */
+	if ( !( slapMode & SLAP_SERVER_RUNNING ) && !bitemporal_below( on, cr ) ) return 1;
+	oi = ch_calloc( 1, sizeof( oio_info ) );
 
 	oi->oi_manager_policy = OIO_TERMINATE_MANAGERS;
 	oio_model_init( &oi->oi_model );
@@ -746,13 +838,8 @@ oio_db_open( BackendDB *be, ConfigReply *cr )
 	}
 	oi->oi_on = on;
 	oi->oi_db = be->bd_self;
-	oi->oi_bt = NULL;
-	for ( o2 = on->on_next; o2; o2 = o2->on_next ) {
-		if ( strcmp( o2->on_bi.bi_type, "bitemporal" ) == 0 ) {
-			oi->oi_bt = o2->on_bi.bi_private;
-			break;
-		}
-	}
+	if ( !( o2 = bitemporal_below( on, cr ) ) ) return 1;
+	oi->oi_bt = o2->on_bi.bi_private;
 	if ( slapMode & SLAP_TOOL_MODE ) return 0;
 
 	ldap_pvt_thread_mutex_lock( &slapd_rq.rq_mutex );

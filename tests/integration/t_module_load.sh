@@ -106,7 +106,7 @@ if [ $rc -ne 0 ] && grep -q 'unknown objectClass "noSuchClass"' "$T_DIR/bad.out"
 else
   not_ok "unknown objectClass is refused (rc=$rc)"; sed 's/^/#   /' "$T_DIR/bad.out"
 fi
-write_conf "$E" "overlay oio" "oio-terminated-managers sometimes"
+write_conf "$E" "overlay bitemporal" "overlay oio" "oio-terminated-managers sometimes"
 port=$(free_port)
 timeout 20 "$SLAPD" -h "ldap://127.0.0.1:$port/" -f "$E/slapd.conf" -d config >"$T_DIR/bad2.out" 2>&1; rc=$?
 if [ $rc -ne 0 ] && [ ! -f "$E/slapd.pid" ] && grep -q 'unknown value "sometimes"' "$T_DIR/bad2.out"; then
