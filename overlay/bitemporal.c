@@ -331,6 +331,7 @@ bt_db_destroy( BackendDB *be, ConfigReply *cr )
 		ber_bvarray_free( bi->bi_subtrees );
 		ber_bvarray_free( bi->bi_nsubtrees );
 		ch_free( bi->bi_ocs );
+		ch_free( bi->bt_computed );
 		ch_free( bi );
 		on->on_bi.bi_private = NULL;
 	}

@@ -116,11 +116,44 @@ typedef struct bt_info {
 	struct bt_retry *bi_retry;
 	int bi_nretry, bi_maxretry;
 
+	/* attributes another overlay computes from other entries (slapo-oio's
+	 * derived values): never part of a version (bt_computed.c) */
+	struct bt_computed { AttributeDescription *ad; ObjectClass *oc; } *bt_computed;
+	int bt_ncomputed;
+
 	/* authorisation (bt_access.c) */
 	slap_access_t bt_past_access;	/* ACL_MANAGE: changes that start before
 									 * now need manage on the entry; ACL_NONE:
 									 * the write access of the change suffices */
 } bt_info;
+
+/* bt_computed.c: attributes whose values are functions of other entries'
+ * histories.  They are left out of every stored version (the history
+ * holds an entry's own facts), a modify of nothing else changes the live
+ * entry only, and reads of the past get them from whoever registered them
+ * (a bt_fixup), computed for the point shown. */
+/* ad is computed on the entries of class oc (on others it is a fact) */
+void bt_computed_add( bt_info *bi, AttributeDescription *ad, ObjectClass *oc );
+int bt_is_computed( bt_info *bi, AttributeDescription *ad, Entry *e );
+/* Whether ml changes attributes that are computed on some class only (and
+ * slapd's own operational ones) */
+int bt_mods_computed_only( bt_info *bi, Modifications *ml );
+/* The overlay that computes them marks its writes of derived values with
+ * an OpExtra under bt_derived_key: they change the live entry alone. */
+extern int bt_derived_key;
+/* e without its computed attributes: e itself if it has none, else tmp
+ * with a shallow copy of the rest in *attrs (ch_free it after use) */
+Entry *bt_entry_own_facts( bt_info *bi, Entry *e, Entry *tmp, Attribute **attrs );
+
+/* An overlay's own writes are recorded under its documented name, not
+ * under the identity it runs them with (the rootdn): it hangs a bt_actor
+ * on the operation's o_extra under bt_actor_key. */
+typedef struct bt_actor {
+	OpExtra oe;
+	struct berval ndn;
+} bt_actor;
+extern int bt_actor_key;
+#define BT_ACTOR_OIO "cn=oio,cn=modir"	/* slapo-oio(5): its cascades */
 
 /* Operational attributes (bt_control.c) */
 extern AttributeDescription *bt_ad_validFrom, *bt_ad_validTo,
@@ -248,6 +281,12 @@ typedef struct bt_fixup {
 	OpExtra oe;
 	void (*fn)( Operation *op, Entry *e, struct bt_fixup *fx );
 	void *arg;
+	/* history listings: the instants inside P (the version's period, in
+	 * order, at most max) where the values fn computes for e may change;
+	 * the version is listed in pieces cut there, each completed for its
+	 * start.  NULL, or 0 instants: one piece. */
+	int (*cuts)( Operation *op, Entry *e, bt_period P, bt_time *at, int max,
+		struct bt_fixup *fx );
 	/* set by the search before each call: the read snapshot the entry
 	 * comes from and the point it shows */
 	MDB_txn *txn;

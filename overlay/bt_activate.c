@@ -261,13 +261,15 @@ mod_new( int op, AttributeDescription *ad, Attribute *a )
 /* The modifications that turn live into want (user attributes only; the
  * operational ones are slapd's to maintain). */
 static Modifications *
-diff_mods( Entry *live, Entry *want )
+diff_mods( bt_info *bi, Entry *live, Entry *want )
 {
 	Modifications *ml = NULL, **tail = &ml;
 	Attribute *a, *b;
 
 	for ( a = want->e_attrs; a; a = a->a_next ) {
 		if ( is_at_operational( a->a_desc->ad_type ) ) continue;
+		/* derived values are their overlay's to set, never a version's */
+		if ( bt_is_computed( bi, a->a_desc, want ) ) continue;
 		b = attr_find( live->e_attrs, a->a_desc );
 		if ( b && same_values( a, b ) ) continue;
 		*tail = mod_new( LDAP_MOD_REPLACE, a->a_desc, a );
@@ -275,6 +277,7 @@ diff_mods( Entry *live, Entry *want )
 	}
 	for ( b = live->e_attrs; b; b = b->a_next ) {
 		if ( is_at_operational( b->a_desc->ad_type ) ) continue;
+		if ( bt_is_computed( bi, b->a_desc, live ) ) continue;
 		if ( attr_find( want->e_attrs, b->a_desc ) ) continue;
 		*tail = mod_new( LDAP_MOD_DELETE, b->a_desc, NULL );
 		tail = &(*tail)->sml_next;
@@ -429,7 +432,7 @@ project( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now,
 		ber_dupbv( &live->e_nname, &want->e_nname );
 	}
 	{
-		Modifications *ml = diff_mods( live, want );
+		Modifications *ml = diff_mods( bi, live, want );
 		op->o_tag = LDAP_REQ_MODIFY;
 		if ( !ml ) goto only_due;
 		set_dn( op, &live->e_name, &live->e_nname );

@@ -193,6 +193,62 @@ emit_at( bt_walk *w, bt_row *r, struct berval *dn, struct berval *ndn )
 	entry_free( e );
 }
 
+static void
+set_time( Entry *e, AttributeDescription *ad, bt_time t )
+{
+	char buf[BT_TIME_BUFSZ];
+	struct berval bv;
+
+	attr_delete( &e->e_attrs, ad );
+	if ( t == BT_INFINITY || t == BT_NEG_INFINITY ) return;
+	bv.bv_len = bt_time_format( t, buf );
+	bv.bv_val = buf;
+	attr_merge_one( e, ad, &bv, &bv );
+}
+
+/* At most this many pieces of one version in a history listing. */
+#define BT_PIECES_MAX 64
+
+/* One version of a history listing, completed by the overlay that
+ * computes some of its attributes: in pieces where those values may
+ * change inside the version's period (each piece shows its own
+ * moValidFrom/moValidTo and the values computed for its start), so that a
+ * filter on a derived value finds the time it held. */
+static void
+list_pieces( bt_walk *w, bt_row *r, Entry *e, bt_time vt )
+{
+	bt_fixup *fx = w->fixup;
+	bt_time at[BT_PIECES_MAX];
+	int n = 0, i;
+
+	fx->txn = w->txn;
+	if ( fx->cuts ) n = fx->cuts( w->op, e, r->valid, at, BT_PIECES_MAX, fx );
+	if ( n < 0 ) {
+		walk_fail( w );
+		return;
+	}
+	for ( i = 0; i <= n && !w->stop; i++ ) {
+		bt_period piece;
+		Entry *pe = e;
+
+		piece.from = i ? at[i - 1] : r->valid.from;
+		piece.to = i < n ? at[i] : r->valid.to;
+		if ( n ) {
+			pe = entry_dup( e );
+			set_time( pe, bt_ad_validFrom, piece.from );
+			set_time( pe, bt_ad_validTo, piece.to );
+		}
+		fx->txn = w->txn;
+		fx->vt = piece.from == BT_NEG_INFINITY ? vt : piece.from;
+		fx->kt = slap_get_time();	/* the inputs as known now */
+		fx->err = 0;
+		fx->fn( w->op, pe, fx );
+		if ( fx->err ) walk_fail( w );
+		else send_one( w, pe, is_current( piece, r->superseded ) );
+		if ( pe != e ) entry_free( pe );
+	}
+}
+
 /* Every version of one entity, each under the DN it had then (history
  * listings reach an entity once: seen_before() guards the callers). */
 static void
@@ -224,7 +280,8 @@ list_versions( bt_walk *w, const bt_uuid *u )
 			walk_fail( w );
 			break;
 		}
-		send_one( w, e, is_current( r->valid, r->superseded ) );
+		if ( w->fixup ) list_pieces( w, r, e, vt );
+		else send_one( w, e, is_current( r->valid, r->superseded ) );
 		entry_free( e );
 	}
 	bt_rows_free( &rows );

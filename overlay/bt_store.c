@@ -637,13 +637,18 @@ bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 {
 	struct berval blob, nrdn, stored;
 	unsigned char *z = NULL;
+	Entry own;
+	Attribute *own_attrs;
 	int rc, format = BT_ROW_FORMAT;
 
 	if ( !bt_period_is_valid( r->valid ) ) return 0;	/* nothing to keep */
 
+	/* the entry's own facts only (bt_computed.c) */
+	e = bt_entry_own_facts( bi, e, &own, &own_attrs );
 	entry_encode( e, &blob );
 	if ( blob.bv_len > BT_SNAPSHOT_MAX ) {
 		ch_free( blob.bv_val );
+		ch_free( own_attrs );
 		return MDB_BAD_VALSIZE;
 	}
 	stored = blob;
@@ -654,7 +659,7 @@ bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 	rc = row_store( bi, txn, r, format, &stored );
 	ch_free( blob.bv_val );
 	ch_free( z );
-	if ( rc ) return rc;
+	if ( rc ) goto out;
 
 	if ( bt_uuid_is_zero( &r->parent ) ) {
 		nrdn = e->e_nname;
@@ -662,8 +667,11 @@ bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 		dnRdn( &e->e_nname, &nrdn );
 	}
 	rc = names_put( bi, txn, &r->parent, &nrdn, &r->uuid );
-	if ( rc ) return rc;
-	return refs_put( bi, txn, e, &r->uuid );
+	if ( rc ) goto out;
+	rc = refs_put( bi, txn, e, &r->uuid );
+out:
+	ch_free( own_attrs );
+	return rc;
 }
 
 /* Stores a new version whose snapshot and parent are those of the stored

@@ -219,6 +219,16 @@ row_init( bt_write *w, bt_row *r, bt_opkind kind, bt_period valid, bt_uuid *pare
 	r->op = kind;
 	if ( parent ) r->parent = *parent;
 	r->actor = w->op->o_ndn;
+	{
+		/* an overlay's own write: recorded under its name */
+		OpExtra *oex;
+		LDAP_SLIST_FOREACH( oex, &w->op->o_extra, oe_next ) {
+			if ( oex->oe_key == &bt_actor_key ) {
+				r->actor = ((bt_actor *)oex)->ndn;
+				break;
+			}
+		}
+	}
 }
 
 static int
@@ -1248,6 +1258,15 @@ bt_op_write( Operation *op, SlapReply *rs )
 		w.P.from = w.now;
 		w.P.to = BT_INFINITY;
 		if ( op->o_tag == LDAP_REQ_ADD && import_period( &w, op->ora_e ) ) goto fail_early;
+	}
+
+	/* derived values only (bt_computed.c): the live entry alone, no
+	 * version; they are no fact of the entry's own */
+	if ( !w.dated && op->o_tag == LDAP_REQ_MODIFY &&
+		bt_mods_computed_only( w.bi, op->orm_modlist ) ) {
+		LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next ) {
+			if ( oex->oe_key == &bt_derived_key ) return SLAP_CB_CONTINUE;
+		}
 	}
 
 	if ( op->o_tag == LDAP_REQ_ADD && !bt_is_tracked( w.bi, op->ora_e ) ) {

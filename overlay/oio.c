@@ -138,6 +138,8 @@ oio_cf_gen( ConfigArgs *c )
 /* A fresh internal operation below this overlay, as the root DN, with no
  * controls and none of the template's o_extra (an activation mark or a
  * finished transaction must not leak into it). */
+static OpExtra oio_derived_mark = { { NULL }, &bt_derived_key };
+
 void
 oio_op_below( oio_writer *w, Operation *op2, BackendDB *db, slap_callback *cb, void **ctrls )
 {
@@ -149,6 +151,11 @@ oio_op_below( oio_writer *w, Operation *op2, BackendDB *db, slap_callback *cb, v
 	op2->o_ndn = db->be_rootndn;
 	LDAP_SLIST_INIT( &op2->o_extra );
 	if ( w->txn ) LDAP_SLIST_INSERT_HEAD( &op2->o_extra, w->txn, oe_next );
+	/* recorded in the history as ours, not as the rootdn's (one op2 of
+	 * a writer at a time holds it) */
+	w->actor.oe.oe_key = &bt_actor_key;
+	ber_str2bv( BT_ACTOR_OIO, 0, 0, &w->actor.ndn );
+	LDAP_SLIST_INSERT_HEAD( &op2->o_extra, &w->actor.oe, oe_next );
 	memset( op2->o_ctrlflag, 0, sizeof( op2->o_ctrlflag ) );
 	memset( ctrls, 0, SLAP_MAX_CIDS * sizeof( void * ) );
 	op2->o_controls = ctrls;
@@ -216,8 +223,12 @@ write_derived( oio_obj *o, BerVarray *v, void *arg )
 	op2.orm_modlist = ml;
 	rc = slap_mods_check( &op2, ml, &text, textbuf, sizeof( textbuf ), NULL );
 	if ( rc == LDAP_SUCCESS ) {
+		OpExtra mark = oio_derived_mark;
 		slap_mods_opattrs( &op2, &op2.orm_modlist, 1 );
+		/* derived values: the live entry alone, no version (bt_computed.c) */
+		LDAP_SLIST_INSERT_HEAD( &op2.o_extra, &mark, oe_next );
 		rc = oio_run_below( w, &op2, op_modify );
+		LDAP_SLIST_REMOVE( &op2.o_extra, &mark, OpExtra, oe_next );
 	}
 	slap_mods_free( op2.orm_modlist, 1 );
 	if ( rc != LDAP_SUCCESS ) {
@@ -645,6 +656,14 @@ asof_fixup( Operation *op, Entry *e, bt_fixup *fx )
 	apply_derived( e, o, NULL );
 }
 
+/* A history listing: where a person's derived values change within a
+ * version, the version is listed in pieces (oio_asof.c). */
+static int
+history_cuts( Operation *op, Entry *e, bt_period P, bt_time *at, int max, bt_fixup *fx )
+{
+	return oio_asof_cuts( fx->arg, fx->txn, e, P, at, max );
+}
+
 /* A base search: only what the entry depends on (oio_asof.c). */
 static void
 asof_fixup_one( Operation *op, Entry *e, bt_fixup *fx )
@@ -688,15 +707,28 @@ oio_op_search( Operation *op, SlapReply *rs )
 	oio_model own;
 	int rc, shared;
 
-	if ( !oi->oi_bt || !oio_ad.ocPerson || !bt_has_ctrl( op, bt_asof_cid ) )
-		return SLAP_CB_CONTINUE;
+	if ( !oi->oi_bt || !oio_ad.ocPerson ) return SLAP_CB_CONTINUE;
+	fx.oe.oe_key = &bt_fixup_key;
+	fx.cuts = NULL;
+	if ( bt_has_ctrl( op, bt_history_cid ) && !bt_has_ctrl( op, bt_asof_cid ) ) {
+		/* versions hold an entry's own facts (bt_computed.c): the derived
+		 * values of each are computed for its period */
+		fx.fn = asof_fixup_one;
+		fx.cuts = history_cuts;
+		fx.arg = oi;
+		LDAP_SLIST_INSERT_HEAD( &op->o_extra, &fx.oe, oe_next );
+		rc = overlay_op_walk( op, rs, op_search, on->on_info, on->on_next );
+		op->o_bd->bd_info = (BackendInfo *)on;
+		LDAP_SLIST_REMOVE( &op->o_extra, &fx.oe, OpExtra, oe_next );
+		return rc;
+	}
+	if ( !bt_has_ctrl( op, bt_asof_cid ) ) return SLAP_CB_CONTINUE;
 	a = bt_asof_of( op );
 	/* nothing registered after the latest write: "known now" and "known
 	 * at any later time" are the same view */
 	last = __atomic_load_n( &oi->oi_bt->bi_last_write, __ATOMIC_ACQUIRE );
 	kt = a->known_at > last && last ? last : a->known_at;
 	gen = __atomic_load_n( &oi->oi_bt->bi_write_gen, __ATOMIC_ACQUIRE );
-	fx.oe.oe_key = &bt_fixup_key;
 
 	if ( op->ors_scope == LDAP_SCOPE_BASE ) {
 		/* the organisation of this point is at hand (an earlier search
@@ -788,6 +820,18 @@ bitemporal_below( slap_overinst *on, ConfigReply *cr )
 	return NULL;
 }
 
+/* Tells the bitemporal overlay which attributes are ours to compute:
+ * they are no facts of a person's or unit's own and stay out of its
+ * versions (bt_computed.c); as-of and history reads get them from us. */
+static void
+oio_register_derived( bt_info *bi )
+{
+	int i;
+
+	for ( i = 0; i < D_COUNT; i++ )
+		bt_computed_add( bi, oio_ad.derived[i], i <= D_PERSON_LAST ? oio_ad.ocPerson : oio_ad.ocUnit );
+}
+
 void
 oio_bt_attach( slap_overinst *bt_on, bt_info *bi )
 {
@@ -797,7 +841,10 @@ oio_bt_attach( slap_overinst *bt_on, bt_info *bi )
 	for ( o2 = bt_on->on_info->oi_list; o2 && o2 != bt_on; o2 = o2->on_next ) {
 		oio_info *oi = o2->on_bi.bi_private;
 		if ( strcmp( o2->on_bi.bi_type, "oio" ) || !oi ) continue;
-		if ( bi ) oi->oi_bt = bi;
+		if ( bi ) {
+			oi->oi_bt = bi;
+			oio_register_derived( bi );
+		}
 		else if ( oi->oi_bt == bt_on->on_bi.bi_private ) oi->oi_bt = NULL;
 	}
 }
@@ -840,6 +887,7 @@ oio_db_open( BackendDB *be, ConfigReply *cr )
 	oi->oi_db = be->bd_self;
 	if ( !( o2 = bitemporal_below( on, cr ) ) ) return 1;
 	oi->oi_bt = o2->on_bi.bi_private;
+	oio_register_derived( oi->oi_bt );
 	if ( slapMode & SLAP_TOOL_MODE ) return 0;
 
 	ldap_pvt_thread_mutex_lock( &slapd_rq.rq_mutex );

@@ -135,6 +135,13 @@ typedef void (oio_obj_values_fn)( Entry *e, oio_obj *o, void *arg );
 int oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	oio_obj_values_fn *fn, void *arg );
 
+/* The instants inside P where the derived values of person e may change:
+ * where a version of one of their functions (engagements, posts,
+ * addresses) begins or ends.  At most max, in order; -1 when the history
+ * cannot be read. */
+int oio_asof_cuts( oio_info *oi, MDB_txn *txn, Entry *e, bt_period P,
+	bt_time *at, int max );
+
 /* oio.c: internal writes below the overlay */
 typedef struct oio_writer {
 	Operation *op;			/* template: connection, thread, memory */
@@ -143,6 +150,7 @@ typedef struct oio_writer {
 	OpExtra *txn;			/* a batch transaction, when loading */
 	int in_txn;
 	int failed;
+	bt_actor actor;			/* names the writer in the history */
 } oio_writer;
 void oio_op_below( oio_writer *w, Operation *op2, BackendDB *db,
 	slap_callback *cb, void **ctrls );

@@ -305,6 +305,8 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	if ( kind == OIO_PERSON ) person_inputs( &p, &u );
 	else unit_chain( &p, &u );
 	if ( p.err ) {
+		Debug( LDAP_DEBUG_ANY, "oio: cannot read the inputs of \"%s\" at that point (%d)\n",
+			e->e_name.bv_val, p.err );
 		rc = -1;
 	} else {
 		p.m.loaded = 1;
@@ -314,4 +316,60 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	ch_free( p.units );
 	oio_model_destroy( &p.m );
 	return rc;
+}
+
+static int
+time_cmp( const void *a, const void *b )
+{
+	bt_time x = *(const bt_time *)a, y = *(const bt_time *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int
+add_cut( bt_time t, bt_period P, bt_time *at, int n, int max )
+{
+	if ( t > P.from && t < P.to && n < max ) at[n++] = t;
+	return n;
+}
+
+int
+oio_asof_cuts( oio_info *oi, MDB_txn *txn, Entry *e, bt_period P,
+	bt_time *at, int max )
+{
+	AttributeDescription *ads[2];
+	bt_rows rows = { 0 };
+	bt_uuid u, *refs;
+	int i, j, k, n = 0, nrefs, rc;
+
+	if ( oio_kind_of( e ) != OIO_PERSON || bt_entry_uuid( e, &u ) ) return 0;
+	ads[0] = oio_ad.refPerson;
+	ads[1] = oio_ad.refOwner;
+	for ( k = 0; k < 2; k++ ) {
+		if ( !ads[k] ) continue;
+		rc = bt_refs_get( oi->oi_bt, txn, &u, ads[k], &refs, &nrefs );
+		if ( rc ) {
+			Debug( LDAP_DEBUG_ANY, "oio: cannot read what refers to \"%s\" (%s)\n",
+				e->e_name.bv_val, mdb_strerror( rc ) );
+			return -1;
+		}
+		for ( i = 0; i < nrefs; i++ ) {
+			if ( ( rc = bt_rows_current( oi->oi_bt, txn, &refs[i], P, &rows ) ) ) {
+				Debug( LDAP_DEBUG_ANY, "oio: cannot read the functions of \"%s\" (%s)\n",
+					e->e_name.bv_val, mdb_strerror( rc ) );
+				bt_rows_free( &rows );
+				ch_free( refs );
+				return -1;
+			}
+			for ( j = 0; j < rows.n; j++ ) {
+				n = add_cut( rows.r[j].valid.from, P, at, n, max );
+				n = add_cut( rows.r[j].valid.to, P, at, n, max );
+			}
+			bt_rows_free( &rows );
+		}
+		ch_free( refs );
+	}
+	qsort( at, n, sizeof( *at ), time_cmp );
+	for ( i = j = 0; i < n; i++ )
+		if ( !j || at[j - 1] != at[i] ) at[j++] = at[i];
+	return j;
 }
