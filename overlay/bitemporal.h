@@ -155,6 +155,18 @@ typedef struct bt_actor {
 extern int bt_actor_key;
 #define BT_ACTOR_OIO "cn=oio,cn=modir"	/* slapo-oio(5): its cascades */
 
+/* A write that named its entry by a name it had at another time (allowed:
+ * a dated write resolves the DN in the timeline) reached the live entry
+ * under its present name.  While the result is sent, the operation carries
+ * that name under bt_resolved_key, so that the overlays above that follow
+ * the live DIT (slapo-oio's model) follow the entry, not the DN the
+ * client sent. */
+typedef struct bt_resolved {
+	OpExtra oe;
+	struct berval dn, ndn;
+} bt_resolved;
+extern int bt_resolved_key;
+
 /* Operational attributes (bt_control.c) */
 extern AttributeDescription *bt_ad_validFrom, *bt_ad_validTo,
 	*bt_ad_recordedAt, *bt_ad_recordedBy, *bt_ad_supersededAt,

@@ -1323,7 +1323,17 @@ bt_op_write( Operation *op, SlapReply *rs )
 	} else if ( op->o_noop && cap.err == LDAP_SUCCESS ) {
 		cap.err = LDAP_X_NO_OPERATION;
 	}
-	send_result( &w, rs, cap.err, cap.text, &cap );
+	if ( cap.err == LDAP_SUCCESS && w.live_change && w.live_ndn.bv_val ) {
+		bt_resolved res;
+		res.oe.oe_key = &bt_resolved_key;
+		res.dn = w.live_dn;
+		res.ndn = w.live_ndn;
+		LDAP_SLIST_INSERT_HEAD( &op->o_extra, &res.oe, oe_next );
+		send_result( &w, rs, cap.err, cap.text, &cap );
+		LDAP_SLIST_REMOVE( &op->o_extra, &res.oe, OpExtra, oe_next );
+	} else {
+		send_result( &w, rs, cap.err, cap.text, &cap );
+	}
 	capture_free( &cap );
 	ch_free( w.live_dn.bv_val );
 	ch_free( w.live_ndn.bv_val );

@@ -412,11 +412,27 @@ oio_response( Operation *op, SlapReply *rs )
 	oio_kind kind = c->kind;
 	int reload = 0, recompute = c->inputs;
 	bt_uuid deleted_person;
+	struct berval req_dn, req_ndn;
 	int cascade = 0;
 	Entry *e;
 
 	if ( rs->sr_type != REP_RESULT || rs->sr_err != LDAP_SUCCESS )
 		return SLAP_CB_CONTINUE;
+
+	/* the client named the entry by a name it had at another time: the
+	 * model follows the live entry the write reached (bt_resolved) */
+	req_dn = op->o_req_dn;
+	req_ndn = op->o_req_ndn;
+	{
+		OpExtra *oex;
+		LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next ) {
+			if ( oex->oe_key == &bt_resolved_key ) {
+				op->o_req_dn = ((bt_resolved *)oex)->dn;
+				op->o_req_ndn = ((bt_resolved *)oex)->ndn;
+				break;
+			}
+		}
+	}
 
 	ldap_pvt_thread_mutex_lock( &m->mutex );
 	if ( !m->loaded ) goto done;	/* the load task will see it all */
@@ -503,6 +519,8 @@ oio_response( Operation *op, SlapReply *rs )
 done:
 	op->o_bd->bd_info = saved;
 	ldap_pvt_thread_mutex_unlock( &m->mutex );
+	op->o_req_dn = req_dn;
+	op->o_req_ndn = req_ndn;
 	return SLAP_CB_CONTINUE;
 }
 
