@@ -291,10 +291,15 @@ model_load( oio_info *oi, Operation *op )
 
 /* Batched writes: the rows of many derived updates share one back-mdb
  * transaction (as RFC 5805 transactions do), one fsync per batch. */
+#define OIO_BATCH_MAX 500
 typedef struct batch_writer {
 	oio_writer w;
 	Operation *base;
 	int n;
+	int lost;		/* a batch did not commit */
+	int paused;		/* the thread pool is pausing: the rest waits */
+	oio_obj **batch;	/* written in the open transaction */
+	int nbatch;
 } batch_writer;
 
 static int
@@ -306,8 +311,17 @@ batch_commit( batch_writer *b )
 	if ( !b->w.txn ) return 0;
 	LDAP_SLIST_REMOVE( &b->base->o_extra, b->w.txn, OpExtra, oe_next );
 	rc = orig->bi_op_txn( b->base, b->w.failed ? SLAP_TXN_ABORT : SLAP_TXN_COMMIT, &b->w.txn );
+	/* an aborted batch undid writes the model already counts as stored:
+	 * they are written again at the next run */
+	if ( rc || b->w.failed ) {
+		int i;
+		b->lost = 1;
+		for ( i = 0; i < b->nbatch; i++ ) b->batch[i]->unsure = 1;
+	}
+	b->nbatch = 0;
 	b->w.txn = NULL;
 	b->n = 0;
+	if ( ldap_pvt_thread_pool_pausing( &connection_pool ) > 0 ) b->paused = 1;
 	return rc;
 }
 
@@ -318,6 +332,7 @@ batch_write( oio_obj *o, BerVarray *v, void *arg )
 	BackendInfo *orig = b->w.on->on_info->oi_orig;
 	int rc;
 
+	if ( b->paused ) return -1;	/* not stored: the next run writes it */
 	if ( !b->w.txn ) {
 		b->w.failed = 0;
 		if ( orig->bi_op_txn( b->base, SLAP_TXN_BEGIN, &b->w.txn ) ) {
@@ -326,7 +341,12 @@ batch_write( oio_obj *o, BerVarray *v, void *arg )
 		}
 	}
 	rc = write_derived( o, v, &b->w );
-	if ( rc == 0 && ++b->n >= 500 ) rc = batch_commit( b ) ? -1 : 0;
+	if ( rc == 0 ) {
+		if ( b->nbatch % 64 == 0 )
+			b->batch = ch_realloc( b->batch, ( b->nbatch + 64 ) * sizeof( oio_obj * ) );
+		b->batch[b->nbatch++] = o;
+	}
+	if ( rc == 0 && ++b->n >= b->w.oi->oi_batch_max ) rc = batch_commit( b ) ? -1 : 0;
 	return rc;
 }
 
@@ -357,11 +377,23 @@ oio_derive( oio_info *oi, void *ctx )
 		if ( model_load( oi, op ) == LDAP_SUCCESS ) oi->oi_dirty = 1;
 	}
 	if ( oi->oi_model.loaded && oi->oi_dirty ) {
-		batch_writer b = { { op, oi->oi_on, oi, NULL, 0, 0 }, op, 0 };
+		batch_writer b = { { op, oi->oi_on, oi, NULL, 0, 0 }, op, 0, 0, 0, NULL, 0 };
 		int n;
 		oi->oi_dirty = 0;
+		if ( oi->oi_batch_max < 1 ) oi->oi_batch_max = OIO_BATCH_MAX;
 		n = oio_compute( oi, &oi->oi_model, batch_write, &b );
 		batch_commit( &b );
+		ch_free( b.batch );
+		if ( b.lost ) {
+			/* the next run writes each entry alone, so that one that
+			 * cannot be written does not undo the others */
+			Debug( LDAP_DEBUG_ANY, "oio: derived attributes could not all be written "
+				"in \"%s\"; trying again one entry per transaction\n", db.be_suffix[0].bv_val );
+			oi->oi_batch_max = 1;
+		} else if ( !b.w.failed ) {
+			oi->oi_batch_max = OIO_BATCH_MAX;
+		}
+		if ( b.lost || b.paused || b.w.failed ) oi->oi_dirty = 1;
 		if ( n )
 			Debug( LDAP_DEBUG_STATS, "oio: derived attributes of %d entries updated in \"%s\"\n",
 				n, db.be_suffix[0].bv_val );
@@ -499,7 +531,11 @@ oio_response( Operation *op, SlapReply *rs )
 		BerVarray touched = NULL;
 		int i;
 		ldap_pvt_thread_mutex_unlock( &m->mutex );
-		oio_cascade( op, oi, on, &deleted_person, &touched );
+		if ( oio_cascade( op, oi, on, &deleted_person, &touched ) != LDAP_SUCCESS )
+			/* the person is gone; what still refers to them is reported
+			 * (and refused on delete of the referrers' targets) */
+			Debug( LDAP_DEBUG_ANY, "oio: the termination of \"%s\" could not end all "
+				"of their functions; see the messages above\n", op->o_req_dn.bv_val );
 		ldap_pvt_thread_mutex_lock( &m->mutex );
 		/* what the termination ended (or left vacant) now */
 		for ( i = 0; touched && touched[i].bv_val; i++ ) {

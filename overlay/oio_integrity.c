@@ -631,11 +631,18 @@ oio_check_write( Operation *op, SlapReply *rs, oio_info *oi, slap_overinst *on,
 			if ( oex->oe_key == &bt_activation_key ) c.activation = 1;
 	}
 	if ( oi->oi_bt ) {
-		if ( bt_read_begin( oi->oi_bt, op, &rd ) ) return 0;
+		if ( bt_read_begin( oi->oi_bt, op, &rd ) ) {
+			/* the rules cannot be checked: refused, never skipped */
+			rc = LDAP_OTHER;
+			snprintf( c.buf, sizeof( c.buf ), "oio: cannot read the history to check the write" );
+			rs->sr_err = rc;
+			goto refuse;
+		}
 		c.txn = rd.txn;
 	}
 	rc = check( &c, kind );
 	if ( oi->oi_bt ) bt_read_end( &rd );
+refuse:
 	if ( rc ) {
 		/* the text lives in c: copy it to the operation's memory */
 		struct berval t;
