@@ -39,15 +39,17 @@
 
 #define CTRL_VALIDITY "2.25.206283864511547100393473690660207568560.3.1"
 #define CTRL_ASOF     "2.25.206283864511547100393473690660207568560.3.2"
+#define CTRL_HISTORY  "2.25.206283864511547100393473690660207568560.3.3"
 
 enum kind { K_PHONEBOOK, K_FULLSYNC, K_BASE, K_MODIFY, K_MODFUTURE,
-	K_ASOFBASE, K_ASOFSYNC, K_EVENT };
+	K_ASOFBASE, K_ASOFSYNC, K_EVENT, K_MIXED, K_HISTORY };
 
 static const struct { const char *name; enum kind k; } kinds[] = {
 	{ "phonebook", K_PHONEBOOK }, { "fullsync", K_FULLSYNC },
 	{ "base", K_BASE }, { "modify", K_MODIFY },
 	{ "modify-future", K_MODFUTURE }, { "asof-base", K_ASOFBASE },
 	{ "asof-fullsync", K_ASOFSYNC }, { "event", K_EVENT },
+	{ "mixed", K_MIXED },
 };
 
 /* name fragments for the phone book: common in Danish given and family
@@ -262,6 +264,22 @@ pick_asof( conn *c )
 	snprintf( c->asof, sizeof( c->asof ), "validAt=%s", gbuf );
 }
 
+/* -k mixed: what a directory serves at once, per operation at random:
+ * plain base lookups 45%, as-of base lookups at a random date 20%,
+ * phone-book searches 15%, history listings of one entry 10%, dated
+ * (future) modifies 10% */
+static enum kind
+mixed_kind( void )
+{
+	unsigned long r = rnd( 100 );
+
+	if ( r < 45 ) return K_BASE;
+	if ( r < 65 ) return K_ASOFBASE;
+	if ( r < 80 ) return K_PHONEBOOK;
+	if ( r < 90 ) return K_HISTORY;
+	return K_MODFUTURE;
+}
+
 static int
 issue( conn *c )
 {
@@ -269,11 +287,21 @@ issue( conn *c )
 	char filter[256], desc[64], vbuf[80], gbuf[32];
 	LDAPControl ctl, *ctrls[2] = { NULL, NULL };
 	const char *dn;
+	enum kind kind = cfg.kind == K_MIXED ? mixed_kind() : cfg.kind;
 	int rc;
 
 	c->t0 = now_mono();
 	c->entries = 0;
-	switch ( cfg.kind ) {
+	switch ( kind ) {
+	case K_HISTORY:
+		dn = dns[rnd( ndns )];
+		ctl.ldctl_oid = CTRL_HISTORY;
+		ctl.ldctl_value.bv_val = NULL;
+		ctl.ldctl_value.bv_len = 0;
+		ctl.ldctl_iscritical = 1;
+		ctrls[0] = &ctl;
+		return issue_search( c->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
+			NULL, ctrls, &c->msgid );
 	case K_PHONEBOOK: {
 		const char *t = terms[rnd( NTERMS )];
 
@@ -290,7 +318,7 @@ issue( conn *c )
 	case K_BASE:
 	case K_ASOFBASE:
 		dn = dns[rnd( ndns )];
-		if ( cfg.kind == K_ASOFBASE ) {
+		if ( kind == K_ASOFBASE ) {
 			pick_asof( c );
 			text_control( &ctl, CTRL_ASOF, c->asof );
 			ctrls[0] = &ctl;
@@ -311,7 +339,7 @@ issue( conn *c )
 		mod.mod_values = vals;
 		mods[0] = &mod;
 		mods[1] = NULL;
-		if ( cfg.kind == K_MODFUTURE ) {
+		if ( kind == K_MODFUTURE ) {
 			gt( time( NULL ) + 366 * 86400 + (time_t)rnd( 180 * 86400 ), gbuf, sizeof( gbuf ) );
 			snprintf( vbuf, sizeof( vbuf ), "validFrom=%s", gbuf );
 			text_control( &ctl, CTRL_VALIDITY, vbuf );
@@ -321,6 +349,7 @@ issue( conn *c )
 		return rc;
 	}
 	case K_EVENT:
+	case K_MIXED:
 		break;
 	}
 	return LDAP_OTHER;
@@ -596,7 +625,7 @@ usage( void )
 {
 	fprintf( stderr,
 		"usage: modir-load -k WORKLOAD [options]\n"
-		"  -k phonebook|fullsync|base|modify|modify-future|asof-base|asof-fullsync|event\n"
+		"  -k phonebook|fullsync|base|modify|modify-future|asof-base|asof-fullsync|event|mixed\n"
 		"  -H URI        (ldap://127.0.0.1:389/)   -D DN -w PW   simple bind\n"
 		"  -b BASE       people base (ou=people,dc=kommune,dc=dk)\n"
 		"  -f FILE       DNs to pick from, one per line (base, modify, event)\n"
@@ -642,6 +671,7 @@ main( int argc, char **argv )
 	if ( i == sizeof( kinds ) / sizeof( kinds[0] ) ) die( "unknown workload %s", kname );
 	cfg.kind = kinds[i].k;
 	if ( cfg.nconn < 1 || cfg.duration <= 0 || cfg.pagesize < 1 ) usage();
+	if ( cfg.kind == K_MIXED && !cfg.asof && !cfg.random_days ) cfg.random_days = 1826;
 	if ( ( cfg.kind == K_ASOFBASE || cfg.kind == K_ASOFSYNC ) && !cfg.asof && !cfg.random_days )
 		die( "%s needs -A validAt=...", kname );
 	if ( cfg.kind == K_BASE || cfg.kind == K_ASOFBASE || cfg.kind == K_MODIFY ||
