@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# A dated person termination racing the oio task (issue 13 item 9).
+#
+# Each round starts a fresh slapd on a small base (so the derived
+# attributes are registered in back-mdb's attribute table during the
+# round, as on a new directory), then loops: a person, a primary
+# engagement (2020) and a manager post for them (2021) in a new unit; a
+# pause of 0-1 s; the person's termination dated 2024 (the cascade ends the
+# engagement and the post) and at once another post in the same unit; a
+# history search of the engagement.  Fails on a slapd abort, on err 80 from
+# a search, on an entry that cannot be decoded, or on a stale live model
+# (the unit's manager not following the new post).
+#
+# Bounded: ~40 s (MODIR_RACE_SECONDS); MODIR_LONG=1 runs 600 s.
+. "$(dirname "$0")/../lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+if [ -n "${MODIR_LONG:-}" ]; then budget=${MODIR_RACE_SECONDS:-600}; else budget=${MODIR_RACE_SECONDS:-40}; fi
+export SLAPD_DEBUG=${SLAPD_DEBUG:-32768}   # LDAP_DEBUG_ANY messages only
+ITER=${MODIR_RACE_ITER:-6}
+P="ou=people,$SUFFIX"
+F="ou=functions,$SUFFIX"
+K="ou=Kommune,o=line,ou=organisation,$SUFFIX"
+
+# the fixture's skeleton: the tree, the classes, the top unit, no people
+skeleton() {
+  awk 'BEGIN{RS="";ORS="\n\n"} /^dn: (ou=organisation|ou=people|ou=functions|ou=classification|cn=[^,]*,ou=classification|cn=[^,]*,cn=[^,]*,ou=classification|o=line|ou=Kommune,o=line)/' \
+    "$HERE/oio/fixture.ldif"
+}
+
+uuid() { printf '00000000-0000-4000-8%03d-%012d' "$1" "$2"; }   # uuid ROUND N
+
+round=0 aborts=0 err80=0 stale=0 decode=0 iters=0 bad_rounds=0
+start=$SECONDS
+while [ $((SECONDS - start)) -lt "$budget" ]; do
+  round=$((round + 1))
+  D=$T_DIR/r$round
+  write_conf "$D" \
+    "index moRefPerson,moRefUnit,moRefOwner,manager eq" \
+    "access to * by * read" \
+    "overlay bitemporal" "overlay oio"
+  if ! start_slapd "$D"; then not_ok "round $round: slapd starts"; break; fi
+  pidfile=$D/slapd.pid
+  ladd -e "$(valid validFrom=20000101000000Z)" -f <(base_ldif | head -5) >/dev/null 2>&1
+  ladd -e relax -f <(skeleton) >/dev/null 2>&1 || { not_ok "round $round: skeleton loads"; break; }
+  sleep 1.2    # the task loads the model
+  bad=0
+  for i in $(seq 1 "$ITER"); do
+    iters=$((iters + 1))
+    pu=$(uuid "$round" $((i * 10 + 1))) uu=$(uuid "$round" $((i * 10 + 2)))
+    ladd -e relax >/dev/null 2>>"$D/client.log" <<LDIF
+dn: ou=U$i,$K
+objectClass: organizationalUnit
+objectClass: moOrgUnit
+ou: U$i
+entryUUID: $uu
+moValidFrom: 20000101000000Z
+
+dn: uid=p$i,$P
+objectClass: inetOrgPerson
+objectClass: moPerson
+uid: p$i
+cn: Person $i
+sn: P$i
+entryUUID: $pu
+moValidFrom: 20000101000000Z
+LDIF
+    ladd -e "$(valid validFrom=20200101000000Z)" >/dev/null 2>>"$D/client.log" <<LDIF
+dn: cn=e-p$i,$F
+objectClass: moEngagement
+cn: e-p$i
+moUserKey: 9$i
+moRefPerson: $pu
+moRefUnit: $uu
+moRefJobFunction: 00000000-0000-4000-8000-0000000000c1
+moRefEngagementType: 00000000-0000-4000-8000-0000000000c3
+moPrimary: TRUE
+LDIF
+    ladd -e "$(valid validFrom=20210101000000Z)" >/dev/null 2>>"$D/client.log" <<LDIF
+dn: cn=m-p$i,$F
+objectClass: moManager
+cn: m-p$i
+moRefUnit: $uu
+moRefPerson: $pu
+LDIF
+    # a second person, the next manager of the unit
+    qu=$(uuid "$round" $((i * 10 + 3)))
+    ladd -e relax >/dev/null 2>>"$D/client.log" <<LDIF
+dn: uid=q$i,$P
+objectClass: inetOrgPerson
+objectClass: moPerson
+uid: q$i
+cn: Next $i
+sn: Q$i
+entryUUID: $qu
+moValidFrom: 20000101000000Z
+LDIF
+    sleep "$(awk -v r=$RANDOM 'BEGIN{printf "%.2f", r/32768}')"
+    ldapdelete -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -e "$(valid validFrom=20240101000000Z)" \
+      "uid=p$i,$P" >/dev/null 2>>"$D/client.log" &
+    dpid=$!
+    ladd >/dev/null 2>>"$D/client.log" <<LDIF &
+dn: cn=n-p$i,$F
+objectClass: moManager
+cn: n-p$i
+moRefUnit: $uu
+moRefPerson: $qu
+LDIF
+    apid=$!
+    wait $dpid $apid
+    lsearch -b "cn=e-p$i,$F" -s base -E "$(history_ctl)" '(objectClass=*)' 1.1 >"$D/hist.out" 2>&1
+    hrc=$?
+    if ! kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null; then
+      aborts=$((aborts + 1)); bad=1
+      diag "round $round iteration $i: slapd died"; grep -a -E 'Assertion|not recognized|cannot update derived' "$D/slapd.log" | head -5 | sed 's/^/#   /'
+      break
+    fi
+    if [ "$hrc" -eq 80 ] || grep -q 'cannot read history' "$D/hist.out"; then
+      err80=$((err80 + 1)); bad=1
+      diag "round $round iteration $i: history search: $(tr '\n' ' ' <"$D/hist.out")"
+    fi
+  done
+  if kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null; then
+    # the live model: each unit's manager is the second post's person
+    for j in $(seq 1 "$i"); do
+      want="uid=q$j,$P" got=
+      for k in $(seq 1 24); do
+        got=$(lsearch -b "ou=U$j,$K" -s base moUnitManagerDN 2>/dev/null | sed -n 's/^moUnitManagerDN: //p')
+        [ "$got" = "$want" ] && break
+        sleep 0.25
+      done
+      if [ "$got" != "$want" ]; then
+        stale=$((stale + 1)); bad=1
+        diag "round $round: ou=U$j manager '$got', expected '$want'"
+      fi
+    done
+    # every entry decodes
+    out=$(lsearch -b "$SUFFIX" '(objectClass=*)' '*' '+' 2>&1 >/dev/null); src=$?
+    if [ "$src" -ne 0 ]; then decode=$((decode + 1)); bad=1; diag "round $round: full search rc $src: $out"; fi
+    if grep -a -q 'not recognized' "$D/slapd.log"; then
+      decode=$((decode + 1)); bad=1; diag "round $round: $(grep -a -m1 'not recognized' "$D/slapd.log")"
+    fi
+  fi
+  stop_slapd "$pidfile"
+  if [ "$bad" -ne 0 ]; then
+    bad_rounds=$((bad_rounds + 1))
+    grep -a -E 'Assertion|not recognized|cannot update derived|cannot read|failed' "$D/slapd.log" | sort | uniq -c | head -8 | sed 's/^/#   log: /'
+  fi
+done
+
+diag "$round rounds, $iters iterations in $((SECONDS - start)) s; bad rounds $bad_rounds"
+is "no slapd abort" "$aborts" 0
+is "no err 80 on a history search" "$err80" 0
+is "no entry that cannot be decoded" "$decode" 0
+is "the live model follows every new post" "$stale" 0
+finish
