@@ -95,10 +95,16 @@ sn: Q$i
 entryUUID: $qu
 moValidFrom: 20000101000000Z
 LDIF
+    # odd iterations: the issue's termination dated in the past (2024);
+    # even ones: dated a moment ahead, so that it falls due while the task
+    # writes the person's derived values (the activation has not yet
+    # removed the live entry: that write fails, in the task's batch)
+    if [ $((i % 2)) -eq 1 ]; then end=20240101000000Z; else end=$(gt '+1 second'); fi
     sleep "$(awk -v r=$RANDOM 'BEGIN{printf "%.2f", r/32768}')"
-    ldapdelete -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -e "$(valid validFrom=20240101000000Z)" \
+    ldapdelete -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -e "$(valid "validFrom=$end")" \
       "uid=p$i,$P" >/dev/null 2>>"$D/client.log" &
     dpid=$!
+    [ $((i % 2)) -eq 1 ] || sleep "$(awk -v r=$RANDOM 'BEGIN{printf "%.2f", 0.6 + r/32768}')"
     ladd >/dev/null 2>>"$D/client.log" <<LDIF &
 dn: cn=n-p$i,$F
 objectClass: moManager
