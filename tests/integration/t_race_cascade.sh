@@ -141,6 +141,38 @@ LDIF
         diag "round $round: ou=U$j manager '$got', expected '$want'"
       fi
     done
+    # someone reports to the first unit's new manager: moDirectReports
+    # stored now (a registration lost with an aborted batch shows here)
+    su=$(uuid "$round" 9001)
+    ladd -e relax >/dev/null 2>>"$D/client.log" <<LDIF
+dn: uid=s1,$P
+objectClass: inetOrgPerson
+objectClass: moPerson
+uid: s1
+cn: Staff 1
+sn: S1
+entryUUID: $su
+moValidFrom: 20000101000000Z
+
+dn: cn=e-s1,$F
+objectClass: moEngagement
+cn: e-s1
+moUserKey: 8001
+moRefPerson: $su
+moRefUnit: $(uuid "$round" 12)
+moRefJobFunction: 00000000-0000-4000-8000-0000000000c1
+moRefEngagementType: 00000000-0000-4000-8000-0000000000c3
+moPrimary: TRUE
+moValidFrom: 20000101000000Z
+LDIF
+    for k in $(seq 1 24); do
+      got=$(lsearch -b "uid=q1,$P" -s base moDirectReports 2>/dev/null | sed -n 's/^moDirectReports: //p')
+      [ "$got" = "uid=s1,$P" ] && break
+      sleep 0.25
+    done
+    if [ "$got" != "uid=s1,$P" ]; then
+      stale=$((stale + 1)); bad=1; diag "round $round: q1's direct reports '$got', expected uid=s1"
+    fi
     # every entry decodes
     out=$(lsearch -b "$SUFFIX" '(objectClass=*)' '*' '+' 2>&1 >/dev/null); src=$?
     if [ "$src" -ne 0 ]; then decode=$((decode + 1)); bad=1; diag "round $round: full search rc $src: $out"; fi
