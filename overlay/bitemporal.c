@@ -284,6 +284,11 @@ bt_db_open( BackendDB *be, ConfigReply *cr )
 	if ( stacked_above_another( on, cr ) ) return 1;
 	rc = bt_store_open( bi, be, on->on_info->oi_orig, cr );
 	if ( rc ) return rc;
+	/* LDAP transactions (RFC 5805) call the backend's bi_op_txn through
+	 * the overlay info, not through any overlay: ours wraps back-mdb's to
+	 * note their commits and unwind their aborts (bt_write.c) */
+	if ( on->on_info->oi_orig->bi_op_txn )
+		on->on_info->oi_bi.bi_op_txn = bt_txn_hook;
 	if ( !( slapMode & SLAP_TOOL_MODE ) ) {
 		if ( bt_bootstrap( bi, be ) ) {
 			snprintf( cr->msg, sizeof( cr->msg ),

@@ -83,6 +83,8 @@ typedef struct bt_info {
 	/* the history store (bt_store.c) */
 	MDB_env *bi_env;		/* back-mdb's environment; not ours to close */
 	void *bi_mdb;			/* back-mdb's struct mdb_info: its o_extra key */
+	int bi_ext_mark;		/* bt_txn_hook: the attribute table when an LDAP
+							 * transaction began (under the writer lock) */
 	MDB_dbi bi_versions;	/* uuid|validFrom|recordedAt|seq -> version */
 	MDB_dbi bi_names;		/* parent uuid|normalized RDN -> uuid (dup) */
 	MDB_dbi bi_due;			/* due time|uuid -> (empty): pending activations */
@@ -272,6 +274,24 @@ typedef struct bt_job {
 void bt_group_init( bt_info *bi );
 void bt_group_destroy( bt_info *bi );
 void bt_group_write( bt_info *bi, bt_job *job );
+
+/* back-mdb's table of attribute descriptions (struct mdb_info's mi_ads,
+ * mi_adxs, mi_numads; mdb is a struct mdb_info *) around a write
+ * transaction that may be aborted: see bt_commit.c. */
+int bt_ads_mark( void *mdb );
+void bt_ads_unwind( void *mdb, int mark, int high );
+/* A transaction nested in back-mdb's write transaction parent (an
+ * mdb_op_info), to publish on one write's operation so that the write can
+ * fail alone; bt_nested_end merges (keep) or aborts it, unwinds the
+ * attribute table when it is not kept, and frees it. */
+OpExtra *bt_nested_begin( void *mdb, OpExtra *parent, int *mark );
+int bt_nested_end( void *mdb, OpExtra *nested, int mark, int keep );
+/* A write committed by its transaction's owner (bt_write.c): views
+ * cached before it are stale. */
+void bt_note_committed( bt_info *bi, bt_time now );
+/* back-mdb's bi_op_txn, as RFC 5805 transactions reach it (bitemporal.c
+ * installs it on the database's overlay info). */
+int bt_txn_hook( Operation *op, int txnop, OpExtra **ptr );
 
 /* bt_write.c */
 int bt_op_write( Operation *op, SlapReply *rs );

@@ -577,6 +577,22 @@ boot_cb( Operation *op, SlapReply *rs )
 		ber_bvarray_add( &b->stored, &ndn );
 		b->nstored++;
 	}
+	/* A write transaction begun here, inside back-mdb's search, while
+	 * this thread's read transaction is live.  back-mdb 2.5 does not open
+	 * its environment with MDB_NOTLS, so lmdb.h's "a thread may only have
+	 * a single transaction at a time" cannot be waived by that flag; what
+	 * the rule protects is the thread's reader slot, which LMDB keeps in
+	 * thread-local storage and uses for read-only transactions only
+	 * (mdb_txn_renew0: pthread_getspecific under MDB_TXN_RDONLY).  A write
+	 * transaction takes the writer mutex and no reader slot, and a writer
+	 * never waits for readers, so a live reader and one writer on a thread
+	 * are legal in LMDB's implementation, and back-mdb does the same when
+	 * an operation that started as a reader writes (mdb_opinfo_get).  The
+	 * search's snapshot does not see these rows, which it never reads (the
+	 * history's tables, not id2entry); the rows are written to the
+	 * history's tables only, so back-mdb's attribute table is untouched and
+	 * a plain mdb_txn_abort is enough (bt_commit.c).  Bootstrap runs at
+	 * db_open, before any other writer. */
 	if ( !b->txn && ( b->err = mdb_txn_begin( b->bi->bi_env, NULL, 0, &b->txn ) ) )
 		return 0;
 	switch ( bt_has_rows( b->bi, b->txn, &u ) ) {

@@ -44,6 +44,7 @@ typedef struct bt_write {
 	MDB_txn *txn;
 	OpExtra *oex;
 	int own_txn;
+	int ads_mark;		/* back-mdb's attribute table when it began */
 
 	bt_uuid uuid;
 	int live;			/* the entry is in the live DIT now */
@@ -103,6 +104,7 @@ txn_begin( bt_write *w )
 	}
 	w->txn = ((mdb_op_info *)w->oex)->moi_txn;
 	w->own_txn = 1;
+	w->ads_mark = bt_ads_mark( w->bi->bi_mdb );	/* with the writer lock */
 	return 0;
 }
 
@@ -110,11 +112,15 @@ static int
 txn_end( bt_write *w, int commit )
 {
 	BackendInfo *orig = w->on->on_info->oi_orig;
-	int rc;
+	int rc, high;
 
 	if ( !w->own_txn || !w->oex ) return 0;
 	LDAP_SLIST_REMOVE( &w->op->o_extra, w->oex, OpExtra, oe_next );
+	/* what back-mdb registered in it goes with it (bt_commit.c) */
+	high = bt_ads_mark( w->bi->bi_mdb );
+	if ( !commit ) bt_ads_unwind( w->bi->bi_mdb, w->ads_mark, high );
 	rc = orig->bi_op_txn( w->op, commit ? SLAP_TXN_COMMIT : SLAP_TXN_ABORT, &w->oex );
+	if ( commit && rc ) bt_ads_unwind( w->bi->bi_mdb, w->ads_mark, high );
 	w->oex = NULL;
 	if ( rc )
 		Debug( LDAP_DEBUG_ANY, "bitemporal: %s of \"%s\" failed: %s (%d)\n",
@@ -1205,9 +1211,17 @@ run_write( bt_job *job )
 }
 
 /* After a commit: views cached before it may be stale.  Writes of one
- * group finish in any order; the latest registration time wins. */
-static void
-note_committed( bt_info *bi, bt_time now )
+ * group finish in any order; the latest registration time wins.
+ *
+ * Only after the commit: a view built between an early note and the
+ * commit would be cached under the new generation with the old data, and
+ * kept (the stale manager, the moved post missing from a search).  A
+ * write in a transaction the overlay does not own (the oio task's batches,
+ * an RFC 5805 transaction) notes once when it is written, which is
+ * harmless, and once more when its owner has committed: oio.c after a
+ * batch, bt_txn_hook below for LDAP transactions. */
+void
+bt_note_committed( bt_info *bi, bt_time now )
 {
 	bt_time last = __atomic_load_n( &bi->bi_last_write, __ATOMIC_RELAXED );
 
@@ -1215,6 +1229,44 @@ note_committed( bt_info *bi, bt_time now )
 			&last, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED ) )
 		;
 	__atomic_add_fetch( &bi->bi_write_gen, 1, __ATOMIC_RELEASE );
+}
+
+/* back-mdb's transaction hook as an LDAP transaction (slapd's txn.c)
+ * calls it: begin, then each write (which finds the transaction published
+ * and leaves it alone), then commit or abort. */
+int
+bt_txn_hook( Operation *op, int txnop, OpExtra **ptr )
+{
+	slap_overinfo *oi = (slap_overinfo *)op->o_bd->bd_info;
+	slap_overinst *on;
+	bt_info *bi = NULL;
+	int rc, high;
+
+	for ( on = oi->oi_list; on; on = on->on_next ) {
+		if ( on->on_bi.bi_type && strcmp( on->on_bi.bi_type, "bitemporal" ) == 0 ) {
+			bi = on->on_bi.bi_private;
+			break;
+		}
+	}
+	if ( !bi || !bi->bi_mdb )
+		return oi->oi_orig->bi_op_txn( op, txnop, ptr );
+	switch ( txnop ) {
+	case SLAP_TXN_BEGIN:
+		rc = oi->oi_orig->bi_op_txn( op, txnop, ptr );
+		/* the writer lock is ours until the commit or the abort */
+		if ( rc == 0 ) bi->bi_ext_mark = bt_ads_mark( bi->bi_mdb );
+		return rc;
+	case SLAP_TXN_ABORT:
+		bt_ads_unwind( bi->bi_mdb, bi->bi_ext_mark, bt_ads_mark( bi->bi_mdb ) );
+		return oi->oi_orig->bi_op_txn( op, txnop, ptr );
+	case SLAP_TXN_COMMIT:
+		high = bt_ads_mark( bi->bi_mdb );
+		rc = oi->oi_orig->bi_op_txn( op, txnop, ptr );
+		if ( rc ) bt_ads_unwind( bi->bi_mdb, bi->bi_ext_mark, high );
+		else bt_note_committed( bi, slap_get_time() );
+		return rc;
+	}
+	return oi->oi_orig->bi_op_txn( op, txnop, ptr );
 }
 
 int
@@ -1318,7 +1370,7 @@ bt_op_write( Operation *op, SlapReply *rs )
 			ch_free( cap.text );
 			cap.text = ch_strdup( "commit failed" );
 		} else {
-			note_committed( w.bi, w.now );
+			bt_note_committed( w.bi, w.now );
 		}
 	} else if ( op->o_noop && cap.err == LDAP_SUCCESS ) {
 		cap.err = LDAP_X_NO_OPERATION;

@@ -290,35 +290,52 @@ model_load( oio_info *oi, Operation *op )
 }
 
 /* Batched writes: the rows of many derived updates share one back-mdb
- * transaction (as RFC 5805 transactions do), one fsync per batch. */
+ * transaction (as RFC 5805 transactions do), one fsync per batch.
+ *
+ * Each write runs in a transaction nested in the batch's (as a write of a
+ * group commit does, bt_commit.c), so that one that fails (a refused
+ * value, an entry gone meanwhile) is undone alone and the others are
+ * kept.  Aborting the whole batch for it, as before, lost the derived
+ * values of every other entry of the batch while the model recorded them
+ * as stored (a stale manager nobody recomputed), and threw away back-mdb's
+ * registration of attributes first stored in the batch while its table
+ * kept them: entries later stored with an attribute index that no
+ * committed record defines (bt_commit.c). */
 #define OIO_BATCH_MAX 500
 typedef struct batch_writer {
 	oio_writer w;
 	Operation *base;
+	OpExtra *batch;		/* back-mdb's transaction, w.txn while none runs */
 	int n;
-	int lost;		/* a batch did not commit */
-	int paused;		/* the thread pool is pausing: the rest waits */
-	oio_obj **batch;	/* written in the open transaction */
-	int nbatch;
+	int mark;			/* back-mdb's attribute table when it began */
+	bt_time now;
+	int paused;			/* the thread pool is pausing: the rest waits */
 } batch_writer;
 
 static int
 batch_commit( batch_writer *b )
 {
 	BackendInfo *orig = b->w.on->on_info->oi_orig;
-	int rc = 0;
+	void *mdb = b->w.oi->oi_db->be_private;
+	int rc = 0, high;
 
-	if ( !b->w.txn ) return 0;
-	LDAP_SLIST_REMOVE( &b->base->o_extra, b->w.txn, OpExtra, oe_next );
-	rc = orig->bi_op_txn( b->base, b->w.failed ? SLAP_TXN_ABORT : SLAP_TXN_COMMIT, &b->w.txn );
-	/* an aborted batch undid writes the model already counts as stored:
-	 * they are written again at the next run */
-	if ( rc || b->w.failed ) {
-		int i;
-		b->lost = 1;
-		for ( i = 0; i < b->nbatch; i++ ) b->batch[i]->unsure = 1;
+	if ( !b->batch ) return 0;
+	LDAP_SLIST_REMOVE( &b->base->o_extra, b->batch, OpExtra, oe_next );
+	high = bt_ads_mark( mdb );
+	rc = orig->bi_op_txn( b->base, SLAP_TXN_COMMIT, &b->batch );
+	if ( rc ) {
+		bt_ads_unwind( mdb, b->mark, high );
+		Debug( LDAP_DEBUG_ANY, "oio: commit of %d derived updates failed: %s (%d)\n",
+			b->n, mdb_strerror( rc ), rc );
+		/* what the model took for stored is not: read it again */
+		b->w.oi->oi_reload = 1;
+		b->w.oi->oi_dirty = 1;
+	} else if ( b->w.oi->oi_bt && b->n ) {
+		/* now, not when the writes went through the history: a view
+		 * cached in between saw none of them (bt_write.c) */
+		bt_note_committed( b->w.oi->oi_bt, b->now );
 	}
-	b->nbatch = 0;
+	b->batch = NULL;
 	b->w.txn = NULL;
 	b->n = 0;
 	if ( ldap_pvt_thread_pool_pausing( &connection_pool ) > 0 ) b->paused = 1;
@@ -330,23 +347,27 @@ batch_write( oio_obj *o, BerVarray *v, void *arg )
 {
 	batch_writer *b = arg;
 	BackendInfo *orig = b->w.on->on_info->oi_orig;
-	int rc;
+	void *mdb = b->w.oi->oi_db->be_private;
+	OpExtra *nested;
+	int rc, mark;
 
 	if ( b->paused ) return -1;	/* not stored: the next run writes it */
-	if ( !b->w.txn ) {
+	if ( !b->batch ) {
 		b->w.failed = 0;
-		if ( orig->bi_op_txn( b->base, SLAP_TXN_BEGIN, &b->w.txn ) ) {
-			b->w.txn = NULL;
+		if ( orig->bi_op_txn( b->base, SLAP_TXN_BEGIN, &b->batch ) ) {
+			b->batch = NULL;
 			return -1;
 		}
+		b->mark = bt_ads_mark( mdb );	/* with the writer lock */
+		b->now = slap_get_time();
 	}
+	nested = bt_nested_begin( mdb, b->batch, &mark );
+	if ( !nested ) return -1;
+	b->w.txn = nested;
 	rc = write_derived( o, v, &b->w );
-	if ( rc == 0 ) {
-		if ( b->nbatch % 64 == 0 )
-			b->batch = ch_realloc( b->batch, ( b->nbatch + 64 ) * sizeof( oio_obj * ) );
-		b->batch[b->nbatch++] = o;
-	}
-	if ( rc == 0 && ++b->n >= b->w.oi->oi_batch_max ) rc = batch_commit( b ) ? -1 : 0;
+	b->w.txn = NULL;
+	if ( bt_nested_end( mdb, nested, mark, rc == 0 ) ) rc = -1;
+	if ( rc == 0 && ++b->n >= OIO_BATCH_MAX ) rc = batch_commit( b ) ? -1 : 0;
 	return rc;
 }
 
@@ -377,23 +398,14 @@ oio_derive( oio_info *oi, void *ctx )
 		if ( model_load( oi, op ) == LDAP_SUCCESS ) oi->oi_dirty = 1;
 	}
 	if ( oi->oi_model.loaded && oi->oi_dirty ) {
-		batch_writer b = { { op, oi->oi_on, oi, NULL, 0, 0 }, op, 0, 0, 0, NULL, 0 };
+		batch_writer b = { { op, oi->oi_on, oi, NULL, 0, 0 }, op, NULL, 0, 0, 0, 0 };
 		int n;
 		oi->oi_dirty = 0;
-		if ( oi->oi_batch_max < 1 ) oi->oi_batch_max = OIO_BATCH_MAX;
 		n = oio_compute( oi, &oi->oi_model, batch_write, &b );
 		batch_commit( &b );
-		ch_free( b.batch );
-		if ( b.lost ) {
-			/* the next run writes each entry alone, so that one that
-			 * cannot be written does not undo the others */
-			Debug( LDAP_DEBUG_ANY, "oio: derived attributes could not all be written "
-				"in \"%s\"; trying again one entry per transaction\n", db.be_suffix[0].bv_val );
-			oi->oi_batch_max = 1;
-		} else if ( !b.w.failed ) {
-			oi->oi_batch_max = OIO_BATCH_MAX;
-		}
-		if ( b.lost || b.paused || b.w.failed ) oi->oi_dirty = 1;
+		/* what could not be written (refused, or left for after a pause)
+		 * is still to write: the next run tries it again */
+		if ( b.paused || b.w.failed ) oi->oi_dirty = 1;
 		if ( n )
 			Debug( LDAP_DEBUG_STATS, "oio: derived attributes of %d entries updated in \"%s\"\n",
 				n, db.be_suffix[0].bv_val );

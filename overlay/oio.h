@@ -53,7 +53,6 @@ typedef struct oio_obj {
 
 	/* derived values as they are stored in the live entry */
 	BerVarray stored[D_COUNT];
-	int unsure;			/* a write of them was undone: write them again */
 
 	/* scratch, valid during one computation */
 	struct oio_obj *c_primary;	/* person: primary engagement */
@@ -80,8 +79,6 @@ typedef struct oio_info {
 	bt_info *oi_bt;				/* the database's bitemporal overlay, if any */
 	struct re_s *oi_task;
 	int oi_dirty;				/* inputs changed since the last computation */
-	int oi_batch_max;			/* derived writes per transaction; 1 after a
-								 * batch failed, to isolate the failure */
 	/* the organisation at one earlier (or later) point, for as-of reads */
 	ldap_pvt_thread_rdwr_t oi_asof_lock;	/* readers search, one writer rebuilds */
 	oio_model oi_asof;

@@ -588,13 +588,12 @@ oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg )
 				set_one( &v[D_UNIT_MANAGER_DN], &mgr->dn );
 			}
 		}
-		for ( i = 0; i < D_COUNT && !o->unsure; i++ ) {
+		for ( i = 0; i < D_COUNT; i++ ) {
 			if ( !oio_same_values( v[i], o->stored[i] ) ) break;
 		}
 		if ( i < D_COUNT ) {
 			rc = write( o, v, arg );
 			if ( rc == 0 ) {
-				o->unsure = 0;
 				for ( i = 0; i < D_COUNT; i++ ) {
 					ber_bvarray_free( o->stored[i] );
 					o->stored[i] = v[i];

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""An RFC 5805 transaction that is aborted after one of its writes stored
+an attribute the directory has never stored before (issue 13 item 9:
+back-mdb's attribute table).  Raw BER: slapd's transaction identifier is
+empty, which python-ldap cannot send as a control value.
+usage: txn_abort.py HOST PORT BINDDN PW DN_OK DN_MISSING ATTR
+Prints the end-of-transaction result code."""
+import socket, sys
+
+host, port, binddn, pw, dn_ok, dn_missing, attr = sys.argv[1:8]
+START, END, SPEC = b"1.3.6.1.1.21.1", b"1.3.6.1.1.21.3", b"1.3.6.1.1.21.2"
+
+def length(n):
+    if n < 0x80:
+        return bytes([n])
+    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(b)]) + b
+
+def tlv(tag, content):
+    return bytes([tag]) + length(len(content)) + content
+
+def msg(msgid, op, ctrls=b""):
+    return tlv(0x30, tlv(0x02, bytes([msgid])) + op + ctrls)
+
+def modify(dn, attr, val):
+    change = tlv(0x30, tlv(0x0a, b"\x00") + tlv(0x30, tlv(0x04, attr.encode()) + tlv(0x31, tlv(0x04, val))))
+    return tlv(0x66, tlv(0x04, dn.encode()) + tlv(0x30, change))
+
+spec = tlv(0xa0, tlv(0x30, tlv(0x04, SPEC) + tlv(0x01, b"\xff") + tlv(0x04, b"")))
+
+def read_msg(s, buf):
+    while True:
+        if len(buf) >= 2:
+            n, off = buf[1], 2
+            if n & 0x80:
+                k = n & 0x7f
+                n, off = int.from_bytes(buf[2:2 + k], "big"), 2 + k
+            if len(buf) >= off + n:
+                return buf[:off + n], buf[off + n:]
+        d = s.recv(65536)
+        if not d:
+            return None, buf
+        buf += d
+
+def result_of(m):
+    # SEQUENCE { msgid INTEGER, protocolOp [APPLICATION n] { resultCode ENUMERATED ... } }
+    i = 1 + (1 + (m[1] & 0x7f) if m[1] & 0x80 else 1)
+    i += 2 + m[i + 1]                  # the message id
+    tag = m[i]
+    j = i + 1
+    j += 1 + (m[j] & 0x7f) if m[j] & 0x80 else 1
+    return tag, m[j + 2]
+
+s = socket.create_connection((host, int(port)))
+buf = b""
+s.sendall(msg(1, tlv(0x60, tlv(0x02, b"\x03") + tlv(0x04, binddn.encode()) + tlv(0x80, pw.encode()))))
+m, buf = read_msg(s, buf)
+s.sendall(msg(2, tlv(0x77, tlv(0x80, START))))
+m, buf = read_msg(s, buf)
+# one at a time: slapd answers each queued write (txn_preop); an end that
+# overtakes a write still being queued races inside slapd's txn.c
+for msgid, dn in ((3, dn_ok), (4, dn_missing)):
+    s.sendall(msg(msgid, modify(dn, attr, b"T1"), spec))
+    m, buf = read_msg(s, buf)
+    if m is None:
+        print("closed")
+        sys.exit(0)
+s.sendall(msg(5, tlv(0x77, tlv(0x80, END) + tlv(0x81, tlv(0x30, tlv(0x04, b""))))))
+while True:
+    m, buf = read_msg(s, buf)
+    if m is None:
+        print("closed")
+        break
+    tag, rc = result_of(m)
+    if tag == 0x78:
+        print(rc)
+        break
+s.close()
