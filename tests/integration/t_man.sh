@@ -98,6 +98,9 @@ A *word*, **strong**, `code`, a [link](https://example.org/) and x(5).
   item
 - two
 
+1. uno
+2. dos
+
 | a | b |
 |---|---|
 | `c|d` | e |
@@ -112,7 +115,7 @@ if "$PY" "$MD2MAN" "$T_DIR/x.5.md" "$T_DIR/x.5" 2>"$T_DIR/x.err"; then
   esac
   flat=$(printf '%s\n' "$out" | tr -s ' \n' '  ')
   case $flat in
-    *"A word, strong, code, a link and x(5)."*"one item"*"two"*"c|d e"*) ok "emphasis, code, links, lists and tables become text" ;;
+    *"A word, strong, code, a link and x(5)."*"one item"*"two"*"1. uno"*"2. dos"*"c|d e"*) ok "emphasis, code, links, lists and tables become text" ;;
     *) not_ok "emphasis, code, links, lists and tables become text"; printf '#   %s\n' "$flat" ;;
   esac
 else
