@@ -22,9 +22,11 @@ fi
 echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
 
 apt-get update -q
+# groff-base: tests/integration/t_man.sh reads the man pages with groff.
 apt-get install -y -q --no-install-recommends \
   slapd ldap-utils python3-ldap python3-lmdb lmdb-utils \
   build-essential autoconf automake libtool pkg-config dpkg-dev \
   libsasl2-dev libltdl-dev libwrap0-dev libargon2-dev unixodbc-dev libperl-dev \
   libssl-dev libcurl4-openssl-dev libjansson-dev libldap2-dev zlib1g-dev \
-  procps psmisc ca-certificates openssl
+  procps psmisc ca-certificates openssl \
+  groff-base
