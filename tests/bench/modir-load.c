@@ -675,7 +675,7 @@ main( int argc, char **argv )
 	if ( ( cfg.kind == K_ASOFBASE || cfg.kind == K_ASOFSYNC ) && !cfg.asof && !cfg.random_days )
 		die( "%s needs -A validAt=...", kname );
 	if ( cfg.kind == K_BASE || cfg.kind == K_ASOFBASE || cfg.kind == K_MODIFY ||
-			cfg.kind == K_MODFUTURE || cfg.kind == K_EVENT ) {
+			cfg.kind == K_MODFUTURE || cfg.kind == K_EVENT || cfg.kind == K_MIXED ) {
 		if ( !cfg.dnfile ) die( "%s needs -f DNFILE", kname );
 		load_dns( cfg.dnfile );
 	}
