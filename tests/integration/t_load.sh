@@ -7,8 +7,8 @@
 # (with --long: 50 clients for 60 s) slapd's memory flat.  Throughput is
 # measured by make bench, never asserted here.
 . "$(dirname "$0")/../lib.sh"
-LOADGEN=$MODIR_BUILD/tests/bench/modir-load
-[ -x "$LOADGEN" ] || make -C "$MODIR_BUILD" tests/bench/modir-load >/dev/null 2>&1
+LOADGEN=$BUILD/tests/bench/modir-load
+[ -x "$LOADGEN" ] || make -C "$BUILD" tests/bench/modir-load >/dev/null 2>&1
 [ -x "$LOADGEN" ] || { not_ok "the load generator builds (make tests/bench/modir-load)"; finish; exit 1; }
 
 if [ -n "${MODIR_LONG:-}" ]; then CONNS=50 SECS=60; else CONNS=20 SECS=8; fi
