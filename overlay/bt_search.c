@@ -90,6 +90,11 @@ send_one( bt_walk *w, Entry *e, int current )
 	} else if ( !bt_may_see( op, w->bi, w->txn, e, ACL_SEARCH ) ) {
 		return;
 	}
+	/* a history listing is what moVersionOperation tells: a reader the
+	 * ACLs do not let read it on the version gets no listing of it
+	 * (slapo-bitemporal(5) AUTHORISATION) */
+	if ( w->history && !access_allowed( op, e, bt_ad_versionOp, NULL, ACL_READ, NULL ) )
+		return;
 	/* test_filter() asks for search access to each attribute it tests */
 	if ( test_filter( op, e, op->ors_filter ) != LDAP_COMPARE_TRUE )
 		return;
