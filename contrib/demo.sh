@@ -81,7 +81,12 @@ SYSPW=${MODIR_DEMO_ACCOUNT_PASSWORD:-demo-$SEED}
     printf '\ndn: cn=%s,ou=system,%s\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: %s\nuserPassword: %s\n' \
       "$a" "$SUFFIX" "$a" "$SYSPW"
   done
-  printf '\ndn: cn=admins,ou=system,%s\nobjectClass: groupOfNames\ncn: admins\nmember: cn=diradmin,ou=system,%s\n' "$SUFFIX" "$SUFFIX"
+  # the rootdn is an entry with a password, not a rootpw: slapd checks a
+  # rootpw before any ACL, an entry's password through them, so the
+  # profile holds the admin to TLS like the other staff accounts
+  printf '\ndn: %s\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: admin\nuserPassword: %s\n' \
+    "$ROOTDN" "$(/usr/sbin/slappasswd -s "$ROOTPW")"
+  printf '\ndn: cn=admins,ou=system,%s\nobjectClass: groupOfNames\ncn: admins\nmember: cn=diradmin,ou=system,%s\nmember: %s\n' "$SUFFIX" "$SUFFIX" "$ROOTDN"
 } >> "$DIR/base.ldif"
 
 cat > "$DIR/slapd.conf" <<EOF
@@ -108,7 +113,6 @@ rootpw $ROOTPW
 database mdb
 suffix "$SUFFIX"
 rootdn "$ROOTDN"
-rootpw $ROOTPW
 directory $DIR/db
 maxsize 4294967296
 index objectClass eq
@@ -146,13 +150,17 @@ ldapsearch -x -H "$URI" -b "" -s base 1.1 >/dev/null 2>&1 || { echo "slapd did n
 # the printed examples bind over TLS: fail here rather than there
 ldapwhoami -x -ZZ -H "$URI" >/dev/null 2>&1 || { echo "StartTLS with $TLS/ca.crt fails" >&2; exit 1; }
 ldapwhoami -x -H "$LDAPS_URI" >/dev/null 2>&1 || { echo "ldaps with $TLS/ca.crt fails" >&2; exit 1; }
+ldapwhoami -x -ZZ -H "$URI" -D "$ROOTDN" -w "$ROOTPW" >/dev/null 2>&1 || { echo "the admin cannot bind over StartTLS" >&2; exit 1; }
+if ldapwhoami -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" >/dev/null 2>&1; then
+  echo "the admin's password is accepted without TLS: the privacy profile is not in force" >&2; exit 1
+fi
 
 say "replaying $(grep -c '^changetype' "$DIR/history.ldif") dated changes (five years of history)"
 ldapmodify -x -ZZ -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -e relax -c -f "$DIR/history.ldif" \
   >"$DIR/history.out" 2>&1 || say "some changes were refused, see $DIR/history.out"
 # the oio overlay derives title, manager, mail, ... within a second or two
 for _ in $(seq 1 50); do
-  [ "$(ldapsearch -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -LLL -b "ou=people,$SUFFIX" '(moActive=TRUE)' 1.1 2>/dev/null | grep -c '^dn:')" -gt 0 ] && break
+  [ "$(ldapsearch -x -ZZ -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -LLL -b "ou=people,$SUFFIX" '(moActive=TRUE)' 1.1 2>/dev/null | grep -c '^dn:')" -gt 0 ] && break
   sleep 0.2
 done
 
@@ -166,8 +174,8 @@ cat <<EOF
 modir demo is running: $URI (StartTLS) and $LDAPS_URI (pid $(cat "$DIR/slapd.pid"), data in $DIR)
   CA file:        $TLS/ca.crt (LDAPTLS_CACERT=$TLS/ca.crt)
   admin DN:       $ROOTDN
-  admin password: $ROOTPW (the rootdn: slapd checks a rootpw before any ACL,
-                  so the profile cannot hold it to TLS; bind it with -ZZ all the same)
+  admin password: $ROOTPW (the rootdn, an entry with a password and a member of
+                  cn=admins: binds over TLS only, -ZZ or ldaps://)
   cn=config:      cn=admin,cn=config / $ROOTPW
   accounts:       cn=phonebook|iam|auditor|diradmin,ou=system,$SUFFIX / $SYSPW
                   (privacy profile: contrib/acl/privacy-profile.conf.in)
