@@ -17,6 +17,8 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
 fi
 
+# clang: tests/fuzz (libFuzzer targets; Debian's clang 14 ships libFuzzer).
+
 # Pre-seed slapd so its postinst neither prompts nor builds a default DIT we
 # would have to clean up; modir always runs its own slapd with its own config.
 echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
@@ -27,4 +29,5 @@ apt-get install -y -q --no-install-recommends \
   build-essential autoconf automake libtool pkg-config dpkg-dev \
   libsasl2-dev libltdl-dev libwrap0-dev libargon2-dev unixodbc-dev libperl-dev \
   libssl-dev libcurl4-openssl-dev libjansson-dev libldap2-dev zlib1g-dev \
-  procps psmisc ca-certificates openssl
+  procps psmisc ca-certificates openssl \
+  clang
