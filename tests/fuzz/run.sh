@@ -96,9 +96,9 @@ for t in "${targets[@]}"; do
   fi
   # in a subshell, so that a target killed by a signal (ASan aborts) is
   # reported in its log, not by this shell as "Aborted"
-  ( exec "$bin" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=512 \
+  ( "$bin" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=512 \
     -print_final_stats=1 -error_exitcode=77 \
-    -artifact_prefix="$WORK/art-$t/" "$corpus" ) >"$WORK/$t.log" 2>&1
+    -artifact_prefix="$WORK/art-$t/" "$corpus"; exit $? ) >"$WORK/$t.log" 2>&1
   rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$WORK/$t.log" | tail -1)
   art=$(ls "$WORK/art-$t"/ 2>/dev/null | head -1)
