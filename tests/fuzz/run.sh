@@ -56,7 +56,7 @@ if ! "$CC" -fsanitize=fuzzer -o "$WORK/probe" "$WORK/probe.c" >/dev/null 2>&1; t
   exit 0
 fi
 
-CFLAGS="-g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+CFLAGS=(-g -O1 -Wall -Wextra -Werror "-fsanitize=fuzzer,address,undefined" -fno-sanitize-recover=undefined)
 
 sources_of() {   # the module sources a target decodes with
   case $1 in
@@ -81,7 +81,7 @@ for t in "${targets[@]}"; do
   fi
   bin=$WORK/$t
   # shellcheck disable=SC2046
-  if ! "$CC" $CFLAGS -I "$TOP/overlay" -I "$HERE" -o "$bin" "$src" $(sources_of "$t") >"$WORK/$t.build" 2>&1; then
+  if ! "$CC" "${CFLAGS[@]}" -I "$TOP/overlay" -I "$HERE" -o "$bin" "$src" $(sources_of "$t") >"$WORK/$t.build" 2>&1; then
     echo "not ok - $t: build failed"
     sed 's/^/#   /' "$WORK/$t.build" | head -20
     fail=1; continue
@@ -101,7 +101,7 @@ for t in "${targets[@]}"; do
     -artifact_prefix="$WORK/art-$t/" "$corpus"; exit $? ) >"$WORK/$t.log" 2>&1
   rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$WORK/$t.log" | tail -1)
-  art=$(ls "$WORK/art-$t"/ 2>/dev/null | head -1)
+  art=$(find "$WORK/art-$t" -type f -printf "%f\\n" 2>/dev/null | head -1)
   if [ "$rc" -eq 0 ] && [ -z "$art" ]; then
     echo "ok - $t: ${runs:-0} runs, no crash"
   else
@@ -115,7 +115,7 @@ for t in "${targets[@]}"; do
     { grep -E 'property failed|runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|SUMMARY' "$WORK/$t.log"
       grep -E '^ +#[0-9]+ .* in .*'"$TOP"'/(overlay|tests)/' "$WORK/$t.log"; } | head -15 | sed 's/^/#   /'
     [ -n "$keep" ] && echo "#   replay: tests/fuzz/run.sh keeps no binaries; build one with" &&
-      echo "#     $CC $CFLAGS -I overlay -I tests/fuzz -o $t tests/fuzz/$t.c $(sources_of "$t" | sed "s|$TOP/||g") && ./$t $keep"
+      echo "#     $CC ${CFLAGS[*]} -I overlay -I tests/fuzz -o $t tests/fuzz/$t.c $(sources_of "$t" | sed "s|$TOP/||g") && ./$t $keep"
     fail=1
   fi
 done
