@@ -17,6 +17,9 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
 fi
 
+# clang, libclang-rt-14-dev: tests/fuzz (libFuzzer and the sanitizer runtimes
+# are in libclang-rt-14-dev, which clang-14 only recommends).
+
 # Pre-seed slapd so its postinst neither prompts nor builds a default DIT we
 # would have to clean up; modir always runs its own slapd with its own config.
 echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
@@ -29,4 +32,4 @@ apt-get install -y -q --no-install-recommends \
   libsasl2-dev libltdl-dev libwrap0-dev libargon2-dev unixodbc-dev libperl-dev \
   libssl-dev libcurl4-openssl-dev libjansson-dev libldap2-dev zlib1g-dev \
   procps psmisc ca-certificates openssl \
-  groff-base
+  groff-base clang libclang-rt-14-dev

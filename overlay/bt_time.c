@@ -120,16 +120,18 @@ bt_time_format( bt_time t, char buf[BT_TIME_BUFSZ] )
 	int64_t days, y, rem;
 	unsigned m, d;
 
-	if ( t == BT_INFINITY ) { strcpy( buf, "infinity" ); return 8; }
-	if ( t == BT_NEG_INFINITY ) { strcpy( buf, "-infinity" ); return 9; }
+	/* Infinite, or finite but not representable as GeneralizedTime.
+	 * The range is checked on the instant itself, against the bounds the
+	 * header names: a check on the year computed below once read
+	 * "y < 0", which let year 0 (BT_TIME_MIN - 1 and the 365 days before
+	 * it) through as "0000...Z", a GeneralizedTime bt_time_parse()
+	 * refuses (found by tests/fuzz/fuzz_time). */
+	if ( t < BT_TIME_MIN ) { strcpy( buf, "-infinity" ); return 9; }
+	if ( t > BT_TIME_MAX ) { strcpy( buf, "infinity" ); return 8; }
 	days = t / 86400;
 	rem = t % 86400;
 	if ( rem < 0 ) { rem += 86400; days--; }
 	civil_from_days( days, &y, &m, &d );
-	if ( y < 0 || y > 9999 ) {	/* not representable as GeneralizedTime */
-		strcpy( buf, y < 0 ? "-infinity" : "infinity" );
-		return strlen( buf );
-	}
 	buf[0] = '0' + y / 1000; buf[1] = '0' + y / 100 % 10;
 	buf[2] = '0' + y / 10 % 10; buf[3] = '0' + y % 10;
 	buf[4] = '0' + m / 10; buf[5] = '0' + m % 10;

@@ -62,6 +62,15 @@ test_format( void )
 	is_str( F( -1 ), "19691231235959Z", "format before epoch" );
 	is_str( F( BT_INFINITY ), "infinity", "format infinity" );
 	is_str( F( BT_NEG_INFINITY ), "-infinity", "format -infinity" );
+	/* regression (tests/fuzz/fuzz_time): year 0 has no GeneralizedTime
+	 * bt_time_parse() accepts, so it is written as -infinity, not as
+	 * "00001231235959Z"; the bounds themselves are written exactly */
+	is_str( F( BT_TIME_MIN - 1 ), "-infinity", "format BT_TIME_MIN - 1 (0000-12-31T23:59:59) as -infinity" );
+	is_str( F( BT_TIME_MIN - INT64_C(86400) * 366 ), "-infinity", "format 0000-01-01 (year 0 is a leap year) as -infinity" );
+	is_str( F( BT_TIME_MIN ), "00010101000000Z", "format BT_TIME_MIN" );
+	is_str( F( BT_TIME_MAX ), "99991231235959Z", "format BT_TIME_MAX" );
+	is_str( F( BT_TIME_MAX + 1 ), "infinity", "format BT_TIME_MAX + 1 as infinity" );
+	is_str( F( BT_KNOWN_NOW ), "infinity", "format BT_KNOWN_NOW as infinity" );
 	/* round trip over a wide range, every ~11.6 days and odd seconds */
 	int bad = 0;
 	for ( bt_time x = T( "18000101000000Z" ); x < T( "22000101000000Z" ); x += 1000003 ) {
