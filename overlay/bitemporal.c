@@ -25,7 +25,8 @@ enum {
 	BT_CFG_SUBTREE = 1,
 	BT_CFG_OBJECTCLASS,
 	BT_CFG_GROUP_COMMIT,
-	BT_CFG_PAST_ACCESS
+	BT_CFG_PAST_ACCESS,
+	BT_CFG_CACHE_SIZE
 };
 
 static ConfigDriver bt_cf_gen;
@@ -55,6 +56,11 @@ static ConfigTable bt_cfg[] = {
 	  "DESC 'Access a change that starts before now needs to the entry besides its write access: manage (default) or write' "
 	  "EQUALITY caseIgnoreMatch "
 	  "SYNTAX OMsDirectoryString SINGLE-VALUE )", NULL, NULL },
+	{ "bitemporal-cache-size", "bytes", 2, 2, 0,
+	  ARG_MAGIC|ARG_ULONG|BT_CFG_CACHE_SIZE, bt_cf_gen,
+	  "( " MODIR_CFG_AT_BT ".5 NAME 'olcBitemporalCacheSize' "
+	  "DESC 'Bytes the as-of cache of a whole-database point may hold (0: no cache)' "
+	  "EQUALITY integerMatch SYNTAX OMsInteger SINGLE-VALUE )", NULL, NULL },
 	{ NULL, NULL, 0, 0, 0, ARG_IGNORED }
 };
 
@@ -64,7 +70,7 @@ static ConfigOCs bt_ocs[] = {
 	  "DESC 'modir bitemporal history overlay configuration' "
 	  "SUP olcOverlayConfig "
 	  "MAY ( olcBitemporalSubtree $ olcBitemporalObjectClass $ olcBitemporalGroupCommit $ "
-	  "olcBitemporalPastAccess ) )",
+	  "olcBitemporalPastAccess $ olcBitemporalCacheSize ) )",
 	  Cft_Overlay, bt_cfg },
 	{ NULL, 0, NULL }
 };
@@ -115,6 +121,9 @@ bt_cf_gen( ConfigArgs *c )
 		case BT_CFG_GROUP_COMMIT:
 			c->value_int = bi->bi_group_max;
 			return 0;
+		case BT_CFG_CACHE_SIZE:
+			c->value_ulong = bi->bt_cache_max_bytes;
+			return 0;
 		case BT_CFG_PAST_ACCESS: {
 			struct berval bv;
 			ber_str2bv( bi->bt_past_access == ACL_MANAGE ? "manage" : "write", 0, 0, &bv );
@@ -158,6 +167,9 @@ bt_cf_gen( ConfigArgs *c )
 			return 0;
 		case BT_CFG_PAST_ACCESS:
 			bi->bt_past_access = ACL_MANAGE;
+			return 0;
+		case BT_CFG_CACHE_SIZE:
+			bi->bt_cache_max_bytes = BT_CACHE_SIZE_DEFAULT;
 			return 0;
 		}
 		return 1;
@@ -204,6 +216,12 @@ bt_cf_gen( ConfigArgs *c )
 			return ARG_BAD_CONF;
 		}
 		bi->bi_group_max = c->value_int;
+		return 0;
+
+	case BT_CFG_CACHE_SIZE:
+		/* takes effect at the next as-of search that builds a point; a
+		 * point kept now that is larger stays until it is replaced */
+		bi->bt_cache_max_bytes = c->value_ulong;
 		return 0;
 
 	case BT_CFG_PAST_ACCESS:
@@ -256,7 +274,7 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 	if ( !( slapMode & SLAP_SERVER_RUNNING ) && stacked_above_another( on, cr ) ) return 1;
 	bi = ch_calloc( 1, sizeof( bt_info ) );
 	bi->bi_interval = 1;
-	bi->bi_cache_max_entries = 250000;
+	bi->bt_cache_max_bytes = BT_CACHE_SIZE_DEFAULT;
 	bi->bi_group_max = BT_GROUP_MAX_DEFAULT;
 	bi->bt_past_access = ACL_MANAGE;
 	ldap_pvt_thread_rdwr_init( &bi->bi_cache_lock );

@@ -157,7 +157,7 @@ emit( bt_walk *w, Entry *e, const bt_row *r )
 	if ( w->collect ) {
 		bt_cache *c = &w->bi->bi_cache;
 		if ( w->uncacheable ) return;
-		if ( c->n >= w->bi->bi_cache_max_entries ) {
+		if ( c->bytes >= w->bi->bt_cache_max_bytes ) {
 			/* an incomplete cache is no cache: searches walk instead */
 			w->uncacheable = 1;
 			bt_cache_clear( c );
@@ -168,6 +168,7 @@ emit( bt_walk *w, Entry *e, const bt_row *r )
 			c->e = ch_realloc( c->e, c->max * sizeof( bt_cached ) );
 		}
 		bt_cache_pack( e, &c->e[c->n].blob, &c->e[c->n].ndn );
+		c->bytes += c->e[c->n].blob.bv_len + sizeof( bt_cached );
 		c->e[c->n].valid = r->valid;
 		c->e[c->n].superseded = r->superseded;
 		c->n++;
@@ -408,6 +409,7 @@ bt_cache_clear( bt_cache *c )
 	ch_free( c->e );
 	c->e = NULL;
 	c->n = c->max = 0;
+	c->bytes = 0;
 	c->valid = 0;
 }
 
@@ -527,7 +529,7 @@ search_asof( bt_walk *w )
 		finish( w, LDAP_NO_SUCH_OBJECT, BT_TEXT_NO_ENTRY_AT );
 		return LDAP_NO_SUCH_OBJECT;
 	}
-	if ( op->ors_scope != LDAP_SCOPE_BASE && bi->bi_cache_max_entries > 0 &&
+	if ( op->ors_scope != LDAP_SCOPE_BASE && bi->bt_cache_max_bytes > 0 &&
 		big_subtree( op ) ) {
 		bt_time kt = effective_known( w );
 		/* the cache holds what this read snapshot shows: keyed by the

@@ -132,4 +132,22 @@ fi
 EXTRA_GLOBAL="moduleload syncprov" write_conf "$E" "overlay bitemporal" "overlay syncprov"
 check "slaptest accepts bitemporal below syncprov" "$SLAPTEST" -u -f "$E/slapd.conf"
 
+# the as-of cache is bounded in bytes (bitemporal-cache-size): whatever the
+# bound, whole-database as-of searches answer the same, by walking when a
+# point does not fit
+for size in 0 2000 67108864; do
+  C=$T_DIR/cache$size
+  write_conf "$C" "overlay bitemporal" "bitemporal-cache-size $size"
+  start_slapd "$C" || { not_ok "slapd starts with bitemporal-cache-size $size"; continue; }
+  ladd -e "$(valid validFrom=20000101000000Z)" -f <(base_ldif; for i in $(seq 1 30); do
+    printf '\ndn: uid=p%s,ou=people,%s\nobjectClass: inetOrgPerson\nuid: p%s\ncn: p%s\nsn: P\n' "$i" "$SUFFIX" "$i" "$i"; done) >/dev/null
+  n1=$(lsearch -b "$SUFFIX" -E "$(asof validAt=20100101000000Z)" 1.1 | grep -c '^dn:')
+  n2=$(lsearch -b "$SUFFIX" -E "$(asof validAt=20100101000000Z)" 1.1 | grep -c '^dn:')
+  is "bitemporal-cache-size $size: an as-of search of the whole database finds all 33, twice" "$n1 $n2" "33 33"
+  stop_slapd "$C/slapd.pid"
+done
+conf_to_slapdd "$T_DIR/cache2000/slapd.conf" "$T_DIR/cache2000/slapd.d"
+is "olcBitemporalCacheSize in the cn=config form" \
+  "$(grep -rh '^olcBitemporalCacheSize:' "$T_DIR/cache2000/slapd.d" | tr -d ' ')" "olcBitemporalCacheSize:2000"
+
 finish
