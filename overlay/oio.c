@@ -738,6 +738,20 @@ asof_fixup_one( Operation *op, Entry *e, bt_fixup *fx )
 		fx->err = 1;
 }
 
+/* The rest of the stack answers the search; the bitemporal overlay below
+ * hands every entry it rebuilds to fx before the filter sees it. */
+static int
+search_completed( Operation *op, SlapReply *rs, slap_overinst *on, bt_fixup *fx )
+{
+	int rc;
+
+	LDAP_SLIST_INSERT_HEAD( &op->o_extra, &fx->oe, oe_next );
+	rc = overlay_op_walk( op, rs, op_search, on->on_info, on->on_next );
+	op->o_bd->bd_info = (BackendInfo *)on;
+	LDAP_SLIST_REMOVE( &op->o_extra, &fx->oe, OpExtra, oe_next );
+	return rc;
+}
+
 #define OIO_ASOF_HOT 64
 
 /* Whether this base lookup at a point that is not kept is the one that
@@ -782,10 +796,7 @@ oio_op_search( Operation *op, SlapReply *rs )
 		fx.fn = asof_fixup_one;
 		fx.cuts = history_cuts;
 		fx.arg = oi;
-		LDAP_SLIST_INSERT_HEAD( &op->o_extra, &fx.oe, oe_next );
-		rc = overlay_op_walk( op, rs, op_search, on->on_info, on->on_next );
-		op->o_bd->bd_info = (BackendInfo *)on;
-		LDAP_SLIST_REMOVE( &op->o_extra, &fx.oe, OpExtra, oe_next );
+		rc = search_completed( op, rs, on, &fx );
 		return rc;
 	}
 	if ( !bt_has_ctrl( op, bt_asof_cid ) ) return SLAP_CB_CONTINUE;
@@ -804,10 +815,7 @@ oio_op_search( Operation *op, SlapReply *rs )
 				oi->oi_asof_known == kt && oi->oi_asof_gen == gen ) {
 				fx.fn = asof_fixup;
 				fx.arg = &oi->oi_asof;
-				LDAP_SLIST_INSERT_HEAD( &op->o_extra, &fx.oe, oe_next );
-				rc = overlay_op_walk( op, rs, op_search, on->on_info, on->on_next );
-				op->o_bd->bd_info = (BackendInfo *)on;
-				LDAP_SLIST_REMOVE( &op->o_extra, &fx.oe, OpExtra, oe_next );
+				rc = search_completed( op, rs, on, &fx );
 				ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
 				return rc;
 			}
@@ -816,10 +824,7 @@ oio_op_search( Operation *op, SlapReply *rs )
 		if ( base_point_is_hot( oi, a->valid_at, kt, gen ) ) goto whole;
 		fx.fn = asof_fixup_one;
 		fx.arg = oi;
-		LDAP_SLIST_INSERT_HEAD( &op->o_extra, &fx.oe, oe_next );
-		rc = overlay_op_walk( op, rs, op_search, on->on_info, on->on_next );
-		op->o_bd->bd_info = (BackendInfo *)on;
-		LDAP_SLIST_REMOVE( &op->o_extra, &fx.oe, OpExtra, oe_next );
+		rc = search_completed( op, rs, on, &fx );
 		return rc;
 	}
 
@@ -847,10 +852,7 @@ whole:
 	}
 	fx.fn = asof_fixup;
 	fx.arg = shared ? &oi->oi_asof : &own;
-	LDAP_SLIST_INSERT_HEAD( &op->o_extra, &fx.oe, oe_next );
-	rc = overlay_op_walk( op, rs, op_search, on->on_info, on->on_next );
-	op->o_bd->bd_info = (BackendInfo *)on;
-	LDAP_SLIST_REMOVE( &op->o_extra, &fx.oe, OpExtra, oe_next );
+	rc = search_completed( op, rs, on, &fx );
 	if ( shared ) {
 		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
 	} else {
