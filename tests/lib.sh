@@ -197,6 +197,18 @@ ou: organisation
 EOF2
 }
 
+val() {  # val DN ATTR [ldapsearch args]: the values (as the rootdn), sorted, space-separated
+  local dn=$1 a=$2; shift 2
+  lsearch -b "$dn" -s base "$@" "$a" 2>/dev/null | grep -i "^$a:" | sed "s/^[^:]*: //" | sort | tr '\n' ' ' | sed 's/ $//'
+}
+# wait_is DESC EXPECTED CMD...: for what follows within a second or two
+# (slapo-oio's derived values, activations)
+wait_is() {
+  local d=$1 want=$2 got i; shift 2
+  for i in $(seq 1 40); do got=$("$@"); [ "$got" = "$want" ] && break; sleep 0.25; done
+  is "$d" "$got" "$want"
+}
+
 # the result code of an ldap client run: rc_of cmd...
 rc_of() { "$@" >"$T_DIR/last.out" 2>&1; echo $?; }
 

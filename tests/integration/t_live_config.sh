@@ -167,7 +167,6 @@ moValidFrom: 20000101000000Z
 EOF
 } > "$T_DIR/fixture.ldif"
 check "the small municipality loads through the live overlays" ladd -e relax -f "$T_DIR/fixture.ldif"
-val() { lsearch -b "$1" -s base "$2" 2>/dev/null | grep -i "^$2:" | sed "s/^[^:]*: //" | sort | tr '\n' ' ' | sed 's/ $//'; }
 for i in $(seq 1 40); do [ "$(val "uid=carl,$P" telephoneNumber)" = "+4588881234" ] && break; sleep 0.25; done
 is "derived values follow the load (a public phone)" "$(val "uid=carl,$P" telephoneNumber)" "+4588881234"
 is "an internal phone is not published by default" "$(val "uid=dora,$P" telephoneNumber)" ""

@@ -20,16 +20,6 @@ P="ou=people,$SUFFIX"
 F="ou=functions,$SUFFIX"
 L="o=line,ou=organisation,$SUFFIX"
 
-val() {  # val DN ATTR [ldapsearch args]: values, sorted, space-separated
-  local dn=$1 a=$2; shift 2
-  lsearch -b "$dn" -s base "$@" "$a" 2>/dev/null | grep -i "^$a:" | sed "s/^[^:]*: //" | sort | tr '\n' ' ' | sed 's/ $//'
-}
-# wait_is DESC EXPECTED CMD...: the derived values follow within a second or two
-wait_is() {
-  local d=$1 want=$2 got i; shift 2
-  for i in $(seq 1 40); do got=$("$@"); [ "$got" = "$want" ] && break; sleep 0.25; done
-  is "$d" "$got" "$want"
-}
 
 check "root entry" ladd -e "$(valid validFrom=20000101000000Z)" -f <(base_ldif | head -5)
 check "the small municipality loads (ldapadd -e relax, references checked in order)" \

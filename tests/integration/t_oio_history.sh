@@ -15,12 +15,6 @@ D=$T_DIR/s
 write_conf "$D" "index moRefPerson,moRefUnit,moRefOwner,manager eq" "overlay bitemporal" "overlay oio"
 start_slapd "$D" || { not_ok "slapd starts"; finish; exit 1; }
 
-val() { lsearch -b "$1" -s base "${@:3}" "$2" | sed -n "s/^$2: //p"; }
-wait_is() {  # wait_is DESC WANT CMD...
-  local d=$1 want=$2 got i; shift 2
-  for i in $(seq 1 40); do got=$("$@"); [ "$got" = "$want" ] && break; sleep 0.25; done
-  is "$d" "$got" "$want"
-}
 hist() { lsearch -b "$1" -s base -E "$(history_ctl)" "${@:2}"; }
 jobfn() {  # jobfn CLASS-UUID [ldapmodify args]: ben's engagement's job function
   local c=$1; shift

@@ -9,12 +9,6 @@ P="ou=people,$SUFFIX"; L="o=line,ou=organisation,$SUFFIX"
 D=$T_DIR/s
 write_conf "$D" "index moRefPerson,moRefUnit,moRefOwner,manager eq" "overlay bitemporal" "overlay oio"
 start_slapd "$D" || { not_ok "slapd starts"; finish; exit 1; }
-val() { lsearch -b "$1" -s base "${@:3}" "$2" | sed -n "s/^$2: //p"; }
-wait_is() {  # wait_is DESC WANT CMD...
-  local d=$1 want=$2 got i; shift 2
-  for i in $(seq 1 40); do got=$("$@"); [ "$got" = "$want" ] && break; sleep 0.25; done
-  is "$d" "$got" "$want"
-}
 
 check "root entry" ladd -e "$(valid validFrom=20000101000000Z)" -f <(base_ldif | head -5)
 check "the small municipality (since 2000)" ladd -e relax -f "$HERE/oio/fixture.ldif"

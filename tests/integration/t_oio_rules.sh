@@ -26,15 +26,6 @@ UK=${U}00011 UA=${U}00012 UB=${U}00013 UC=${U}00014
 PBEN=${U}00103 PDORA=${U}00105
 C_EMAIL=${U}000c6 C_PHONE=${U}000c7 C_SECRET=${U}000c5 C_CLERK=${U}000c1
 
-val() {  # val DN ATTR [ldapsearch args]: values, sorted, space-separated
-  local dn=$1 a=$2; shift 2
-  lsearch -b "$dn" -s base "$@" "$a" 2>/dev/null | grep -i "^$a:" | sed "s/^[^:]*: //" | sort | tr '\n' ' ' | sed 's/ $//'
-}
-wait_is() {
-  local d=$1 want=$2 got i; shift 2
-  for i in $(seq 1 40); do got=$("$@"); [ "$got" = "$want" ] && break; sleep 0.25; done
-  is "$d" "$got" "$want"
-}
 versions() { lsearch -b "$SUFFIX" -E "$(history_ctl)" '(objectClass=*)' 1.1 | grep -c '^dn:'; }
 says() {  # says DESC PATTERN: the last client output contains PATTERN
   if grep -q -- "$2" "$T_DIR/last.out"; then ok "$1"; else not_ok "$1"; sed 's/^/#   /' "$T_DIR/last.out" | head -5; fi
