@@ -1,7 +1,7 @@
 /* fuzz_asof.c - libFuzzer target for bt_asof_parse(), the value of the
  * as-of control ("validAt=<GT>[;knownAt=<GT>]").
  *
- * Properties beyond "no crash" (overlay/bt_time.h):
+ * Properties beyond "no crash" (overlay/bitemporal/bt_time.h):
  *  - the input is never read beyond len (exactly-sized heap copy, ASan);
  *  - on failure *why is one of the header's messages;
  *  - on success each of validAt, knownAt is either given, then a

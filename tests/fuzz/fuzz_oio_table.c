@@ -1,5 +1,5 @@
 /* fuzz_oio_table.c - libFuzzer target for the oio model's hash table
- * (overlay/oio_table.h), driven by a byte stream of operations and
+ * (overlay/oio/oio_table.h), driven by a byte stream of operations and
  * checked after each against a reference (an unordered array of the live
  * items, searched linearly).
  *

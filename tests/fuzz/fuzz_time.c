@@ -1,6 +1,6 @@
 /* fuzz_time.c - libFuzzer target for bt_time_parse() (GeneralizedTime).
  *
- * Properties beyond "no crash" (overlay/bt_time.h):
+ * Properties beyond "no crash" (overlay/bitemporal/bt_time.h):
  *  - the input is never read beyond len (exactly-sized heap copy, ASan);
  *  - on failure *out is untouched;
  *  - on success the instant lies in [BT_TIME_MIN, BT_TIME_MAX], and

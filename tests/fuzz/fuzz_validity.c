@@ -1,7 +1,7 @@
 /* fuzz_validity.c - libFuzzer target for bt_validity_parse(), the value
  * of the validity control ("validFrom=<GT>[;validTo=<GT>]").
  *
- * Properties beyond "no crash" (overlay/bt_time.h):
+ * Properties beyond "no crash" (overlay/bitemporal/bt_time.h):
  *  - the input is never read beyond len (exactly-sized heap copy, ASan);
  *  - on failure *why is one of the header's messages;
  *  - on success at least one key was given; a given validFrom is a

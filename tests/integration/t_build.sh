@@ -69,4 +69,9 @@ else
   not_ok "the build directory names its OpenLDAP source tree"
 fi
 
+# the tree shows the two overlays and their common part: oio uses the
+# bitemporal overlay only through its API header
+inc=$(grep -ln '#include "bitemporal.h"\|#include "bitemporal/bitemporal.h"' "$TOP"/overlay/oio/* "$TOP"/overlay/*.c "$TOP"/overlay/*.h 2>/dev/null)
+is "no file outside overlay/bitemporal/ includes its internal header" "$inc" ""
+is "oio includes the bitemporal API" "$(grep -c '#include "bitemporal/bitemporal_api.h"' "$TOP/overlay/oio/oio.h")" "1"
 finish

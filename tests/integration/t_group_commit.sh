@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Group commit (overlay/bt_commit.c): concurrent writes share back-mdb's
+# Group commit (overlay/bitemporal/bt_commit.c): concurrent writes share back-mdb's
 # transaction and its commit, each in a nested transaction of its own.
 # Pipelined modifies on several connections, with writes among them that
 # fail after their history rows were written, must each get their own

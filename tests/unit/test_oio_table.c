@@ -1,4 +1,4 @@
-/* test_oio_table.c - the oio model's hash table (overlay/oio_table.h)
+/* test_oio_table.c - the oio model's hash table (overlay/oio/oio_table.h)
  * against a reference (a presence array), through long random runs of
  * deletes and inserts: years of municipal churn (people leaving, units
  * renamed) on a table that must stay exact and keep every lookup ending.

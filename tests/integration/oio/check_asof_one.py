@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """As-of reads of one entry against the whole organisation (issue 13,
 item 3): a base as-of search computes a person's or a unit's derived
-attributes from the entries they depend on only (overlay/oio_asof.c), a
+attributes from the entries they depend on only (overlay/oio/oio_asof.c), a
 subtree as-of search from the whole organisation at that point.  Both must
 agree for every person and unit, at several points of the history, and at
 now both must equal the generator's truth.

@@ -12,7 +12,7 @@
 #ifndef OIO_H
 #define OIO_H
 
-#include "bitemporal.h"
+#include "bitemporal/bitemporal_api.h"	/* never bitemporal.h: that is the overlay's own */
 #include "oio_table.h"
 
 typedef enum oio_kind {

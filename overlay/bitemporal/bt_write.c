@@ -1231,6 +1231,18 @@ bt_note_committed( bt_info *bi, bt_time now )
 	__atomic_add_fetch( &bi->bi_write_gen, 1, __ATOMIC_RELEASE );
 }
 
+unsigned long
+bt_view_generation( bt_info *bi )
+{
+	return __atomic_load_n( &bi->bi_write_gen, __ATOMIC_ACQUIRE );
+}
+
+bt_time
+bt_last_write( bt_info *bi )
+{
+	return __atomic_load_n( &bi->bi_last_write, __ATOMIC_ACQUIRE );
+}
+
 /* back-mdb's transaction hook as an LDAP transaction (slapd's txn.c)
  * calls it: begin, then each write (which finds the transaction published
  * and leaves it alone), then commit or abort. */

@@ -803,9 +803,9 @@ oio_op_search( Operation *op, SlapReply *rs )
 	a = bt_asof_of( op );
 	/* nothing registered after the latest write: "known now" and "known
 	 * at any later time" are the same view */
-	last = __atomic_load_n( &oi->oi_bt->bi_last_write, __ATOMIC_ACQUIRE );
+	last = bt_last_write( oi->oi_bt );
 	kt = a->known_at > last && last ? last : a->known_at;
-	gen = __atomic_load_n( &oi->oi_bt->bi_write_gen, __ATOMIC_ACQUIRE );
+	gen = bt_view_generation( oi->oi_bt );
 
 	if ( op->ors_scope == LDAP_SCOPE_BASE ) {
 		/* the organisation of this point is at hand (an earlier search

@@ -1,0 +1,192 @@
+/* bitemporal_api.h - what the other overlays of the module (slapo-oio,
+ * later events and audit) may use of the bitemporal overlay, and all they
+ * may include of it.
+ *
+ * The history is read through the functions below, in a read transaction
+ * from bt_read_begin() (the operation's own, when it has one); they return
+ * 0, MDB_NOTFOUND when there is nothing, or another LMDB code for an error
+ * the caller must not take for "nothing".  The overlay's state is opaque
+ * (bt_info); what a caller needs of it has a function.  Everything else
+ * (bitemporal.h) is the overlay's own.
+ */
+#ifndef BITEMPORAL_API_H
+#define BITEMPORAL_API_H
+
+#include "lmdb.h"
+#include "bt_time.h"
+
+typedef struct bt_info bt_info;
+
+#define BT_UUID_LEN 16
+typedef struct bt_uuid { unsigned char u[BT_UUID_LEN]; } bt_uuid;
+
+/* The operation that registered a version. */
+typedef enum bt_opkind {
+	BT_OP_BASELINE = 0,	/* an entry that existed before its first tracked change */
+	BT_OP_ADD,
+	BT_OP_MODIFY,
+	BT_OP_DELETE,		/* versions carried up to the termination date */
+	BT_OP_MODRDN,
+	BT_OP_IMPORT		/* restored from an export */
+} bt_opkind;
+
+extern const char *const bt_opkind_names[];
+
+/* One version, as read from the store.  The berval members point into a
+ * private copy of the stored value (rw_buf), never into the LMDB map. */
+typedef struct bt_row {
+	bt_uuid uuid;
+	bt_period valid;
+	bt_time recorded, superseded;
+	uint32_t seq;
+	bt_opkind op;
+	bt_uuid parent;			/* all-zero: a root (DN kept whole) */
+	struct berval actor;	/* authz DN of the writer */
+	struct berval changed;	/* space-separated attribute names changed */
+	struct berval blob;		/* entry_encode() of the snapshot */
+	char *rw_buf;			/* owns the above; ch_malloc'd */
+} bt_row;
+
+typedef struct bt_rows {
+	bt_row *r;
+	int n, max;
+} bt_rows;
+/* bt_computed.c: attributes whose values are functions of other entries'
+ * histories.  They are left out of every stored version (the history
+ * holds an entry's own facts), a modify of nothing else changes the live
+ * entry only, and reads of the past get them from whoever registered them
+ * (a bt_fixup), computed for the point shown. */
+/* ad is computed on the entries of class oc (on others it is a fact) */
+void bt_computed_add( bt_info *bi, AttributeDescription *ad, ObjectClass *oc );
+/* The overlay that computes them marks its writes of derived values with
+ * an OpExtra under bt_derived_key: they change the live entry alone. */
+extern int bt_derived_key;
+/* An overlay's own writes are recorded under its documented name, not
+ * under the identity it runs them with (the rootdn): it hangs a bt_actor
+ * on the operation's o_extra under bt_actor_key. */
+typedef struct bt_actor {
+	OpExtra oe;
+	struct berval ndn;
+} bt_actor;
+extern int bt_actor_key;
+#define BT_ACTOR_OIO "cn=oio,cn=modir"	/* slapo-oio(5): its cascades */
+
+/* A write that named its entry by a name it had at another time (allowed:
+ * a dated write resolves the DN in the timeline) reached the live entry
+ * under its present name.  While the result is sent, the operation carries
+ * that name under bt_resolved_key, so that the overlays above that follow
+ * the live DIT (slapo-oio's model) follow the entry, not the DN the
+ * client sent. */
+typedef struct bt_resolved {
+	OpExtra oe;
+	struct berval dn, ndn;
+} bt_resolved;
+extern int bt_resolved_key;
+/* Operational attributes (bt_control.c) */
+extern AttributeDescription *bt_ad_validFrom, *bt_ad_validTo,
+	*bt_ad_recordedAt, *bt_ad_recordedBy, *bt_ad_supersededAt,
+	*bt_ad_versionOp, *bt_ad_changedAttributes, *bt_ad_activationError;
+
+/* Controls (bt_control.c) */
+extern int bt_validity_cid, bt_asof_cid, bt_history_cid;
+int bt_controls_register( void );
+#define bt_validity_of(op) ((bt_validity *)(op)->o_controls[bt_validity_cid])
+#define bt_asof_of(op)     ((bt_asof *)(op)->o_controls[bt_asof_cid])
+#define bt_has_ctrl(op, cid) ((op)->o_ctrlflag[cid] > SLAP_CONTROL_IGNORED)
+typedef struct bt_reader {
+	MDB_txn *txn;
+	int owned;
+	Operation *op;
+	void *moi;
+} bt_reader;
+int bt_read_begin( bt_info *bi, Operation *op, bt_reader *rd );
+void bt_read_end( bt_reader *rd );
+void bt_row_free( bt_row *r );
+void bt_rows_free( bt_rows *rs );
+int bt_row_at( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
+	bt_time valid_at, bt_time known_at, bt_row *out );
+int bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
+	bt_period within, bt_rows *out );
+int bt_row_entry( bt_row *r, Entry **e );
+int bt_row_entry_ro( bt_row *r, Entry **e );
+typedef int (bt_child_fn)( const bt_uuid *u, struct berval *nrdn, void *arg );
+int bt_names_children( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
+	bt_child_fn *fn, void *arg );
+int bt_is_reference( AttributeDescription *ad );
+int bt_refs_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
+	AttributeDescription *ad, bt_uuid **uuids, int *n );
+static inline int bt_uuid_is_zero( const bt_uuid *u )
+{
+	static const bt_uuid zero;
+	return memcmp( u, &zero, sizeof( zero ) ) == 0;
+}
+int bt_entry_uuid( Entry *e, bt_uuid *u );
+int bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
+	bt_period within, bt_uuid *u );
+/* The deepest chain of parents a walk up the versions follows; deeper is
+ * an error (a cycle that an old history may hold), never a recursion
+ * without end. */
+#define BT_DEPTH_MAX 512
+int bt_row_dn( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time valid_at,
+	bt_time known_at, struct berval *dn, struct berval *ndn );
+/* what bt_row_snapshot() adds */
+#define BT_SNAP_PERIODS       1	/* moValidFrom, moValidTo, moRecordedAt, moRecordedBy */
+#define BT_SNAP_REGISTRATION  2	/* moSupersededAt, moVersionOperation, moChangedAttributes */
+Entry *bt_row_snapshot( bt_info *bi, MDB_txn *txn, bt_row *r,
+	struct berval *dn, struct berval *ndn, int what );
+/* back-mdb's table of attribute descriptions (struct mdb_info's mi_ads,
+ * mi_adxs, mi_numads; mdb is a struct mdb_info *) around a write
+ * transaction that may be aborted: see bt_commit.c. */
+int bt_ads_mark( void *mdb );
+void bt_ads_unwind( void *mdb, int mark, int high );
+/* A transaction nested in back-mdb's write transaction parent (an
+ * mdb_op_info), to publish on one write's operation so that the write can
+ * fail alone; bt_nested_end merges (keep) or aborts it, unwinds the
+ * attribute table when it is not kept, and frees it. */
+OpExtra *bt_nested_begin( void *mdb, OpExtra *parent, int *mark );
+int bt_nested_end( void *mdb, OpExtra *nested, int mark, int keep );
+/* A write committed by its transaction's owner (bt_write.c): views
+ * cached before it are stale. */
+void bt_note_committed( bt_info *bi, bt_time now );
+extern int bt_activation_key;	/* o_extra key of that mark (an activation's write) */
+/* Another overlay may complete the entries an as-of search reconstructs
+ * before the filter sees them (slapo-oio computes its derived attributes
+ * as they were at that point): it hangs a bt_fixup on the operation's
+ * o_extra under bt_fixup_key. */
+typedef struct bt_fixup {
+	OpExtra oe;
+	void (*fn)( Operation *op, Entry *e, struct bt_fixup *fx );
+	void *arg;
+	/* history listings: the instants inside P (the version's period, in
+	 * order, at most max) where the values fn computes for e may change;
+	 * the version is listed in pieces cut there, each completed for its
+	 * start.  NULL, or 0 instants: one piece. */
+	int (*cuts)( Operation *op, Entry *e, bt_period P, bt_time *at, int max,
+		struct bt_fixup *fx );
+	/* set by the search before each call: the read snapshot the entry
+	 * comes from and the point it shows */
+	MDB_txn *txn;
+	bt_time vt, kt;
+	/* set by fn when the entry cannot be completed: the search ends with
+	 * other (80) rather than send it */
+	int err;
+} bt_fixup;
+extern int bt_fixup_key;
+
+/* Calls fn on every entry of the database as it was valid at valid_at,
+ * as known at known_at (a reconstructed entry, freed after the call).
+ * Returns 0, or non-zero when the history could not be read (fn may have
+ * seen part of the database). */
+int bt_visit_at( bt_info *bi, Operation *op, bt_time valid_at, bt_time known_at,
+	void (*fn)( Entry *e, void *arg ), void *arg );
+
+/* The view generation: +1 with every committed write (views computed
+ * before it may be stale), and the registration time of the latest write
+ * ("known now" and "known at any later time" are the same view). */
+unsigned long bt_view_generation( bt_info *bi );
+bt_time bt_last_write( bt_info *bi );
+/* oio.c: the oio overlays stacked above bt_on use bi (NULL: it is gone);
+ * the bitemporal overlay calls it when it opens or closes live */
+void oio_bt_attach( slap_overinst *bt_on, bt_info *bi );
+
+#endif /* BITEMPORAL_API_H */
