@@ -5,10 +5,10 @@
 # committed seed corpus (tests/fuzz/run.sh; the properties checked are in
 # each tests/fuzz/fuzz_*.c).  No slapd.  Skips (one "ok # SKIP") without
 # clang.
-# Time per target: MODIR_FUZZ_SECONDS (default 15; MODIR_LONG=1: 120).
+# Time per target: MODIR_FUZZ_SECONDS (default 10; MODIR_LONG=1: 120).
 . "$(dirname "$0")/../lib.sh"
 
-secs=${MODIR_FUZZ_SECONDS:-15}
+secs=${MODIR_FUZZ_SECONDS:-10}
 [ -n "${MODIR_LONG:-}" ] && secs=${MODIR_FUZZ_SECONDS:-120}
 
 bash "$TOP/tests/fuzz/run.sh" "$secs" >"$T_DIR/fuzz.out" 2>&1; rc=$?
