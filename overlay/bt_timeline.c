@@ -164,26 +164,34 @@ bt_ever_named( bt_info *bi, MDB_txn *txn, struct berval *ndn, bt_uuid **out, int
 	return rc;
 }
 
-/* An entity named ndn at some instant of within (as currently known):
- * what a dated write on a DN that is not live refers to. */
+/* An entity other than skip (NULL: any) named ndn at some instant of
+ * within (as currently known): what a dated write on a DN that is not
+ * live refers to, and, with skip the entry being renamed, whether its new
+ * name is taken by another one.  Every candidate is looked at: the first
+ * one named ndn in the period may be skip itself while another one has
+ * the name later in the period. */
 int
-bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
-	bt_period within, bt_uuid *u )
+bt_resolve_other( bt_info *bi, MDB_txn *txn, struct berval *ndn,
+	bt_period within, const bt_uuid *skip, bt_uuid *u )
 {
-	bt_uuid *cands = NULL;
+	bt_uuid *cands = NULL, got;
 	bt_rows rows = { 0 };
 	int n = 0, i, j, rc;
 
-	rc = bt_resolve( bi, txn, ndn, within.from, BT_KNOWN_NOW, u, NULL );
-	if ( rc != MDB_NOTFOUND ) return rc;
+	rc = bt_resolve( bi, txn, ndn, within.from, BT_KNOWN_NOW, &got, NULL );
+	if ( rc == 0 && !( skip && memcmp( &got, skip, sizeof( got ) ) == 0 ) ) {
+		*u = got;
+		return 0;
+	}
+	if ( rc != 0 && rc != MDB_NOTFOUND ) return rc;
 
 	rc = bt_ever_named( bi, txn, ndn, &cands, &n );
 	if ( rc ) return rc;
 	rc = MDB_NOTFOUND;
 	for ( i = 0; i < n && rc == MDB_NOTFOUND; i++ ) {
+		if ( skip && memcmp( &cands[i], skip, sizeof( bt_uuid ) ) == 0 ) continue;
 		if ( bt_rows_current( bi, txn, &cands[i], within, &rows ) ) continue;
 		for ( j = 0; j < rows.n; j++ ) {
-			bt_uuid got;
 			/* named ndn at the start of that version? */
 			bt_time t = rows.r[j].valid.from > within.from ? rows.r[j].valid.from : within.from;
 			if ( bt_resolve( bi, txn, ndn, t, BT_KNOWN_NOW, &got, NULL ) == 0 &&
@@ -197,6 +205,13 @@ bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 	}
 	ch_free( cands );
 	return rc;
+}
+
+int
+bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
+	bt_period within, bt_uuid *u )
+{
+	return bt_resolve_other( bi, txn, ndn, within, NULL, u );
 }
 
 /* The DN of a version's entry at (vt, kt), rebuilt through its parents.

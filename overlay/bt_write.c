@@ -1021,8 +1021,9 @@ write_modrdn( bt_write *w )
 		clip = bt_period_intersect( clip, w->P );
 		if ( parent_during( w, &nnewdn, clip, &parent ) ) goto out;
 		if ( refuse_cycle( w, &parent, clip ) ) goto out;
-		if ( bt_resolve_any( w->bi, w->txn, &nnewdn, clip, &other ) == 0 &&
-			memcmp( &other, &w->uuid, sizeof( other ) ) != 0 ) {
+		/* by an entry other than this one (which may have the name
+		 * itself somewhere in the period) */
+		if ( bt_resolve_other( w->bi, w->txn, &nnewdn, clip, &w->uuid, &other ) == 0 ) {
 			w->err = LDAP_ALREADY_EXISTS;
 			w->text = "an entry with the new name exists during the given period";
 			goto out;

@@ -159,4 +159,16 @@ is "critical as-of control on a database without the overlay -> unavailableCriti
 is "critical validity control there -> unavailableCriticalExtension" \
   "$(rc_of ldapmodify -x -H "$URI" -D "cn=admin,dc=other,dc=dk" -w "$ROOTPW" -e "$(valid validFrom=20200101000000Z)" -f <(printf 'dn: dc=other,dc=dk\nchangetype: modify\nreplace: o\no: X\n'))" "12"
 
+
+# --- a rename to a name the entry itself has at the start of the period, -------
+# --- while another entry takes that name later in the period -----------------
+lmrdn() { ldapmodrdn -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -r "$@"; }
+check "mva from 2040" ladd -e "$(valid validFrom=20400101000000Z)" -f <(person mva Mva)
+check "... renamed mvb from 2041" lmrdn -e "$(valid validFrom=20410101000000Z)" "uid=mva,$P" "uid=mvb"
+check "another mva 2042-2043" ladd -e "$(valid 'validFrom=20420101000000Z;validTo=20430101000000Z')" -f <(person mva Other)
+is "renaming mvb back to mva from 2040 (the other has it in 2042) -> entryAlreadyExists" \
+  "$(rc_of lmrdn -e "$(valid validFrom=20400101000000Z)" "uid=mvb,$P" "uid=mva")" "68"
+is "... the other keeps its name in 2042" "$(attr_of "uid=mva,$P" sn -E "$(asof 'validAt=20420601000000Z')")" "Other"
+is "... and the first entry its own in 2041" "$(attr_of "uid=mvb,$P" sn -E "$(asof 'validAt=20410601000000Z')")" "Mva"
+
 finish
