@@ -240,6 +240,9 @@ int bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 	bt_period within, bt_uuid *u );
 int bt_resolve_other( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 	bt_period within, const bt_uuid *skip, bt_uuid *u );
+int bt_child_named( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
+	struct berval *ndn, const bt_period *within, int n,
+	const bt_uuid *skip, bt_uuid *u );
 /* The deepest chain of parents a walk up the versions follows; deeper is
  * an error (a cycle that an old history may hold), never a recursion
  * without end. */

@@ -214,6 +214,54 @@ bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 	return bt_resolve_other( bi, txn, ndn, within, NULL, u );
 }
 
+/* An entity other than skip with a current version under parent (zero:
+ * a root, or under an entry not tracked) named like ndn that overlaps one
+ * of the n periods in within: the write giving ndn to an entry under
+ * parent in those periods would make two children of parent with the same
+ * RDN.  This is the name as stored (parent uuid | RDN), so it is found
+ * whatever the parent was called then, and wherever in the period the
+ * other entity takes the name (by an add, a rename, or a move). */
+int
+bt_child_named( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
+	struct berval *ndn, const bt_period *within, int n,
+	const bt_uuid *skip, bt_uuid *u )
+{
+	bt_uuid *cands = NULL;
+	bt_rows rows = { 0 };
+	struct berval key, have;
+	int nc = 0, i, j, k, rc;
+
+	if ( bt_uuid_is_zero( parent ) ) key = *ndn;
+	else dnRdn( ndn, &key );
+	rc = bt_names_get( bi, txn, parent, &key, &cands, &nc );
+	if ( rc ) return rc;
+	rc = MDB_NOTFOUND;
+	for ( i = 0; i < nc && rc == MDB_NOTFOUND; i++ ) {
+		if ( skip && memcmp( &cands[i], skip, sizeof( bt_uuid ) ) == 0 ) continue;
+		for ( k = 0; k < n && rc == MDB_NOTFOUND; k++ ) {
+			if ( !bt_period_is_valid( within[k] ) ) continue;
+			if ( bt_rows_current( bi, txn, &cands[i], within[k], &rows ) ) {
+				bt_rows_free( &rows );
+				rc = -1;
+				break;
+			}
+			for ( j = 0; j < rows.n; j++ ) {
+				if ( bt_period_overlaps( rows.r[j].valid, within[k] ) &&
+					memcmp( &rows.r[j].parent, parent, sizeof( bt_uuid ) ) == 0 &&
+					bt_row_nrdn( bi, &rows.r[j], &have, NULL ) == 0 &&
+					dn_match( &have, &key ) ) {
+					*u = cands[i];
+					rc = 0;
+					break;
+				}
+			}
+			bt_rows_free( &rows );
+		}
+	}
+	ch_free( cands );
+	return rc;
+}
+
 /* The DN of a version's entry at (vt, kt), rebuilt through its parents.
  * The walk is bounded: a history that names an ancestor cycle (written
  * before moves were checked for one) is an error, not a stack overflow. */
