@@ -173,7 +173,6 @@ is "... and the first entry its own in 2041" "$(attr_of "uid=mvb,$P" sn -E "$(as
 
 
 # --- the name as stored (parent, RDN): a parent renamed since ----------------
-lmrdn() { ldapmodrdn -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -r "$@"; }
 check "ou=Kin from 2000" ladd -e "$(valid validFrom=20000101000000Z)" \
   -f <(printf 'dn: ou=Kin,%s\nobjectClass: organizationalUnit\nou: Kin\n\ndn: cn=Kid,ou=Kin,%s\nobjectClass: organizationalRole\ncn: Kid\n' "$O" "$O")
 check "cn=Sib,ou=Kin 2000-2015" ladd -e "$(valid 'validFrom=20000101000000Z;validTo=20150101000000Z')" \
