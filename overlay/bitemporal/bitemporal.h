@@ -136,6 +136,14 @@ int bt_resolve( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 	bt_time valid_at, bt_time known_at, bt_uuid *u, bt_row *row );
 int bt_ever_named( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 	bt_uuid **out, int *nout );
+/* bt_resolve_any() for another entity than skip (the entry being renamed);
+ * bt_child_named(): any entity other than skip whose current version hangs
+ * under parent as the RDN of ndn during one of the n periods within */
+int bt_resolve_other( bt_info *bi, MDB_txn *txn, struct berval *ndn,
+	bt_period within, const bt_uuid *skip, bt_uuid *u );
+int bt_child_named( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
+	struct berval *ndn, const bt_period *within, int n,
+	const bt_uuid *skip, bt_uuid *u );
 /* Whether hanging u under parent during P (as known now) would make u its
  * own ancestor: 1 with *at the first instant found, 0 if never, -1 when
  * the history cannot be read or the chain is deeper than BT_DEPTH_MAX. */

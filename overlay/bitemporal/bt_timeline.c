@@ -164,26 +164,34 @@ bt_ever_named( bt_info *bi, MDB_txn *txn, struct berval *ndn, bt_uuid **out, int
 	return rc;
 }
 
-/* An entity named ndn at some instant of within (as currently known):
- * what a dated write on a DN that is not live refers to. */
+/* An entity other than skip (NULL: any) named ndn at some instant of
+ * within (as currently known): what a dated write on a DN that is not
+ * live refers to, and, with skip the entry being renamed, whether its new
+ * name is taken by another one.  Every candidate is looked at: the first
+ * one named ndn in the period may be skip itself while another one has
+ * the name later in the period. */
 int
-bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
-	bt_period within, bt_uuid *u )
+bt_resolve_other( bt_info *bi, MDB_txn *txn, struct berval *ndn,
+	bt_period within, const bt_uuid *skip, bt_uuid *u )
 {
-	bt_uuid *cands = NULL;
+	bt_uuid *cands = NULL, got;
 	bt_rows rows = { 0 };
 	int n = 0, i, j, rc;
 
-	rc = bt_resolve( bi, txn, ndn, within.from, BT_KNOWN_NOW, u, NULL );
-	if ( rc != MDB_NOTFOUND ) return rc;
+	rc = bt_resolve( bi, txn, ndn, within.from, BT_KNOWN_NOW, &got, NULL );
+	if ( rc == 0 && !( skip && memcmp( &got, skip, sizeof( got ) ) == 0 ) ) {
+		*u = got;
+		return 0;
+	}
+	if ( rc != 0 && rc != MDB_NOTFOUND ) return rc;
 
 	rc = bt_ever_named( bi, txn, ndn, &cands, &n );
 	if ( rc ) return rc;
 	rc = MDB_NOTFOUND;
 	for ( i = 0; i < n && rc == MDB_NOTFOUND; i++ ) {
+		if ( skip && memcmp( &cands[i], skip, sizeof( bt_uuid ) ) == 0 ) continue;
 		if ( bt_rows_current( bi, txn, &cands[i], within, &rows ) ) continue;
 		for ( j = 0; j < rows.n; j++ ) {
-			bt_uuid got;
 			/* named ndn at the start of that version? */
 			bt_time t = rows.r[j].valid.from > within.from ? rows.r[j].valid.from : within.from;
 			if ( bt_resolve( bi, txn, ndn, t, BT_KNOWN_NOW, &got, NULL ) == 0 &&
@@ -194,6 +202,61 @@ bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 			}
 		}
 		bt_rows_free( &rows );
+	}
+	ch_free( cands );
+	return rc;
+}
+
+int
+bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
+	bt_period within, bt_uuid *u )
+{
+	return bt_resolve_other( bi, txn, ndn, within, NULL, u );
+}
+
+/* An entity other than skip with a current version under parent (zero:
+ * a root, or under an entry not tracked) named like ndn that overlaps one
+ * of the n periods in within: the write giving ndn to an entry under
+ * parent in those periods would make two children of parent with the same
+ * RDN.  This is the name as stored (parent uuid | RDN), so it is found
+ * whatever the parent was called then, and wherever in the period the
+ * other entity takes the name (by an add, a rename, or a move). */
+int
+bt_child_named( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
+	struct berval *ndn, const bt_period *within, int n,
+	const bt_uuid *skip, bt_uuid *u )
+{
+	bt_uuid *cands = NULL;
+	bt_rows rows = { 0 };
+	struct berval key, have;
+	int nc = 0, i, j, k, rc;
+
+	if ( bt_uuid_is_zero( parent ) ) key = *ndn;
+	else dnRdn( ndn, &key );
+	rc = bt_names_get( bi, txn, parent, &key, &cands, &nc );
+	if ( rc ) return rc;
+	rc = MDB_NOTFOUND;
+	for ( i = 0; i < nc && rc == MDB_NOTFOUND; i++ ) {
+		if ( skip && memcmp( &cands[i], skip, sizeof( bt_uuid ) ) == 0 ) continue;
+		for ( k = 0; k < n && rc == MDB_NOTFOUND; k++ ) {
+			if ( !bt_period_is_valid( within[k] ) ) continue;
+			if ( bt_rows_current( bi, txn, &cands[i], within[k], &rows ) ) {
+				bt_rows_free( &rows );
+				rc = -1;
+				break;
+			}
+			for ( j = 0; j < rows.n; j++ ) {
+				if ( bt_period_overlaps( rows.r[j].valid, within[k] ) &&
+					memcmp( &rows.r[j].parent, parent, sizeof( bt_uuid ) ) == 0 &&
+					bt_row_nrdn( bi, &rows.r[j], &have, NULL ) == 0 &&
+					dn_match( &have, &key ) ) {
+					*u = cands[i];
+					rc = 0;
+					break;
+				}
+			}
+			bt_rows_free( &rows );
+		}
 	}
 	ch_free( cands );
 	return rc;

@@ -695,7 +695,8 @@ write_add( bt_write *w )
 		if ( bt_entry_uuid( e, &w->uuid ) ) FAIL( w, LDAP_OTHER, "bitemporal: cannot assign entryUUID" );
 	}
 	if ( parent_during( w, &e->e_nname, w->P, &parent ) ) return w->err;
-	if ( bt_resolve_any( w->bi, w->txn, &e->e_nname, w->P, &other ) == 0 ) {
+	if ( bt_child_named( w->bi, w->txn, &parent, &e->e_nname, &w->P, 1, NULL, &other ) == 0 ||
+		bt_resolve_any( w->bi, w->txn, &e->e_nname, w->P, &other ) == 0 ) {
 		FAIL( w, LDAP_ALREADY_EXISTS, w->dated ?
 			"an entry with this name exists during the given period" : NULL );
 	}
@@ -1013,7 +1014,7 @@ write_modrdn( bt_write *w )
 	}
 	{
 		/* the new name is taken only where the entry exists */
-		bt_period clip = { BT_INFINITY, BT_NEG_INFINITY };
+		bt_period clip = { BT_INFINITY, BT_NEG_INFINITY }, *exist;
 		for ( i = 0; i < cur.n; i++ ) {
 			if ( cur.r[i].valid.from < clip.from ) clip.from = cur.r[i].valid.from;
 			if ( cur.r[i].valid.to > clip.to ) clip.to = cur.r[i].valid.to;
@@ -1021,8 +1022,21 @@ write_modrdn( bt_write *w )
 		clip = bt_period_intersect( clip, w->P );
 		if ( parent_during( w, &nnewdn, clip, &parent ) ) goto out;
 		if ( refuse_cycle( w, &parent, clip ) ) goto out;
-		if ( bt_resolve_any( w->bi, w->txn, &nnewdn, clip, &other ) == 0 &&
-			memcmp( &other, &w->uuid, sizeof( other ) ) != 0 ) {
+		/* by an entry other than this one (which may have the name
+		 * itself somewhere in the period): a child of the new parent
+		 * with the new RDN while this one exists, or an entry that
+		 * resolves to the new DN at some instant of the period */
+		exist = ch_malloc( cur.n * sizeof( bt_period ) );
+		for ( i = 0; i < cur.n; i++ ) exist[i] = bt_period_intersect( cur.r[i].valid, w->P );
+		rc = bt_child_named( w->bi, w->txn, &parent, &nnewdn, exist, cur.n, &w->uuid, &other );
+		ch_free( exist );
+		if ( rc != 0 && rc != MDB_NOTFOUND ) {
+			w->err = LDAP_OTHER;
+			w->text = "bitemporal: cannot read history";
+			goto out;
+		}
+		if ( rc == 0 ||
+			bt_resolve_other( w->bi, w->txn, &nnewdn, clip, &w->uuid, &other ) == 0 ) {
 			w->err = LDAP_ALREADY_EXISTS;
 			w->text = "an entry with the new name exists during the given period";
 			goto out;

@@ -159,4 +159,30 @@ is "critical as-of control on a database without the overlay -> unavailableCriti
 is "critical validity control there -> unavailableCriticalExtension" \
   "$(rc_of ldapmodify -x -H "$URI" -D "cn=admin,dc=other,dc=dk" -w "$ROOTPW" -e "$(valid validFrom=20200101000000Z)" -f <(printf 'dn: dc=other,dc=dk\nchangetype: modify\nreplace: o\no: X\n'))" "12"
 
+
+# --- a rename to a name the entry itself has at the start of the period, -------
+# --- while another entry takes that name later in the period -----------------
+lmrdn() { ldapmodrdn -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -r "$@"; }
+check "mva from 2040" ladd -e "$(valid validFrom=20400101000000Z)" -f <(person mva Mva)
+check "... renamed mvb from 2041" lmrdn -e "$(valid validFrom=20410101000000Z)" "uid=mva,$P" "uid=mvb"
+check "another mva 2042-2043" ladd -e "$(valid 'validFrom=20420101000000Z;validTo=20430101000000Z')" -f <(person mva Other)
+is "renaming mvb back to mva from 2040 (the other has it in 2042) -> entryAlreadyExists" \
+  "$(rc_of lmrdn -e "$(valid validFrom=20400101000000Z)" "uid=mvb,$P" "uid=mva")" "68"
+is "... the other keeps its name in 2042" "$(attr_of "uid=mva,$P" sn -E "$(asof 'validAt=20420601000000Z')")" "Other"
+is "... and the first entry its own in 2041" "$(attr_of "uid=mvb,$P" sn -E "$(asof 'validAt=20410601000000Z')")" "Mva"
+
+
+# --- the name as stored (parent, RDN): a parent renamed since ----------------
+check "ou=Kin from 2000" ladd -e "$(valid validFrom=20000101000000Z)" \
+  -f <(printf 'dn: ou=Kin,%s\nobjectClass: organizationalUnit\nou: Kin\n\ndn: cn=Kid,ou=Kin,%s\nobjectClass: organizationalRole\ncn: Kid\n' "$O" "$O")
+check "cn=Sib,ou=Kin 2000-2015" ladd -e "$(valid 'validFrom=20000101000000Z;validTo=20150101000000Z')" \
+  -f <(printf 'dn: cn=Sib,ou=Kin,%s\nobjectClass: organizationalRole\ncn: Sib\n' "$O")
+check "... renamed ou=Kith from 2020" lmrdn -e "$(valid validFrom=20200101000000Z)" "ou=Kin,$O" "ou=Kith"
+is "adding cn=Kid under it for 2010-2015 (when cn=Kid,ou=Kin was there) -> entryAlreadyExists" \
+  "$(rc_of ladd -e "$(valid 'validFrom=20100101000000Z;validTo=20150101000000Z')" -f <(printf 'dn: cn=Kid,ou=Kith,%s\nobjectClass: organizationalRole\ncn: Kid\ndescription: second\n' "$O"))" "68"
+is "renaming its sibling (there until 2015) to cn=Kid,ou=Kith from 2010 -> entryAlreadyExists" \
+  "$(rc_of lmrdn -e "$(valid validFrom=20100101000000Z)" -s "ou=Kith,$O" "cn=Sib,ou=Kin,$O" "cn=Kid")" "68"
+is "... as-of 2012: one cn=Kid, the first" "$(lsearch -b "ou=Kin,$O" -E "$(asof 'validAt=20120101000000Z')" '(cn=Kid)' description | grep -c '^dn:')" "1"
+is "... and the sibling keeps its name" "$(attr_of "cn=Sib,ou=Kin,$O" cn -E "$(asof 'validAt=20120101000000Z')")" "Sib"
+
 finish
