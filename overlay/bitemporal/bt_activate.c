@@ -100,7 +100,8 @@ retry_failed( bt_info *bi, const bt_uuid *u, bt_time due, bt_time now,
 			bi->bi_maxretry = bi->bi_maxretry ? 2 * bi->bi_maxretry : 16;
 			bi->bi_retry = ch_realloc( bi->bi_retry, bi->bi_maxretry * sizeof( bt_retry ) );
 		}
-		r = &bi->bi_retry[bi->bi_nretry++];
+		r = &bi->bi_retry[bi->bi_nretry];
+		__atomic_store_n( &bi->bi_nretry, bi->bi_nretry + 1, __ATOMIC_RELEASE );
 		memset( r, 0, sizeof( *r ) );
 		r->uuid = *u;
 		r->due = due;
@@ -131,7 +132,8 @@ retry_done( bt_info *bi, const bt_uuid *u )
 	if ( r ) {
 		char ubuf[40] = "";
 		int attempts = r->attempts;
-		*r = bi->bi_retry[--bi->bi_nretry];
+		*r = bi->bi_retry[bi->bi_nretry - 1];
+		__atomic_store_n( &bi->bi_nretry, bi->bi_nretry - 1, __ATOMIC_RELEASE );
 		ldap_pvt_thread_mutex_unlock( &bi->bi_retry_mutex );
 		lutil_uuidstr_from_normalized( (char *)u->u, BT_UUID_LEN, ubuf, sizeof( ubuf ) );
 		Debug( LDAP_DEBUG_ANY, "bitemporal: the change of entryUUID %s is live "
@@ -148,7 +150,9 @@ bt_activation_error( bt_info *bi, const bt_uuid *u, char *buf, size_t len )
 	bt_retry *r;
 	int rc = -1;
 
-	if ( !bi->bi_nretry ) return -1;	/* the common case, without the lock */
+	/* the common case, without the lock (a count read atomically; the
+	 * task changes it under the mutex) */
+	if ( !__atomic_load_n( &bi->bi_nretry, __ATOMIC_ACQUIRE ) ) return -1;
 	ldap_pvt_thread_mutex_lock( &bi->bi_retry_mutex );
 	r = retry_find( bi, u );
 	if ( r ) {
