@@ -460,14 +460,15 @@ oio_same_values( BerVarray a, BerVarray b )
 
 static struct berval bv_true = BER_BVC( "TRUE" ), bv_false = BER_BVC( "FALSE" );
 
-int
-oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg )
+/* Pass 1, structure: each person's primary engagement and whether they
+ * are active, each unit's parent unit and its own manager (the lowest
+ * entryUUID among its filled posts), each person's published addresses. */
+static void
+compute_structure( oio_info *oi, oio_model *m )
 {
 	oio_obj *o;
-	BerVarray v[D_COUNT];
-	int i, rc, nwritten = 0;
+	int i;
 
-	/* pass 1: structure */
 	FOREACH_OBJ( m, o ) {
 		o->c_primary = NULL;
 		o->c_manager = NULL;
@@ -519,8 +520,15 @@ oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg )
 		}
 	}
 
-	/* pass 2: people's managers, so that direct reports are known before
-	 * anything is written */
+}
+
+/* Pass 2: whom each person reports to, so that every manager's direct
+ * reports are known before anything is written. */
+static void
+compute_reports( oio_model *m )
+{
+	oio_obj *o;
+
 	FOREACH_OBJ( m, o ) {
 		oio_obj *unit, *mgr;
 		if ( o->kind != OIO_PERSON || !o->c_primary ) continue;
@@ -530,64 +538,90 @@ oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg )
 		if ( mgr ) value_add_one( &mgr->c_reports, &o->dn );
 	}
 
+}
+
+/* A person's derived values (the person attributes of oio_derived_names). */
+static void
+person_values( oio_model *m, oio_obj *o, BerVarray *v )
+{
+	oio_obj *e = o->c_primary, *unit = NULL, *c;
+	int i;
+
+	if ( e ) {
+		unit = oio_model_get( m, &e->unit );
+		if ( unit && unit->kind != OIO_UNIT ) unit = NULL;
+		if ( ( c = oio_model_get( m, &e->jobfn ) ) && c->kind == OIO_CLASS )
+			set_one( &v[D_TITLE], &c->name );
+		if ( ( c = oio_model_get( m, &e->engtype ) ) && c->kind == OIO_CLASS )
+			set_one( &v[D_EMPLOYEE_TYPE], &c->name );
+		set_one( &v[D_EMPLOYEE_NUMBER], &e->userkey );
+		if ( unit ) {
+			oio_obj *mgr = inherited_manager( unit, o );
+			set_one( &v[D_OU], &unit->name );
+			set_one( &v[D_DEPARTMENT], &unit->userkey );
+			if ( mgr ) set_one( &v[D_MANAGER], &mgr->dn );
+		}
+	}
+	for ( i = 0; i < 3; i++ )
+		if ( o->c_addr[i] ) ber_bvarray_dup_x( &v[D_MAIL + i], o->c_addr[i], NULL );
+	value_add_one( &v[D_ACTIVE], o->c_active ? &bv_true : &bv_false );
+	if ( o->c_reports ) ber_bvarray_dup_x( &v[D_DIRECT_REPORTS], o->c_reports, NULL );
+}
+
+/* A unit's: its path from the organisation's root unit and its inherited
+ * manager. */
+static void
+unit_values( oio_obj *o, BerVarray *v )
+{
+	oio_obj *u, *mgr = inherited_manager( o, NULL );
+	struct berval path = BER_BVNULL;
+	oio_obj *chain[256];
+	int i, n = 0;
+
+	for ( u = o; u && n < 256; u = u->c_parent ) chain[n++] = u;
+	{
+		size_t len = 0;
+		char *p;
+		for ( i = 0; i < n; i++ ) len += chain[i]->name.bv_len + 1;
+		path.bv_val = p = ch_malloc( len + 1 );
+		for ( i = n - 1; i >= 0; i-- ) {
+			memcpy( p, chain[i]->name.bv_val, chain[i]->name.bv_len );
+			p += chain[i]->name.bv_len;
+			if ( i ) *p++ = '\\';
+		}
+		*p = '\0';
+		path.bv_len = p - path.bv_val;
+	}
+	set_one( &v[D_UNIT_PATH], &path );
+	ch_free( path.bv_val );
+	if ( mgr ) {
+		char buf[40];
+		struct berval us;
+		us.bv_len = lutil_uuidstr_from_normalized( (char *)mgr->uuid.u,
+			BT_UUID_LEN, buf, sizeof( buf ) );
+		us.bv_val = buf;
+		if ( us.bv_len > 0 && us.bv_len < sizeof( buf ) )
+			set_one( &v[D_UNIT_MANAGER], &us );
+		set_one( &v[D_UNIT_MANAGER_DN], &mgr->dn );
+	}
+}
+
+int
+oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg )
+{
+	oio_obj *o;
+	BerVarray v[D_COUNT];
+	int i, rc, nwritten = 0;
+
+	compute_structure( oi, m );
+	compute_reports( m );
+
 	/* pass 3: every derived value; write what differs */
 	FOREACH_OBJ( m, o ) {
 		if ( o->kind != OIO_PERSON && o->kind != OIO_UNIT ) continue;
 		memset( v, 0, sizeof( v ) );
-		if ( o->kind == OIO_PERSON ) {
-			oio_obj *e = o->c_primary, *unit = NULL, *c;
-			if ( e ) {
-				unit = oio_model_get( m, &e->unit );
-				if ( unit && unit->kind != OIO_UNIT ) unit = NULL;
-				if ( ( c = oio_model_get( m, &e->jobfn ) ) && c->kind == OIO_CLASS )
-					set_one( &v[D_TITLE], &c->name );
-				if ( ( c = oio_model_get( m, &e->engtype ) ) && c->kind == OIO_CLASS )
-					set_one( &v[D_EMPLOYEE_TYPE], &c->name );
-				set_one( &v[D_EMPLOYEE_NUMBER], &e->userkey );
-				if ( unit ) {
-					oio_obj *mgr = inherited_manager( unit, o );
-					set_one( &v[D_OU], &unit->name );
-					set_one( &v[D_DEPARTMENT], &unit->userkey );
-					if ( mgr ) set_one( &v[D_MANAGER], &mgr->dn );
-				}
-			}
-			for ( i = 0; i < 3; i++ )
-				if ( o->c_addr[i] ) ber_bvarray_dup_x( &v[D_MAIL + i], o->c_addr[i], NULL );
-			value_add_one( &v[D_ACTIVE], o->c_active ? &bv_true : &bv_false );
-			if ( o->c_reports ) ber_bvarray_dup_x( &v[D_DIRECT_REPORTS], o->c_reports, NULL );
-		} else {
-			/* unit: path from the organisation's root unit, inherited manager */
-			oio_obj *u, *mgr = inherited_manager( o, NULL );
-			struct berval path = BER_BVNULL;
-			oio_obj *chain[256];
-			int n = 0;
-			for ( u = o; u && n < 256; u = u->c_parent ) chain[n++] = u;
-			{
-				size_t len = 0;
-				char *p;
-				for ( i = 0; i < n; i++ ) len += chain[i]->name.bv_len + 1;
-				path.bv_val = p = ch_malloc( len + 1 );
-				for ( i = n - 1; i >= 0; i-- ) {
-					memcpy( p, chain[i]->name.bv_val, chain[i]->name.bv_len );
-					p += chain[i]->name.bv_len;
-					if ( i ) *p++ = '\\';
-				}
-				*p = '\0';
-				path.bv_len = p - path.bv_val;
-			}
-			set_one( &v[D_UNIT_PATH], &path );
-			ch_free( path.bv_val );
-			if ( mgr ) {
-				char buf[40];
-				struct berval us;
-				us.bv_len = lutil_uuidstr_from_normalized( (char *)mgr->uuid.u,
-					BT_UUID_LEN, buf, sizeof( buf ) );
-				us.bv_val = buf;
-				if ( us.bv_len > 0 && us.bv_len < sizeof( buf ) )
-					set_one( &v[D_UNIT_MANAGER], &us );
-				set_one( &v[D_UNIT_MANAGER_DN], &mgr->dn );
-			}
-		}
+		if ( o->kind == OIO_PERSON ) person_values( m, o, v );
+		else unit_values( o, v );
 		for ( i = 0; i < D_COUNT; i++ ) {
 			if ( !oio_same_values( v[i], o->stored[i] ) ) break;
 		}
