@@ -326,6 +326,173 @@ set_dn( Operation *op, struct berval *dn, struct berval *ndn )
 	op->o_req_ndn = *ndn;
 }
 
+/* The version of u valid (and known) now, under the DN it has now; *want
+ * NULL when none is.  A version that cannot be shown is a failure, never
+ * "nothing valid now" (which would delete the live entry). */
+static int
+version_now( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now,
+	Entry **want, char *why, size_t whylen )
+{
+	struct berval dn = BER_BVNULL, ndn = BER_BVNULL;
+	bt_reader rd;
+	bt_row r;
+	int rc;
+
+	*want = NULL;
+	if ( bt_read_begin( bi, op, &rd ) ) {
+		snprintf( why, whylen, "bitemporal: cannot read history" );
+		return LDAP_OTHER;
+	}
+	rc = bt_row_at( bi, rd.txn, u, now, now, &r );
+	if ( rc == 0 ) {
+		if ( bt_row_dn( bi, rd.txn, &r, now, now, &dn, &ndn ) == 0 &&
+			bt_row_entry( &r, want ) == 0 ) {
+			ch_free( ( *want )->e_name.bv_val );
+			ch_free( ( *want )->e_nname.bv_val );
+			( *want )->e_name = dn;
+			( *want )->e_nname = ndn;
+			BER_BVZERO( &dn );
+			BER_BVZERO( &ndn );
+		} else {
+			rc = -1;
+		}
+		bt_row_free( &r );
+	}
+	bt_read_end( &rd );
+	ch_free( dn.bv_val );
+	ch_free( ndn.bv_val );
+	if ( rc && rc != MDB_NOTFOUND ) {
+		snprintf( why, whylen, "bitemporal: cannot read the version valid now" );
+		return LDAP_OTHER;
+	}
+	return LDAP_SUCCESS;
+}
+
+/* Nothing is valid now: the live entry goes. */
+static int
+project_delete( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now,
+	Entry *live, char *why, size_t whylen )
+{
+	op->o_tag = LDAP_REQ_DELETE;
+	set_dn( op, &live->e_name, &live->e_nname );
+	return internal_write( op, bi, u, now, why, whylen );
+}
+
+/* A version valid now and no live entry: it comes back (or in), with
+ * fresh operational attributes. */
+static int
+project_add( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now,
+	Entry *want, char *why, size_t whylen )
+{
+	static AttributeDescription **refresh[] = {
+		&slap_schema.si_ad_entryCSN, &slap_schema.si_ad_modifiersName,
+		&slap_schema.si_ad_modifyTimestamp, NULL
+	};
+	BackendDB db = *bi->bi_db;
+	BackendDB *saved = op->o_bd;
+	int i, rc;
+
+	for ( i = 0; refresh[i]; i++ ) attr_delete( &want->e_attrs, *refresh[i] );
+	op->o_tag = LDAP_REQ_ADD;
+	set_dn( op, &want->e_name, &want->e_nname );
+	op->ora_e = want;
+	op->ora_modlist = NULL;
+	op->o_bd = &db;
+	slap_add_opattrs( op, NULL, NULL, 0, 1 );
+	op->o_bd = saved;
+	rc = internal_write( op, bi, u, now, why, whylen );
+	op->ora_e = NULL;
+	return rc;
+}
+
+/* The live entry has another name than the version valid now: renamed
+ * (and moved) there; live then carries the new name. */
+static int
+project_rename( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now,
+	Entry *live, Entry *want, char *why, size_t whylen )
+{
+	struct berval pdn, npdn, lnpdn, newrdn, nnewrdn;
+	SlapReply rs2 = { REP_RESULT };
+	int rc;
+
+	dnParent( &want->e_name, &pdn );
+	dnParent( &want->e_nname, &npdn );
+	dnParent( &live->e_nname, &lnpdn );
+	dnRdn( &want->e_name, &newrdn );
+	dnRdn( &want->e_nname, &nnewrdn );
+	op->o_tag = LDAP_REQ_MODRDN;
+	set_dn( op, &live->e_name, &live->e_nname );
+	memset( &op->oq_modrdn, 0, sizeof( op->oq_modrdn ) );
+	op->orr_newrdn = newrdn;
+	op->orr_nnewrdn = nnewrdn;
+	if ( !dn_match( &npdn, &lnpdn ) ) {
+		op->orr_newSup = &pdn;
+		op->orr_nnewSup = &npdn;
+	}
+	op->orr_deleteoldrdn = 1;
+	rc = slap_modrdn2mods( op, &rs2 );
+	if ( rc == LDAP_SUCCESS ) {
+		slap_mods_opattrs( op, &op->orr_modlist, 1 );
+		rc = internal_write( op, bi, u, now, why, whylen );
+	}
+	slap_mods_free( op->orr_modlist, 1 );
+	op->orr_modlist = NULL;
+	if ( rc != LDAP_SUCCESS ) return rc;
+	/* the attributes are compared with the renamed entry next */
+	ch_free( live->e_name.bv_val );
+	ch_free( live->e_nname.bv_val );
+	ber_dupbv( &live->e_name, &want->e_name );
+	ber_dupbv( &live->e_nname, &want->e_nname );
+	return LDAP_SUCCESS;
+}
+
+/* The attributes that differ between live and the version valid now;
+ * *none set when nothing does. */
+static int
+project_modify( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now,
+	Entry *live, Entry *want, int *none, char *why, size_t whylen )
+{
+	Modifications *ml = diff_mods( bi, live, want );
+	BackendDB db = *bi->bi_db;
+	BackendDB *saved = op->o_bd;
+	int rc;
+
+	op->o_tag = LDAP_REQ_MODIFY;
+	*none = !ml;
+	if ( !ml ) return LDAP_SUCCESS;
+	set_dn( op, &live->e_name, &live->e_nname );
+	memset( &op->oq_modify, 0, sizeof( op->oq_modify ) );
+	op->orm_modlist = ml;
+	op->o_bd = &db;
+	slap_mods_opattrs( op, &op->orm_modlist, 1 );
+	op->o_bd = saved;
+	rc = internal_write( op, bi, u, now, why, whylen );
+	slap_mods_free( op->orm_modlist, 1 );
+	op->orm_modlist = NULL;
+	return rc;
+}
+
+/* The live DIT already shows the right thing: only the due rows go (a
+ * rename above retired them already, harmlessly again). */
+static int
+retire_due( bt_info *bi, const bt_uuid *u, bt_time now, char *why, size_t whylen )
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin( bi->bi_env, NULL, 0, &txn );
+
+	if ( rc == 0 ) {
+		rc = bt_due_del_upto( bi, txn, now, u );
+		if ( rc == 0 ) rc = mdb_txn_commit( txn );
+		else mdb_txn_abort( txn );
+	}
+	if ( rc ) {
+		snprintf( why, whylen, "bitemporal: cannot retire the due change (%s)",
+			mdb_strerror( rc ) );
+		return LDAP_OTHER;
+	}
+	return LDAP_SUCCESS;
+}
+
 /* Makes the live entry of u equal to its version valid (and known) now.
  * Returns an LDAP result; the text of a failure goes to why. */
 static int
@@ -333,150 +500,28 @@ project( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now,
 	char *why, size_t whylen )
 {
 	BackendInfo *backend = ((slap_overinfo *)bi->bi_db->bd_info->bi_private)->oi_orig;
-	bt_reader rd;
-	bt_row r;
-	Entry *want = NULL, *live;
-	struct berval dn = BER_BVNULL, ndn = BER_BVNULL;
-	int rc = LDAP_SUCCESS;
+	Entry *want, *live;
+	int rc, none = 0;
 
-	if ( bt_read_begin( bi, op, &rd ) ) {
-		snprintf( why, whylen, "bitemporal: cannot read history" );
-		return LDAP_OTHER;
-	}
-	rc = bt_row_at( bi, rd.txn, u, now, now, &r );
-	if ( rc == 0 ) {
-		/* a version that cannot be shown is a failure, never "nothing
-		 * valid now" (which would delete the live entry) */
-		if ( bt_row_dn( bi, rd.txn, &r, now, now, &dn, &ndn ) == 0 &&
-			bt_row_entry( &r, &want ) == 0 ) {
-			ch_free( want->e_name.bv_val );
-			ch_free( want->e_nname.bv_val );
-			ber_dupbv( &want->e_name, &dn );
-			ber_dupbv( &want->e_nname, &ndn );
-		} else {
-			rc = -1;
-		}
-		bt_row_free( &r );
-	}
-	bt_read_end( &rd );
-	if ( rc && rc != MDB_NOTFOUND ) {
-		ch_free( dn.bv_val );
-		ch_free( ndn.bv_val );
-		snprintf( why, whylen, "bitemporal: cannot read the version valid now" );
-		return LDAP_OTHER;
-	}
-	rc = LDAP_SUCCESS;
-
+	rc = version_now( op, bi, u, now, &want, why, whylen );
+	if ( rc != LDAP_SUCCESS ) return rc;
 	live = live_by_uuid( op, bi, backend, u );
 
 	if ( !want && !live ) {
-		rc = LDAP_SUCCESS;	/* nothing to show now, nothing shown */
-		op->o_tag = LDAP_REQ_MODIFY;
-		goto only_due;
+		rc = retire_due( bi, u, now, why, whylen );	/* nothing to show, nothing shown */
+	} else if ( !want ) {
+		rc = project_delete( op, bi, u, now, live, why, whylen );
+	} else if ( !live ) {
+		rc = project_add( op, bi, u, now, want, why, whylen );
+	} else {
+		if ( !dn_match( &live->e_nname, &want->e_nname ) )
+			rc = project_rename( op, bi, u, now, live, want, why, whylen );
+		if ( rc == LDAP_SUCCESS )
+			rc = project_modify( op, bi, u, now, live, want, &none, why, whylen );
+		if ( rc == LDAP_SUCCESS && none ) rc = retire_due( bi, u, now, why, whylen );
 	}
-	if ( !want ) {
-		op->o_tag = LDAP_REQ_DELETE;
-		set_dn( op, &live->e_name, &live->e_nname );
-		rc = internal_write( op, bi, u, now, why, whylen );
-		goto done;
-	}
-	if ( !live ) {
-		static AttributeDescription **refresh[] = {
-			&slap_schema.si_ad_entryCSN, &slap_schema.si_ad_modifiersName,
-			&slap_schema.si_ad_modifyTimestamp, NULL
-		};
-		int i;
-		for ( i = 0; refresh[i]; i++ ) attr_delete( &want->e_attrs, *refresh[i] );
-		op->o_tag = LDAP_REQ_ADD;
-		set_dn( op, &want->e_name, &want->e_nname );
-		op->ora_e = want;
-		op->ora_modlist = NULL;
-		{
-			BackendDB db = *bi->bi_db;
-			BackendDB *saved = op->o_bd;
-			op->o_bd = &db;
-			slap_add_opattrs( op, NULL, NULL, 0, 1 );
-			op->o_bd = saved;
-		}
-		rc = internal_write( op, bi, u, now, why, whylen );
-		op->ora_e = NULL;
-		goto done;
-	}
-	if ( !dn_match( &live->e_nname, &want->e_nname ) ) {
-		struct berval pdn, npdn, lnpdn, newrdn, nnewrdn;
-		SlapReply rs2 = { REP_RESULT };
-
-		dnParent( &want->e_name, &pdn );
-		dnParent( &want->e_nname, &npdn );
-		dnParent( &live->e_nname, &lnpdn );
-		dnRdn( &want->e_name, &newrdn );
-		dnRdn( &want->e_nname, &nnewrdn );
-		op->o_tag = LDAP_REQ_MODRDN;
-		set_dn( op, &live->e_name, &live->e_nname );
-		memset( &op->oq_modrdn, 0, sizeof( op->oq_modrdn ) );
-		op->orr_newrdn = newrdn;
-		op->orr_nnewrdn = nnewrdn;
-		if ( !dn_match( &npdn, &lnpdn ) ) {
-			op->orr_newSup = &pdn;
-			op->orr_nnewSup = &npdn;
-		}
-		op->orr_deleteoldrdn = 1;
-		rc = slap_modrdn2mods( op, &rs2 );
-		if ( rc == LDAP_SUCCESS ) {
-			slap_mods_opattrs( op, &op->orr_modlist, 1 );
-			rc = internal_write( op, bi, u, now, why, whylen );
-		}
-		slap_mods_free( op->orr_modlist, 1 );
-		op->orr_modlist = NULL;
-		if ( rc != LDAP_SUCCESS ) goto done;
-		/* the attributes below are compared with the renamed entry */
-		ch_free( live->e_name.bv_val );
-		ch_free( live->e_nname.bv_val );
-		ber_dupbv( &live->e_name, &want->e_name );
-		ber_dupbv( &live->e_nname, &want->e_nname );
-	}
-	{
-		Modifications *ml = diff_mods( bi, live, want );
-		op->o_tag = LDAP_REQ_MODIFY;
-		if ( !ml ) goto only_due;
-		set_dn( op, &live->e_name, &live->e_nname );
-		memset( &op->oq_modify, 0, sizeof( op->oq_modify ) );
-		op->orm_modlist = ml;
-		{
-			BackendDB db = *bi->bi_db;
-			BackendDB *saved = op->o_bd;
-			op->o_bd = &db;
-			slap_mods_opattrs( op, &op->orm_modlist, 1 );
-			op->o_bd = saved;
-		}
-		rc = internal_write( op, bi, u, now, why, whylen );
-		slap_mods_free( op->orm_modlist, 1 );
-		op->orm_modlist = NULL;
-		goto done;
-	}
-
-only_due:
-	/* the live DIT already shows the right thing: just retire the due
-	 * rows (a modrdn above retired them already, harmlessly again) */
-	{
-		MDB_txn *txn;
-		rc = mdb_txn_begin( bi->bi_env, NULL, 0, &txn );
-		if ( rc == 0 ) {
-			rc = bt_due_del_upto( bi, txn, now, u );
-			if ( rc == 0 ) rc = mdb_txn_commit( txn );
-			else mdb_txn_abort( txn );
-		}
-		if ( rc ) {
-			snprintf( why, whylen, "bitemporal: cannot retire the due change (%s)",
-				mdb_strerror( rc ) );
-			rc = LDAP_OTHER;
-		}
-	}
-done:
 	if ( want ) entry_free( want );
 	if ( live ) entry_free( live );
-	ch_free( dn.bv_val );
-	ch_free( ndn.bv_val );
 	return rc;
 }
 
