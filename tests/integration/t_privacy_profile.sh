@@ -50,12 +50,14 @@ ctl_of() {  # ctl_of PATH: sets ctl
   case $1 in
     plain) ctl=() ;;
     asof) ctl=(-E "$(asof "validAt=$(gt now)")") ;;
+    asof-past) ctl=(-E "$(asof "validAt=20100101000000Z")") ;;
+    asof-future) ctl=(-E "$(asof "validAt=$(gt '+1 year')")") ;;
     history) ctl=(-E "$(history_ctl)") ;;
   esac
 }
 PHONEQ='(|(cn=*ben*)(mail=*ben*)(telephoneNumber=*1234*))'
 
-for path in plain asof history; do
+for path in plain asof asof-past asof-future history; do
   ctl_of $path
   for role in anonymous phonebook user iam; do
     out=$(rsearch $role -b "$P" "${ctl[@]}" "$PHONEQ" '*' +)
@@ -125,6 +127,17 @@ is "user: may not schedule a unit change" "$(wmod user -e "$(valid "validFrom=$(
 is "user: may not move their entry" \
   "$(ldapmodrdn $(who user) -H "$URI" -e "$(valid "validFrom=$(gt '+1 day')")" "uid=ben,$P" uid=benny >/dev/null 2>&1; echo $?)" "50"
 is "user: still binds with the password they set" "$(ldapwhoami $(who user) -H "$URI" >/dev/null 2>&1; echo $?)" "0"
+
+# a dated move out of a hidden subtree (an engagement, hidden from the
+# phone book, anonymous and plain users, into ou=people): refused for
+# every role that may not write there
+for role in anonymous phonebook iam auditor user; do
+  rc=$(ldapmodrdn $(who $role) -H "$URI" -e "$(valid "validFrom=$(gt '+1 day')")" \
+    -s "ou=people,$SUFFIX" "cn=e-anna,$F" cn=e-anna >/dev/null 2>&1; echo $?)
+  case $role in anonymous) want=8 ;; *) want=50 ;; esac
+  is "$role: a dated move out of ou=functions is refused ($want)" "$rc" "$want"
+done
+is "and nothing moved" "$(lsearch -b "cn=e-anna,$F" -s base 1.1 | grep -c '^dn:')" "1"
 
 # --- the cn=config form agrees ---------------------------------------------
 C=$T_DIR/c
