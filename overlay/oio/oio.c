@@ -774,69 +774,35 @@ base_point_is_hot( oio_info *oi, bt_time vt, bt_time kt, unsigned long gen )
 	return hot;
 }
 
-static int
-oio_op_search( Operation *op, SlapReply *rs )
-{
-	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
-	oio_info *oi = on->on_bi.bi_private;
-	bt_asof *a;
-	bt_time kt;
+/* The point an as-of search asks about, as kept points are keyed. */
+typedef struct asof_point {
+	bt_time vt, kt;
 	unsigned long gen;
-	bt_fixup fx;
-	bt_time last;
+} asof_point;
+
+/* under oi_asof_lock (read) */
+static int
+point_is_kept( oio_info *oi, const asof_point *pt )
+{
+	return oi->oi_asof.loaded && oi->oi_asof_valid == pt->vt &&
+		oi->oi_asof_known == pt->kt && oi->oi_asof_gen == pt->gen;
+}
+
+/* A search over many entries: the organisation at the point, kept from
+ * an earlier search at the same point, or built for this one outside any
+ * lock (a rebuild never makes another search, a write or a bind wait) and
+ * kept afterwards if no search still reads the one kept before. */
+static int
+search_whole( Operation *op, SlapReply *rs, slap_overinst *on, bt_fixup *fx,
+	const asof_point *pt )
+{
+	oio_info *oi = on->on_bi.bi_private;
+	bt_asof *a = bt_asof_of( op );
 	oio_model own;
 	int rc, shared;
 
-	if ( !oi->oi_bt || !oio_ad.ocPerson ) return SLAP_CB_CONTINUE;
-	fx.oe.oe_key = &bt_fixup_key;
-	fx.cuts = NULL;
-	if ( bt_has_ctrl( op, bt_history_cid ) && !bt_has_ctrl( op, bt_asof_cid ) ) {
-		/* versions hold an entry's own facts (bt_computed.c): the derived
-		 * values of each are computed for its period */
-		fx.fn = asof_fixup_one;
-		fx.cuts = history_cuts;
-		fx.arg = oi;
-		rc = search_completed( op, rs, on, &fx );
-		return rc;
-	}
-	if ( !bt_has_ctrl( op, bt_asof_cid ) ) return SLAP_CB_CONTINUE;
-	a = bt_asof_of( op );
-	/* nothing registered after the latest write: "known now" and "known
-	 * at any later time" are the same view */
-	last = bt_last_write( oi->oi_bt );
-	kt = a->known_at > last && last ? last : a->known_at;
-	gen = bt_view_generation( oi->oi_bt );
-
-	if ( op->ors_scope == LDAP_SCOPE_BASE ) {
-		/* the organisation of this point is at hand (an earlier search
-		 * kept it): a lookup there; else only what the entry needs */
-		if ( ldap_pvt_thread_rdwr_rtrylock( &oi->oi_asof_lock ) == 0 ) {
-			if ( oi->oi_asof.loaded && oi->oi_asof_valid == a->valid_at &&
-				oi->oi_asof_known == kt && oi->oi_asof_gen == gen ) {
-				fx.fn = asof_fixup;
-				fx.arg = &oi->oi_asof;
-				rc = search_completed( op, rs, on, &fx );
-				ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
-				return rc;
-			}
-			ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
-		}
-		if ( base_point_is_hot( oi, a->valid_at, kt, gen ) ) goto whole;
-		fx.fn = asof_fixup_one;
-		fx.arg = oi;
-		rc = search_completed( op, rs, on, &fx );
-		return rc;
-	}
-
-	/* A search over many entries: the organisation at the point, kept
-	 * from an earlier search at the same point, or built for this one
-	 * outside any lock (a rebuild never makes another search, a write or
-	 * a bind wait) and kept afterwards if no search still reads the one
-	 * kept before. */
-whole:
 	ldap_pvt_thread_rdwr_rlock( &oi->oi_asof_lock );
-	shared = oi->oi_asof.loaded && oi->oi_asof_valid == a->valid_at &&
-		oi->oi_asof_known == kt && oi->oi_asof_gen == gen;
+	shared = point_is_kept( oi, pt );
 	if ( !shared ) {
 		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
 		oio_model_init( &own );
@@ -850,22 +816,82 @@ whole:
 		own.loaded = 1;
 		oio_compute( oi, &own, asof_keep, NULL );
 	}
-	fx.fn = asof_fixup;
-	fx.arg = shared ? &oi->oi_asof : &own;
-	rc = search_completed( op, rs, on, &fx );
+	fx->fn = asof_fixup;
+	fx->arg = shared ? &oi->oi_asof : &own;
+	rc = search_completed( op, rs, on, fx );
 	if ( shared ) {
 		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
-	} else {
-		if ( ldap_pvt_thread_rdwr_wtrylock( &oi->oi_asof_lock ) == 0 ) {
-			oio_model_swap( &oi->oi_asof, &own );
-			oi->oi_asof_valid = a->valid_at;
-			oi->oi_asof_known = kt;
-			oi->oi_asof_gen = gen;
-			ldap_pvt_thread_rdwr_wunlock( &oi->oi_asof_lock );
-		}
-		oio_model_destroy( &own );
+		return rc;
 	}
+	if ( ldap_pvt_thread_rdwr_wtrylock( &oi->oi_asof_lock ) == 0 ) {
+		oio_model_swap( &oi->oi_asof, &own );
+		oi->oi_asof_valid = pt->vt;
+		oi->oi_asof_known = pt->kt;
+		oi->oi_asof_gen = pt->gen;
+		ldap_pvt_thread_rdwr_wunlock( &oi->oi_asof_lock );
+	}
+	oio_model_destroy( &own );
 	return rc;
+}
+
+/* A base search: the organisation of the point if it is at hand (an
+ * earlier search kept it), the whole of it if lookups keep coming at this
+ * point, else only what the entry needs (oio_asof.c). */
+static int
+search_one( Operation *op, SlapReply *rs, slap_overinst *on, bt_fixup *fx,
+	const asof_point *pt )
+{
+	oio_info *oi = on->on_bi.bi_private;
+	int rc;
+
+	if ( ldap_pvt_thread_rdwr_rtrylock( &oi->oi_asof_lock ) == 0 ) {
+		if ( point_is_kept( oi, pt ) ) {
+			fx->fn = asof_fixup;
+			fx->arg = &oi->oi_asof;
+			rc = search_completed( op, rs, on, fx );
+			ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
+			return rc;
+		}
+		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
+	}
+	if ( base_point_is_hot( oi, pt->vt, pt->kt, pt->gen ) )
+		return search_whole( op, rs, on, fx, pt );
+	fx->fn = asof_fixup_one;
+	fx->arg = oi;
+	return search_completed( op, rs, on, fx );
+}
+
+static int
+oio_op_search( Operation *op, SlapReply *rs )
+{
+	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
+	oio_info *oi = on->on_bi.bi_private;
+	asof_point pt;
+	bt_fixup fx;
+	bt_asof *a;
+	bt_time last;
+
+	if ( !oi->oi_bt || !oio_ad.ocPerson ) return SLAP_CB_CONTINUE;
+	fx.oe.oe_key = &bt_fixup_key;
+	fx.cuts = NULL;
+	if ( bt_has_ctrl( op, bt_history_cid ) && !bt_has_ctrl( op, bt_asof_cid ) ) {
+		/* versions hold an entry's own facts (bt_computed.c): the derived
+		 * values of each are computed for its period */
+		fx.fn = asof_fixup_one;
+		fx.cuts = history_cuts;
+		fx.arg = oi;
+		return search_completed( op, rs, on, &fx );
+	}
+	if ( !bt_has_ctrl( op, bt_asof_cid ) ) return SLAP_CB_CONTINUE;
+	a = bt_asof_of( op );
+	/* nothing registered after the latest write: "known now" and "known
+	 * at any later time" are the same view */
+	last = bt_last_write( oi->oi_bt );
+	pt.vt = a->valid_at;
+	pt.kt = a->known_at > last && last ? last : a->known_at;
+	pt.gen = bt_view_generation( oi->oi_bt );
+	if ( op->ors_scope == LDAP_SCOPE_BASE ) return search_one( op, rs, on, &fx, &pt );
+	return search_whole( op, rs, on, &fx, &pt );
 }
 
 /* ------------------------------------------------------------------ */
