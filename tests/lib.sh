@@ -209,6 +209,15 @@ wait_is() {
   is "$d" "$got" "$want"
 }
 
+# refused DESC TEXT CMD...: CMD fails and says TEXT (a refused config
+# value, directive or change, with its reason)
+refused() {
+  local d=$1 text=$2 rc; shift 2
+  rc=$(rc_of "$@")
+  if [ "$rc" -ne 0 ] && grep -q -- "$text" "$T_DIR/last.out"; then ok "$d"
+  else not_ok "$d (rc=$rc)"; sed 's/^/#   /' "$T_DIR/last.out"; fi
+}
+
 # the result code of an ldap client run: rc_of cmd...
 rc_of() { "$@" >"$T_DIR/last.out" 2>&1; echo $?; }
 

@@ -20,8 +20,7 @@
 
 #include "bitemporal.h"
 
-int bt_actor_key, bt_derived_key;
-int bt_resolved_key;	/* bt_write.c hangs it; declared with the other keys */
+int bt_derived_key;
 
 void
 bt_computed_add( bt_info *bi, AttributeDescription *ad, ObjectClass *oc )

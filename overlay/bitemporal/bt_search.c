@@ -134,6 +134,22 @@ walk_fail( bt_walk *w )
 	w->errtext = "bitemporal: cannot read history";
 }
 
+/* Another overlay completes e as it was at (vt, kt) (bt_fixup); non-zero
+ * (and the walk failed) when it cannot. */
+static int
+complete( bt_walk *w, Entry *e, bt_time vt, bt_time kt )
+{
+	bt_fixup *fx = w->fixup;
+
+	fx->txn = w->txn;
+	fx->vt = vt;
+	fx->kt = kt;
+	fx->err = 0;
+	fx->fn( w->op, e, fx );
+	if ( fx->err ) walk_fail( w );
+	return fx->err;
+}
+
 /* One reconstructed entry: visited, kept (encoded) for the cache, or
  * sent.  The caller frees it. */
 static void
@@ -143,17 +159,7 @@ emit( bt_walk *w, Entry *e, const bt_row *r )
 		w->visit( e, w->visit_arg );
 		return;
 	}
-	if ( w->fixup ) {
-		w->fixup->txn = w->txn;
-		w->fixup->vt = w->vt;
-		w->fixup->kt = w->kt;
-		w->fixup->err = 0;
-		w->fixup->fn( w->op, e, w->fixup );
-		if ( w->fixup->err ) {
-			walk_fail( w );
-			return;
-		}
-	}
+	if ( w->fixup && complete( w, e, w->vt, w->kt ) ) return;
 	if ( w->collect ) {
 		bt_cache *c = &w->bi->bi_cache;
 		if ( w->uncacheable ) return;
@@ -244,13 +250,9 @@ list_pieces( bt_walk *w, bt_row *r, Entry *e, bt_time vt )
 			set_time( pe, bt_ad_validFrom, piece.from );
 			set_time( pe, bt_ad_validTo, piece.to );
 		}
-		fx->txn = w->txn;
-		fx->vt = piece.from == BT_NEG_INFINITY ? vt : piece.from;
-		fx->kt = slap_get_time();	/* the inputs as known now */
-		fx->err = 0;
-		fx->fn( w->op, pe, fx );
-		if ( fx->err ) walk_fail( w );
-		else send_one( w, pe, is_current( piece, r->superseded ) );
+		/* for the piece's start, the inputs as known now */
+		if ( !complete( w, pe, piece.from == BT_NEG_INFINITY ? vt : piece.from, slap_get_time() ) )
+			send_one( w, pe, is_current( piece, r->superseded ) );
 		if ( pe != e ) entry_free( pe );
 	}
 }
@@ -742,6 +744,7 @@ bt_operational( Operation *op, SlapReply *rs )
 	bt_uuid u;
 	bt_row r;
 	bt_time now;
+	int periods;
 
 	if ( !bi->bi_open || !rs->sr_entry ) return SLAP_CB_CONTINUE;
 	if ( bt_has_ctrl( op, bt_asof_cid ) || bt_has_ctrl( op, bt_history_cid ) )
@@ -750,10 +753,16 @@ bt_operational( Operation *op, SlapReply *rs )
 	 * attributes and would refuse the entry.  syncprov's persist phase
 	 * replays changes on a copy of the search marked "ignored". */
 	if ( op->o_sync != SLAP_CONTROL_NONE ) return SLAP_CB_CONTINUE;
+	/* the common case (no operational attribute asked for) costs the
+	 * checks of the list of attributes asked for, nothing more */
+	periods = wanted( rs, bt_ad_validFrom ) || wanted( rs, bt_ad_validTo ) ||
+		wanted( rs, bt_ad_recordedAt ) || wanted( rs, bt_ad_recordedBy );
+	if ( !periods && !wanted( rs, bt_ad_activationError ) ) return SLAP_CB_CONTINUE;
 	if ( attr_find( rs->sr_entry->e_attrs, bt_ad_validFrom ) ) return SLAP_CB_CONTINUE;
+	if ( bt_entry_uuid( rs->sr_entry, &u ) ) return SLAP_CB_CONTINUE;
 	for ( ap = &rs->sr_operational_attrs; *ap; ap = &(*ap)->a_next )
 		;
-	if ( wanted( rs, bt_ad_activationError ) && bt_entry_uuid( rs->sr_entry, &u ) == 0 ) {
+	if ( wanted( rs, bt_ad_activationError ) ) {
 		char buf[512];
 		struct berval bv;
 		if ( bt_activation_error( bi, &u, buf, sizeof( buf ) ) == 0 ) {
@@ -762,10 +771,7 @@ bt_operational( Operation *op, SlapReply *rs )
 			ap = &(*ap)->a_next;
 		}
 	}
-	if ( !wanted( rs, bt_ad_validFrom ) && !wanted( rs, bt_ad_validTo ) &&
-		!wanted( rs, bt_ad_recordedAt ) && !wanted( rs, bt_ad_recordedBy ) )
-		return SLAP_CB_CONTINUE;
-	if ( bt_entry_uuid( rs->sr_entry, &u ) ) return SLAP_CB_CONTINUE;
+	if ( !periods ) return SLAP_CB_CONTINUE;
 	if ( bt_read_begin( bi, op, &rd ) ) return SLAP_CB_CONTINUE;
 
 	now = slap_get_time();

@@ -24,6 +24,8 @@
 #include "bitemporal.h"
 
 int bt_activation_key;
+int bt_actor_key;		/* an overlay's own write, recorded under its name */
+int bt_resolved_key;	/* the live name a write reached (bt_resolved) */
 
 /* What bt_activate.c hangs on its internal operations: the projection of
  * this entity onto the live DIT, serving its activations due up to upto. */

@@ -138,7 +138,6 @@ oio_cf_gen( ConfigArgs *c )
 /* A fresh internal operation below this overlay, as the root DN, with no
  * controls and none of the template's o_extra (an activation mark or a
  * finished transaction must not leak into it). */
-static OpExtra oio_derived_mark = { { NULL }, &bt_derived_key };
 
 void
 oio_op_below( oio_writer *w, Operation *op2, BackendDB *db, slap_callback *cb, void **ctrls )
@@ -223,7 +222,7 @@ write_derived( oio_obj *o, BerVarray *v, void *arg )
 	op2.orm_modlist = ml;
 	rc = slap_mods_check( &op2, ml, &text, textbuf, sizeof( textbuf ), NULL );
 	if ( rc == LDAP_SUCCESS ) {
-		OpExtra mark = oio_derived_mark;
+		OpExtra mark = { { NULL }, &bt_derived_key };
 		slap_mods_opattrs( &op2, &op2.orm_modlist, 1 );
 		/* derived values: the live entry alone, no version (bt_computed.c) */
 		LDAP_SLIST_INSERT_HEAD( &op2.o_extra, &mark, oe_next );

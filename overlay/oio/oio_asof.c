@@ -36,6 +36,19 @@ typedef struct part {
 	int nunits, maxunits;
 } part;
 
+/* The version of u at the point: 0, or non-zero when there is none (a
+ * read error is recorded in p->err). */
+static int
+version_at( part *p, const bt_uuid *u, bt_row *r )
+{
+	int rc;
+
+	if ( p->err || bt_uuid_is_zero( u ) ) return -1;
+	rc = bt_row_at( p->bi, p->txn, u, p->vt, p->kt, r );
+	if ( rc && rc != MDB_NOTFOUND ) p->err = rc;
+	return rc;
+}
+
 /* Entity u as it was at the point, in the model (NULL: it did not exist
  * then, or it is not part of the organisation).  parent, if not NULL, gets
  * the entryUUID of its DIT parent then. */
@@ -46,15 +59,9 @@ load( part *p, const bt_uuid *u, bt_uuid *parent )
 	oio_obj *o;
 	bt_row r;
 	Entry *e;
-	int rc;
 
-	if ( p->err || bt_uuid_is_zero( u ) ) return NULL;
 	if ( !parent && ( o = oio_model_get( &p->m, u ) ) ) return o;
-	rc = bt_row_at( p->bi, p->txn, u, p->vt, p->kt, &r );
-	if ( rc ) {
-		if ( rc != MDB_NOTFOUND ) p->err = rc;
-		return NULL;
-	}
+	if ( version_at( p, u, &r ) ) return NULL;
 	if ( parent ) *parent = r.parent;
 	o = oio_model_get( &p->m, u );
 	if ( !o ) {
@@ -130,14 +137,10 @@ is_post( part *p, const bt_uuid *u )
 	oio_obj *o;
 	bt_row r;
 	Entry *e;
-	int rc, post;
+	int post;
 
 	if ( ( o = oio_model_get( &p->m, u ) ) ) return o->kind == OIO_MANAGER;
-	rc = bt_row_at( p->bi, p->txn, u, p->vt, p->kt, &r );
-	if ( rc ) {
-		if ( rc != MDB_NOTFOUND ) p->err = rc;
-		return 0;
-	}
+	if ( version_at( p, u, &r ) ) return 0;
 	if ( bt_row_entry_ro( &r, &e ) ) {
 		bt_row_free( &r );
 		p->err = -1;
