@@ -136,6 +136,10 @@ for size in 0 2000 67108864; do
   is "bitemporal-cache-size $size: an as-of search of the whole database finds all 33, twice" "$n1 $n2" "33 33"
   stop_slapd "$C/slapd.pid"
 done
+for bad in lots -5; do
+  write_conf "$T_DIR/cachebad" "overlay bitemporal" "bitemporal-cache-size $bad"
+  refused "bitemporal-cache-size $bad is refused" "unable to parse \"$bad\"" "$SLAPTEST" -u -f "$T_DIR/cachebad/slapd.conf"
+done
 conf_to_slapdd "$T_DIR/cache2000/slapd.conf" "$T_DIR/cache2000/slapd.d"
 is "olcBitemporalCacheSize in the cn=config form" \
   "$(grep -rh '^olcBitemporalCacheSize:' "$T_DIR/cache2000/slapd.d" | tr -d ' ')" "olcBitemporalCacheSize:2000"
