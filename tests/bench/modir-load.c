@@ -21,6 +21,19 @@
  *   event        sequential: a modify due in 2 s (validity control), then
  *                poll the live entry until it shows the change; latency is
  *                measured from the due time; -n samples
+ *   mixed        what a directory serves at once (see mixed_kind()): three
+ *                connections in ten are history clients (as-of base
+ *                lookups at random dates, history listings), the others
+ *                plain clients (base lookups, phone book, dated modifies)
+ *   mixed-plain  the same connections, the history clients connected but
+ *                idle: what the plain clients get without as-of load
+ *
+ * For the mixed workloads the JSON line also has the plain clients' own
+ * figures (plain_ops_per_s, plain_p50_ms, plain_p99_ms), the history
+ * clients' (history_ops_per_s, history_p50_ms) and slow_ops, operations
+ * that took 30 s or more (a client with a 30 s timeout would have given
+ * up): "as-of load does not starve the rest" is plain_ops_per_s of mixed
+ * over that of mixed-plain.
  *
  * The as-of and validity control values are plain text (no BER).
  */
@@ -42,15 +55,18 @@
 #define CTRL_HISTORY  "2.25.206283864511547100393473690660207568560.3.3"
 
 enum kind { K_PHONEBOOK, K_FULLSYNC, K_BASE, K_MODIFY, K_MODFUTURE,
-	K_ASOFBASE, K_ASOFSYNC, K_EVENT, K_MIXED, K_HISTORY };
+	K_ASOFBASE, K_ASOFSYNC, K_EVENT, K_MIXED, K_MIXED_PLAIN, K_HISTORY };
 
 static const struct { const char *name; enum kind k; } kinds[] = {
 	{ "phonebook", K_PHONEBOOK }, { "fullsync", K_FULLSYNC },
 	{ "base", K_BASE }, { "modify", K_MODIFY },
 	{ "modify-future", K_MODFUTURE }, { "asof-base", K_ASOFBASE },
 	{ "asof-fullsync", K_ASOFSYNC }, { "event", K_EVENT },
-	{ "mixed", K_MIXED },
+	{ "mixed", K_MIXED }, { "mixed-plain", K_MIXED_PLAIN },
 };
+#define IS_MIXED(k) ( (k) == K_MIXED || (k) == K_MIXED_PLAIN )
+/* an operation at least this long counts as a timeout (slow_ops) */
+#define SLOW_MS 30000.0
 
 /* name fragments for the phone book: common in Danish given and family
  * names, so that result sizes vary from a handful to hundreds */
@@ -70,6 +86,7 @@ typedef struct conn {
 	struct berval cookie;	/* paged results */
 	long entries;		/* entries of the current op */
 	char asof[64];		/* the as-of control value of the current op */
+	int history_client;	/* mixed: sends only as-of and history reads */
 } conn;
 
 static struct {
@@ -88,9 +105,12 @@ static struct {
 static char **dns;
 static size_t ndns;
 
-static double *lat;		/* milliseconds, ops completed in the window */
-static size_t nlat, maxlat;
-static long errors, entries_total;
+typedef struct lats {
+	double *v;			/* milliseconds, ops completed in the window */
+	size_t n, max;
+} lats;
+static lats all_lat, plain_lat, history_lat;
+static long errors, entries_total, slow_ops;
 static long seq;
 static double win_start, win_end;
 static char first_error[256];
@@ -172,14 +192,23 @@ load_dns( const char *file )
 }
 
 static void
-record( double ms, long nent )
+lats_add( lats *l, double ms )
 {
-	if ( nlat == maxlat ) {
-		maxlat = maxlat ? 2 * maxlat : 4096;
-		lat = realloc( lat, maxlat * sizeof( *lat ) );
-		if ( !lat ) die( "out of memory" );
+	if ( l->n == l->max ) {
+		l->max = l->max ? 2 * l->max : 4096;
+		l->v = realloc( l->v, l->max * sizeof( *l->v ) );
+		if ( !l->v ) die( "out of memory" );
 	}
-	lat[nlat++] = ms;
+	l->v[l->n++] = ms;
+}
+
+/* One operation completed in the window; c NULL: not a mixed client. */
+static void
+record( const conn *c, double ms, long nent )
+{
+	lats_add( &all_lat, ms );
+	if ( c && IS_MIXED( cfg.kind ) )
+		lats_add( c->history_client ? &history_lat : &plain_lat, ms );
 	entries_total += nent;
 }
 
@@ -264,19 +293,24 @@ pick_asof( conn *c )
 	snprintf( c->asof, sizeof( c->asof ), "validAt=%s", gbuf );
 }
 
-/* -k mixed: what a directory serves at once, per operation at random:
- * plain base lookups 45%, as-of base lookups at a random date 20%,
- * phone-book searches 15%, history listings of one entry 10%, dated
- * (future) modifies 10% */
+/* -k mixed: what a directory serves at once.  Overall (when both kinds
+ * of client run at the same rate): plain base lookups 45%, as-of base
+ * lookups at a random date 20%, phone-book searches 15%, history listings
+ * of one entry 10%, dated (future) modifies 10%.  The history reads go
+ * to their own clients (three connections in ten), so that what the
+ * plain clients get can be compared with a run without them. */
 static enum kind
-mixed_kind( void )
+mixed_kind( const conn *c )
 {
-	unsigned long r = rnd( 100 );
+	unsigned long r;
 
+	if ( c->history_client ) {
+		r = rnd( 30 );
+		return r < 20 ? K_ASOFBASE : K_HISTORY;
+	}
+	r = rnd( 70 );
 	if ( r < 45 ) return K_BASE;
-	if ( r < 65 ) return K_ASOFBASE;
-	if ( r < 80 ) return K_PHONEBOOK;
-	if ( r < 90 ) return K_HISTORY;
+	if ( r < 60 ) return K_PHONEBOOK;
 	return K_MODFUTURE;
 }
 
@@ -287,7 +321,7 @@ issue( conn *c )
 	char filter[256], desc[64], vbuf[80], gbuf[32];
 	LDAPControl ctl, *ctrls[2] = { NULL, NULL };
 	const char *dn;
-	enum kind kind = cfg.kind == K_MIXED ? mixed_kind() : cfg.kind;
+	enum kind kind = IS_MIXED( cfg.kind ) ? mixed_kind( c ) : cfg.kind;
 	int rc;
 
 	c->t0 = now_mono();
@@ -350,6 +384,7 @@ issue( conn *c )
 	}
 	case K_EVENT:
 	case K_MIXED:
+	case K_MIXED_PLAIN:
 		break;
 	}
 	return LDAP_OTHER;
@@ -359,8 +394,9 @@ issue( conn *c )
 static void
 done( conn *c, double t )
 {
+	if ( ( t - c->t0 ) * 1000.0 >= SLOW_MS ) slow_ops++;
 	if ( t >= win_start && t <= win_end )
-		record( ( t - c->t0 ) * 1000.0, c->entries );
+		record( c, ( t - c->t0 ) * 1000.0, c->entries );
 	c->msgid = -1;
 }
 
@@ -443,30 +479,40 @@ cmp_double( const void *a, const void *b )
 }
 
 static double
-pct( double p )
+pct( const lats *l, double p )
 {
 	size_t i;
 
-	if ( !nlat ) return 0;
-	i = (size_t)( p * ( nlat - 1 ) + 0.5 );
-	return lat[i];
+	if ( !l->n ) return 0;
+	i = (size_t)( p * ( l->n - 1 ) + 0.5 );
+	return l->v[i];
 }
 
 static void
 report( double window )
 {
+	lats *l = &all_lat;
 	double sum = 0, ops;
 	size_t i;
 
-	qsort( lat, nlat, sizeof( *lat ), cmp_double );
-	for ( i = 0; i < nlat; i++ ) sum += lat[i];
-	ops = window > 0 ? nlat / window : 0;
+	qsort( l->v, l->n, sizeof( *l->v ), cmp_double );
+	for ( i = 0; i < l->n; i++ ) sum += l->v[i];
+	ops = window > 0 ? l->n / window : 0;
 	printf( "{\"label\":\"%s\",\"workload\":\"%s\",\"conns\":%d,\"duration_s\":%.3f,"
 		"\"ops\":%zu,\"ops_per_s\":%.2f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
-		"\"mean_ms\":%.3f,\"max_ms\":%.3f,\"entries_per_op\":%.1f,\"errors\":%ld",
-		cfg.label, kinds[cfg.kind].name, cfg.nconn, window, nlat, ops,
-		pct( 0.50 ), pct( 0.99 ), nlat ? sum / nlat : 0, nlat ? lat[nlat - 1] : 0,
-		nlat ? (double)entries_total / nlat : 0, errors );
+		"\"mean_ms\":%.3f,\"max_ms\":%.3f,\"entries_per_op\":%.1f,\"errors\":%ld,"
+		"\"slow_ops\":%ld",
+		cfg.label, kinds[cfg.kind].name, cfg.nconn, window, l->n, ops,
+		pct( l, 0.50 ), pct( l, 0.99 ), l->n ? sum / l->n : 0, l->n ? l->v[l->n - 1] : 0,
+		l->n ? (double)entries_total / l->n : 0, errors, slow_ops );
+	if ( IS_MIXED( cfg.kind ) && window > 0 ) {
+		qsort( plain_lat.v, plain_lat.n, sizeof( double ), cmp_double );
+		qsort( history_lat.v, history_lat.n, sizeof( double ), cmp_double );
+		printf( ",\"plain_ops_per_s\":%.2f,\"plain_p50_ms\":%.3f,\"plain_p99_ms\":%.3f,"
+			"\"history_ops_per_s\":%.2f,\"history_p50_ms\":%.3f,\"history_p99_ms\":%.3f",
+			plain_lat.n / window, pct( &plain_lat, 0.50 ), pct( &plain_lat, 0.99 ),
+			history_lat.n / window, pct( &history_lat, 0.50 ), pct( &history_lat, 0.99 ) );
+	}
 	if ( first_error[0] ) {
 		char *p;
 
@@ -491,6 +537,7 @@ run_closed_loop( void )
 		if ( ldap_get_option( cs[i].ld, LDAP_OPT_DESC, &cs[i].fd ) != LDAP_OPT_SUCCESS )
 			die( "no socket descriptor" );
 		cs[i].msgid = -1;
+		cs[i].history_client = IS_MIXED( cfg.kind ) && i % 10 < 3;
 	}
 	t = now_mono();
 	win_start = t + cfg.warmup;
@@ -500,7 +547,9 @@ run_closed_loop( void )
 		t = now_mono();
 		if ( t >= win_end ) break;
 		for ( i = 0; i < cfg.nconn; i++ ) {
-			if ( cs[i].msgid < 0 && issue( &cs[i] ) != LDAP_SUCCESS )
+			/* mixed-plain: the history clients stay idle */
+			if ( cs[i].msgid < 0 && !( cfg.kind == K_MIXED_PLAIN && cs[i].history_client ) &&
+					issue( &cs[i] ) != LDAP_SUCCESS )
 				die( "cannot send request: %s", ldap_err2string( LDAP_OTHER ) );
 			pfd[i].fd = cs[i].fd;
 			pfd[i].events = POLLIN;
@@ -608,7 +657,7 @@ run_event( void )
 			free( d );
 			if ( seen ) {
 				/* negative if it showed up early (checked above) */
-				record( ( t - (double)due ) * 1000.0, 1 );
+				record( NULL, ( t - (double)due ) * 1000.0, 1 );
 				break;
 			}
 			usleep( 10000 );
@@ -625,7 +674,7 @@ usage( void )
 {
 	fprintf( stderr,
 		"usage: modir-load -k WORKLOAD [options]\n"
-		"  -k phonebook|fullsync|base|modify|modify-future|asof-base|asof-fullsync|event|mixed\n"
+		"  -k phonebook|fullsync|base|modify|modify-future|asof-base|asof-fullsync|event|mixed|mixed-plain\n"
 		"  -H URI        (ldap://127.0.0.1:389/)   -D DN -w PW   simple bind\n"
 		"  -b BASE       people base (ou=people,dc=kommune,dc=dk)\n"
 		"  -f FILE       DNs to pick from, one per line (base, modify, event)\n"
@@ -671,11 +720,11 @@ main( int argc, char **argv )
 	if ( i == sizeof( kinds ) / sizeof( kinds[0] ) ) die( "unknown workload %s", kname );
 	cfg.kind = kinds[i].k;
 	if ( cfg.nconn < 1 || cfg.duration <= 0 || cfg.pagesize < 1 ) usage();
-	if ( cfg.kind == K_MIXED && !cfg.asof && !cfg.random_days ) cfg.random_days = 1826;
+	if ( IS_MIXED( cfg.kind ) && !cfg.asof && !cfg.random_days ) cfg.random_days = 1826;
 	if ( ( cfg.kind == K_ASOFBASE || cfg.kind == K_ASOFSYNC ) && !cfg.asof && !cfg.random_days )
 		die( "%s needs -A validAt=...", kname );
 	if ( cfg.kind == K_BASE || cfg.kind == K_ASOFBASE || cfg.kind == K_MODIFY ||
-			cfg.kind == K_MODFUTURE || cfg.kind == K_EVENT || cfg.kind == K_MIXED ) {
+			cfg.kind == K_MODFUTURE || cfg.kind == K_EVENT || IS_MIXED( cfg.kind ) ) {
 		if ( !cfg.dnfile ) die( "%s needs -f DNFILE", kname );
 		load_dns( cfg.dnfile );
 	}

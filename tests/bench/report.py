@@ -84,6 +84,8 @@ WORKLOADS = [
     ("asof-fullsync", "as-of full sync (-2 years)"),
     ("asof-base-random", "as-of base lookup, new random date each"),
     ("asof-fullsync-random", "as-of full sync, new random date each"),
+    ("mixed", "mixed, 50 clients, as-of at random dates"),
+    ("mixed-plain", "mixed, 50 clients, as-of clients idle"),
     ("event", "scheduled change -> live (ms after due)"),
 ]
 CONFIGS = ["A", "B", "C"]
@@ -147,7 +149,12 @@ def summary(runs_path, meta_path, out_path, args):
                 "writes_per_commit": (round(med([r["writes_per_commit"] for r in rs if r.get("writes_per_commit") is not None]), 2)
                                       if any(r.get("writes_per_commit") is not None for r in rs) else None),
                 "errors": sum(r["errors"] for r in rs),
+                "slow_ops": sum(r.get("slow_ops", 0) for r in rs),
             }
+            for k in ("plain_ops_per_s", "plain_p50_ms", "plain_p99_ms",
+                      "history_ops_per_s", "history_p50_ms", "history_p99_ms"):
+                if any(r.get(k) is not None for r in rs):
+                    row[c][k] = round(med([r[k] for r in rs if r.get(k) is not None]), 3)
             errs = [r.get("first_error") for r in rs if r.get("first_error")]
             if errs:
                 row[c]["first_error"] = errs[0]
@@ -188,6 +195,11 @@ def summary(runs_path, meta_path, out_path, args):
            ratio(get("asof-base-random", "C", "p50_ms"), get("base", "C", "p50_ms")), "<=", 1.5)
     target("as-of full sync at a new random date p50 / current full sync p50 (C)",
            ratio(get("asof-fullsync-random", "C", "p50_ms"), get("fullsync", "C", "p50_ms")), "<=", 2.0)
+    target("mixed, 50 clients: plain clients' ops/s with the as-of clients / without",
+           ratio(get("mixed", "C", "plain_ops_per_s"), get("mixed-plain", "C", "plain_ops_per_s")), ">=", 0.9)
+    mx = W.get("mixed", {}).get("C")
+    target("mixed, 50 clients: errors and operations of 30 s or more",
+           None if mx is None else mx["errors"] + mx["slow_ops"], "<=", 0)
     mc = metas.get("C", {})
     if mc.get("main_tables_mb"):
         target("side tables / main DB (C, pages)",
@@ -208,7 +220,7 @@ def summary(runs_path, meta_path, out_path, args):
     print(f"modir benchmark: {s.get('employees')} employees, {s.get('entries')} entries, "
           f"{s.get('changes')} history changes; {s.get('rounds')} rounds x {s.get('duration')} s "
           f"(+{s.get('warmup')} s warm-up), {s.get('conns')} connections "
-          f"({s.get('sync_conns')} for full syncs); figures are medians of the rounds")
+          f"({s.get('sync_conns')} for full syncs, {s.get('mixed_conns')} for the mixed load); figures are medians of the rounds")
     print(f"  as-of point {s.get('asof')}")
     print()
     hdr = f"{'workload':<42} {'A ops/s':>9} {'B ops/s':>9} {'C ops/s':>9} {'C/A':>6} {'C/B':>6}   " \
@@ -247,6 +259,15 @@ def summary(runs_path, meta_path, out_path, args):
     if wpc:
         print("writes per commit (A/B/C; C shares commits between concurrent writes): " +
               "; ".join(f"{w} " + "/".join(fmt(x, 2) for x in v) for w, v in wpc.items()))
+    mix = [(w, get(w, "C", "plain_ops_per_s"), get(w, "C", "plain_p99_ms"),
+            get(w, "C", "history_ops_per_s"), get(w, "C", "history_p99_ms"), get(w, "C", "slow_ops"))
+           for w in ("mixed", "mixed-plain") if get(w, "C", "plain_ops_per_s") is not None]
+    if mix:
+        print(f"mixed load in C, {s.get('mixed_conns')} clients (7 in 10 plain: base, phone book, dated "
+              "modify; 3 in 10 as-of at random dates and history):")
+        for w, po, pp, ho, hp, so in mix:
+            print(f"  {w:<12} plain {fmt(po, 1)} ops/s (p99 {fmt(pp, 2)} ms), as-of/history "
+                  f"{fmt(ho, 1)} ops/s (p99 {fmt(hp, 2)} ms), operations of 30 s or more: {fmt(so)}")
     print()
     print()
     print(f"{'load and size':<34} {'A':>12} {'B':>12} {'C':>12}")

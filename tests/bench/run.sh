@@ -12,6 +12,7 @@
 #   BENCH_EMPLOYEES  municipality size (25000)     BENCH_DURATION  s/run (10)
 #   BENCH_ROUNDS     rounds per workload (3)       BENCH_CONNS     connections (8)
 #   BENCH_SYNC_CONNS connections for the full syncs (2)
+#   BENCH_MIXED_CONNS clients of the mixed load (50)
 #   BENCH_SETTLE     s of modifies right after the load, reported apart as
 #                    "modify-first" (30; 0 skips it)
 #   BENCH_WARMUP     s before measuring (2)        BENCH_EVENTS    event samples/round (5)
@@ -41,11 +42,12 @@ DURATION=${BENCH_DURATION:-10}
 ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNS:-8}
 SYNC_CONNS=${BENCH_SYNC_CONNS:-2}
+MIXED_CONNS=${BENCH_MIXED_CONNS:-50}
 WARMUP=${BENCH_WARMUP:-2}
 SETTLE=${BENCH_SETTLE:-30}
 EVENTS=${BENCH_EVENTS:-5}
 CONFIGS=${BENCH_CONFIGS:-A B C}
-WORKLOADS=${BENCH_WORKLOADS:-phonebook fullsync base modify modify-1 modify-future asof-base asof-fullsync asof-base-random asof-fullsync-random event}
+WORKLOADS=${BENCH_WORKLOADS:-phonebook fullsync base modify modify-1 modify-future asof-base asof-fullsync asof-base-random asof-fullsync-random mixed mixed-plain event}
 SEED=${BENCH_SEED:-1}
 OUT=${BENCH_OUT:-$BUILD/tests/bench/results.json}
 
@@ -325,6 +327,11 @@ bench_round() {
     # cached point helps (issue 13, item 3)
     want asof-base-random && loadgen "$c" "$r" asof-base-random -k asof-base -c "$CONNS" -R 1826
     want asof-fullsync-random && loadgen "$c" "$r" asof-fullsync-random -k asof-fullsync -c "$SYNC_CONNS" -R 1826
+    # what a directory serves at once: 50 clients, three in ten reading
+    # as of random dates and history; mixed-plain leaves those three idle,
+    # so that the plain clients' share can be compared (issue 13, item 3)
+    want mixed && DNS=$DATA/people-dated.dns loadgen "$c" "$r" mixed -c "$MIXED_CONNS" -R 1826
+    want mixed-plain && DNS=$DATA/people-dated.dns loadgen "$c" "$r" mixed-plain -c "$MIXED_CONNS"
     want event && DNS=$DATA/people-dated.dns loadgen "$c" "$r" event -n "$EVENTS"
   fi
   return 0
@@ -414,5 +421,5 @@ for c in $CONFIGS; do finish_config "$c"; done
 
 "$PY" "$TOP/tests/bench/report.py" summary "$RUNS" "$META" "$OUT" \
   employees="$EMPLOYEES" entries="$NENTRIES" people="$NPEOPLE" changes="$NCHANGES" \
-  duration="$DURATION" rounds="$ROUNDS" conns="$CONNS" sync_conns="$SYNC_CONNS" \
+  duration="$DURATION" rounds="$ROUNDS" conns="$CONNS" sync_conns="$SYNC_CONNS" mixed_conns="$MIXED_CONNS" \
   warmup="$WARMUP" asof="$ASOF"
