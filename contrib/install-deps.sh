@@ -25,11 +25,23 @@ fi
 echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
 
 apt-get update -q
-# groff-base: tests/integration/t_man.sh reads the man pages with groff.
+# What each line is for (and nothing else: a library comes here with the
+# code that uses it):
+#  - slapd and its clients, python3-ldap/-lmdb and lmdb-utils: the tests,
+#    the tools and the benchmark;
+#  - the build: autotools, dpkg-dev (apt-get source), zlib1g-dev (history
+#    rows are compressed), libldap2-dev (the benchmark's load generator);
+#  - libsasl2-dev ... libgnutls28-dev: only for the configure run that
+#    prepares the OpenLDAP headers with Debian's debian/configure.options
+#    (--with-cyrus-sasl, --enable-wrappers, --with-argon2=libargon2,
+#    --with-odbc=unixodbc, --enable-perl=mod, --enable-modules,
+#    --with-tls=gnutls, which fails without GnuTLS's headers);
+#  - openssl (the command): the demo's and the tests' CA (contrib/tls);
+#  - groff-base: tests/integration/t_man.sh reads the man pages with groff.
 apt-get install -y -q --no-install-recommends \
   slapd ldap-utils python3-ldap python3-lmdb lmdb-utils \
-  build-essential autoconf automake libtool pkg-config dpkg-dev \
-  libsasl2-dev libltdl-dev libwrap0-dev libargon2-dev unixodbc-dev libperl-dev \
-  libssl-dev libcurl4-openssl-dev libjansson-dev libldap2-dev zlib1g-dev \
+  build-essential autoconf automake libtool dpkg-dev \
+  zlib1g-dev libldap2-dev \
+  libsasl2-dev libltdl-dev libwrap0-dev libargon2-dev unixodbc-dev libperl-dev libgnutls28-dev \
   procps psmisc ca-certificates openssl \
   groff-base clang libclang-rt-14-dev

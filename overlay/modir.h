@@ -16,4 +16,20 @@ void modir_modrdn_newdn( Operation *op, struct berval *dn, struct berval *ndn );
 /* The end of a periodic runqueue task's run (as slapo-dds does it). */
 void modir_task_done( struct re_s *rtask );
 
+/* Directive values in a config handler (modir_config.c; what each
+ * directive accepts: modir_config_value.h).  All three return 0 or
+ * ARG_BAD_CONF (emit: 0 or 1), as a ConfigDriver does.
+ *  - modir_cf_value(): c->argv[1] parsed by the rules of directive (a
+ *    MODIR_CV_* index) into *out; refused with "<name> invalid value
+ *    "...": <reason>; expected <what>" in c->cr_msg, logged;
+ *  - modir_cf_refuse(): "<name> " and the formatted reason in c->cr_msg,
+ *    logged, for refusals of the handler's own (a DN outside the suffix);
+ *  - modir_cf_emit(): the value v of directive added to c->rvalue_vals in
+ *    the form cn=config stores. */
+struct config_args_s;
+int modir_cf_value( struct config_args_s *c, int directive, unsigned long long *out );
+int modir_cf_refuse( struct config_args_s *c, const char *fmt, ... )
+	__attribute__(( format( printf, 2, 3 ) ));
+int modir_cf_emit( struct config_args_s *c, int directive, unsigned long long v );
+
 #endif /* MODIR_H */

@@ -16,6 +16,7 @@
 #include "slap-config.h"
 
 #include "modir.h"
+#include "modir_config_value.h"
 #include "bt_time.h"
 #include "bitemporal.h"
 
@@ -26,11 +27,15 @@ enum {
 	BT_CFG_OBJECTCLASS,
 	BT_CFG_GROUP_COMMIT,
 	BT_CFG_PAST_ACCESS,
-	BT_CFG_CACHE_SIZE
+	BT_CFG_CACHE_SIZE,
+	BT_CFG_N
 };
 
 static ConfigDriver bt_cf_gen;
 
+/* Every value but the subtree's (a DN, which slapd parses: ARG_DN) is
+ * parsed by modir_cf_value() (modir_config_value.h), not by slapd's
+ * ARG_INT/ARG_ULONG, which read "010" as 8 and " 5" as 5. */
 static ConfigTable bt_cfg[] = {
 	{ "bitemporal-subtree", "dn", 2, 2, 0,
 	  ARG_MAGIC|ARG_DN|ARG_QUOTE|BT_CFG_SUBTREE, bt_cf_gen,
@@ -45,7 +50,7 @@ static ConfigTable bt_cfg[] = {
 	  "EQUALITY caseIgnoreMatch "
 	  "SYNTAX OMsDirectoryString )", NULL, NULL },
 	{ "bitemporal-group-commit", "writes", 2, 2, 0,
-	  ARG_MAGIC|ARG_INT|BT_CFG_GROUP_COMMIT, bt_cf_gen,
+	  ARG_MAGIC|BT_CFG_GROUP_COMMIT, bt_cf_gen,
 	  "( " MODIR_CFG_AT_BT ".3 NAME 'olcBitemporalGroupCommit' "
 	  "DESC 'At most this many concurrent writes share one commit (1: every write commits alone)' "
 	  "EQUALITY integerMatch "
@@ -57,7 +62,7 @@ static ConfigTable bt_cfg[] = {
 	  "EQUALITY caseIgnoreMatch "
 	  "SYNTAX OMsDirectoryString SINGLE-VALUE )", NULL, NULL },
 	{ "bitemporal-cache-size", "bytes", 2, 2, 0,
-	  ARG_MAGIC|ARG_ULONG|BT_CFG_CACHE_SIZE, bt_cf_gen,
+	  ARG_MAGIC|BT_CFG_CACHE_SIZE, bt_cf_gen,
 	  "( " MODIR_CFG_AT_BT ".5 NAME 'olcBitemporalCacheSize' "
 	  "DESC 'Bytes the as-of cache of a whole-database point may hold (0: no cache)' "
 	  "EQUALITY integerMatch SYNTAX OMsInteger SINGLE-VALUE )", NULL, NULL },
@@ -75,10 +80,17 @@ static ConfigOCs bt_ocs[] = {
 	{ NULL, 0, NULL }
 };
 
-/* olcBitemporalSubtree / olcBitemporalObjectClass changed in a running
- * slapd: entries the overlay now tracks get their baseline versions before
- * the modify returns, as at the start (the server is paused meanwhile).
- * Entries no longer tracked keep the history they have. */
+/* ------------------------------------------------------------------ */
+/* Taking effect when a cn=config modify returns.  back-config pauses the
+ * server around a modify and runs these cleanups after the values are
+ * in place; they are pushed only while the overlay is open in a running
+ * slapd (slapd.conf and a start from cn=config run none: db_open does it
+ * all). */
+
+/* olcBitemporalSubtree / olcBitemporalObjectClass changed: entries the
+ * overlay now tracks get their baseline versions before the modify
+ * returns, as at the start.  Entries no longer tracked keep the history
+ * they have. */
 static int
 bt_cf_track( ConfigArgs *c )
 {
@@ -98,148 +110,240 @@ bt_cf_track( ConfigArgs *c )
 	return 0;
 }
 
+/* olcBitemporalCacheSize changed: a kept as-of point larger than the new
+ * bound is dropped before the modify returns, so the memory it holds is
+ * within the bound from then on (the next whole-database as-of search
+ * builds one that fits, or walks). */
+static int
+bt_cf_cache_bound( ConfigArgs *c )
+{
+	slap_overinst *on = (slap_overinst *)c->bi;
+	bt_info *bi = on->on_bi.bi_private;
+
+	ldap_pvt_thread_rdwr_wlock( &bi->bi_cache_lock );
+	if ( bi->bi_cache.bytes > bi->bt_cache_max_bytes ) {
+		Debug( LDAP_DEBUG_CONFIG, "bitemporal: as-of point of %lu bytes dropped "
+			"(bitemporal-cache-size %lu)\n", (unsigned long)bi->bi_cache.bytes,
+			(unsigned long)bi->bt_cache_max_bytes );
+		bt_cache_clear( &bi->bi_cache );
+	}
+	ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
+	return 0;
+}
+
+static void
+bt_cf_live( ConfigArgs *c, bt_info *bi, ConfigDriver *cleanup )
+{
+	if ( bi->bi_open ) config_push_cleanup( c, cleanup );
+}
+
+/* ------------------------------------------------------------------ */
+/* One function per directive and operation (slap-config.h: emit a value,
+ * delete one (c->valx) or all (c->valx < 0), set one from c->argv[1]);
+ * each returns 0, or ARG_BAD_CONF with the reason in c->cr_msg. */
+
+static int
+subtree_emit( ConfigArgs *c, bt_info *bi )
+{
+	if ( bi->bi_subtrees ) {
+		value_add( &c->rvalue_vals, bi->bi_subtrees );
+		value_add( &c->rvalue_nvals, bi->bi_nsubtrees );
+	}
+	return 0;
+}
+
+static int
+subtree_delete( ConfigArgs *c, bt_info *bi )
+{
+	int i;
+
+	bt_cf_live( c, bi, bt_cf_track );
+	if ( c->valx < 0 ) {
+		ber_bvarray_free( bi->bi_subtrees );
+		ber_bvarray_free( bi->bi_nsubtrees );
+		bi->bi_subtrees = bi->bi_nsubtrees = NULL;
+		return 0;
+	}
+	ch_free( bi->bi_subtrees[c->valx].bv_val );
+	ch_free( bi->bi_nsubtrees[c->valx].bv_val );
+	for ( i = c->valx; bi->bi_subtrees[i].bv_val; i++ ) {
+		bi->bi_subtrees[i] = bi->bi_subtrees[i + 1];
+		bi->bi_nsubtrees[i] = bi->bi_nsubtrees[i + 1];
+	}
+	return 0;
+}
+
+static int
+subtree_set( ConfigArgs *c, bt_info *bi )
+{
+	int rc = 0;
+
+	/* slapd.conf takes "suffix" after "overlay": before it there is
+	 * nothing to be within (dnIsSuffix() would assert) */
+	if ( !c->be->be_nsuffix || BER_BVISNULL( &c->be->be_nsuffix[0] ) )
+		rc = modir_cf_refuse( c, "\"%s\": the database has no suffix yet "
+			"(give \"suffix\" before \"overlay bitemporal\")", c->value_dn.bv_val );
+	else if ( !dnIsSuffixScope( &c->value_ndn, &c->be->be_nsuffix[0], LDAP_SCOPE_SUBTREE ) )
+		rc = modir_cf_refuse( c, "\"%s\" is not within the database suffix \"%s\"",
+			c->value_dn.bv_val, c->be->be_suffix[0].bv_val );
+	if ( rc ) {
+		ch_free( c->value_dn.bv_val );
+		ch_free( c->value_ndn.bv_val );
+		return rc;
+	}
+	ber_bvarray_add( &bi->bi_subtrees, &c->value_dn );
+	ber_bvarray_add( &bi->bi_nsubtrees, &c->value_ndn );
+	bt_cf_live( c, bi, bt_cf_track );
+	return 0;
+}
+
+static int
+objectclass_emit( ConfigArgs *c, bt_info *bi )
+{
+	int i;
+
+	for ( i = 0; bi->bi_ocs && bi->bi_ocs[i]; i++ )
+		value_add_one( &c->rvalue_vals, &bi->bi_ocs[i]->soc_cname );
+	return 0;
+}
+
+static int
+objectclass_delete( ConfigArgs *c, bt_info *bi )
+{
+	int i;
+
+	bt_cf_live( c, bi, bt_cf_track );
+	if ( c->valx < 0 ) {
+		ch_free( bi->bi_ocs );
+		bi->bi_ocs = NULL;
+		return 0;
+	}
+	for ( i = c->valx; bi->bi_ocs[i]; i++ )
+		bi->bi_ocs[i] = bi->bi_ocs[i + 1];
+	return 0;
+}
+
+static int
+objectclass_set( ConfigArgs *c, bt_info *bi )
+{
+	ObjectClass *oc;
+	unsigned long long unused;
+	int i;
+
+	if ( modir_cf_value( c, MODIR_CV_BT_OBJECTCLASS, &unused ) ) return ARG_BAD_CONF;
+	if ( !( oc = oc_find( c->argv[1] ) ) )
+		return modir_cf_refuse( c, "unknown objectClass \"%s\"", c->argv[1] );
+	for ( i = 0; bi->bi_ocs && bi->bi_ocs[i]; i++ )
+		;
+	bi->bi_ocs = ch_realloc( bi->bi_ocs, ( i + 2 ) * sizeof( ObjectClass * ) );
+	bi->bi_ocs[i] = oc;
+	bi->bi_ocs[i + 1] = NULL;
+	bt_cf_live( c, bi, bt_cf_track );
+	return 0;
+}
+
+/* read by every write as it starts: a new value applies to the next */
+static int
+group_commit_emit( ConfigArgs *c, bt_info *bi )
+{
+	return modir_cf_emit( c, MODIR_CV_BT_GROUP_COMMIT, bi->bi_group_max );
+}
+
+static int
+group_commit_delete( ConfigArgs *c, bt_info *bi )
+{
+	bi->bi_group_max = BT_GROUP_MAX_DEFAULT;
+	return 0;
+}
+
+static int
+group_commit_set( ConfigArgs *c, bt_info *bi )
+{
+	unsigned long long n;
+
+	if ( modir_cf_value( c, MODIR_CV_BT_GROUP_COMMIT, &n ) ) return ARG_BAD_CONF;
+	bi->bi_group_max = (int)n;
+	return 0;
+}
+
+/* read by the access check of every dated write (bt_access.c)
+ *   write: any writer may correct the past; a site that lets consumers
+ *   act on the history before it is final chooses so */
+static int
+past_access_emit( ConfigArgs *c, bt_info *bi )
+{
+	return modir_cf_emit( c, MODIR_CV_BT_PAST_ACCESS,
+		bi->bt_past_access == ACL_MANAGE ? MODIR_CV_PAST_MANAGE : MODIR_CV_PAST_WRITE );
+}
+
+static int
+past_access_delete( ConfigArgs *c, bt_info *bi )
+{
+	bi->bt_past_access = ACL_MANAGE;
+	return 0;
+}
+
+static int
+past_access_set( ConfigArgs *c, bt_info *bi )
+{
+	unsigned long long v;
+
+	if ( modir_cf_value( c, MODIR_CV_BT_PAST_ACCESS, &v ) ) return ARG_BAD_CONF;
+	bi->bt_past_access = v == MODIR_CV_PAST_MANAGE ? ACL_MANAGE : ACL_NONE;
+	return 0;
+}
+
+static int
+cache_size_emit( ConfigArgs *c, bt_info *bi )
+{
+	return modir_cf_emit( c, MODIR_CV_BT_CACHE_SIZE, bi->bt_cache_max_bytes );
+}
+
+static int
+cache_size_delete( ConfigArgs *c, bt_info *bi )
+{
+	bi->bt_cache_max_bytes = BT_CACHE_SIZE_DEFAULT;
+	bt_cf_live( c, bi, bt_cf_cache_bound );
+	return 0;
+}
+
+static int
+cache_size_set( ConfigArgs *c, bt_info *bi )
+{
+	unsigned long long n;
+
+	if ( modir_cf_value( c, MODIR_CV_BT_CACHE_SIZE, &n ) ) return ARG_BAD_CONF;
+	bi->bt_cache_max_bytes = (size_t)n;
+	bt_cf_live( c, bi, bt_cf_cache_bound );
+	return 0;
+}
+
+typedef int (bt_cf_fn)( ConfigArgs *c, bt_info *bi );
+
+static const struct {
+	bt_cf_fn *emit, *delete, *set;
+} bt_cf_directives[BT_CFG_N] = {
+	[BT_CFG_SUBTREE] = { subtree_emit, subtree_delete, subtree_set },
+	[BT_CFG_OBJECTCLASS] = { objectclass_emit, objectclass_delete, objectclass_set },
+	[BT_CFG_GROUP_COMMIT] = { group_commit_emit, group_commit_delete, group_commit_set },
+	[BT_CFG_PAST_ACCESS] = { past_access_emit, past_access_delete, past_access_set },
+	[BT_CFG_CACHE_SIZE] = { cache_size_emit, cache_size_delete, cache_size_set },
+};
+
 static int
 bt_cf_gen( ConfigArgs *c )
 {
 	slap_overinst *on = (slap_overinst *)c->bi;
 	bt_info *bi = on->on_bi.bi_private;
-	int i;
 
+	if ( c->type <= 0 || c->type >= BT_CFG_N ) return ARG_BAD_CONF;
 	switch ( c->op ) {
 	case SLAP_CONFIG_EMIT:
-		switch ( c->type ) {
-		case BT_CFG_SUBTREE:
-			if ( bi->bi_subtrees ) {
-				value_add( &c->rvalue_vals, bi->bi_subtrees );
-				value_add( &c->rvalue_nvals, bi->bi_nsubtrees );
-			}
-			return 0;
-		case BT_CFG_OBJECTCLASS:
-			for ( i = 0; bi->bi_ocs && bi->bi_ocs[i]; i++ )
-				value_add_one( &c->rvalue_vals, &bi->bi_ocs[i]->soc_cname );
-			return 0;
-		case BT_CFG_GROUP_COMMIT:
-			c->value_int = bi->bi_group_max;
-			return 0;
-		case BT_CFG_CACHE_SIZE:
-			c->value_ulong = bi->bt_cache_max_bytes;
-			return 0;
-		case BT_CFG_PAST_ACCESS: {
-			struct berval bv;
-			ber_str2bv( bi->bt_past_access == ACL_MANAGE ? "manage" : "write", 0, 0, &bv );
-			value_add_one( &c->rvalue_vals, &bv );
-			return 0;
-		}
-		}
-		return 1;
-
+		return bt_cf_directives[c->type].emit( c, bi );
 	case LDAP_MOD_DELETE:
-		if ( ( c->type == BT_CFG_SUBTREE || c->type == BT_CFG_OBJECTCLASS ) && bi->bi_open )
-			config_push_cleanup( c, bt_cf_track );
-		switch ( c->type ) {
-		case BT_CFG_SUBTREE:
-			if ( c->valx < 0 ) {
-				ber_bvarray_free( bi->bi_subtrees );
-				ber_bvarray_free( bi->bi_nsubtrees );
-				bi->bi_subtrees = bi->bi_nsubtrees = NULL;
-			} else {
-				for ( i = c->valx; bi->bi_subtrees[i].bv_val; i++ ) {
-					if ( i == c->valx ) {
-						ch_free( bi->bi_subtrees[i].bv_val );
-						ch_free( bi->bi_nsubtrees[i].bv_val );
-					}
-					bi->bi_subtrees[i] = bi->bi_subtrees[i + 1];
-					bi->bi_nsubtrees[i] = bi->bi_nsubtrees[i + 1];
-				}
-			}
-			return 0;
-		case BT_CFG_OBJECTCLASS:
-			if ( c->valx < 0 ) {
-				ch_free( bi->bi_ocs );
-				bi->bi_ocs = NULL;
-			} else {
-				for ( i = c->valx; bi->bi_ocs[i]; i++ )
-					bi->bi_ocs[i] = bi->bi_ocs[i + 1];
-			}
-			return 0;
-		case BT_CFG_GROUP_COMMIT:
-			bi->bi_group_max = BT_GROUP_MAX_DEFAULT;
-			return 0;
-		case BT_CFG_PAST_ACCESS:
-			bi->bt_past_access = ACL_MANAGE;
-			return 0;
-		case BT_CFG_CACHE_SIZE:
-			bi->bt_cache_max_bytes = BT_CACHE_SIZE_DEFAULT;
-			return 0;
-		}
-		return 1;
+		return bt_cf_directives[c->type].delete( c, bi );
 	}
-
-	switch ( c->type ) {
-	case BT_CFG_SUBTREE:
-		if ( !dnIsSuffixScope( &c->value_ndn, &c->be->be_nsuffix[0], LDAP_SCOPE_SUBTREE ) ) {
-			snprintf( c->cr_msg, sizeof( c->cr_msg ),
-				"<%s> \"%s\" is not within the database suffix \"%s\"",
-				c->argv[0], c->value_dn.bv_val, c->be->be_suffix[0].bv_val );
-			Debug( LDAP_DEBUG_ANY, "%s: %s\n", c->log, c->cr_msg );
-			ch_free( c->value_dn.bv_val );
-			ch_free( c->value_ndn.bv_val );
-			return ARG_BAD_CONF;
-		}
-		ber_bvarray_add( &bi->bi_subtrees, &c->value_dn );
-		ber_bvarray_add( &bi->bi_nsubtrees, &c->value_ndn );
-		if ( bi->bi_open ) config_push_cleanup( c, bt_cf_track );
-		return 0;
-
-	case BT_CFG_OBJECTCLASS: {
-		ObjectClass *oc = oc_find( c->argv[1] );
-		if ( !oc ) {
-			snprintf( c->cr_msg, sizeof( c->cr_msg ),
-				"<%s> unknown objectClass \"%s\"", c->argv[0], c->argv[1] );
-			Debug( LDAP_DEBUG_ANY, "%s: %s\n", c->log, c->cr_msg );
-			return ARG_BAD_CONF;
-		}
-		for ( i = 0; bi->bi_ocs && bi->bi_ocs[i]; i++ )
-			;
-		bi->bi_ocs = ch_realloc( bi->bi_ocs, ( i + 2 ) * sizeof( ObjectClass * ) );
-		bi->bi_ocs[i] = oc;
-		bi->bi_ocs[i + 1] = NULL;
-		if ( bi->bi_open ) config_push_cleanup( c, bt_cf_track );
-		return 0;
-	}
-
-	case BT_CFG_GROUP_COMMIT:
-		if ( c->value_int < 1 ) {
-			snprintf( c->cr_msg, sizeof( c->cr_msg ),
-				"<%s> must be at least 1", c->argv[0] );
-			Debug( LDAP_DEBUG_ANY, "%s: %s\n", c->log, c->cr_msg );
-			return ARG_BAD_CONF;
-		}
-		bi->bi_group_max = c->value_int;
-		return 0;
-
-	case BT_CFG_CACHE_SIZE:
-		/* takes effect at the next as-of search that builds a point; a
-		 * point kept now that is larger stays until it is replaced */
-		bi->bt_cache_max_bytes = c->value_ulong;
-		return 0;
-
-	case BT_CFG_PAST_ACCESS:
-		/* write: any writer may correct the past; a site that lets
-		 * consumers act on the history before it is final chooses so */
-		if ( strcasecmp( c->argv[1], "manage" ) == 0 ) {
-			bi->bt_past_access = ACL_MANAGE;
-		} else if ( strcasecmp( c->argv[1], "write" ) == 0 ) {
-			bi->bt_past_access = ACL_NONE;
-		} else {
-			snprintf( c->cr_msg, sizeof( c->cr_msg ),
-				"<%s> must be \"manage\" or \"write\", not \"%s\"", c->argv[0], c->argv[1] );
-			Debug( LDAP_DEBUG_ANY, "%s: %s\n", c->log, c->cr_msg );
-			return ARG_BAD_CONF;
-		}
-		return 0;
-	}
-	return ARG_BAD_CONF;
+	return bt_cf_directives[c->type].set( c, bi );
 }
 
 /* The write path holds back-mdb's result until its own commit; an overlay

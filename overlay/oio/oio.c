@@ -25,19 +25,19 @@
 #include "ldap_rq.h"
 
 #include "modir.h"
+#include "modir_config_value.h"
 #include "oio.h"
-
-enum { OIO_TERMINATE_MANAGERS = 0, OIO_VACATE_MANAGERS };
 
 static slap_overinst oio;
 
-enum { OIO_CFG_MANAGER_POLICY = 1, OIO_CFG_INTERNAL_ADDRESSES };
+enum { OIO_CFG_MANAGER_POLICY = 1, OIO_CFG_INTERNAL_ADDRESSES, OIO_CFG_N };
 
 static ConfigDriver oio_cf_gen;
 
+/* The values are parsed by modir_cf_value() (modir_config_value.h). */
 static ConfigTable oio_cfg[] = {
 	{ "oio-internal-addresses", "on|off", 2, 2, 0,
-	  ARG_MAGIC|ARG_ON_OFF|OIO_CFG_INTERNAL_ADDRESSES, oio_cf_gen,
+	  ARG_MAGIC|OIO_CFG_INTERNAL_ADDRESSES, oio_cf_gen,
 	  "( " MODIR_CFG_AT_OIO ".1 NAME 'olcOioInternalAddresses' "
 	  "DESC 'Publish addresses of visibility internal in derived attributes' "
 	  "EQUALITY booleanMatch "
@@ -61,8 +61,6 @@ static ConfigOCs oio_ocs[] = {
 	{ NULL, 0, NULL }
 };
 
-static const char *const oio_manager_policy_names[] = { "terminate", "vacate" };
-
 static void oio_derive( oio_info *oi, void *ctx );
 
 /* A value that feeds the derived attributes, changed in a running slapd
@@ -83,53 +81,88 @@ oio_cf_rederive( ConfigArgs *c )
 	return 0;
 }
 
+/* One function per directive and operation (slap-config.h: emit the
+ * value, delete it (back to the default), set it from c->argv[1]); each
+ * returns 0, or ARG_BAD_CONF with the reason in c->cr_msg. */
+
+static int
+internal_addresses_emit( ConfigArgs *c, oio_info *oi )
+{
+	return modir_cf_emit( c, MODIR_CV_OIO_INTERNAL_ADDRESSES, oi->oi_internal_addresses );
+}
+
+static void
+internal_addresses_change( ConfigArgs *c, oio_info *oi, int on )
+{
+	if ( oi->oi_internal_addresses == on ) return;
+	oi->oi_internal_addresses = on;
+	config_push_cleanup( c, oio_cf_rederive );
+}
+
+static int
+internal_addresses_delete( ConfigArgs *c, oio_info *oi )
+{
+	internal_addresses_change( c, oi, 0 );
+	return 0;
+}
+
+static int
+internal_addresses_set( ConfigArgs *c, oio_info *oi )
+{
+	unsigned long long v;
+
+	if ( modir_cf_value( c, MODIR_CV_OIO_INTERNAL_ADDRESSES, &v ) ) return ARG_BAD_CONF;
+	internal_addresses_change( c, oi, (int)v );
+	return 0;
+}
+
+/* read by every termination as it is decided (oio_integrity.c) */
+static int
+manager_policy_emit( ConfigArgs *c, oio_info *oi )
+{
+	return modir_cf_emit( c, MODIR_CV_OIO_TERMINATED_MANAGERS, oi->oi_manager_policy );
+}
+
+static int
+manager_policy_delete( ConfigArgs *c, oio_info *oi )
+{
+	oi->oi_manager_policy = OIO_TERMINATE_MANAGERS;
+	return 0;
+}
+
+static int
+manager_policy_set( ConfigArgs *c, oio_info *oi )
+{
+	unsigned long long v;
+
+	if ( modir_cf_value( c, MODIR_CV_OIO_TERMINATED_MANAGERS, &v ) ) return ARG_BAD_CONF;
+	oi->oi_manager_policy = v == MODIR_CV_MANAGERS_VACATE ? OIO_VACATE_MANAGERS : OIO_TERMINATE_MANAGERS;
+	return 0;
+}
+
+typedef int (oio_cf_fn)( ConfigArgs *c, oio_info *oi );
+
+static const struct {
+	oio_cf_fn *emit, *delete, *set;
+} oio_cf_directives[OIO_CFG_N] = {
+	[OIO_CFG_MANAGER_POLICY] = { manager_policy_emit, manager_policy_delete, manager_policy_set },
+	[OIO_CFG_INTERNAL_ADDRESSES] = { internal_addresses_emit, internal_addresses_delete, internal_addresses_set },
+};
+
 static int
 oio_cf_gen( ConfigArgs *c )
 {
 	slap_overinst *on = (slap_overinst *)c->bi;
 	oio_info *oi = on->on_bi.bi_private;
 
+	if ( c->type <= 0 || c->type >= OIO_CFG_N ) return ARG_BAD_CONF;
 	switch ( c->op ) {
-	case SLAP_CONFIG_EMIT: {
-		struct berval bv;
-		if ( c->type == OIO_CFG_INTERNAL_ADDRESSES ) {
-			c->value_int = oi->oi_internal_addresses;
-			return 0;
-		}
-		ber_str2bv( oio_manager_policy_names[oi->oi_manager_policy], 0, 0, &bv );
-		value_add_one( &c->rvalue_vals, &bv );
-		return 0;
-	}
+	case SLAP_CONFIG_EMIT:
+		return oio_cf_directives[c->type].emit( c, oi );
 	case LDAP_MOD_DELETE:
-		if ( c->type == OIO_CFG_INTERNAL_ADDRESSES ) {
-			if ( oi->oi_internal_addresses ) {
-				oi->oi_internal_addresses = 0;
-				config_push_cleanup( c, oio_cf_rederive );
-			}
-			return 0;
-		}
-		oi->oi_manager_policy = OIO_TERMINATE_MANAGERS;
-		return 0;
+		return oio_cf_directives[c->type].delete( c, oi );
 	}
-
-	if ( c->type == OIO_CFG_INTERNAL_ADDRESSES ) {
-		if ( oi->oi_internal_addresses != c->value_int ) {
-			oi->oi_internal_addresses = c->value_int;
-			config_push_cleanup( c, oio_cf_rederive );
-		}
-		return 0;
-	}
-	for ( int i = 0; i < 2; i++ ) {
-		if ( strcasecmp( c->argv[1], oio_manager_policy_names[i] ) == 0 ) {
-			oi->oi_manager_policy = i;
-			return 0;
-		}
-	}
-	snprintf( c->cr_msg, sizeof( c->cr_msg ),
-		"<%s> unknown value \"%s\" (expected terminate or vacate)",
-		c->argv[0], c->argv[1] );
-	Debug( LDAP_DEBUG_ANY, "%s: %s\n", c->log, c->cr_msg );
-	return ARG_BAD_CONF;
+	return oio_cf_directives[c->type].set( c, oi );
 }
 
 /* ------------------------------------------------------------------ */

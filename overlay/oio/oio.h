@@ -70,6 +70,9 @@ typedef struct oio_model {
 	int loaded;
 } oio_model;
 
+/* oio-terminated-managers (oio_info.oi_manager_policy) */
+enum { OIO_TERMINATE_MANAGERS = 0, OIO_VACATE_MANAGERS = 1 };
+
 typedef struct oio_info {
 	int oi_internal_addresses;	/* publish "internal" addresses too */
 	int oi_manager_policy;		/* OIO_TERMINATE_MANAGERS / OIO_VACATE_MANAGERS */

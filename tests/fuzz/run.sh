@@ -11,11 +11,13 @@
 #   tree; git ignores it), MODIR_FUZZ_KEEP=1 keeps the work directory.
 #
 # Targets (pure C, no slapd symbols: each is one fuzz_*.c plus the module
-# source it decodes with, built with -I overlay/bitemporal -I overlay/oio only):
+# source it decodes with, built with -I overlay -I overlay/bitemporal -I overlay/oio only):
 #   fuzz_time       bt_time_parse()   GeneralizedTime; format round trip
 #   fuzz_validity   bt_validity_parse() validity control value
 #   fuzz_asof       bt_asof_parse()   as-of control value
 #   fuzz_oio_table  oio_table put/del/find/next against a reference
+#   fuzz_config_value modir_cv_parse() every directive value of both overlays
+#                   (first byte: which); print-back round trip
 # The properties each asserts are in its header comment.  Each input is
 # copied into a malloc'd buffer of exactly its size (no NUL), so ASan
 # reports any read beyond len.
@@ -61,6 +63,7 @@ CFLAGS=(-g -O1 -Wall -Wextra -Werror "-fsanitize=fuzzer,address,undefined" -fno-
 sources_of() {   # the module sources a target decodes with
   case $1 in
     fuzz_oio_table) echo "$TOP/overlay/oio/oio_table.c" ;;
+    fuzz_config_value) echo "$TOP/overlay/modir_config_value.c" ;;
     *) echo "$TOP/overlay/bitemporal/bt_time.c" ;;
   esac
 }
@@ -81,7 +84,7 @@ for t in "${targets[@]}"; do
   fi
   bin=$WORK/$t
   # shellcheck disable=SC2046
-  if ! "$CC" "${CFLAGS[@]}" -I "$TOP/overlay/bitemporal" -I "$TOP/overlay/oio" -I "$HERE" -o "$bin" "$src" $(sources_of "$t") >"$WORK/$t.build" 2>&1; then
+  if ! "$CC" "${CFLAGS[@]}" -I "$TOP/overlay" -I "$TOP/overlay/bitemporal" -I "$TOP/overlay/oio" -I "$HERE" -o "$bin" "$src" $(sources_of "$t") >"$WORK/$t.build" 2>&1; then
     echo "not ok - $t: build failed"
     sed 's/^/#   /' "$WORK/$t.build" | head -20
     fail=1; continue
@@ -115,7 +118,7 @@ for t in "${targets[@]}"; do
     { grep -E 'property failed|runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|SUMMARY' "$WORK/$t.log"
       grep -E '^ +#[0-9]+ .* in .*'"$TOP"'/(overlay|tests)/' "$WORK/$t.log"; } | head -15 | sed 's/^/#   /'
     [ -n "$keep" ] && echo "#   replay: tests/fuzz/run.sh keeps no binaries; build one with" &&
-      echo "#     $CC ${CFLAGS[*]} -I overlay/bitemporal -I overlay/oio -I tests/fuzz -o $t tests/fuzz/$t.c $(sources_of "$t" | sed "s|$TOP/||g") && ./$t $keep"
+      echo "#     $CC ${CFLAGS[*]} -I overlay -I overlay/bitemporal -I overlay/oio -I tests/fuzz -o $t tests/fuzz/$t.c $(sources_of "$t" | sed "s|$TOP/||g") && ./$t $keep"
     fail=1
   fi
 done

@@ -149,6 +149,25 @@ start_slapd "$D2" || not_ok "second slapd starts"
 check "base loaded" ladd -e "$(valid validFrom=20000101000000Z)" -f <(base_ldif; echo; person clerk; person victim)
 is "with bitemporal-past-access write, clerk may correct the past" \
   "$(rc_of as clerk ldapmodify -e "$(valid 'validFrom=20200101000000Z')" -f <(mod_ldif "uid=victim,$P" title Junior))" "0"
+# changed over cn=config: the next dated write is decided by the new value
+past_access() {  # past_access manage|write|-: replace, or delete (the default)
+  if [ "$1" = - ]; then
+    printf 'dn: olcOverlay={0}bitemporal,olcDatabase={1}mdb,cn=config\nchangetype: modify\ndelete: olcBitemporalPastAccess\n' | lcfg
+  else
+    printf 'dn: olcOverlay={0}bitemporal,olcDatabase={1}mdb,cn=config\nchangetype: modify\nreplace: olcBitemporalPastAccess\nolcBitemporalPastAccess: %s\n' "$1" | lcfg
+  fi
+}
+check "olcBitemporalPastAccess: manage live" past_access manage
+is "clerk may no longer correct the past once the modify returns" \
+  "$(result_of as clerk ldapmodify -e "$(valid 'validFrom=20200201000000Z')" -f <(mod_ldif "uid=victim,$P" title Junior2))" \
+  "50 a change that starts before now corrects the past: it needs manage access to the entry"
+check "olcBitemporalPastAccess: write live" past_access write
+is "clerk may correct the past again" \
+  "$(rc_of as clerk ldapmodify -e "$(valid 'validFrom=20200301000000Z')" -f <(mod_ldif "uid=victim,$P" title Junior3))" "0"
+check "olcBitemporalPastAccess deleted live (manage, the default)" past_access -
+is "clerk may not correct the past under the default" \
+  "$(result_of as clerk ldapmodify -e "$(valid 'validFrom=20200401000000Z')" -f <(mod_ldif "uid=victim,$P" title Junior4))" \
+  "50 a change that starts before now corrects the past: it needs manage access to the entry"
 is "bitemporal-past-access takes only manage or write" \
   "$( { write_conf "$T_DIR/s3" "overlay bitemporal" "bitemporal-past-access read"; "$SLAPTEST" -u -f "$T_DIR/s3/slapd.conf" >/dev/null 2>&1; echo $?; } )" "1"
 URI=$URI1

@@ -7,7 +7,12 @@
 #  - olcOverlay: oio without the bitemporal overlay below it is refused,
 #    live and in slapd.conf form;
 #  - olcOioInternalAddresses changed live re-derives the people's
-#    attributes before the modify returns.
+#    attributes before the modify returns (it took effect only when some
+#    unrelated input changed);
+#  - olcOioTerminatedManagers, olcBitemporalSubtree,
+#    olcBitemporalObjectClass and olcBitemporalGroupCommit changed live
+#    apply to the next operation (olcBitemporalCacheSize: t_module_load;
+#    olcBitemporalPastAccess: t_access).
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 P="ou=people,$SUFFIX"
@@ -170,6 +175,23 @@ is "the public phone stays" "$(val "uid=carl,$P" telephoneNumber)" "+4588881234"
 check "olcOioInternalAddresses: FALSE live" setia FALSE
 is "the internal phone is withdrawn when the modify returns" "$(val "uid=dora,$P" telephoneNumber)" ""
 
+setcfg() {  # setcfg DN replace|delete ATTR [VALUE]
+  lcfg <<EOF
+dn: $1
+changetype: modify
+$2: $3${4:+
+$3: $4}
+EOF
+}
+OIO="olcOverlay={1}oio,olcDatabase={1}mdb,cn=config"
+check "olcOioTerminatedManagers: vacate live" setcfg "$OIO" replace olcOioTerminatedManagers vacate
+check "anna (manager of A) is terminated" ldapdelete -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" "uid=anna,$P"
+is "her post stays (vacate applies to the next termination)" "$(rc_of lsearch -b "cn=m-a,$F" -s base)" "0"
+is "... vacant" "$(val "cn=m-a,$F" moRefPerson)" ""
+check "olcOioTerminatedManagers deleted live (terminate, the default)" setcfg "$OIO" delete olcOioTerminatedManagers
+check "boss (manager of the top unit) is terminated" ldapdelete -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" "uid=boss,$P"
+is "his post ended with him" "$(rc_of lsearch -b "cn=m-kommune,$F" -s base)" "32"
+
 # --- (4) the tracked scope changed live: baselines for what it now covers -----
 BT="olcOverlay={0}bitemporal,olcDatabase={1}mdb,cn=config"
 check "olcBitemporalSubtree narrowed live to the functions" lcfg <<EOF
@@ -196,6 +218,37 @@ is "the person has a baseline when the modify returns" \
   "$(lsearch -b "uid=late,$P" -s base -E "$(history_ctl)" moVersionOperation | sed -n 's/^moVersionOperation: //p' | tr '\n' ' ')" "baseline "
 is "as of now it is found" \
   "$(lsearch -b "uid=late,$P" -s base -E "$(asof "validAt=$(gt now)")" uid | sed -n 's/^uid: //p')" late
+
+check "olcBitemporalObjectClass set live to organizationalUnit" setcfg "$BT" replace olcBitemporalObjectClass organizationalUnit
+check "a person added while only units are tracked" ladd <<EOF
+dn: uid=later,$P
+objectClass: inetOrgPerson
+uid: later
+cn: Later Comer
+sn: Comer
+EOF
+is "it has no history while untracked" "$(rc_of lsearch -b "uid=later,$P" -s base -E "$(history_ctl)" 1.1)" 32
+check "olcBitemporalObjectClass deleted live (every entry again)" setcfg "$BT" delete olcBitemporalObjectClass
+is "the person has a baseline when the modify returns" \
+  "$(lsearch -b "uid=later,$P" -s base -E "$(history_ctl)" moVersionOperation | sed -n 's/^moVersionOperation: //p' | tr '\n' ' ')" "baseline "
+
+# olcBitemporalGroupCommit: read by every write as it starts (a group is
+# not visible from outside): writes at 1 and back at the default record
+# their history as before
+check "olcBitemporalGroupCommit: 1 live" setcfg "$BT" replace olcBitemporalGroupCommit 1
+is "it is read back" "$(ldapsearch -x -H "$URI" -D "$CFGDN" -w "$ROOTPW" -LLL -b "$BT" -s base olcBitemporalGroupCommit | sed -n 's/^olcBitemporalGroupCommit: //p')" 1
+for i in 1 2 3 4; do
+  lmodify >/dev/null 2>&1 <<EOF &
+dn: uid=p00$i,$P
+changetype: modify
+replace: title
+title: Grouped
+EOF
+done
+wait
+is "four concurrent writes, each committed alone, are in the history" \
+  "$(for i in 1 2 3 4; do lsearch -b "uid=p00$i,$P" -s base -E "$(history_ctl)" title | grep -c '^title: Grouped'; done | tr '\n' ' ')" "1 1 1 1 "
+check "olcBitemporalGroupCommit deleted live (64, the default)" setcfg "$BT" delete olcBitemporalGroupCommit
 
 # --- (5) bitemporal deleted live under oio: oio refuses writes, saying why --------
 rc=$(rc_of ldapdelete -x -H "$URI" -D "$CFGDN" -w "$ROOTPW" "$BT")
