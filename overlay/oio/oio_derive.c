@@ -47,6 +47,39 @@ add_value( BerVarray *v, struct berval *val )
 	if ( ber_bvarray_add( v, &dup ) < 0 ) ber_memfree( dup.bv_val );
 }
 
+/* Whether a sorts before b: the bytes, a prefix first. */
+static int
+bv_less( const struct berval *a, const struct berval *b )
+{
+	size_t n = a->bv_len < b->bv_len ? a->bv_len : b->bv_len;
+	int c = memcmp( a->bv_val, b->bv_val, n );
+
+	return c < 0 || ( c == 0 && a->bv_len < b->bv_len );
+}
+
+/* Adds val to *v, the values of derived attribute d, unless it is one of
+ * them already (same: the attribute's equality; NULL: the same bytes): a
+ * derived attribute is a set, and slapd refuses a write that names one
+ * value twice (the person's derived values would never be written).  Of
+ * two equal values the one that sorts first stays, whatever order the
+ * model is walked in. */
+static void
+add_distinct( BerVarray *v, struct berval *val, oio_same_fn *same, int d )
+{
+	struct berval dup;
+	int i;
+
+	for ( i = 0; *v && (*v)[i].bv_val; i++ ) {
+		if ( same ? !same( d, &(*v)[i], val ) : !same_bv( &(*v)[i], val ) ) continue;
+		if ( bv_less( val, &(*v)[i] ) && ber_dupbv( &dup, val ) ) {
+			ber_memfree( (*v)[i].bv_val );
+			(*v)[i] = dup;
+		}
+		return;
+	}
+	add_value( v, val );
+}
+
 /* The unit's parent unit, if its DIT parent is one.  In a normalized DN
  * the first ',' ends the RDN (oio_model.h). */
 static oio_obj *
@@ -135,7 +168,7 @@ static struct berval bv_true = BER_BVC( "TRUE" ), bv_false = BER_BVC( "FALSE" );
  * are active, each unit's parent unit and its own manager (the lowest
  * entryUUID among its filled posts), each person's published addresses. */
 static void
-compute_structure( oio_model *m, int publish_internal )
+compute_structure( oio_model *m, int publish_internal, oio_same_fn *same )
 {
 	oio_obj *o;
 	int i;
@@ -184,7 +217,7 @@ compute_structure( oio_model *m, int publish_internal )
 				continue;
 			for ( i = 0; i < 3; i++ ) {
 				if ( class_key_is( m, &o->addrtype, types[i] ) ) {
-					add_value( &t->c_addr[i], &o->value );
+					add_distinct( &t->c_addr[i], &o->value, same, D_MAIL + i );
 					break;
 				}
 			}
@@ -277,13 +310,14 @@ unit_values( oio_obj *o, BerVarray *v )
 }
 
 int
-oio_model_derive( oio_model *m, int publish_internal, oio_write_fn *write, void *arg )
+oio_model_derive( oio_model *m, int publish_internal, oio_same_fn *same,
+	oio_write_fn *write, void *arg )
 {
 	oio_obj *o;
 	BerVarray v[D_COUNT];
 	int i, rc, nwritten = 0;
 
-	compute_structure( m, publish_internal );
+	compute_structure( m, publish_internal, same );
 	compute_reports( m );
 
 	/* pass 3: every derived value; write what differs */

@@ -264,3 +264,24 @@ oio_model_rename( oio_model *m, struct berval *old_ndn,
 	}
 	ch_free( moved );
 }
+
+int
+oio_same_value( int d, struct berval *a, struct berval *b )
+{
+	AttributeDescription *ad = oio_ad.derived[d];
+	struct berval na = BER_BVNULL, nb = BER_BVNULL;
+	int same;
+
+	if ( attr_normalize_one( ad, a, &na, NULL ) != LDAP_SUCCESS ||
+		attr_normalize_one( ad, b, &nb, NULL ) != LDAP_SUCCESS ) {
+		/* a value the rule cannot read is no other value's twin */
+		same = bvmatch( a, b );
+	} else if ( BER_BVISNULL( &na ) || BER_BVISNULL( &nb ) ) {
+		same = bvmatch( a, b );		/* no normalizer: the bytes */
+	} else {
+		same = bvmatch( &na, &nb );
+	}
+	ch_free( na.bv_val );
+	ch_free( nb.bv_val );
+	return same;
+}

@@ -98,10 +98,14 @@ void oio_obj_free( oio_obj *o );
  * m and calls write for each object whose values differ from what is
  * stored; write returns 0 when it stored them (then the model records them
  * as stored).  publish_internal: addresses of visibility INTERNAL are
- * published too (oio-internal-addresses).  Returns how many objects were
- * written. */
+ * published too (oio-internal-addresses).  same tells whether two values
+ * of derived attribute d (D_MAIL, ...) are one value under its equality
+ * rule (the schema's, which only slapd knows); NULL: the same bytes.
+ * Returns how many objects were written. */
 typedef int (oio_write_fn)( oio_obj *o, BerVarray *values, void *arg );
-int oio_model_derive( oio_model *m, int publish_internal, oio_write_fn *write, void *arg );
+typedef int (oio_same_fn)( int d, struct berval *a, struct berval *b );
+int oio_model_derive( oio_model *m, int publish_internal, oio_same_fn *same,
+	oio_write_fn *write, void *arg );
 
 /* The same values in any order (a derived attribute is a set). */
 int oio_same_values( BerVarray a, BerVarray b );

@@ -15,6 +15,12 @@
  * the model (the activation deletes it at its end); the case below takes
  * it out and checks what is written again.
  *
+ * A derived attribute is a set under its matching rule, which only slapd
+ * knows: the rules take the equality as a function (oio_same_value, the
+ * schema's, in the overlay; t_oio_rules runs that one).  Here it is the
+ * bytes, or the test's own case-insensitive stand for mail's
+ * caseIgnoreIA5Match.
+ *
  * Every expected value is written out by hand from the model as drawn
  * here, never computed by the code under test.
  *
@@ -96,7 +102,7 @@ enum {
 	/* engagements */
 	N_E_ANNA = 0x401, N_E_BO, N_E_CARL, N_E_CARL_PAY, N_E_DORA, N_E_FIE, N_E_IVAN,
 	/* addresses */
-	N_A1 = 0x501, N_A2, N_A3, N_A4, N_A5, N_A6, N_A7, N_A8, N_A9
+	N_A1 = 0x501, N_A2, N_A3, N_A4, N_A5, N_A6, N_A7, N_A8, N_A9, N_A10, N_A11, N_A12
 };
 
 static oio_model M;
@@ -306,11 +312,25 @@ write_rec( oio_obj *o, BerVarray *values, void *arg )
 	return 0;
 }
 
+/* The test's stand for the schema's equality (oio_same_value in the
+ * overlay): case-insensitive, as mail's caseIgnoreIA5Match is.  It notes
+ * which derived attributes it was asked about. */
+static unsigned asked;
+
+static int
+same_caseless( int d, struct berval *a, struct berval *b )
+{
+	asked |= 1u << d;
+	return a->bv_len == b->bv_len && strncasecmp( a->bv_val, b->bv_val, a->bv_len ) == 0;
+}
+
+static oio_same_fn *same;
+
 static int
 derive( int publish_internal )
 {
 	written[0] = '\0';
-	return oio_model_derive( &M, publish_internal, write_rec, NULL );
+	return oio_model_derive( &M, publish_internal, same, write_rec, NULL );
 }
 
 static int
@@ -566,6 +586,28 @@ main( void )
 		"the unit below inherits the new manager" );
 	is_str( vals( N_ANNA, D_DIRECT_REPORTS ), "(absent)", "the old manager loses the report" );
 	is_str( vals( N_DORA, D_DIRECT_REPORTS ), DN_CARL, "the new one has it" );
+
+	/* a derived attribute is a set: slapd refuses a write naming a value
+	 * twice, and the person's derived values would never be written */
+	address( N_A10, N_FIE, N_AT_MOBILE, 0, "+45 4444 4444" );
+	n = derive( 0 );
+	is_str( vals( N_FIE, D_MOBILE ), "+45 4444 4444", "two addresses of one value: the value once" );
+	is_int( n, 0, "... and nothing to write" );
+	address( N_A11, N_CARL, N_AT_MAIL, N_V_PUBLIC, "CARL@k.dk" );
+	derive( 0 );
+	is_str( vals( N_CARL, D_MAIL ), "CARL@k.dk | carl@k.dk", "bytes equality: two values differing in case" );
+	same = same_caseless;
+	n = derive( 0 );
+	is_str( vals( N_CARL, D_MAIL ), "CARL@k.dk",
+		"the attribute's equality: one value, the one that sorts first" );
+	is_int( n, 1, "... carl written" );
+	ok( asked == ( ( 1u << D_MAIL ) | ( 1u << D_MOBILE ) ),
+		"the equality is asked about the attribute of the values: carl's mail, fie's mobile" );
+	address( N_A12, N_CARL, N_AT_MAIL, 0, "Carl@k.dk" );
+	n = derive( 0 );
+	is_str( vals( N_CARL, D_MAIL ), "CARL@k.dk", "a third equal value: still the first in order" );
+	is_int( n, 0, "... nothing written" );
+	same = NULL;
 
 	/* sets compare in any order */
 	{
