@@ -60,16 +60,17 @@ oio_kind oio_model_put( oio_model *m, Entry *e );
 void oio_model_rename( oio_model *m, struct berval *old_ndn,
 	struct berval *dn, struct berval *ndn );
 
-/* Two values of derived attribute d are one value: their normalized
- * forms (its equality rule's) are the same bytes. */
-int oio_same_value( int d, struct berval *a, struct berval *b );
+/* The schema's view of derived values (oio_value_rules): a value is valid
+ * as slapd's modify would take it (syntax), two are one when their
+ * normalized forms (the equality rule's) are the same bytes. */
+extern const oio_value_rules oio_schema_values;
 
 /* The derivation (oio_model_derive) with the overlay's configuration and
- * the schema's equality. */
+ * the schema. */
 static inline int
 oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg )
 {
-	return oio_model_derive( m, oi->oi_internal_addresses, oio_same_value, write, arg );
+	return oio_model_derive( m, oi->oi_internal_addresses, &oio_schema_values, write, arg );
 }
 
 /* oio_asof.c: the derived values of one person or unit at (vt, kt), from

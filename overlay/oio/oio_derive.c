@@ -58,19 +58,18 @@ bv_less( const struct berval *a, const struct berval *b )
 }
 
 /* Adds val to *v, the values of derived attribute d, unless it is one of
- * them already (same: the attribute's equality; NULL: the same bytes): a
- * derived attribute is a set, and slapd refuses a write that names one
- * value twice (the person's derived values would never be written).  Of
- * two equal values the one that sorts first stays, whatever order the
- * model is walked in. */
+ * them already under the attribute's equality (oio_value_rules): a
+ * derived attribute is a set.  Of two equal values the one that sorts
+ * first stays, whatever order the model is walked in. */
 static void
-add_distinct( BerVarray *v, struct berval *val, oio_same_fn *same, int d )
+add_distinct( BerVarray *v, struct berval *val, const oio_value_rules *vr, int d )
 {
 	struct berval dup;
 	int i;
 
 	for ( i = 0; *v && (*v)[i].bv_val; i++ ) {
-		if ( same ? !same( d, &(*v)[i], val ) : !same_bv( &(*v)[i], val ) ) continue;
+		if ( vr && vr->same ? !vr->same( d, &(*v)[i], val ) : !same_bv( &(*v)[i], val ) )
+			continue;
 		if ( bv_less( val, &(*v)[i] ) && ber_dupbv( &dup, val ) ) {
 			ber_memfree( (*v)[i].bv_val );
 			(*v)[i] = dup;
@@ -168,7 +167,7 @@ static struct berval bv_true = BER_BVC( "TRUE" ), bv_false = BER_BVC( "FALSE" );
  * are active, each unit's parent unit and its own manager (the lowest
  * entryUUID among its filled posts), each person's published addresses. */
 static void
-compute_structure( oio_model *m, int publish_internal, oio_same_fn *same )
+compute_structure( oio_model *m, int publish_internal, const oio_value_rules *vr )
 {
 	oio_obj *o;
 	int i;
@@ -216,10 +215,11 @@ compute_structure( oio_model *m, int publish_internal, oio_same_fn *same )
 				!( publish_internal && class_scope_is( m, &o->visibility, "INTERNAL" ) ) )
 				continue;
 			for ( i = 0; i < 3; i++ ) {
-				if ( class_key_is( m, &o->addrtype, types[i] ) ) {
-					add_distinct( &t->c_addr[i], &o->value, same, D_MAIL + i );
-					break;
-				}
+				if ( !class_key_is( m, &o->addrtype, types[i] ) ) continue;
+				/* a value the attribute cannot hold is not published */
+				if ( !vr || !vr->valid || vr->valid( D_MAIL + i, &o->value ) )
+					add_distinct( &t->c_addr[i], &o->value, vr, D_MAIL + i );
+				break;
 			}
 		}
 	}
@@ -310,14 +310,14 @@ unit_values( oio_obj *o, BerVarray *v )
 }
 
 int
-oio_model_derive( oio_model *m, int publish_internal, oio_same_fn *same,
+oio_model_derive( oio_model *m, int publish_internal, const oio_value_rules *vr,
 	oio_write_fn *write, void *arg )
 {
 	oio_obj *o;
 	BerVarray v[D_COUNT];
 	int i, rc, nwritten = 0;
 
-	compute_structure( m, publish_internal, same );
+	compute_structure( m, publish_internal, vr );
 	compute_reports( m );
 
 	/* pass 3: every derived value; write what differs */

@@ -1,8 +1,9 @@
 /* oio_entry.c - live entries into the oio overlay's model (oio_model.h):
  * the schema it reads (attribute descriptions and object classes looked up
  * at open), which entries are model objects (by object class), the inputs an
- * object takes from its entry, and renames of whole subtrees.  The slapd
- * side of the model; the rules over it (oio_derive.c) never see an entry.
+ * object takes from its entry, renames of whole subtrees, and what the
+ * rules ask of the schema about derived values (oio_value_rules).  The
+ * slapd side of the model; the rules (oio_derive.c) never see an entry.
  */
 #include "portable.h"
 
@@ -265,8 +266,28 @@ oio_model_rename( oio_model *m, struct berval *old_ndn,
 	ch_free( moved );
 }
 
-int
-oio_same_value( int d, struct berval *a, struct berval *b )
+static int
+value_valid( int d, struct berval *v )
+{
+	AttributeDescription *ad = oio_ad.derived[d];
+	struct berval pretty = BER_BVNULL;
+	int rc;
+
+	/* as slap_mods_check takes a value: prettified where the syntax can,
+	 * else validated */
+	if ( ad->ad_type->sat_syntax->ssyn_pretty ) {
+		rc = ordered_value_pretty( ad, v, &pretty, NULL );
+		ch_free( pretty.bv_val );
+	} else if ( ad->ad_type->sat_syntax->ssyn_validate ) {
+		rc = ordered_value_validate( ad, v, LDAP_MOD_REPLACE );
+	} else {
+		rc = LDAP_INVALID_SYNTAX;
+	}
+	return rc == LDAP_SUCCESS;
+}
+
+static int
+value_same( int d, struct berval *a, struct berval *b )
 {
 	AttributeDescription *ad = oio_ad.derived[d];
 	struct berval na = BER_BVNULL, nb = BER_BVNULL;
@@ -285,3 +306,5 @@ oio_same_value( int d, struct berval *a, struct berval *b )
 	ch_free( nb.bv_val );
 	return same;
 }
+
+const oio_value_rules oio_schema_values = { value_valid, value_same };

@@ -94,17 +94,26 @@ oio_kind oio_model_del_dn( oio_model *m, struct berval *ndn );
 void oio_model_drop( oio_model *m, oio_obj *o );
 void oio_obj_free( oio_obj *o );
 
+/* What the rules need of the schema, which only slapd knows, for the
+ * values of derived attribute d that addresses give (D_MAIL, D_PHONE,
+ * D_MOBILE): valid, whether v is a value the attribute can hold (its
+ * syntax); same, whether a and b are one value (its equality rule).  slapd
+ * refuses a write naming a value the attribute cannot hold, or one value
+ * twice, and the person's derived values would never be written.  A NULL
+ * member: any value; the same bytes. */
+typedef struct oio_value_rules {
+	int (*valid)( int d, struct berval *v );
+	int (*same)( int d, struct berval *a, struct berval *b );
+} oio_value_rules;
+
 /* oio_derive.c: computes every derived value of the people and units of
  * m and calls write for each object whose values differ from what is
  * stored; write returns 0 when it stored them (then the model records them
  * as stored).  publish_internal: addresses of visibility INTERNAL are
- * published too (oio-internal-addresses).  same tells whether two values
- * of derived attribute d (D_MAIL, ...) are one value under its equality
- * rule (the schema's, which only slapd knows); NULL: the same bytes.
- * Returns how many objects were written. */
+ * published too (oio-internal-addresses).  Returns how many objects were
+ * written. */
 typedef int (oio_write_fn)( oio_obj *o, BerVarray *values, void *arg );
-typedef int (oio_same_fn)( int d, struct berval *a, struct berval *b );
-int oio_model_derive( oio_model *m, int publish_internal, oio_same_fn *same,
+int oio_model_derive( oio_model *m, int publish_internal, const oio_value_rules *vr,
 	oio_write_fn *write, void *arg );
 
 /* The same values in any order (a derived attribute is a set). */

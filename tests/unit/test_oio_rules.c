@@ -15,11 +15,11 @@
  * the model (the activation deletes it at its end); the case below takes
  * it out and checks what is written again.
  *
- * A derived attribute is a set under its matching rule, which only slapd
- * knows: the rules take the equality as a function (oio_same_value, the
- * schema's, in the overlay; t_oio_rules runs that one).  Here it is the
- * bytes, or the test's own case-insensitive stand for mail's
- * caseIgnoreIA5Match.
+ * A derived attribute holds values of its syntax and is a set under its
+ * matching rule, which only slapd knows: the rules ask the schema
+ * (oio_value_rules; the overlay's is oio_schema_values, which t_oio_rules
+ * runs).  Here: any value and the bytes, or the test's own stand for
+ * mail's IA5String syntax and caseIgnoreIA5Match.
  *
  * Every expected value is written out by hand from the model as drawn
  * here, never computed by the code under test.
@@ -102,7 +102,7 @@ enum {
 	/* engagements */
 	N_E_ANNA = 0x401, N_E_BO, N_E_CARL, N_E_CARL_PAY, N_E_DORA, N_E_FIE, N_E_IVAN,
 	/* addresses */
-	N_A1 = 0x501, N_A2, N_A3, N_A4, N_A5, N_A6, N_A7, N_A8, N_A9, N_A10, N_A11, N_A12
+	N_A1 = 0x501, N_A2, N_A3, N_A4, N_A5, N_A6, N_A7, N_A8, N_A9, N_A10, N_A11, N_A12, N_A13
 };
 
 static oio_model M;
@@ -312,25 +312,37 @@ write_rec( oio_obj *o, BerVarray *values, void *arg )
 	return 0;
 }
 
-/* The test's stand for the schema's equality (oio_same_value in the
- * overlay): case-insensitive, as mail's caseIgnoreIA5Match is.  It notes
- * which derived attributes it was asked about. */
-static unsigned asked;
+/* The test's stand for the schema (oio_schema_values in the overlay):
+ * mail holds ASCII only, as its IA5String syntax; values are equal
+ * case-insensitively, as mail's caseIgnoreIA5Match.  They note which
+ * derived attributes they were asked about. */
+static unsigned asked_valid, asked_same;
+
+static int
+ascii_only( int d, struct berval *v )
+{
+	ber_len_t i;
+
+	asked_valid |= 1u << d;
+	for ( i = 0; i < v->bv_len; i++ ) if ( (unsigned char)v->bv_val[i] > 0x7f ) return 0;
+	return 1;
+}
 
 static int
 same_caseless( int d, struct berval *a, struct berval *b )
 {
-	asked |= 1u << d;
+	asked_same |= 1u << d;
 	return a->bv_len == b->bv_len && strncasecmp( a->bv_val, b->bv_val, a->bv_len ) == 0;
 }
 
-static oio_same_fn *same;
+static const oio_value_rules test_schema = { ascii_only, same_caseless };
+static const oio_value_rules *schema;	/* NULL: any value, the same bytes */
 
 static int
 derive( int publish_internal )
 {
 	written[0] = '\0';
-	return oio_model_derive( &M, publish_internal, same, write_rec, NULL );
+	return oio_model_derive( &M, publish_internal, schema, write_rec, NULL );
 }
 
 static int
@@ -596,18 +608,29 @@ main( void )
 	address( N_A11, N_CARL, N_AT_MAIL, N_V_PUBLIC, "CARL@k.dk" );
 	derive( 0 );
 	is_str( vals( N_CARL, D_MAIL ), "CARL@k.dk | carl@k.dk", "bytes equality: two values differing in case" );
-	same = same_caseless;
+	schema = &test_schema;
 	n = derive( 0 );
 	is_str( vals( N_CARL, D_MAIL ), "CARL@k.dk",
 		"the attribute's equality: one value, the one that sorts first" );
 	is_int( n, 1, "... carl written" );
-	ok( asked == ( ( 1u << D_MAIL ) | ( 1u << D_MOBILE ) ),
+	ok( asked_same == ( ( 1u << D_MAIL ) | ( 1u << D_MOBILE ) ),
 		"the equality is asked about the attribute of the values: carl's mail, fie's mobile" );
 	address( N_A12, N_CARL, N_AT_MAIL, 0, "Carl@k.dk" );
 	n = derive( 0 );
 	is_str( vals( N_CARL, D_MAIL ), "CARL@k.dk", "a third equal value: still the first in order" );
 	is_int( n, 0, "... nothing written" );
-	same = NULL;
+
+	/* a value the attribute cannot hold: slapd refuses the write (and
+	 * with it every derived value of the person) */
+	address( N_A13, N_FIE, N_AT_MAIL, N_V_PUBLIC, "jørgen@k.dk" );
+	asked_valid = 0;
+	n = derive( 0 );
+	is_str( vals( N_FIE, D_MAIL ), "(absent)", "a mail that is not ASCII is not published" );
+	is_int( n, 0, "... nothing written" );
+	ok( asked_valid & ( 1u << D_MAIL ), "the syntax is asked about mail" );
+	schema = NULL;
+	derive( 0 );
+	is_str( vals( N_FIE, D_MAIL ), "jørgen@k.dk", "without the schema's view: any value" );
 
 	/* sets compare in any order */
 	{
