@@ -30,6 +30,16 @@ typedef struct bt_cached {
 void bt_cache_pack( Entry *e, struct berval *blob, struct berval *ndn );
 Entry *bt_cache_unpack( struct berval *blob );
 void bt_cache_entry_free( Entry *e );
+/* bt_pack.c: the block format, no allocation of its own.  bt_pack_into
+ * writes e into block, bt_pack_size( e ) bytes at a pointer's alignment,
+ * and sets ndn to the name inside it.  bt_unpack_counts reads how many
+ * Attributes and bervals the entry of blob needs; bt_unpack_into fills e's
+ * names, the chain attrs of that many Attributes and the array bv of that
+ * many bervals, all pointing into blob (flagged not to be freed). */
+size_t bt_pack_size( Entry *e );
+void bt_pack_into( Entry *e, char *block, size_t len, struct berval *ndn );
+void bt_unpack_counts( struct berval *blob, unsigned *nattrs, unsigned *nbv );
+void bt_unpack_into( struct berval *blob, Entry *e, Attribute *attrs, struct berval *bv );
 
 typedef struct bt_cache {
 	bt_time vt, kt;

@@ -14,11 +14,9 @@
 
 #include "lmdb.h"
 #include "bt_time.h"
+#include "bt_uuid.h"
 
 typedef struct bt_info bt_info;
-
-#define BT_UUID_LEN 16
-typedef struct bt_uuid { unsigned char u[BT_UUID_LEN]; } bt_uuid;
 
 /* The operation that registered a version. */
 typedef enum bt_opkind {

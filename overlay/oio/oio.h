@@ -13,62 +13,7 @@
 #define OIO_H
 
 #include "bitemporal/bitemporal_api.h"	/* never bitemporal.h: that is the overlay's own */
-#include "oio_table.h"
-
-typedef enum oio_kind {
-	OIO_OTHER = 0,
-	OIO_ORG,
-	OIO_UNIT,
-	OIO_PERSON,
-	OIO_ENGAGEMENT,
-	OIO_MANAGER,
-	OIO_ADDRESS,
-	OIO_CLASS,
-	OIO_FACET
-} oio_kind;
-
-/* The derived attributes, in the order of oio_derived_names. */
-enum {
-	D_TITLE = 0, D_OU, D_DEPARTMENT, D_EMPLOYEE_NUMBER, D_EMPLOYEE_TYPE,
-	D_MANAGER, D_MAIL, D_PHONE, D_MOBILE, D_ACTIVE, D_DIRECT_REPORTS,
-	D_PERSON_LAST = D_DIRECT_REPORTS,
-	D_UNIT_PATH, D_UNIT_MANAGER, D_UNIT_MANAGER_DN,
-	D_COUNT
-};
-extern const char *const oio_derived_names[D_COUNT];
-
-typedef struct oio_obj {
-	bt_uuid uuid;
-	oio_kind kind;
-	struct berval dn, ndn;
-
-	/* inputs */
-	bt_uuid person, unit, jobfn, engtype, addrtype, visibility, owner, facet;
-	int has_person, primary;
-	int has_visibility;		/* address: absent = public (OS2mo's default) */
-	struct berval name;		/* unit: ou; class: moName; org: o */
-	struct berval userkey;	/* moUserKey */
-	struct berval scope;	/* class: moScope */
-	struct berval value;	/* address: moAddressValue */
-
-	/* derived values as they are stored in the live entry */
-	BerVarray stored[D_COUNT];
-
-	/* scratch, valid during one computation */
-	struct oio_obj *c_primary;	/* person: primary engagement */
-	struct oio_obj *c_manager;	/* unit: its own filled post's person */
-	struct oio_obj *c_parent;	/* unit: parent unit */
-	bt_uuid c_mgr_post;			/* unit: uuid of that post (lowest wins) */
-	int c_active;
-	BerVarray c_reports;		/* person: DNs reporting to them */
-	BerVarray c_addr[3];		/* person: mail, telephoneNumber, mobile */
-} oio_obj;
-
-typedef struct oio_model {
-	ldap_pvt_thread_mutex_t mutex;
-	oio_table by_uuid, by_dn;
-	int loaded;
-} oio_model;
+#include "oio_model.h"
 
 /* oio-terminated-managers (oio_info.oi_manager_policy) */
 enum { OIO_TERMINATE_MANAGERS = 0, OIO_VACATE_MANAGERS = 1 };
@@ -109,25 +54,27 @@ typedef struct oio_ads {
 extern oio_ads oio_ad;
 int oio_ads_init( ConfigReply *cr );
 
-/* oio_model.c */
-void oio_model_init( oio_model *m );
-void oio_model_destroy( oio_model *m );
+/* oio_entry.c: live entries into the model.  oio_model_put records an
+ * entry (added, modified, renamed, or read at load) and returns its kind,
+ * OIO_OTHER for an entry that is no model object (or one the model could
+ * not record: the model is then marked not loaded, to be read again). */
 oio_kind oio_kind_of( Entry *e );
 oio_kind oio_model_put( oio_model *m, Entry *e );
-oio_obj *oio_model_get( oio_model *m, const bt_uuid *u );
-oio_obj *oio_model_get_dn( oio_model *m, struct berval *ndn );
-oio_kind oio_model_del_dn( oio_model *m, struct berval *ndn );
 void oio_model_rename( oio_model *m, struct berval *old_ndn,
 	struct berval *dn, struct berval *ndn );
-void oio_model_clear( oio_model *m );
-void oio_model_swap( oio_model *a, oio_model *b );
 
-/* Computes every derived value and calls write for each object whose
- * values differ from what is stored; write returns 0 when it stored them
- * (then the model records them as stored). */
-typedef int (oio_write_fn)( oio_obj *o, BerVarray *values, void *arg );
-int oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg );
-int oio_same_values( BerVarray a, BerVarray b );
+/* The schema's view of derived values (oio_value_rules): a value is valid
+ * as slapd's modify would take it (syntax), two are one when their
+ * normalized forms (the equality rule's) are the same bytes. */
+extern const oio_value_rules oio_schema_values;
+
+/* The derivation (oio_model_derive) with the overlay's configuration and
+ * the schema. */
+static inline int
+oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg )
+{
+	return oio_model_derive( m, oi->oi_internal_addresses, &oio_schema_values, write, arg );
+}
 
 /* oio_asof.c: the derived values of one person or unit at (vt, kt), from
  * the entries they depend on only, read in txn; fn gets the entry and its

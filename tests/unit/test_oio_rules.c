@@ -1,0 +1,650 @@
+/* test_oio_rules.c - the oio overlay's derivation rules (overlay/oio/
+ * oio_derive.c; docs/schema-mapping.md section 7, slapo-oio(5) DERIVED
+ * ATTRIBUTES) on small hand-built models of a municipality.
+ *
+ * Why without slapd: the rules read only the model objects' plain fields
+ * (entryUUIDs, names, references, strings; oio_model.h), so the model and
+ * the rules were cut from the part that fills objects from slapd entries
+ * (oio_entry.c) and this test links only them, with liblber and libldap.
+ * Loading slapd's schema into a test would test the same code through far
+ * more of slapd, and needs a built slapd.  What this does not see: how an
+ * entry becomes an object (t_oio covers that through a running slapd).
+ *
+ * Validity is no input of the rules: the model holds the organisation at
+ * one point, so an engagement outside its validity is one that is not in
+ * the model (the activation deletes it at its end); the case below takes
+ * it out and checks what is written again.
+ *
+ * A derived attribute holds values of its syntax and is a set under its
+ * matching rule, which only slapd knows: the rules ask the schema
+ * (oio_value_rules; the overlay's is oio_schema_values, which t_oio_rules
+ * runs).  Here: any value and the bytes, or the test's own stand for
+ * mail's IA5String syntax and caseIgnoreIA5Match.
+ *
+ * Every expected value is written out by hand from the model as drawn
+ * here, never computed by the code under test.
+ *
+ *   dc=k,dc=dk
+ *     ou=organisation
+ *       o=line (organisation)
+ *         ou=Kommune 1000          post: bo                       depth 1
+ *           ou=Borgmesterens Afdeling 1100   post: anna           depth 2
+ *             ou=IT 1110           post: vacant                   depth 3
+ *               ou=Drift 1111      no post                        depth 4
+ *                 ou=Servere 1112  post: vacant                   depth 5
+ *       o=payroll (organisation)
+ *         ou=Lønorganisation 9000  posts: gus (uuid 0x320), hans (uuid 0x310)
+ *           ou=Løn IT 9100         no post
+ *     ou=people: anna bo carl dora erik fie gus hans
+ *
+ *   engagements (primary unless said):
+ *     anna  Borgmesterens Afdeling, Afdelingschef, E-anna
+ *     bo    Kommune, Direktør, E-bo
+ *     carl  Servere, Programmør, E-carl; and not primary: Løn IT, Lønkonsulent
+ *     dora  not primary only: IT, Programmør
+ *     erik  none (his engagement is not valid at this point)
+ *     fie   Løn IT, Lønkonsulent, E-fie
+ *     gus, hans  none
+ *     ivan  a unit no longer in the model (a dangling reference), Programmør
+ */
+#include "portable.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+
+#include "oio_model.h"
+#include "tap.h"
+
+#define SUFFIX "dc=k,dc=dk"
+#define PEOPLE "ou=people," SUFFIX
+#define FUNCS "ou=functions," SUFFIX
+#define CLASSES "ou=classification," SUFFIX
+#define LINE "o=line,ou=organisation," SUFFIX
+#define PAYROLL "o=payroll,ou=organisation," SUFFIX
+
+/* DNs of the units, written out */
+#define U1_DN "ou=Kommune," LINE
+#define U2_DN "ou=Borgmesterens Afdeling," U1_DN
+#define U3_DN "ou=IT," U2_DN
+#define U4_DN "ou=Drift," U3_DN
+#define U5_DN "ou=Servere," U4_DN
+#define P1_DN "ou=Lønorganisation," PAYROLL
+#define P2_DN "ou=Løn IT," P1_DN
+
+/* entryUUIDs: 00000000-0000-4000-8000-00000000NNNN, so that their order
+ * (the rules' tie-breaker) and their strings are plain to read */
+static bt_uuid
+uid( unsigned n )
+{
+	bt_uuid u;
+
+	memset( &u, 0, sizeof( u ) );
+	u.u[6] = 0x40;
+	u.u[8] = 0x80;
+	u.u[14] = ( n >> 8 ) & 0xff;
+	u.u[15] = n & 0xff;
+	return u;
+}
+
+enum {
+	/* organisations, units */
+	N_LINE = 0x001, N_PAYROLL, N_U1 = 0x011, N_U2, N_U3, N_U4, N_U5,
+	N_P1 = 0x021, N_P2, N_GONE = 0x02f,
+	/* classes */
+	N_J_CHEF = 0x101, N_J_DIR, N_J_PROG, N_J_LON, N_ET_ANSAT,
+	N_AT_MAIL = 0x111, N_AT_PHONE, N_AT_MOBILE, N_AT_POST,
+	N_V_PUBLIC = 0x121, N_V_INTERNAL, N_V_SECRET, N_V_UNKNOWN,
+	/* people */
+	N_ANNA = 0x201, N_BO, N_CARL, N_DORA, N_ERIK, N_FIE, N_GUS, N_HANS, N_IVAN,
+	/* posts */
+	N_POST_U1 = 0x301, N_POST_U2, N_POST_U3, N_POST_U5,
+	N_POST_P1_HANS = 0x310, N_POST_P1_GUS = 0x320, N_POST_GONE = 0x330,
+	/* engagements */
+	N_E_ANNA = 0x401, N_E_BO, N_E_CARL, N_E_CARL_PAY, N_E_DORA, N_E_FIE, N_E_IVAN,
+	/* addresses */
+	N_A1 = 0x501, N_A2, N_A3, N_A4, N_A5, N_A6, N_A7, N_A8, N_A9, N_A10, N_A11, N_A12, N_A13
+};
+
+static oio_model M;
+
+static void
+set_bv( struct berval *bv, const char *s )
+{
+	ber_str2bv( s, 0, 1, bv );
+}
+
+/* A normalized DN as slapd makes one of these (ASCII names, no escapes):
+ * lower case. */
+static void
+set_names( oio_obj *o, const char *dn )
+{
+	size_t i;
+
+	set_bv( &o->dn, dn );
+	set_bv( &o->ndn, dn );
+	for ( i = 0; i < o->ndn.bv_len; i++ )
+		o->ndn.bv_val[i] = tolower( (unsigned char)o->ndn.bv_val[i] );
+}
+
+static oio_obj *
+obj( oio_kind kind, unsigned n, const char *dn )
+{
+	oio_obj *o = ber_memcalloc( 1, sizeof( *o ) );
+
+	o->kind = kind;
+	o->uuid = uid( n );
+	set_names( o, dn );
+	if ( oio_table_put( &M.by_uuid, o ) || oio_table_put( &M.by_dn, o ) ) {
+		printf( "Bail out! cannot build the model\n" );
+		exit( 1 );
+	}
+	return o;
+}
+
+static void
+org( unsigned n, const char *dn, const char *name )
+{
+	set_bv( &obj( OIO_ORG, n, dn )->name, name );
+}
+
+static void
+unit( unsigned n, const char *dn, const char *name, const char *key )
+{
+	oio_obj *o = obj( OIO_UNIT, n, dn );
+
+	set_bv( &o->name, name );
+	set_bv( &o->userkey, key );
+}
+
+static void
+cls( unsigned n, const char *key, const char *name, const char *scope )
+{
+	char dn[200];
+	oio_obj *o;
+
+	snprintf( dn, sizeof( dn ), "cn=%s,cn=facet," CLASSES, key );
+	o = obj( OIO_CLASS, n, dn );
+	set_bv( &o->userkey, key );
+	set_bv( &o->name, name );
+	if ( scope ) set_bv( &o->scope, scope );
+}
+
+static void
+person( unsigned n, const char *uid_ )
+{
+	char dn[200];
+
+	snprintf( dn, sizeof( dn ), "uid=%s," PEOPLE, uid_ );
+	obj( OIO_PERSON, n, dn );
+}
+
+static oio_obj *
+function( oio_kind kind, unsigned n )
+{
+	char dn[200];
+
+	snprintf( dn, sizeof( dn ), "cn=%04x," FUNCS, n );
+	return obj( kind, n, dn );
+}
+
+static void
+engagement( unsigned n, unsigned who, unsigned in, unsigned job, const char *key, int primary )
+{
+	oio_obj *o = function( OIO_ENGAGEMENT, n );
+
+	o->person = uid( who );
+	o->has_person = 1;
+	o->unit = uid( in );
+	o->jobfn = uid( job );
+	o->engtype = uid( N_ET_ANSAT );
+	if ( key ) set_bv( &o->userkey, key );
+	o->primary = primary;
+}
+
+/* who 0: a vacant post */
+static void
+post( unsigned n, unsigned in, unsigned who )
+{
+	oio_obj *o = function( OIO_MANAGER, n );
+
+	o->unit = uid( in );
+	if ( who ) {
+		o->person = uid( who );
+		o->has_person = 1;
+	}
+}
+
+/* visibility 0: none given */
+static void
+address( unsigned n, unsigned owner, unsigned type, unsigned visibility, const char *value )
+{
+	oio_obj *o = function( OIO_ADDRESS, n );
+
+	o->owner = uid( owner );
+	o->addrtype = uid( type );
+	if ( visibility ) {
+		o->visibility = uid( visibility );
+		o->has_visibility = 1;
+	}
+	set_bv( &o->value, value );
+}
+
+static void
+build( void )
+{
+	oio_model_init( &M );
+	org( N_LINE, LINE, "line" );
+	org( N_PAYROLL, PAYROLL, "payroll" );
+	unit( N_U1, U1_DN, "Kommune", "1000" );
+	unit( N_U2, U2_DN, "Borgmesterens Afdeling", "1100" );
+	unit( N_U3, U3_DN, "IT", "1110" );
+	unit( N_U4, U4_DN, "Drift", "1111" );
+	unit( N_U5, U5_DN, "Servere", "1112" );
+	unit( N_P1, P1_DN, "Lønorganisation", "9000" );
+	unit( N_P2, P2_DN, "Løn IT", "9100" );
+
+	cls( N_J_CHEF, "chef", "Afdelingschef", NULL );
+	cls( N_J_DIR, "dir", "Direktør", NULL );
+	cls( N_J_PROG, "prog", "Programmør", NULL );
+	cls( N_J_LON, "lon", "Lønkonsulent", NULL );
+	cls( N_ET_ANSAT, "ansat", "Ansat", NULL );
+	cls( N_AT_MAIL, "EmailEmployee", "Email", NULL );
+	cls( N_AT_PHONE, "PhoneEmployee", "Telefon", NULL );
+	cls( N_AT_MOBILE, "MobilePhoneEmployee", "Mobil", NULL );
+	cls( N_AT_POST, "AdressePostEmployee", "Postadresse", NULL );
+	cls( N_V_PUBLIC, "Public", "Må vises eksternt", "PUBLIC" );
+	cls( N_V_INTERNAL, "Internal", "Må vises internt", "INTERNAL" );
+	cls( N_V_SECRET, "Secret", "Hemmelig", "SECRET" );
+
+	person( N_ANNA, "anna" );
+	person( N_BO, "bo" );
+	person( N_CARL, "carl" );
+	person( N_DORA, "dora" );
+	person( N_ERIK, "erik" );
+	person( N_FIE, "fie" );
+	person( N_GUS, "gus" );
+	person( N_HANS, "hans" );
+	person( N_IVAN, "ivan" );
+
+	post( N_POST_U1, N_U1, N_BO );
+	post( N_POST_U2, N_U2, N_ANNA );
+	post( N_POST_U3, N_U3, 0 );
+	post( N_POST_U5, N_U5, 0 );
+	post( N_POST_P1_GUS, N_P1, N_GUS );
+	post( N_POST_P1_HANS, N_P1, N_HANS );
+	post( N_POST_GONE, N_GONE, N_IVAN );
+
+	engagement( N_E_ANNA, N_ANNA, N_U2, N_J_CHEF, "E-anna", 1 );
+	engagement( N_E_BO, N_BO, N_U1, N_J_DIR, "E-bo", 1 );
+	engagement( N_E_CARL, N_CARL, N_U5, N_J_PROG, "E-carl", 1 );
+	engagement( N_E_CARL_PAY, N_CARL, N_P2, N_J_LON, "E-carl-pay", 0 );
+	engagement( N_E_DORA, N_DORA, N_U3, N_J_PROG, "E-dora", 0 );
+	engagement( N_E_FIE, N_FIE, N_P2, N_J_LON, "E-fie", 1 );
+	engagement( N_E_IVAN, N_IVAN, N_GONE, N_J_PROG, "E-ivan", 1 );
+
+	address( N_A1, N_CARL, N_AT_MAIL, N_V_PUBLIC, "carl@k.dk" );
+	address( N_A2, N_CARL, N_AT_PHONE, 0, "+45 1111 1111" );	/* absent: public */
+	address( N_A3, N_CARL, N_AT_MOBILE, N_V_SECRET, "+45 2222 2222" );
+	address( N_A4, N_CARL, N_AT_MAIL, N_V_INTERNAL, "carl.intern@k.dk" );
+	address( N_A5, N_CARL, N_AT_PHONE, N_V_UNKNOWN, "+45 3333 3333" );
+	address( N_A6, N_CARL, N_AT_POST, N_V_PUBLIC, "Rådhuset 1" );
+	address( N_A7, N_E_CARL, N_AT_MAIL, N_V_PUBLIC, "servere@k.dk" );	/* the engagement's */
+	address( N_A8, N_FIE, N_AT_MOBILE, N_V_PUBLIC, "+45 4444 4444" );
+	address( N_A9, N_FIE, N_AT_MAIL, N_V_PUBLIC, "" );
+}
+
+/* ------------------------------------------------------------------ */
+/* Writers: the model records values as stored when write returns 0. */
+
+static char written[2000];		/* "uid=..,ou=..;..." of one run, in write order */
+static int refuse;
+
+static int
+write_rec( oio_obj *o, BerVarray *values, void *arg )
+{
+	(void)values;
+	(void)arg;
+	if ( refuse ) return -1;
+	if ( strlen( written ) + o->dn.bv_len + 2 < sizeof( written ) ) {
+		strcat( written, o->dn.bv_val );
+		strcat( written, ";" );
+	}
+	return 0;
+}
+
+/* The test's stand for the schema (oio_schema_values in the overlay):
+ * mail holds ASCII only, as its IA5String syntax; values are equal
+ * case-insensitively, as mail's caseIgnoreIA5Match.  They note which
+ * derived attributes they were asked about. */
+static unsigned asked_valid, asked_same;
+
+static int
+ascii_only( int d, struct berval *v )
+{
+	ber_len_t i;
+
+	asked_valid |= 1u << d;
+	for ( i = 0; i < v->bv_len; i++ ) if ( (unsigned char)v->bv_val[i] > 0x7f ) return 0;
+	return 1;
+}
+
+static int
+same_caseless( int d, struct berval *a, struct berval *b )
+{
+	asked_same |= 1u << d;
+	return a->bv_len == b->bv_len && strncasecmp( a->bv_val, b->bv_val, a->bv_len ) == 0;
+}
+
+static const oio_value_rules test_schema = { ascii_only, same_caseless };
+static const oio_value_rules *schema;	/* NULL: any value, the same bytes */
+
+static int
+derive( int publish_internal )
+{
+	written[0] = '\0';
+	return oio_model_derive( &M, publish_internal, schema, write_rec, NULL );
+}
+
+static int
+str_cmp( const void *a, const void *b )
+{
+	return strcmp( *(char *const *)a, *(char *const *)b );
+}
+
+/* A set of strings as one: sorted, joined by " | "; "(absent)" for none. */
+static const char *
+joined( char **s, int n )
+{
+	static char out[4][1000];
+	static int turn;
+	char *p = out[turn++ % 4];
+	int i;
+
+	qsort( s, n, sizeof( *s ), str_cmp );
+	p[0] = '\0';
+	for ( i = 0; i < n; i++ ) {
+		if ( i ) strcat( p, " | " );
+		strncat( p, s[i], 400 );
+	}
+	return n ? p : "(absent)";
+}
+
+/* The stored values of attribute d of the object named by n. */
+static const char *
+vals( unsigned n, int d )
+{
+	bt_uuid u = uid( n );
+	oio_obj *o = oio_model_get( &M, &u );
+	char *s[16];
+	int i;
+
+	if ( !o ) return "(no such object)";
+	for ( i = 0; o->stored[d] && o->stored[d][i].bv_val && i < 16; i++ )
+		s[i] = o->stored[d][i].bv_val;
+	return joined( s, i );
+}
+
+/* The objects of the last run's writes, as a set. */
+static const char *
+written_set( void )
+{
+	static char copy[sizeof( written )];
+	char *s[32], *p, *save = NULL;
+	int n = 0;
+
+	strcpy( copy, written );
+	for ( p = strtok_r( copy, ";", &save ); p && n < 32; p = strtok_r( NULL, ";", &save ) )
+		s[n++] = p;
+	return joined( s, n );
+}
+
+#define DN_ANNA "uid=anna," PEOPLE
+#define DN_BO "uid=bo," PEOPLE
+#define DN_CARL "uid=carl," PEOPLE
+#define DN_FIE "uid=fie," PEOPLE
+#define DN_HANS "uid=hans," PEOPLE
+#define UUID_ANNA "00000000-0000-4000-8000-000000000201"
+#define UUID_BO "00000000-0000-4000-8000-000000000202"
+#define UUID_HANS "00000000-0000-4000-8000-000000000208"
+
+/* ------------------------------------------------------------------ */
+
+static void
+test_person_rules( void )
+{
+	/* primary engagement: title, ou, departmentNumber, employeeNumber,
+	 * employeeType from it; manager inherited 3 levels up (Servere and IT
+	 * vacant, Drift without a post) */
+	is_str( vals( N_CARL, D_TITLE ), "Programmør", "title: the primary engagement's job function" );
+	is_str( vals( N_CARL, D_OU ), "Servere", "ou: the primary engagement's unit, not the payroll one" );
+	is_str( vals( N_CARL, D_DEPARTMENT ), "1112", "departmentNumber: that unit's user key" );
+	is_str( vals( N_CARL, D_EMPLOYEE_NUMBER ), "E-carl", "employeeNumber: the primary engagement's user key" );
+	is_str( vals( N_CARL, D_EMPLOYEE_TYPE ), "Ansat", "employeeType: the engagement type's name" );
+	is_str( vals( N_CARL, D_MANAGER ), DN_ANNA,
+		"manager: vacant posts and a unit without one are passed over, 3 levels up" );
+	is_str( vals( N_CARL, D_ACTIVE ), "TRUE", "moActive: TRUE with engagements" );
+	is_str( vals( N_CARL, D_DIRECT_REPORTS ), "(absent)", "moDirectReports: absent for one who manages nobody" );
+
+	/* a manager of her own unit gets the next one up; the manager of the
+	 * root unit has none */
+	is_str( vals( N_ANNA, D_MANAGER ), DN_BO, "a unit's own manager: the manager of the unit above" );
+	is_str( vals( N_BO, D_MANAGER ), "(absent)",
+		"the root unit's manager: none (the walk stops at the organisation)" );
+	is_str( vals( N_ANNA, D_DIRECT_REPORTS ), DN_CARL,
+		"moDirectReports: the people whose manager she is (not dora: no primary engagement)" );
+	is_str( vals( N_BO, D_DIRECT_REPORTS ), DN_ANNA, "moDirectReports of the root unit's manager" );
+	is_str( vals( N_ANNA, D_TITLE ), "Afdelingschef", "a manager's title" );
+
+	/* only a non-primary engagement: active, nothing else */
+	is_str( vals( N_DORA, D_ACTIVE ), "TRUE", "moActive: TRUE with a non-primary engagement only" );
+	is_str( vals( N_DORA, D_TITLE ), "(absent)", "no primary engagement: no title" );
+	is_str( vals( N_DORA, D_OU ), "(absent)", "no primary engagement: no ou" );
+	is_str( vals( N_DORA, D_DEPARTMENT ), "(absent)", "no primary engagement: no departmentNumber" );
+	is_str( vals( N_DORA, D_EMPLOYEE_NUMBER ), "(absent)", "no primary engagement: no employeeNumber" );
+	is_str( vals( N_DORA, D_MANAGER ), "(absent)", "no primary engagement: no manager" );
+
+	/* no engagement valid at this point */
+	is_str( vals( N_ERIK, D_ACTIVE ), "FALSE", "moActive: FALSE without engagements" );
+	is_str( vals( N_ERIK, D_TITLE ), "(absent)", "without engagements: no title" );
+	is_str( vals( N_ERIK, D_MANAGER ), "(absent)", "without engagements: no manager" );
+	is_str( vals( N_GUS, D_ACTIVE ), "FALSE", "a manager without an engagement: moActive FALSE" );
+
+	/* the payroll organisation: its own chain; two filled posts, the one
+	 * with the lower entryUUID (hans, 0x310) wins over gus (0x320) */
+	is_str( vals( N_FIE, D_OU ), "Løn IT", "payroll: ou" );
+	is_str( vals( N_FIE, D_MANAGER ), DN_HANS,
+		"payroll: of two filled posts, the lower entryUUID's person" );
+	is_str( vals( N_HANS, D_DIRECT_REPORTS ), DN_FIE,
+		"payroll manager's reports: fie only (carl's payroll engagement is not primary)" );
+	is_str( vals( N_GUS, D_DIRECT_REPORTS ), "(absent)", "the losing post's person manages nobody" );
+
+	/* a unit that is gone: its engagement gives no unit values and its
+	 * post manages nobody */
+	is_str( vals( N_IVAN, D_TITLE ), "Programmør", "engagement in a unit not in the model: title stays" );
+	is_str( vals( N_IVAN, D_EMPLOYEE_NUMBER ), "E-ivan", "... and employeeNumber" );
+	is_str( vals( N_IVAN, D_OU ), "(absent)", "... but no ou" );
+	is_str( vals( N_IVAN, D_DEPARTMENT ), "(absent)", "... no departmentNumber" );
+	is_str( vals( N_IVAN, D_MANAGER ), "(absent)", "... no manager" );
+	is_str( vals( N_IVAN, D_DIRECT_REPORTS ), "(absent)", "a post in a unit not in the model: no reports" );
+}
+
+static void
+test_addresses( void )
+{
+	is_str( vals( N_CARL, D_MAIL ), "carl@k.dk",
+		"mail: the public one; not the internal one, not the engagement's" );
+	is_str( vals( N_CARL, D_PHONE ), "+45 1111 1111",
+		"telephoneNumber: without visibility = public; an unknown visibility class is not" );
+	is_str( vals( N_CARL, D_MOBILE ), "(absent)", "mobile: a secret address is never published" );
+	is_str( vals( N_FIE, D_MOBILE ), "+45 4444 4444", "mobile: public" );
+	is_str( vals( N_FIE, D_MAIL ), "(absent)", "an empty address value gives no mail" );
+	is_str( vals( N_ANNA, D_MAIL ), "(absent)", "no address: no mail" );
+}
+
+static void
+test_unit_rules( void )
+{
+	is_str( vals( N_U1, D_UNIT_PATH ), "Kommune", "moUnitPath of a root unit: its name" );
+	is_str( vals( N_U5, D_UNIT_PATH ),
+		"Kommune\\Borgmesterens Afdeling\\IT\\Drift\\Servere", "moUnitPath at depth 5" );
+	is_str( vals( N_P2, D_UNIT_PATH ), "Lønorganisation\\Løn IT",
+		"moUnitPath in the payroll organisation" );
+	is_str( vals( N_U1, D_UNIT_MANAGER ), UUID_BO, "moRefUnitManager: its own post's person" );
+	is_str( vals( N_U1, D_UNIT_MANAGER_DN ), DN_BO, "moUnitManagerDN: its own post's person" );
+	is_str( vals( N_U2, D_UNIT_MANAGER ), UUID_ANNA, "a unit's own manager (no exclusion for units)" );
+	is_str( vals( N_U3, D_UNIT_MANAGER ), UUID_ANNA, "a vacant post: inherited from above" );
+	is_str( vals( N_U5, D_UNIT_MANAGER ), UUID_ANNA, "depth 5: inherited 3 levels up" );
+	is_str( vals( N_U5, D_UNIT_MANAGER_DN ), DN_ANNA, "depth 5: moUnitManagerDN" );
+	is_str( vals( N_P2, D_UNIT_MANAGER ), UUID_HANS, "payroll: the lower post entryUUID's person" );
+	is_str( vals( N_U5, D_TITLE ), "(absent)", "a unit has no person attributes" );
+	is_str( vals( N_CARL, D_UNIT_PATH ), "(absent)", "a person has no unit attributes" );
+}
+
+/* Moves the object named n to dn (what the live DIT's modrdn does). */
+static void
+move( unsigned n, const char *dn )
+{
+	bt_uuid u = uid( n );
+	oio_obj *o = oio_model_get( &M, &u );
+
+	oio_table_del( &M.by_dn, o->ndn.bv_val, o->ndn.bv_len );
+	ber_memfree( o->dn.bv_val );
+	ber_memfree( o->ndn.bv_val );
+	set_names( o, dn );
+	oio_table_put( &M.by_dn, o );
+}
+
+/* Deletes the object named n by its DN, as the live DIT's delete does. */
+static void
+del( unsigned n, oio_kind kind )
+{
+	bt_uuid u = uid( n );
+	oio_obj *o = oio_model_get( &M, &u );
+	struct berval ndn;
+
+	ber_dupbv( &ndn, &o->ndn );
+	is_int( oio_model_del_dn( &M, &ndn ), kind, "deleted %s from the model", ndn.bv_val );
+	ok( !oio_model_get( &M, &u ) && !oio_model_get_dn( &M, &ndn ), "... gone from both indexes" );
+	ber_memfree( ndn.bv_val );
+}
+
+int
+main( void )
+{
+	int n;
+
+	setvbuf( stdout, NULL, _IOLBF, 0 );
+	build();
+
+	/* a writer that refuses: nothing is recorded as stored */
+	refuse = 1;
+	is_int( derive( 0 ), 0, "a refusing writer: nothing counted as written" );
+	is_str( vals( N_CARL, D_TITLE ), "(absent)", "a refused write is not recorded as stored" );
+	refuse = 0;
+
+	/* people 9, units 7 (the organisations and functions have no values) */
+	is_int( derive( 0 ), 16, "first computation: every person and unit written" );
+	test_person_rules();
+	test_addresses();
+	test_unit_rules();
+	is_int( derive( 0 ), 0, "nothing changed: nothing written" );
+
+	/* internal addresses published where configured */
+	n = derive( 1 );
+	is_str( vals( N_CARL, D_MAIL ), "carl.intern@k.dk | carl@k.dk",
+		"oio-internal-addresses on: the internal mail too" );
+	is_str( vals( N_CARL, D_MOBILE ), "(absent)", "oio-internal-addresses on: secret still not" );
+	is_int( n, 1, "... and only carl written" );
+	derive( 0 );
+	is_str( vals( N_CARL, D_MAIL ), "carl@k.dk", "oio-internal-addresses off again" );
+
+	/* carl's primary engagement ends (leaves the model at its end): the
+	 * payroll one keeps him active; anna loses her only report */
+	del( N_E_CARL, OIO_ENGAGEMENT );
+	n = derive( 0 );
+	is_str( written_set(), DN_ANNA " | " DN_CARL, "engagement ended: carl and his manager written" );
+	is_int( n, 2, "... two entries" );
+	is_str( vals( N_CARL, D_ACTIVE ), "TRUE", "still active through the non-primary engagement" );
+	is_str( vals( N_CARL, D_TITLE ), "(absent)", "no primary engagement left: no title" );
+	is_str( vals( N_CARL, D_OU ), "(absent)", "... no ou" );
+	is_str( vals( N_CARL, D_MANAGER ), "(absent)", "... no manager" );
+	is_str( vals( N_ANNA, D_DIRECT_REPORTS ), "(absent)", "the manager's reports lose him" );
+	is_str( vals( N_CARL, D_MAIL ), "carl@k.dk", "his own addresses stay" );
+	engagement( N_E_CARL, N_CARL, N_U5, N_J_PROG, "E-carl", 1 );
+	derive( 0 );
+	is_str( vals( N_ANNA, D_DIRECT_REPORTS ), DN_CARL, "engagement back: a report again" );
+
+	/* a unit in the chain closes: Servere moves up under IT, Drift goes */
+	move( N_U5, "ou=Servere," U3_DN );
+	del( N_U4, OIO_UNIT );
+	n = derive( 0 );
+	is_str( written_set(), "ou=Servere," U3_DN, "unit closed: only the moved unit written" );
+	is_int( n, 1, "... one entry" );
+	is_str( vals( N_U5, D_UNIT_PATH ), "Kommune\\Borgmesterens Afdeling\\IT\\Servere",
+		"moUnitPath without the closed unit" );
+	is_str( vals( N_CARL, D_MANAGER ), DN_ANNA, "the manager walk goes past where the unit was" );
+
+	/* the vacant post of IT filled by dora: the units below and carl get
+	 * her; dora herself (no primary engagement) none */
+	{
+		bt_uuid u = uid( N_POST_U3 );
+		oio_obj *p = oio_model_get( &M, &u );
+		p->person = uid( N_DORA );
+		p->has_person = 1;
+	}
+	derive( 0 );
+	is_str( vals( N_CARL, D_MANAGER ), "uid=dora," PEOPLE, "a post filled below: the nearer manager" );
+	is_str( vals( N_U5, D_UNIT_MANAGER ), "00000000-0000-4000-8000-000000000204",
+		"the unit below inherits the new manager" );
+	is_str( vals( N_ANNA, D_DIRECT_REPORTS ), "(absent)", "the old manager loses the report" );
+	is_str( vals( N_DORA, D_DIRECT_REPORTS ), DN_CARL, "the new one has it" );
+
+	/* a derived attribute is a set: slapd refuses a write naming a value
+	 * twice, and the person's derived values would never be written */
+	address( N_A10, N_FIE, N_AT_MOBILE, 0, "+45 4444 4444" );
+	n = derive( 0 );
+	is_str( vals( N_FIE, D_MOBILE ), "+45 4444 4444", "two addresses of one value: the value once" );
+	is_int( n, 0, "... and nothing to write" );
+	address( N_A11, N_CARL, N_AT_MAIL, N_V_PUBLIC, "CARL@k.dk" );
+	derive( 0 );
+	is_str( vals( N_CARL, D_MAIL ), "CARL@k.dk | carl@k.dk", "bytes equality: two values differing in case" );
+	schema = &test_schema;
+	n = derive( 0 );
+	is_str( vals( N_CARL, D_MAIL ), "CARL@k.dk",
+		"the attribute's equality: one value, the one that sorts first" );
+	is_int( n, 1, "... carl written" );
+	ok( asked_same == ( ( 1u << D_MAIL ) | ( 1u << D_MOBILE ) ),
+		"the equality is asked about the attribute of the values: carl's mail, fie's mobile" );
+	address( N_A12, N_CARL, N_AT_MAIL, 0, "Carl@k.dk" );
+	n = derive( 0 );
+	is_str( vals( N_CARL, D_MAIL ), "CARL@k.dk", "a third equal value: still the first in order" );
+	is_int( n, 0, "... nothing written" );
+
+	/* a value the attribute cannot hold: slapd refuses the write (and
+	 * with it every derived value of the person) */
+	address( N_A13, N_FIE, N_AT_MAIL, N_V_PUBLIC, "jørgen@k.dk" );
+	asked_valid = 0;
+	n = derive( 0 );
+	is_str( vals( N_FIE, D_MAIL ), "(absent)", "a mail that is not ASCII is not published" );
+	is_int( n, 0, "... nothing written" );
+	ok( asked_valid & ( 1u << D_MAIL ), "the syntax is asked about mail" );
+	schema = NULL;
+	derive( 0 );
+	is_str( vals( N_FIE, D_MAIL ), "jørgen@k.dk", "without the schema's view: any value" );
+
+	/* sets compare in any order */
+	{
+		struct berval ab[3] = { BER_BVC( "a" ), BER_BVC( "b" ), BER_BVNULL };
+		struct berval ba[3] = { BER_BVC( "b" ), BER_BVC( "a" ), BER_BVNULL };
+		struct berval aa[3] = { BER_BVC( "a" ), BER_BVC( "a" ), BER_BVNULL };
+		struct berval a[2] = { BER_BVC( "a" ), BER_BVNULL };
+		ok( oio_same_values( ab, ba ), "same values in another order" );
+		ok( !oio_same_values( ab, a ), "a value more" );
+		ok( !oio_same_values( ab, aa ), "another value" );
+		ok( oio_same_values( NULL, NULL ), "none and none" );
+		ok( !oio_same_values( a, NULL ), "one and none" );
+	}
+
+	oio_model_destroy( &M );
+	return tap_done();
+}
