@@ -209,6 +209,10 @@ sn: Comer
 EOF
 rc=$(rc_of lsearch -b "uid=late,$P" -s base -E "$(history_ctl)" 1.1)
 is "it has no history while untracked" "$rc" 32
+check "a second olcBitemporalSubtree added live" setcfg "$BT" add olcBitemporalSubtree "ou=organisation,$SUFFIX"
+check "the first deleted by value" setcfg "$BT" delete olcBitemporalSubtree "$F"
+is "the second is left" \
+  "$(ldapsearch -x -H "$URI" -D "$CFGDN" -w "$ROOTPW" -LLL -o ldif-wrap=no -b "$BT" -s base olcBitemporalSubtree | sed -n 's/^olcBitemporalSubtree: //p' | tr '\n' ' ')" "ou=organisation,$SUFFIX "
 check "olcBitemporalSubtree removed live (the whole database again)" lcfg <<EOF
 dn: $BT
 changetype: modify
@@ -219,7 +223,16 @@ is "the person has a baseline when the modify returns" \
 is "as of now it is found" \
   "$(lsearch -b "uid=late,$P" -s base -E "$(asof "validAt=$(gt now)")" uid | sed -n 's/^uid: //p')" late
 
-check "olcBitemporalObjectClass set live to organizationalUnit" setcfg "$BT" replace olcBitemporalObjectClass organizationalUnit
+check "olcBitemporalObjectClass set live to organizationalUnit and dcObject" lcfg <<EOF
+dn: $BT
+changetype: modify
+replace: olcBitemporalObjectClass
+olcBitemporalObjectClass: organizationalUnit
+olcBitemporalObjectClass: dcObject
+EOF
+check "one of the two values deleted live" setcfg "$BT" delete olcBitemporalObjectClass dcObject
+is "the other one is left" \
+  "$(ldapsearch -x -H "$URI" -D "$CFGDN" -w "$ROOTPW" -LLL -b "$BT" -s base olcBitemporalObjectClass | sed -n 's/^olcBitemporalObjectClass: //p' | tr '\n' ' ')" "organizationalUnit "
 check "a person added while only units are tracked" ladd <<EOF
 dn: uid=later,$P
 objectClass: inetOrgPerson
