@@ -4,9 +4,11 @@
  *
  * Nothing declared here uses slapd: an object holds plain fields (its
  * entryUUID and names, the references and strings the rules read), which
- * oio_entry.c fills from live entries and oio_asof.c from versions; the
- * rules read those fields only.  That is what lets the rules be tested on
- * small hand-built models (tests/unit/test_oio_rules.c) without a slapd.
+ * oio_entry.c fills from entries (live ones, and the versions an as-of
+ * read visits); the rules read those fields only, and ask the schema what
+ * only slapd knows through oio_value_rules.  That is what lets the rules
+ * be tested on small hand-built models (tests/unit/test_oio_rules.c)
+ * without a slapd.
  * Memory is liblber's (ber_memalloc and friends; in slapd that is slapd's
  * own allocator, which stops the server when memory runs out, as ch_malloc
  * does).  Names are normalized DNs as slapd makes them: a ',' in a value is

@@ -645,6 +645,24 @@ main( void )
 		ok( !oio_same_values( a, NULL ), "one and none" );
 	}
 
+	/* the model's own operations */
+	{
+		struct berval nope = BER_BVC( "cn=nope," FUNCS );
+		bt_uuid u = uid( N_CARL );
+		oio_model other;
+		is_int( oio_model_del_dn( &M, &nope ), OIO_OTHER, "deleting a name not in the model: nothing" );
+		oio_model_init( &other );
+		M.loaded = 1;
+		oio_model_swap( &M, &other );
+		ok( !oio_model_get( &M, &u ) && oio_model_get( &other, &u ) && other.loaded && !M.loaded,
+			"swap: the objects and the loaded mark change models" );
+		oio_model_swap( &M, &other );
+		oio_model_destroy( &other );
+		oio_model_clear( &M );
+		ok( !oio_model_get( &M, &u ) && M.by_uuid.count == 0 && M.by_dn.count == 0 && !M.loaded,
+			"clear: nothing left, not loaded" );
+	}
+
 	oio_model_destroy( &M );
 	return tap_done();
 }
