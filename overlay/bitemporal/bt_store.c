@@ -20,8 +20,9 @@
  *                      every entity whose versions ever referenced target
  *                      through a UUID-syntax attribute (moRefPerson, ...):
  *                      "everything that ever pointed at this person"
- * A stored row that does not decode is a read error (MDB_CORRUPTED), never
- * skipped: the callers answer other (80).
+ * A stored row that does not decode is returned as a read error
+ * (MDB_CORRUPTED, or the LMDB error met), never skipped here and never
+ * read past its end.
  */
 #include "portable.h"
 
