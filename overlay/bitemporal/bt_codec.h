@@ -109,6 +109,9 @@ typedef struct bt_vref {	/* the version holding a format-3 row's snapshot */
 	uint32_t seq;
 } bt_vref;
 
+/* A version's value, field by field: bt_vval_decode() fills every field
+ * (pointers into the value it decodes); the encoders read all but
+ * head_len. */
 typedef struct bt_vval {
 	unsigned format;			/* BT_ROW_* */
 	bt_opkind op;
