@@ -168,10 +168,9 @@ test_time_keys( void )
 	srand( 11 );
 	bad = 0;
 	for ( int i = 0; i < 100000; i++ ) {
-		bt_time x = ( (bt_time)rand() << 40 ) ^ ( (bt_time)rand() << 16 ) ^ rand();
-		bt_time y = ( (bt_time)rand() << 40 ) ^ ( (bt_time)rand() << 16 ) ^ rand();
-		if ( rand() & 1 ) x = -x;
-		if ( rand() & 1 ) y = -y;
+		bt_time x = (bt_time)( ( (uint64_t)rand() << 33 ) ^ ( (uint64_t)rand() << 16 ) ^ (uint64_t)rand() );
+		bt_time y = (bt_time)( ( (uint64_t)rand() << 33 ) ^ ( (uint64_t)rand() << 16 ) ^ (uint64_t)rand() );
+		/* bit 63 set by the first shift: negative ones too */
 		bt_time_put_key( x, a );
 		bt_time_put_key( y, b );
 		int c = memcmp( a, b, 8 );
