@@ -14,19 +14,9 @@
 
 #include "lmdb.h"
 #include "bt_time.h"
-#include "bt_uuid.h"
+#include "bt_types.h"	/* bt_uuid, bt_opkind */
 
 typedef struct bt_info bt_info;
-
-/* The operation that registered a version. */
-typedef enum bt_opkind {
-	BT_OP_BASELINE = 0,	/* an entry that existed before its first tracked change */
-	BT_OP_ADD,
-	BT_OP_MODIFY,
-	BT_OP_DELETE,		/* versions carried up to the termination date */
-	BT_OP_MODRDN,
-	BT_OP_IMPORT		/* restored from an export */
-} bt_opkind;
 
 extern const char *const bt_opkind_names[];
 
@@ -113,11 +103,6 @@ int bt_names_children( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 int bt_is_reference( AttributeDescription *ad );
 int bt_refs_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 	AttributeDescription *ad, bt_uuid **uuids, int *n );
-static inline int bt_uuid_is_zero( const bt_uuid *u )
-{
-	static const bt_uuid zero;
-	return memcmp( u, &zero, sizeof( zero ) ) == 0;
-}
 int bt_entry_uuid( Entry *e, bt_uuid *u );
 int bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 	bt_period within, bt_uuid *u );

@@ -513,6 +513,19 @@ entity_hidden( bt_walk *w, const bt_uuid *u )
 	return hidden;
 }
 
+/* The as-of base did not resolve: absent at that point (32), or a
+ * history that cannot be read (80), never taken for absent. */
+static int
+asof_unresolved( bt_walk *w, int rc )
+{
+	if ( rc == MDB_NOTFOUND ) {
+		finish( w, LDAP_NO_SUCH_OBJECT, BT_TEXT_NO_ENTRY_AT );
+		return LDAP_NO_SUCH_OBJECT;
+	}
+	finish( w, LDAP_OTHER, "bitemporal: cannot read history" );
+	return LDAP_OTHER;
+}
+
 static int
 search_asof( bt_walk *w )
 {
@@ -521,11 +534,10 @@ search_asof( bt_walk *w )
 	bt_uuid base;
 	bt_row r;
 	struct berval dn, ndn;
+	int rc;
 
-	if ( bt_resolve( w->bi, w->txn, &op->o_req_ndn, w->vt, w->kt, &base, &r ) ) {
-		finish( w, LDAP_NO_SUCH_OBJECT, BT_TEXT_NO_ENTRY_AT );
-		return LDAP_NO_SUCH_OBJECT;
-	}
+	if ( ( rc = bt_resolve( w->bi, w->txn, &op->o_req_ndn, w->vt, w->kt, &base, &r ) ) )
+		return asof_unresolved( w, rc );
 	if ( base_hidden( w, &r ) ) {
 		bt_row_free( &r );
 		finish( w, LDAP_NO_SUCH_OBJECT, BT_TEXT_NO_ENTRY_AT );
@@ -539,7 +551,6 @@ search_asof( bt_walk *w )
 		 * committed since (our writes, oio's batches, LDAP transactions,
 		 * activations) and whenever they counted themselves */
 		unsigned long gen = (unsigned long)mdb_txn_id( w->txn );
-		int rc;
 
 		bt_row_free( &r );
 		if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bi_cache_lock ) ) goto walk;	/* being built */
@@ -578,10 +589,8 @@ search_asof( bt_walk *w )
 		/* too big to keep: walk as below */
 		ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
 walk:
-		if ( bt_resolve( w->bi, w->txn, &op->o_req_ndn, w->vt, w->kt, &base, &r ) ) {
-			finish( w, LDAP_NO_SUCH_OBJECT, BT_TEXT_NO_ENTRY_AT );
-			return LDAP_NO_SUCH_OBJECT;
-		}
+		if ( ( rc = bt_resolve( w->bi, w->txn, &op->o_req_ndn, w->vt, w->kt, &base, &r ) ) )
+			return asof_unresolved( w, rc );
 	}
 	/* the DN as the client wrote it is the DN of that time */
 	dn = op->o_req_dn;

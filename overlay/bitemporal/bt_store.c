@@ -6,64 +6,40 @@
  * transaction (shared through the operation's o_extra, the mechanism of
  * RFC 5805 transactions), one commit, one fsync.
  *
- * Tables:
- *   modir_bt_versions  uuid(16) validFrom(8) recordedAt(8) seq(4)
- *                        -> format(1) op(1) validTo(8) supersededAt(8)
- *                           parent(16) actorlen(2) changedlen(2)
- *                           actor changed entry_encode(snapshot)
- *   modir_bt_names     parent(16) normalized RDN -> uuid(16)  (dupsort)
+ * Tables (their keys and values byte for byte, and the row formats, are
+ * in bt_codec.h, which encodes and decodes them; this file is what LMDB
+ * and slapd do with them):
+ *   modir_bt_versions  uuid validFrom recordedAt seq -> a version: its
+ *                      periods, parent, actor, changed attributes and
+ *                      snapshot (entry_encode(), maybe deflated or shared)
+ *   modir_bt_names     parent normalized-RDN -> uuid  (dupsort)
  *                      every name an entity ever had; roots (parent all
  *                      zero) are keyed by their whole normalized DN
- *   modir_bt_due       time(8) uuid(16) -> ""  activations still to run
- *   modir_bt_refs      target uuid(16) attribute name -> uuid(16) (dupsort)
+ *   modir_bt_due       time uuid -> ""  activations still to run
+ *   modir_bt_refs      target attribute-name -> uuid (dupsort)
  *                      every entity whose versions ever referenced target
  *                      through a UUID-syntax attribute (moRefPerson, ...):
  *                      "everything that ever pointed at this person"
- * Times are bt_time_put_key() encoded, so byte order is time order.
+ * A stored row that does not decode is returned as a read error
+ * (MDB_CORRUPTED, or the LMDB error met), never skipped here and never
+ * read past its end.
  */
 #include "portable.h"
 
+#include <ac/errno.h>
 #include <ac/string.h>
-
-#include <zlib.h>
 
 #include "slap.h"
 #include "slap-config.h"
 #include "back-mdb/back-mdb.h"
 
 #include "bitemporal.h"
+#include "bt_codec.h"
 
 #define BT_DB_VERSIONS "modir_bt_versions"
 #define BT_DB_NAMES    "modir_bt_names"
 #define BT_DB_DUE      "modir_bt_due"
 #define BT_DB_REFS     "modir_bt_refs"
-
-/* Row formats: 1 the snapshot as entry_encode() wrote it; 2 the same,
- * deflated (4 bytes of its plain length, then the zlib stream).  Snapshots
- * of directory entries compress well (attribute names, repeated values),
- * which keeps the history near the size of the directory itself. */
-#define BT_ROW_FORMAT  1
-#define BT_ROW_DEFLATE 2
-/* 3: no snapshot of its own but that of another version of the same
- * entity, named by the rest of its key (validFrom, recordedAt, seq: 20
- * bytes), which is always a row of format 1 or 2.  A dated change
- * registers the unchanged parts of a version again with new periods; they
- * share its snapshot instead of copying it, which halves what a change
- * adds to the history and how often it splits a page. */
-#define BT_ROW_SAME    3
-#define BT_REF_LEN     ( 8 + 8 + 4 )
-#define BT_KEY_LEN     ( BT_UUID_LEN + 8 + 8 + 4 )
-#define BT_HDR_LEN     ( 1 + 1 + 8 + 8 + BT_UUID_LEN + 2 + 2 )
-/* LMDB's default maximum key size is 511 bytes; longer RDNs are cut.  A
- * cut key can only add candidates, which every lookup checks against the
- * version's real name. */
-#define BT_NAME_MAX    ( 480 - BT_UUID_LEN )
-/* The largest snapshot a version may hold (its entry_encode() size, before
- * deflating): written only if it can be read back. */
-#define BT_SNAPSHOT_MAX  ( 64 * 1024 * 1024 )
-/* actor and changed-attribute list: 16-bit lengths in the header; longer
- * ones are refused (MDB_BAD_VALSIZE), never cut */
-#define BT_FIELD_MAX     0xffff
 
 const char *const bt_opkind_names[] = {
 	"baseline", "add", "modify", "delete", "modrdn", "import"
@@ -223,49 +199,18 @@ bt_read_end( bt_reader *rd )
 }
 
 /* ------------------------------------------------------------------ */
-static void
-put_u16( unsigned char *p, unsigned v ) { p[0] = v >> 8; p[1] = v & 0xff; }
-static unsigned
-get_u16( const unsigned char *p ) { return ( p[0] << 8 ) | p[1]; }
-
-static void
-row_key( unsigned char key[BT_KEY_LEN], const bt_uuid *u, bt_time from,
-	bt_time recorded, uint32_t seq )
-{
-	memcpy( key, u->u, BT_UUID_LEN );
-	bt_time_put_key( from, key + BT_UUID_LEN );
-	bt_time_put_key( recorded, key + BT_UUID_LEN + 8 );
-	key[32] = seq >> 24; key[33] = seq >> 16; key[34] = seq >> 8; key[35] = seq;
-}
-
-/* ------------------------------------------------------------------ */
-/* Compression.
- *
- * zlib's one-shot compress2()/uncompress() set up and tear down a whole
- * stream per call (deflate's ~270 KB of window and hash tables, zeroed),
- * which costs more than compressing a 1-2 KB snapshot and is paid inside
- * back-mdb's write lock.  Each thread keeps one deflate and one inflate
- * stream under a thread-pool key instead, and resets it per use.  A 4 KB
- * window covers a directory entry; the output is an ordinary zlib stream. */
-typedef struct bt_zstreams {
-	z_stream def, inf;
-	int def_ok, inf_ok;
-} bt_zstreams;
-
+/* The calling thread's zlib streams (bt_codec.h), kept under a
+ * thread-pool key as back-mdb keeps the thread's reader; a fresh set the
+ * caller must free (*owned) when the thread has no pool context.  NULL
+ * when out of memory. */
 static char bt_zkey;
 
 static void
-bt_zstreams_free( void *key, void *data )
+bt_zstreams_release( void *key, void *data )
 {
-	bt_zstreams *z = data;
-	if ( !z ) return;
-	if ( z->def_ok ) deflateEnd( &z->def );
-	if ( z->inf_ok ) inflateEnd( &z->inf );
-	ch_free( z );
+	bt_zstreams_free( data );
 }
 
-/* The calling thread's streams, or a fresh set the caller must free
- * (*owned) when the thread has no pool context. */
 static bt_zstreams *
 bt_zstreams_get( int *owned )
 {
@@ -275,179 +220,96 @@ bt_zstreams_get( int *owned )
 	*owned = 0;
 	if ( ctx && ldap_pvt_thread_pool_getkey( ctx, &bt_zkey, &data, NULL ) == 0 && data )
 		return data;
-	z = ch_calloc( 1, sizeof( *z ) );
-	if ( !ctx || ldap_pvt_thread_pool_setkey( ctx, &bt_zkey, z, bt_zstreams_free, NULL, NULL ) )
+	z = bt_zstreams_new();
+	if ( z && ( !ctx || ldap_pvt_thread_pool_setkey( ctx, &bt_zkey, z,
+			bt_zstreams_release, NULL, NULL ) ) )
 		*owned = 1;
 	return z;
 }
 
-/* Deflates in into out (ch_malloc'd, 4 bytes of plain length first).
- * Returns 0, or -1 when it would not be smaller. */
-static int
-bt_deflate( struct berval *in, struct berval *out )
+static void
+row_key( unsigned char key[BT_VK_LEN], const bt_uuid *u, bt_time from,
+	bt_time recorded, uint32_t seq )
 {
-	int owned, rc = -1;
-	bt_zstreams *z = bt_zstreams_get( &owned );
-	uLong bound;
-	unsigned char *buf;
+	bt_vkey k;
 
-	if ( !z->def_ok ) {
-		if ( deflateInit2( &z->def, Z_BEST_SPEED, Z_DEFLATED, 12, 8, Z_DEFAULT_STRATEGY ) != Z_OK )
-			goto done;
-		z->def_ok = 1;
-	} else if ( deflateReset( &z->def ) != Z_OK ) {
-		goto done;
-	}
-	bound = deflateBound( &z->def, in->bv_len );
-	buf = ch_malloc( bound + 4 );
-	z->def.next_in = (Bytef *)in->bv_val;
-	z->def.avail_in = in->bv_len;
-	z->def.next_out = buf + 4;
-	z->def.avail_out = bound;
-	if ( deflate( &z->def, Z_FINISH ) != Z_STREAM_END || z->def.total_out + 4 >= in->bv_len ) {
-		ch_free( buf );
-		goto done;
-	}
-	buf[0] = in->bv_len >> 24; buf[1] = in->bv_len >> 16;
-	buf[2] = in->bv_len >> 8; buf[3] = in->bv_len;
-	out->bv_val = (char *)buf;
-	out->bv_len = z->def.total_out + 4;
-	rc = 0;
-done:
-	if ( owned ) bt_zstreams_free( NULL, z );
-	return rc;
+	k.uuid = *u;
+	k.from = from;
+	k.recorded = recorded;
+	k.seq = seq;
+	bt_vkey_encode( &k, key );
 }
 
-/* Inflates exactly plain bytes from in[0..len) into out. */
+/* The value that holds the snapshot of the stored row k/v: v itself, or
+ * the row (of format 1 or 2) that a format-3 row names.  A reference to a
+ * row that is missing, does not decode or shares a snapshot itself is
+ * MDB_CORRUPTED. */
 static int
-bt_inflate( const unsigned char *in, size_t len, char *out, size_t plain )
+row_snapshot( MDB_txn *txn, MDB_dbi dbi, const bt_vkey *k, const bt_vval *v,
+	bt_vval *s )
 {
-	int owned, rc = -1;
-	bt_zstreams *z = bt_zstreams_get( &owned );
+	unsigned char tkey[BT_VK_LEN];
+	MDB_val tk, tv;
+	int rc;
 
-	if ( !z->inf_ok ) {
-		z->inf.next_in = Z_NULL;
-		z->inf.avail_in = 0;
-		if ( inflateInit( &z->inf ) != Z_OK ) goto done;
-		z->inf_ok = 1;
-	} else if ( inflateReset( &z->inf ) != Z_OK ) {
-		goto done;
+	if ( v->format != BT_ROW_SAME ) {
+		*s = *v;
+		return 0;
 	}
-	z->inf.next_in = (Bytef *)in;
-	z->inf.avail_in = len;
-	z->inf.next_out = (Bytef *)out;
-	z->inf.avail_out = plain;
-	if ( inflate( &z->inf, Z_FINISH ) == Z_STREAM_END && z->inf.total_out == plain )
-		rc = 0;
-done:
-	if ( owned ) bt_zstreams_free( NULL, z );
-	return rc;
-}
-
-/* The length of a stored value's header, actor and changed; -1 when the
- * value is too short to hold them. */
-static int
-row_head( const MDB_val *val, size_t *head )
-{
-	const unsigned char *v = val->mv_data;
-
-	if ( val->mv_size < BT_HDR_LEN ) return -1;
-	*head = BT_HDR_LEN + get_u16( v + 34 ) + get_u16( v + 36 );
-	return *head > val->mv_size ? -1 : 0;
-}
-
-/* The key suffix (validFrom, recordedAt, seq) of the row that holds the
- * snapshot of the stored row key/val: its own, or the one it shares. */
-static int
-row_snapshot_ref( const MDB_val *key, const MDB_val *val, unsigned char ref[BT_REF_LEN] )
-{
-	const unsigned char *v = val->mv_data;
-	size_t head;
-
-	if ( row_head( val, &head ) ) return -1;
-	if ( v[0] == BT_ROW_SAME ) {
-		if ( val->mv_size - head != BT_REF_LEN ) return -1;
-		memcpy( ref, v + head, BT_REF_LEN );
-	} else {
-		memcpy( ref, (const unsigned char *)key->mv_data + BT_UUID_LEN, BT_REF_LEN );
-	}
-	return 0;
-}
-
-/* Where a stored value keeps its snapshot: the bytes and their format (1
- * or 2), following a format-3 reference to the row that holds them. */
-static int
-row_snapshot( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val,
-	int *format, const unsigned char **data, size_t *len )
-{
-	MDB_val t = *val;
-	size_t head;
-
-	if ( ((unsigned char *)val->mv_data)[0] == BT_ROW_SAME ) {
-		unsigned char tkey[BT_KEY_LEN];
-		MDB_val k;
-		if ( !txn || row_snapshot_ref( key, val, tkey + BT_UUID_LEN ) ) return -1;
-		memcpy( tkey, key->mv_data, BT_UUID_LEN );
-		k.mv_data = tkey;
-		k.mv_size = BT_KEY_LEN;
-		if ( mdb_get( txn, dbi, &k, &t ) ) return -1;
-	}
-	if ( row_head( &t, &head ) ) return -1;
-	*format = ((unsigned char *)t.mv_data)[0];
-	if ( *format != BT_ROW_FORMAT && *format != BT_ROW_DEFLATE ) return -1;
-	*data = (unsigned char *)t.mv_data + head;
-	*len = t.mv_size - head;
-	return 0;
+	row_key( tkey, &k->uuid, v->ref.from, v->ref.recorded, v->ref.seq );
+	tk.mv_data = tkey;
+	tk.mv_size = BT_VK_LEN;
+	rc = mdb_get( txn, dbi, &tk, &tv );
+	if ( rc ) return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+	rc = bt_vval_decode( &tv, s );
+	if ( rc ) return rc;
+	return s->format == BT_ROW_SAME ? MDB_CORRUPTED : 0;
 }
 
 /* Decodes a stored key/value into r, copying the value (its snapshot
  * inflated, a shared one fetched) so that r stays valid across later
- * writes in the same transaction. */
+ * writes in the same transaction.  0, or MDB_CORRUPTED for a row that does
+ * not decode (bt_codec.h), or another LMDB code: a read error either way. */
 static int
 row_decode( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, bt_row *r )
 {
-	const unsigned char *k = key->mv_data, *v, *snap;
-	unsigned alen, clen;
-	size_t head, slen, plain;
-	int sformat;
+	bt_vkey k;
+	bt_vval v, s;
+	char *buf;
+	int rc, owned;
 
-	if ( key->mv_size != BT_KEY_LEN || row_head( val, &head ) ) return -1;
-	v = val->mv_data;
-	alen = get_u16( v + 34 );
-	clen = get_u16( v + 36 );
-	if ( row_snapshot( txn, dbi, key, val, &sformat, &snap, &slen ) ) return -1;
-	if ( sformat == BT_ROW_DEFLATE ) {
-		if ( slen < 4 ) return -1;
-		plain = ( (size_t)snap[0] << 24 ) | ( snap[1] << 16 ) | ( snap[2] << 8 ) | snap[3];
-		if ( plain > BT_SNAPSHOT_MAX ) return -1;
+	if ( ( rc = bt_vkey_decode( key, &k ) ) || ( rc = bt_vval_decode( val, &v ) ) ||
+		( rc = row_snapshot( txn, dbi, &k, &v, &s ) ) )
+		return rc;
+	/* the header, actor and changed as stored, then the plain snapshot */
+	buf = ch_malloc( v.head_len + s.plain_len + 1 );
+	memcpy( buf, val->mv_data, v.head_len );
+	if ( s.format == BT_ROW_DEFLATE ) {
+		bt_zstreams *z = bt_zstreams_get( &owned );
+		rc = z ? bt_vval_snapshot( z, &s, buf + v.head_len ) : ENOMEM;
+		if ( owned ) bt_zstreams_free( z );
 	} else {
-		plain = slen;
-		if ( plain > BT_SNAPSHOT_MAX ) return -1;
+		rc = bt_vval_snapshot( NULL, &s, buf + v.head_len );
 	}
-	r->rw_buf = ch_malloc( head + plain + 1 );
-	memcpy( r->rw_buf, v, head );
-	if ( sformat == BT_ROW_DEFLATE ) {
-		if ( bt_inflate( snap + 4, slen - 4, r->rw_buf + head, plain ) ) {
-			ch_free( r->rw_buf ); r->rw_buf = NULL; return -1;
-		}
-	} else {
-		memcpy( r->rw_buf + head, snap, plain );
+	if ( rc ) {
+		ch_free( buf );
+		return rc;
 	}
-	v = (unsigned char *)r->rw_buf;
-	memcpy( r->uuid.u, k, BT_UUID_LEN );
-	r->valid.from = bt_time_get_key( k + BT_UUID_LEN );
-	r->recorded = bt_time_get_key( k + BT_UUID_LEN + 8 );
-	r->seq = ( (uint32_t)k[32] << 24 ) | ( k[33] << 16 ) | ( k[34] << 8 ) | k[35];
-	r->op = v[1];
-	r->valid.to = bt_time_get_key( v + 2 );
-	r->superseded = bt_time_get_key( v + 10 );
-	memcpy( r->parent.u, v + 18, BT_UUID_LEN );
-	r->actor.bv_val = r->rw_buf + BT_HDR_LEN;
-	r->actor.bv_len = alen;
-	r->changed.bv_val = r->actor.bv_val + alen;
-	r->changed.bv_len = clen;
-	r->blob.bv_val = r->changed.bv_val + clen;
-	r->blob.bv_len = plain;
+	r->rw_buf = buf;
+	r->uuid = k.uuid;
+	r->valid.from = k.from;
+	r->valid.to = v.to;
+	r->recorded = k.recorded;
+	r->superseded = v.superseded;
+	r->seq = k.seq;
+	r->op = v.op;
+	r->parent = v.parent;
+	r->actor.bv_val = buf + BT_VV_HDR_LEN;
+	r->actor.bv_len = v.actor_len;
+	r->changed.bv_val = r->actor.bv_val + v.actor_len;
+	r->changed.bv_len = v.changed_len;
+	r->blob.bv_val = buf + v.head_len;
+	r->blob.bv_len = s.plain_len;
 	return 0;
 }
 
@@ -501,18 +363,44 @@ put_once( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val )
 	return rc == MDB_KEYEXIST ? 0 : rc;
 }
 
+/* The uuids stored under key in a dupsort table (names, refs): *uuids
+ * (ch_malloc'd) and *n.  On error, none (and *uuids NULL). */
+static int
+dups_get( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, bt_uuid **uuids, int *n )
+{
+	MDB_cursor *mc;
+	MDB_val k = *key, val;
+	int rc, max = 0;
+
+	rc = mdb_cursor_open( txn, dbi, &mc );
+	if ( rc ) return rc;
+	for ( rc = mdb_cursor_get( mc, &k, &val, MDB_SET ); rc == 0;
+		rc = mdb_cursor_get( mc, &k, &val, MDB_NEXT_DUP ) ) {
+		if ( *n == max ) {
+			max = max ? max * 2 : 8;
+			*uuids = ch_realloc( *uuids, max * sizeof( bt_uuid ) );
+		}
+		rc = bt_uuid_decode( &val, &( *uuids )[*n] );
+		if ( rc ) break;
+		( *n )++;
+	}
+	mdb_cursor_close( mc );
+	if ( rc == MDB_NOTFOUND ) return 0;
+	ch_free( *uuids );
+	*uuids = NULL;
+	*n = 0;
+	return rc;
+}
+
 static int
 names_put( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	struct berval *nrdn, const bt_uuid *u )
 {
-	unsigned char kbuf[BT_UUID_LEN + BT_NAME_MAX];
-	size_t nlen = nrdn->bv_len > BT_NAME_MAX ? BT_NAME_MAX : nrdn->bv_len;
+	unsigned char kbuf[BT_NK_MAX];
 	MDB_val key, val;
 
-	memcpy( kbuf, parent->u, BT_UUID_LEN );
-	memcpy( kbuf + BT_UUID_LEN, nrdn->bv_val, nlen );
 	key.mv_data = kbuf;
-	key.mv_size = BT_UUID_LEN + nlen;
+	key.mv_size = bt_nkey_encode( parent, nrdn->bv_val, nrdn->bv_len, kbuf );
 	val.mv_data = (void *)u->u;
 	val.mv_size = BT_UUID_LEN;
 	return put_once( txn, bi->bi_names, &key, &val );
@@ -531,23 +419,21 @@ bt_is_reference( AttributeDescription *ad )
 static int
 refs_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 {
-	unsigned char kbuf[BT_UUID_LEN + BT_NAME_MAX];
+	unsigned char kbuf[BT_NK_MAX];
 	Attribute *a;
 	MDB_val key, val;
 	unsigned i;
 	int rc;
 
 	for ( a = e->e_attrs; a; a = a->a_next ) {
-		size_t nlen;
 		if ( !bt_is_reference( a->a_desc ) ) continue;
-		/* cut as bt_refs_get() cuts: the same key both ways */
-		nlen = a->a_desc->ad_cname.bv_len > BT_NAME_MAX ? BT_NAME_MAX : a->a_desc->ad_cname.bv_len;
 		for ( i = 0; i < a->a_numvals; i++ ) {
 			if ( a->a_nvals[i].bv_len != BT_UUID_LEN ) continue;
-			memcpy( kbuf, a->a_nvals[i].bv_val, BT_UUID_LEN );
-			memcpy( kbuf + BT_UUID_LEN, a->a_desc->ad_cname.bv_val, nlen );
+			/* the key bt_refs_get() builds: one encoder, the same
+			 * (cut) name both ways */
 			key.mv_data = kbuf;
-			key.mv_size = BT_UUID_LEN + nlen;
+			key.mv_size = bt_nkey_encode( (bt_uuid *)a->a_nvals[i].bv_val,
+				a->a_desc->ad_cname.bv_val, a->a_desc->ad_cname.bv_len, kbuf );
 			val.mv_data = (void *)u->u;
 			val.mv_size = BT_UUID_LEN;
 			rc = put_once( txn, bi->bi_refs, &key, &val );
@@ -562,72 +448,52 @@ int
 bt_refs_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 	AttributeDescription *ad, bt_uuid **uuids, int *n )
 {
-	unsigned char kbuf[BT_UUID_LEN + BT_NAME_MAX];
-	size_t nlen = ad->ad_cname.bv_len > BT_NAME_MAX ? BT_NAME_MAX : ad->ad_cname.bv_len;
-	MDB_cursor *mc;
-	MDB_val key, val;
-	int rc, max = 0;
+	unsigned char kbuf[BT_NK_MAX];
+	MDB_val key;
 
 	*uuids = NULL;
 	*n = 0;
 	if ( !bi->bi_refs ) return 0;
-	memcpy( kbuf, target->u, BT_UUID_LEN );
-	memcpy( kbuf + BT_UUID_LEN, ad->ad_cname.bv_val, nlen );
 	key.mv_data = kbuf;
-	key.mv_size = BT_UUID_LEN + nlen;
-	rc = mdb_cursor_open( txn, bi->bi_refs, &mc );
-	if ( rc ) return rc;
-	for ( rc = mdb_cursor_get( mc, &key, &val, MDB_SET ); rc == 0;
-		rc = mdb_cursor_get( mc, &key, &val, MDB_NEXT_DUP ) ) {
-		if ( val.mv_size != BT_UUID_LEN ) continue;
-		if ( *n == max ) {
-			max = max ? max * 2 : 8;
-			*uuids = ch_realloc( *uuids, max * sizeof( bt_uuid ) );
-		}
-		memcpy( (*uuids)[(*n)++].u, val.mv_data, BT_UUID_LEN );
-	}
-	mdb_cursor_close( mc );
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	key.mv_size = bt_nkey_encode( target, ad->ad_cname.bv_val, ad->ad_cname.bv_len, kbuf );
+	return dups_get( txn, bi->bi_refs, &key, uuids, n );
 }
 
-/* Writes r's header, actor and changed followed by a stored snapshot
- * (format BT_ROW_FORMAT or BT_ROW_DEFLATE) under a new key; r->seq is
- * assigned here. */
+/* Writes a version under a new key: r's periods, op, parent, actor and
+ * changed, and v's format and body (or reference).  r->seq is assigned
+ * here.  MDB_BAD_VALSIZE when a field does not fit (bt_codec.h). */
 static int
-row_store( bt_info *bi, MDB_txn *txn, bt_row *r, int format, struct berval *stored )
+row_store( bt_info *bi, MDB_txn *txn, bt_row *r, bt_vval *v )
 {
-	unsigned char key[BT_KEY_LEN];
-	MDB_val k, v;
-	unsigned char *p;
-	size_t alen = r->actor.bv_len;
-	size_t clen = r->changed.bv_len;
+	unsigned char key[BT_VK_LEN];
+	MDB_val k, d;
+	size_t size;
 	int rc;
 
-	if ( alen > BT_FIELD_MAX || clen > BT_FIELD_MAX ) return MDB_BAD_VALSIZE;
+	v->op = r->op;
+	v->to = r->valid.to;
+	v->superseded = r->superseded;
+	v->parent = r->parent;
+	v->actor = r->actor.bv_val;
+	v->actor_len = r->actor.bv_len;
+	v->changed = r->changed.bv_val;
+	v->changed_len = r->changed.bv_len;
+	rc = bt_vval_size( v, &size );
+	if ( rc ) return rc;
 
 	k.mv_data = key;
-	k.mv_size = BT_KEY_LEN;
-	v.mv_size = BT_HDR_LEN + alen + clen + stored->bv_len;
+	k.mv_size = BT_VK_LEN;
+	d.mv_size = size;
 	for ( ;; ) {
 		r->seq = __atomic_add_fetch( &bi->bi_seq, 1, __ATOMIC_RELAXED );
 		row_key( key, &r->uuid, r->valid.from, r->recorded, r->seq );
-		rc = mdb_put( txn, bi->bi_versions, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE );
+		rc = mdb_put( txn, bi->bi_versions, &k, &d, MDB_NOOVERWRITE | MDB_RESERVE );
 		if ( rc != MDB_KEYEXIST ) break;
 		/* same second and sequence after a restart: take the next */
 	}
 	if ( rc ) return rc;
-	p = v.mv_data;
-	p[0] = format;
-	p[1] = r->op;
-	bt_time_put_key( r->valid.to, p + 2 );
-	bt_time_put_key( r->superseded, p + 10 );
-	memcpy( p + 18, r->parent.u, BT_UUID_LEN );
-	put_u16( p + 34, alen );
-	put_u16( p + 36, clen );
-	if ( alen ) memcpy( p + BT_HDR_LEN, r->actor.bv_val, alen );
-	if ( clen ) memcpy( p + BT_HDR_LEN + alen, r->changed.bv_val, clen );
-	memcpy( p + BT_HDR_LEN + alen + clen, stored->bv_val, stored->bv_len );
-	return 0;
+	/* cannot fail: bt_vval_size() accepted v */
+	return bt_vval_encode( v, d.mv_data );
 }
 
 /* Stores a new version.  r supplies uuid, periods, recorded, op, parent,
@@ -635,30 +501,38 @@ row_store( bt_info *bi, MDB_txn *txn, bt_row *r, int format, struct berval *stor
 int
 bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 {
-	struct berval blob, nrdn, stored;
+	struct berval blob, nrdn;
 	unsigned char *z = NULL;
+	bt_zstreams *zs;
+	bt_vval v;
 	Entry own;
 	Attribute *own_attrs;
-	int rc, format = BT_ROW_FORMAT;
+	size_t zlen = 0;
+	int rc, owned;
 
 	if ( !bt_period_is_valid( r->valid ) ) return 0;	/* nothing to keep */
 
 	/* the entry's own facts only (bt_computed.c) */
 	e = bt_entry_own_facts( bi, e, &own, &own_attrs );
 	entry_encode( e, &blob );
-	if ( blob.bv_len > BT_SNAPSHOT_MAX ) {
-		ch_free( blob.bv_val );
-		ch_free( own_attrs );
-		return MDB_BAD_VALSIZE;
+	memset( &v, 0, sizeof( v ) );
+	v.format = BT_ROW_PLAIN;
+	v.body = (unsigned char *)blob.bv_val;
+	v.body_len = v.plain_len = blob.bv_len;
+	/* deflated when that makes it smaller; plain when it does not, or
+	 * when zlib has no memory */
+	if ( ( zs = bt_zstreams_get( &owned ) ) ) {
+		z = ch_malloc( blob.bv_len ? blob.bv_len : 1 );
+		rc = bt_deflate( zs, blob.bv_val, blob.bv_len, z, &zlen );
+		if ( owned ) bt_zstreams_free( zs );
+		if ( rc == MDB_BAD_VALSIZE ) goto out;	/* over BT_SNAPSHOT_MAX */
+		if ( rc == 0 && zlen ) {
+			v.format = BT_ROW_DEFLATE;
+			v.body = z;
+			v.body_len = zlen;
+		}
 	}
-	stored = blob;
-	if ( bt_deflate( &blob, &stored ) == 0 ) {
-		z = (unsigned char *)stored.bv_val;
-		format = BT_ROW_DEFLATE;
-	}
-	rc = row_store( bi, txn, r, format, &stored );
-	ch_free( blob.bv_val );
-	ch_free( z );
+	rc = row_store( bi, txn, r, &v );
 	if ( rc ) goto out;
 
 	if ( bt_uuid_is_zero( &r->parent ) ) {
@@ -670,6 +544,8 @@ bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 	if ( rc ) goto out;
 	rc = refs_put( bi, txn, e, &r->uuid );
 out:
+	ch_free( blob.bv_val );
+	ch_free( z );
 	ch_free( own_attrs );
 	return rc;
 }
@@ -681,23 +557,31 @@ out:
 int
 bt_row_put_same( bt_info *bi, MDB_txn *txn, bt_row *r, const bt_row *old )
 {
-	unsigned char key[BT_KEY_LEN], ref[BT_REF_LEN];
-	MDB_val k, v;
-	struct berval stored;
+	unsigned char key[BT_VK_LEN];
+	MDB_val k, d;
+	bt_vval ov, v;
 	int rc;
 
 	if ( !bt_period_is_valid( r->valid ) ) return 0;
 	row_key( key, &old->uuid, old->valid.from, old->recorded, old->seq );
 	k.mv_data = key;
-	k.mv_size = BT_KEY_LEN;
-	rc = mdb_get( txn, bi->bi_versions, &k, &v );
+	k.mv_size = BT_VK_LEN;
+	rc = mdb_get( txn, bi->bi_versions, &k, &d );
 	if ( rc ) return rc;
-	/* a row that shares a snapshot itself: name the row that holds it */
-	if ( row_snapshot_ref( &k, &v, ref ) ) return MDB_CORRUPTED;
-	stored.bv_val = (char *)ref;
-	stored.bv_len = BT_REF_LEN;
+	rc = bt_vval_decode( &d, &ov );
+	if ( rc ) return rc;
+	memset( &v, 0, sizeof( v ) );
+	v.format = BT_ROW_SAME;
+	if ( ov.format == BT_ROW_SAME ) {
+		/* a row that shares a snapshot itself: name the row that holds it */
+		v.ref = ov.ref;
+	} else {
+		v.ref.from = old->valid.from;
+		v.ref.recorded = old->recorded;
+		v.ref.seq = old->seq;
+	}
 	r->parent = old->parent;
-	return row_store( bi, txn, r, BT_ROW_SAME, &stored );
+	return row_store( bi, txn, r, &v );
 }
 
 /* Closes a version's registration: the only change ever made to a stored
@@ -705,52 +589,55 @@ bt_row_put_same( bt_info *bi, MDB_txn *txn, bt_row *r, const bt_row *old )
 int
 bt_row_supersede( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time when )
 {
-	unsigned char key[BT_KEY_LEN];
-	MDB_val k, v;
+	unsigned char key[BT_VK_LEN], *copy;
+	MDB_val k, d;
+	bt_vval v;
 	int rc;
 
 	row_key( key, &r->uuid, r->valid.from, r->recorded, r->seq );
 	k.mv_data = key;
-	k.mv_size = BT_KEY_LEN;
-	rc = mdb_get( txn, bi->bi_versions, &k, &v );
+	k.mv_size = BT_VK_LEN;
+	rc = mdb_get( txn, bi->bi_versions, &k, &d );
 	if ( rc ) return rc;
-	{
-		/* copy out before writing: v points into the map */
-		size_t len = v.mv_size;
-		unsigned char *copy = ch_malloc( len );
-		memcpy( copy, v.mv_data, len );
-		bt_time_put_key( when, copy + 10 );
-		v.mv_data = copy;
-		rc = mdb_put( txn, bi->bi_versions, &k, &v, 0 );
-		ch_free( copy );
-	}
+	rc = bt_vval_decode( &d, &v );
+	if ( rc ) return rc;
+	/* copy out before writing: d points into the map */
+	copy = ch_malloc( d.mv_size );
+	memcpy( copy, d.mv_data, d.mv_size );
+	bt_vval_set_superseded( copy, when );
+	d.mv_data = copy;
+	rc = mdb_put( txn, bi->bi_versions, &k, &d, 0 );
+	ch_free( copy );
 	if ( !rc ) r->superseded = when;
 	return rc;
 }
 
 /* Calls fn on each stored version of u with validFrom <= upto, in key
- * order; fn returns non-zero to stop. */
-typedef int (row_fn)( MDB_val *key, MDB_val *val, void *arg );
+ * order (k is key decoded); fn returns non-zero to stop.  A key of u that
+ * does not decode stops the walk with MDB_CORRUPTED. */
+typedef int (row_fn)( MDB_val *key, const bt_vkey *k, MDB_val *val, void *arg );
 
 static int
 rows_walk( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_time upto,
 	row_fn *fn, void *arg )
 {
-	unsigned char key[BT_KEY_LEN];
+	unsigned char key[BT_VK_LEN];
 	MDB_cursor *mc;
 	MDB_val k, v;
+	bt_vkey vk;
 	int rc;
 
 	rc = mdb_cursor_open( txn, bi->bi_versions, &mc );
 	if ( rc ) return rc;
 	row_key( key, u, BT_NEG_INFINITY, BT_NEG_INFINITY, 0 );
 	k.mv_data = key;
-	k.mv_size = BT_KEY_LEN;
+	k.mv_size = BT_VK_LEN;
 	for ( rc = mdb_cursor_get( mc, &k, &v, MDB_SET_RANGE ); rc == 0;
 		rc = mdb_cursor_get( mc, &k, &v, MDB_NEXT ) ) {
-		if ( k.mv_size != BT_KEY_LEN || memcmp( k.mv_data, u->u, BT_UUID_LEN ) ) break;
-		if ( bt_time_get_key( (unsigned char *)k.mv_data + BT_UUID_LEN ) > upto ) break;
-		if ( fn( &k, &v, arg ) ) break;
+		if ( k.mv_size < BT_UUID_LEN || memcmp( (char *)k.mv_data + BT_VK_UUID, u->u, BT_UUID_LEN ) ) break;
+		if ( ( rc = bt_vkey_decode( &k, &vk ) ) ) break;
+		if ( vk.from > upto ) break;
+		if ( fn( &k, &vk, &v, arg ) ) break;
 	}
 	mdb_cursor_close( mc );
 	return rc == MDB_NOTFOUND ? 0 : rc;
@@ -760,20 +647,18 @@ typedef struct at_arg {
 	bt_time vt, kt;
 	MDB_val key, val;
 	int found;
+	int err;
 } at_arg;
 
 static int
-row_at_fn( MDB_val *key, MDB_val *val, void *arg )
+row_at_fn( MDB_val *key, const bt_vkey *k, MDB_val *val, void *arg )
 {
 	at_arg *a = arg;
-	const unsigned char *k = key->mv_data, *v = val->mv_data;
-	bt_time recorded, to, superseded;
+	bt_vval v;
 
-	if ( val->mv_size < BT_HDR_LEN ) return 0;
-	recorded = bt_time_get_key( k + BT_UUID_LEN + 8 );
-	to = bt_time_get_key( v + 2 );
-	superseded = bt_time_get_key( v + 10 );
-	if ( a->vt < to && recorded <= a->kt && a->kt < superseded ) {
+	/* a row whose periods cannot be read might be the one: a read error */
+	if ( ( a->err = bt_vval_decode( val, &v ) ) ) return 1;
+	if ( a->vt < v.to && k->recorded <= a->kt && a->kt < v.superseded ) {
 		a->key = *key;
 		a->val = *val;
 		a->found = 1;
@@ -791,9 +676,10 @@ bt_row_at( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 
 	rc = rows_walk( bi, txn, u, valid_at, row_at_fn, &a );
 	if ( rc ) return rc;
+	if ( a.err ) return a.err;
 	if ( !a.found ) return MDB_NOTFOUND;
 	memset( out, 0, sizeof( *out ) );
-	return row_decode( txn, bi->bi_versions, &a.key, &a.val, out ) ? MDB_CORRUPTED : 0;
+	return row_decode( txn, bi->bi_versions, &a.key, &a.val, out );
 }
 
 typedef struct cur_arg {
@@ -806,22 +692,21 @@ typedef struct cur_arg {
 } cur_arg;
 
 static int
-rows_collect_fn( MDB_val *key, MDB_val *val, void *arg )
+rows_collect_fn( MDB_val *key, const bt_vkey *k, MDB_val *val, void *arg )
 {
 	cur_arg *a = arg;
-	const unsigned char *v = val->mv_data;
+	bt_vval v;
 	bt_period p;
 
-	if ( val->mv_size < BT_HDR_LEN ) return 0;
 	if ( !a->all ) {
-		if ( bt_time_get_key( v + 10 ) != BT_INFINITY ) return 0;	/* superseded */
-		p.from = bt_time_get_key( (unsigned char *)key->mv_data + BT_UUID_LEN );
-		p.to = bt_time_get_key( v + 2 );
+		if ( ( a->err = bt_vval_decode( val, &v ) ) ) return 1;
+		if ( v.superseded != BT_INFINITY ) return 0;
+		p.from = k->from;
+		p.to = v.to;
 		if ( !bt_period_overlaps( p, a->within ) ) return 0;
 	}
-	if ( row_decode( a->txn, a->dbi, key, val, rows_push( a->out ) ) ) {
+	if ( ( a->err = row_decode( a->txn, a->dbi, key, val, rows_push( a->out ) ) ) ) {
 		a->out->n--;
-		a->err = MDB_CORRUPTED;
 		return 1;
 	}
 	return 0;
@@ -848,7 +733,7 @@ bt_rows_all( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_rows *out )
 }
 
 static int
-any_fn( MDB_val *key, MDB_val *val, void *arg )
+any_fn( MDB_val *key, const bt_vkey *k, MDB_val *val, void *arg )
 {
 	*(int *)arg = 1;
 	return 1;
@@ -914,31 +799,14 @@ int
 bt_names_get( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	struct berval *nrdn, bt_uuid **uuids, int *n )
 {
-	unsigned char kbuf[BT_UUID_LEN + BT_NAME_MAX];
-	size_t nlen = nrdn->bv_len > BT_NAME_MAX ? BT_NAME_MAX : nrdn->bv_len;
-	MDB_cursor *mc;
-	MDB_val key, val;
-	int rc, max = 0;
+	unsigned char kbuf[BT_NK_MAX];
+	MDB_val key;
 
 	*uuids = NULL;
 	*n = 0;
-	memcpy( kbuf, parent->u, BT_UUID_LEN );
-	memcpy( kbuf + BT_UUID_LEN, nrdn->bv_val, nlen );
 	key.mv_data = kbuf;
-	key.mv_size = BT_UUID_LEN + nlen;
-	rc = mdb_cursor_open( txn, bi->bi_names, &mc );
-	if ( rc ) return rc;
-	for ( rc = mdb_cursor_get( mc, &key, &val, MDB_SET ); rc == 0;
-		rc = mdb_cursor_get( mc, &key, &val, MDB_NEXT_DUP ) ) {
-		if ( val.mv_size != BT_UUID_LEN ) continue;
-		if ( *n == max ) {
-			max = max ? max * 2 : 4;
-			*uuids = ch_realloc( *uuids, max * sizeof( bt_uuid ) );
-		}
-		memcpy( (*uuids)[(*n)++].u, val.mv_data, BT_UUID_LEN );
-	}
-	mdb_cursor_close( mc );
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	key.mv_size = bt_nkey_encode( parent, nrdn->bv_val, nrdn->bv_len, kbuf );
+	return dups_get( txn, bi->bi_names, &key, uuids, n );
 }
 
 /* Every (name, uuid) ever registered under parent. */
@@ -948,8 +816,10 @@ bt_names_children( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 {
 	MDB_cursor *mc;
 	MDB_val key, val;
-	bt_uuid u;
+	bt_uuid u, p;
 	struct berval nrdn;
+	const char *name;
+	size_t len;
 	int rc;
 
 	rc = mdb_cursor_open( txn, bi->bi_names, &mc );
@@ -958,11 +828,12 @@ bt_names_children( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	key.mv_size = BT_UUID_LEN;
 	for ( rc = mdb_cursor_get( mc, &key, &val, MDB_SET_RANGE ); rc == 0;
 		rc = mdb_cursor_get( mc, &key, &val, MDB_NEXT ) ) {
-		if ( key.mv_size < BT_UUID_LEN || memcmp( key.mv_data, parent->u, BT_UUID_LEN ) ) break;
-		if ( val.mv_size != BT_UUID_LEN ) continue;
-		memcpy( u.u, val.mv_data, BT_UUID_LEN );
-		nrdn.bv_val = (char *)key.mv_data + BT_UUID_LEN;
-		nrdn.bv_len = key.mv_size - BT_UUID_LEN;
+		if ( key.mv_size < BT_UUID_LEN || memcmp( (char *)key.mv_data + BT_NK_UUID, parent->u, BT_UUID_LEN ) ) break;
+		if ( ( rc = bt_nkey_decode( &key, &p, &name, &len ) ) ||
+			( rc = bt_uuid_decode( &val, &u ) ) )
+			break;
+		nrdn.bv_val = (char *)name;
+		nrdn.bv_len = len;
 		if ( fn( &u, &nrdn, arg ) ) break;
 	}
 	mdb_cursor_close( mc );
@@ -973,11 +844,10 @@ bt_names_children( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 int
 bt_due_put( bt_info *bi, MDB_txn *txn, bt_time t, const bt_uuid *u )
 {
-	unsigned char kbuf[8 + BT_UUID_LEN];
+	unsigned char kbuf[BT_DK_LEN];
 	MDB_val key, val;
 
-	bt_time_put_key( t, kbuf );
-	memcpy( kbuf + 8, u->u, BT_UUID_LEN );
+	bt_dkey_encode( t, u, kbuf );
 	key.mv_data = kbuf;
 	key.mv_size = sizeof( kbuf );
 	val.mv_data = "";
@@ -992,15 +862,17 @@ bt_due_del_upto( bt_info *bi, MDB_txn *txn, bt_time upto, const bt_uuid *u )
 {
 	MDB_cursor *mc;
 	MDB_val key, val;
+	bt_time t;
+	bt_uuid ku;
 	int rc;
 
 	rc = mdb_cursor_open( txn, bi->bi_due, &mc );
 	if ( rc ) return rc;
 	for ( rc = mdb_cursor_get( mc, &key, &val, MDB_FIRST ); rc == 0;
 		rc = mdb_cursor_get( mc, &key, &val, MDB_NEXT ) ) {
-		if ( key.mv_size != 8 + BT_UUID_LEN ) continue;
-		if ( bt_time_get_key( key.mv_data ) > upto ) break;
-		if ( memcmp( (char *)key.mv_data + 8, u->u, BT_UUID_LEN ) == 0 ) {
+		if ( ( rc = bt_dkey_decode( &key, &t, &ku ) ) ) break;
+		if ( t > upto ) break;
+		if ( memcmp( ku.u, u->u, BT_UUID_LEN ) == 0 ) {
 			rc = mdb_cursor_del( mc, 0 );
 			if ( rc ) break;
 		}
@@ -1015,7 +887,7 @@ int
 bt_due_next( bt_info *bi, MDB_txn *txn, const bt_time *after_t,
 	const bt_uuid *after_u, bt_time *t, bt_uuid *u )
 {
-	unsigned char kbuf[8 + BT_UUID_LEN];
+	unsigned char kbuf[BT_DK_LEN];
 	MDB_cursor *mc;
 	MDB_val key, val;
 	int rc;
@@ -1023,8 +895,7 @@ bt_due_next( bt_info *bi, MDB_txn *txn, const bt_time *after_t,
 	rc = mdb_cursor_open( txn, bi->bi_due, &mc );
 	if ( rc ) return rc;
 	if ( after_t ) {
-		bt_time_put_key( *after_t, kbuf );
-		memcpy( kbuf + 8, after_u->u, BT_UUID_LEN );
+		bt_dkey_encode( *after_t, after_u, kbuf );
 		key.mv_data = kbuf;
 		key.mv_size = sizeof( kbuf );
 		rc = mdb_cursor_get( mc, &key, &val, MDB_SET_RANGE );
@@ -1033,14 +904,7 @@ bt_due_next( bt_info *bi, MDB_txn *txn, const bt_time *after_t,
 	} else {
 		rc = mdb_cursor_get( mc, &key, &val, MDB_FIRST );
 	}
-	if ( rc == 0 ) {
-		if ( key.mv_size != 8 + BT_UUID_LEN ) {
-			rc = MDB_CORRUPTED;
-		} else {
-			*t = bt_time_get_key( key.mv_data );
-			memcpy( u->u, (char *)key.mv_data + 8, BT_UUID_LEN );
-		}
-	}
+	if ( rc == 0 ) rc = bt_dkey_decode( &key, t, u );
 	mdb_cursor_close( mc );
 	return rc;
 }

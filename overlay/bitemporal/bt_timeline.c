@@ -73,7 +73,8 @@ bt_row_nrdn( bt_info *bi, bt_row *r, struct berval *nrdn, struct berval *rdn )
 }
 
 /* Among candidates, the one whose version at (vt, kt) has this parent
- * and this name. */
+ * and this name: 0, MDB_NOTFOUND, or the error of a version that cannot
+ * be read (it might be the one: never taken for "not this one"). */
 static int
 pick_named( bt_info *bi, MDB_txn *txn, bt_uuid *cands, int n,
 	const bt_uuid *parent, struct berval *nrdn, bt_time vt, bt_time kt,
@@ -84,7 +85,9 @@ pick_named( bt_info *bi, MDB_txn *txn, bt_uuid *cands, int n,
 	int i;
 
 	for ( i = 0; i < n; i++ ) {
-		if ( bt_row_at( bi, txn, &cands[i], vt, kt, &r ) ) continue;
+		int rc = bt_row_at( bi, txn, &cands[i], vt, kt, &r );
+		if ( rc == MDB_NOTFOUND ) continue;
+		if ( rc ) return rc;
 		if ( memcmp( &r.parent, parent, sizeof( bt_uuid ) ) == 0 &&
 			bt_row_nrdn( bi, &r, &have, NULL ) == 0 && dn_match( &have, nrdn ) ) {
 			*u = cands[i];
@@ -110,10 +113,11 @@ bt_resolve( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 
 	/* a root: kept under its whole DN */
 	rc = bt_names_get( bi, txn, &zero, ndn, &cands, &n );
-	if ( rc == 0 && n ) {
+	if ( rc ) return rc;
+	if ( n ) {
 		rc = pick_named( bi, txn, cands, n, &zero, ndn, vt, kt, u, row );
 		ch_free( cands );
-		if ( rc == 0 ) return 0;
+		if ( rc != MDB_NOTFOUND ) return rc;
 	}
 
 	dnParent( ndn, &pdn );

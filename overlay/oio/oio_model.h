@@ -23,7 +23,7 @@
 #include <lber_pvt.h>
 #include <ldap_pvt_thread.h>
 
-#include "bitemporal/bt_uuid.h"
+#include "bitemporal/bt_types.h"
 #include "oio_table.h"
 
 typedef enum oio_kind {

@@ -11,13 +11,17 @@
 #   tree; git ignores it), MODIR_FUZZ_KEEP=1 keeps the work directory.
 #
 # Targets (pure C, no slapd symbols: each is one fuzz_*.c plus the module
-# source it decodes with, built with -I overlay -I overlay/bitemporal -I overlay/oio only):
+# source it decodes with, built with -I overlay -I overlay/bitemporal
+# -I overlay/oio, and for the row codec lmdb.h and zlib):
 #   fuzz_time       bt_time_parse()   GeneralizedTime; format round trip
 #   fuzz_validity   bt_validity_parse() validity control value
 #   fuzz_asof       bt_asof_parse()   as-of control value
 #   fuzz_oio_table  oio_table put/del/find/next against a reference
 #   fuzz_config_value modir_cv_parse() every directive value of both overlays
 #                   (first byte: which); print-back round trip
+#   fuzz_row_codec  bt_codec          history rows and keys as stored
+#                                     (lmdb.h from the build's OpenLDAP
+#                                     tree; inputs up to 4 KB)
 # The properties each asserts are in its header comment.  Each input is
 # copied into a malloc'd buffer of exactly its size (no NUL), so ASan
 # reports any read beyond len.
@@ -64,7 +68,22 @@ sources_of() {   # the module sources a target decodes with
   case $1 in
     fuzz_oio_table) echo "$TOP/overlay/oio/oio_table.c" ;;
     fuzz_config_value) echo "$TOP/overlay/modir_config_value.c" ;;
+    fuzz_row_codec) echo "$TOP/overlay/bitemporal/bt_codec.c $TOP/overlay/bitemporal/bt_time.c" ;;
     *) echo "$TOP/overlay/bitemporal/bt_time.c" ;;
+  esac
+}
+# lmdb.h (MDB_val, its error codes) from the OpenLDAP tree the build was
+# configured with
+OSRC=$(sed -n 's/^OPENLDAP_SRC = //p' "$BUILD/Makefile" 2>/dev/null)
+flags_of() {     # extra compiler and linker flags of a target
+  case $1 in
+    fuzz_row_codec) echo "-I $OSRC/libraries/liblmdb -lz" ;;
+  esac
+}
+maxlen_of() {    # the longest input libFuzzer makes
+  case $1 in
+    fuzz_row_codec) echo 4096 ;;   # a row: header, actor, changed, snapshot
+    *) echo 512 ;;
   esac
 }
 
@@ -84,7 +103,7 @@ for t in "${targets[@]}"; do
   fi
   bin=$WORK/$t
   # shellcheck disable=SC2046
-  if ! "$CC" "${CFLAGS[@]}" -I "$TOP/overlay" -I "$TOP/overlay/bitemporal" -I "$TOP/overlay/oio" -I "$HERE" -o "$bin" "$src" $(sources_of "$t") >"$WORK/$t.build" 2>&1; then
+  if ! "$CC" "${CFLAGS[@]}" -I "$TOP/overlay" -I "$TOP/overlay/bitemporal" -I "$TOP/overlay/oio" -I "$HERE" -o "$bin" "$src" $(sources_of "$t") $(flags_of "$t") >"$WORK/$t.build" 2>&1; then
     echo "not ok - $t: build failed"
     sed 's/^/#   /' "$WORK/$t.build" | head -20
     fail=1; continue
@@ -99,7 +118,7 @@ for t in "${targets[@]}"; do
   fi
   # in a subshell, so that a target killed by a signal (ASan aborts) is
   # reported in its log, not by this shell as "Aborted"
-  ( "$bin" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=512 \
+  ( "$bin" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 -max_len="$(maxlen_of "$t")" \
     -print_final_stats=1 -error_exitcode=77 \
     -artifact_prefix="$WORK/art-$t/" "$corpus"; exit $? ) >"$WORK/$t.log" 2>&1
   rc=$?
@@ -118,7 +137,7 @@ for t in "${targets[@]}"; do
     { grep -E 'property failed|runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|SUMMARY' "$WORK/$t.log"
       grep -E '^ +#[0-9]+ .* in .*'"$TOP"'/(overlay|tests)/' "$WORK/$t.log"; } | head -15 | sed 's/^/#   /'
     [ -n "$keep" ] && echo "#   replay: tests/fuzz/run.sh keeps no binaries; build one with" &&
-      echo "#     $CC ${CFLAGS[*]} -I overlay -I overlay/bitemporal -I overlay/oio -I tests/fuzz -o $t tests/fuzz/$t.c $(sources_of "$t" | sed "s|$TOP/||g") && ./$t $keep"
+      echo "#     $CC ${CFLAGS[*]} -I overlay -I overlay/bitemporal -I overlay/oio -I tests/fuzz -o $t tests/fuzz/$t.c $(sources_of "$t" | sed "s|$TOP/||g") $(flags_of "$t") && ./$t $keep"
     fail=1
   fi
 done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The decoders of outside input that build standalone (bt_time_parse, the
 # validity and as-of control values, the oio model's hash table, every
-# configuration directive's value) under
+# configuration directive's value, the history's row and key codec on
+# stored bytes) under
 # libFuzzer + ASan + UBSan, each for a bounded time on a copy of its
 # committed seed corpus (tests/fuzz/run.sh; the properties checked are in
 # each tests/fuzz/fuzz_*.c).  No slapd.  Skips (one "ok # SKIP") without
