@@ -731,6 +731,41 @@ strip_stored_periods( Operation *op, BackendInfo *orig, BerVarray ndns, int n )
 	return rc;
 }
 
+/* The internal search for every entry of the database, as the root DN,
+ * straight to back-mdb (db is a copy of be with its bare backend). */
+static int
+boot_search_op( Operation *op, BackendDB *be, BackendDB *db )
+{
+	op->o_bd = db;
+	op->o_tag = LDAP_REQ_SEARCH;
+	memset( &op->oq_search, 0, sizeof( op->oq_search ) );
+	op->o_req_dn = be->be_suffix[0];
+	op->o_req_ndn = be->be_nsuffix[0];
+	op->o_dn = be->be_rootdn;
+	op->o_ndn = be->be_rootndn;
+	op->ors_scope = LDAP_SCOPE_SUBTREE;
+	op->ors_slimit = SLAP_NO_LIMIT;
+	op->ors_tlimit = SLAP_NO_LIMIT;
+	op->ors_attrs = slap_anlist_all_attributes;
+	op->o_do_not_cache = 1;
+	op->o_managedsait = SLAP_CONTROL_CRITICAL;
+	ber_str2bv( "(objectClass=*)", 0, 0, &op->ors_filterstr );
+	op->ors_filter = str2filter_x( op, op->ors_filterstr.bv_val );
+	return op->ors_filter ? 0 : 1;
+}
+
+/* Commits the baselines boot_cb wrote, or aborts them all; returns an
+ * LMDB code. */
+static int
+boot_commit( boot_ctx *b )
+{
+	if ( !b->txn ) return b->err;
+	if ( b->err ) mdb_txn_abort( b->txn );
+	else b->err = mdb_txn_commit( b->txn );
+	b->txn = NULL;
+	return b->err;
+}
+
 /* Gives every live tracked entry without history its baseline version:
  * at the first start with the overlay, and after slapadd. */
 int
@@ -752,22 +787,7 @@ bt_bootstrap( bt_info *bi, BackendDB *be )
 	op = &opbuf.ob_op;
 	db.bd_info = on->on_info->oi_orig;
 	db.be_flags |= SLAP_DBFLAG_OVERLAY;
-	op->o_bd = &db;
-	op->o_tag = LDAP_REQ_SEARCH;
-	memset( &op->oq_search, 0, sizeof( op->oq_search ) );
-	op->o_req_dn = be->be_suffix[0];
-	op->o_req_ndn = be->be_nsuffix[0];
-	op->o_dn = be->be_rootdn;
-	op->o_ndn = be->be_rootndn;
-	op->ors_scope = LDAP_SCOPE_SUBTREE;
-	op->ors_slimit = SLAP_NO_LIMIT;
-	op->ors_tlimit = SLAP_NO_LIMIT;
-	op->ors_attrs = slap_anlist_all_attributes;
-	op->o_do_not_cache = 1;
-	op->o_managedsait = SLAP_CONTROL_CRITICAL;
-	ber_str2bv( "(objectClass=*)", 0, 0, &op->ors_filterstr );
-	op->ors_filter = str2filter_x( op, op->ors_filterstr.bv_val );
-	if ( !op->ors_filter ) return 1;
+	if ( boot_search_op( op, be, &db ) ) return 1;
 	cb.sc_response = boot_cb;
 	cb.sc_private = &b;
 	op->o_callback = &cb;
@@ -789,12 +809,7 @@ bt_bootstrap( bt_info *bi, BackendDB *be )
 			rs.sr_err );
 		b.err = -1;
 	}
-
-	if ( b.txn ) {
-		if ( b.err ) mdb_txn_abort( b.txn );
-		else b.err = mdb_txn_commit( b.txn );
-	}
-	if ( b.err ) {
+	if ( boot_commit( &b ) ) {
 		self->bd_info = self_info;
 		Debug( LDAP_DEBUG_ANY, "bitemporal: recording baseline versions failed: %s\n",
 			mdb_strerror( b.err ) );

@@ -27,8 +27,6 @@
 #include "modir.h"
 #include "oio.h"
 
-enum { OIO_TERMINATE_MANAGERS = 0, OIO_VACATE_MANAGERS };
-
 static slap_overinst oio;
 
 enum { OIO_CFG_MANAGER_POLICY = 1, OIO_CFG_INTERNAL_ADDRESSES };
@@ -175,18 +173,13 @@ oio_run_below( oio_writer *w, Operation *op2, slap_operation_t which )
 	return rs2.sr_err;
 }
 
-static int
-write_derived( oio_obj *o, BerVarray *v, void *arg )
+/* The replace modifications that bring o's stored derived values to v:
+ * none for an attribute whose set of values is unchanged. */
+static Modifications *
+derived_mods( oio_obj *o, BerVarray *v )
 {
-	oio_writer *w = arg;
-	Operation op2;
-	BackendDB db;
-	slap_callback cb;
-	void *ctrls[SLAP_MAX_CIDS];
 	Modifications *ml = NULL, **tail = &ml;
-	const char *text;
-	char textbuf[SLAP_TEXT_BUFLEN];
-	int i, rc, first = o->kind == OIO_PERSON ? 0 : D_PERSON_LAST + 1;
+	int i, first = o->kind == OIO_PERSON ? 0 : D_PERSON_LAST + 1;
 	int last = o->kind == OIO_PERSON ? D_PERSON_LAST : D_COUNT - 1;
 
 	for ( i = first; i <= last; i++ ) {
@@ -212,6 +205,25 @@ write_derived( oio_obj *o, BerVarray *v, void *arg )
 		*tail = m;
 		tail = &m->sml_next;
 	}
+	return ml;
+}
+
+/* Writes o's derived values v to its live entry, below this overlay, when
+ * they differ from the stored ones.  Returns 0, or -1 (counted in
+ * w->failed) when the write failed: an oio_model visitor's convention. */
+static int
+write_derived( oio_obj *o, BerVarray *v, void *arg )
+{
+	oio_writer *w = arg;
+	Operation op2;
+	BackendDB db;
+	slap_callback cb;
+	void *ctrls[SLAP_MAX_CIDS];
+	Modifications *ml = derived_mods( o, v );
+	const char *text;
+	char textbuf[SLAP_TEXT_BUFLEN];
+	int rc;
+
 	if ( !ml ) return 0;
 
 	oio_op_below( w, &op2, &db, &cb, ctrls );
@@ -444,6 +456,122 @@ live_entry( Operation *op, slap_overinst *on, struct berval *ndn )
 }
 
 
+/* The client named the entry by a name it had at another time: the model
+ * follows the live entry the write reached (bt_resolved).  The caller
+ * restores the requested name. */
+static void
+follow_resolved( Operation *op )
+{
+	OpExtra *oex;
+
+	LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next ) {
+		if ( oex->oe_key == &bt_resolved_key ) {
+			op->o_req_dn = ((bt_resolved *)oex)->dn;
+			op->o_req_ndn = ((bt_resolved *)oex)->ndn;
+			return;
+		}
+	}
+}
+
+/* The model learns the live entry named ndn as it is now, or forgets it
+ * if it is gone.  Called with the model's mutex held. */
+static void
+model_refresh( Operation *op, slap_overinst *on, oio_model *m, struct berval *ndn )
+{
+	Entry *e = live_entry( op, on, ndn );
+
+	if ( e ) {
+		oio_model_put( m, e );
+		overlay_entry_release_ov( op, e, 0, on );
+	} else {
+		oio_model_del_dn( m, ndn );
+	}
+}
+
+/* A delete: the entry leaves the model if it left the live DIT now (a
+ * dated delete leaves it live).  A person's delete, dated or not, also
+ * terminates their functions: *person is set and 1 returned.  Called with
+ * the model's mutex held; sets *recompute when the model changed. */
+static int
+model_delete( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person, int *recompute )
+{
+	oio_model *m = &oi->oi_model;
+	oio_obj *o = oio_model_get_dn( m, &op->o_req_ndn );
+	int cascade = 0;
+	Entry *e;
+
+	if ( o && o->kind == OIO_PERSON ) {
+		*person = o->uuid;
+		cascade = 1;
+	} else if ( !o && oi->oi_bt ) {
+		/* a dated termination of someone not live now */
+		bt_reader rd;
+		if ( bt_read_begin( oi->oi_bt, op, &rd ) == 0 ) {
+			if ( bt_resolve_any( oi->oi_bt, rd.txn, &op->o_req_ndn,
+					(bt_period){ BT_NEG_INFINITY, BT_INFINITY }, person ) == 0 )
+				cascade = 1;
+			bt_read_end( &rd );
+		}
+	}
+	if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
+		overlay_entry_release_ov( op, e, 0, on );	/* still live: dated */
+	} else {
+		oio_model_del_dn( m, &op->o_req_ndn );
+		*recompute = 1;
+	}
+	return cascade;
+}
+
+/* A modrdn that took effect now renames the entry and everything below it
+ * in the model; a dated one leaves the live entry where it is.  Called
+ * with the model's mutex held; returns 1 when the model changed. */
+static int
+model_rename( Operation *op, slap_overinst *on, oio_model *m )
+{
+	struct berval dn, ndn;
+	Entry *e;
+
+	if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
+		overlay_entry_release_ov( op, e, 0, on );	/* still there: dated */
+		return 0;
+	}
+	modir_modrdn_newdn( op, &dn, &ndn );
+	oio_model_rename( m, &op->o_req_ndn, &dn, &ndn );
+	if ( ( e = live_entry( op, on, &ndn ) ) ) {
+		oio_model_put( m, e );
+		overlay_entry_release_ov( op, e, 0, on );
+	}
+	ch_free( dn.bv_val );
+	ch_free( ndn.bv_val );
+	return 1;
+}
+
+/* The person's termination ends (or vacates) their functions, then the
+ * model learns what it touched.  Called with the model's mutex held; it
+ * is released meanwhile, because the cascade writes below this overlay
+ * and waits for back-mdb's writer lock (oio.h, lock order). */
+static void
+terminate_person( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person )
+{
+	oio_model *m = &oi->oi_model;
+	BerVarray touched = NULL;
+	int i;
+
+	ldap_pvt_thread_mutex_unlock( &m->mutex );
+	if ( oio_cascade( op, oi, on, person, &touched ) != LDAP_SUCCESS )
+		/* the person is gone; what still refers to them is reported
+		 * (and refused on delete of the referrers' targets) */
+		Debug( LDAP_DEBUG_ANY, "oio: the termination of \"%s\" could not end all "
+			"of their functions; see the messages above\n", op->o_req_dn.bv_val );
+	ldap_pvt_thread_mutex_lock( &m->mutex );
+	/* what the termination ended (or left vacant) now */
+	for ( i = 0; touched && touched[i].bv_val; i++ )
+		model_refresh( op, on, m, &touched[i] );
+	ber_bvarray_free( touched );
+}
+
+/* After a successful write: the model follows the live DIT, and the task
+ * recomputes the derived values within a second when an input changed. */
 static int
 oio_response( Operation *op, SlapReply *rs )
 {
@@ -452,30 +580,14 @@ oio_response( Operation *op, SlapReply *rs )
 	slap_overinst *on = c->on;
 	oio_model *m = &oi->oi_model;
 	BackendInfo *saved = op->o_bd->bd_info;
-	oio_kind kind = c->kind;
-	int reload = 0, recompute = c->inputs;
-	bt_uuid deleted_person;
-	struct berval req_dn, req_ndn;
-	int cascade = 0;
+	struct berval req_dn = op->o_req_dn, req_ndn = op->o_req_ndn;
+	int recompute = c->inputs, cascade = 0;
+	bt_uuid person;
 	Entry *e;
 
 	if ( rs->sr_type != REP_RESULT || rs->sr_err != LDAP_SUCCESS )
 		return SLAP_CB_CONTINUE;
-
-	/* the client named the entry by a name it had at another time: the
-	 * model follows the live entry the write reached (bt_resolved) */
-	req_dn = op->o_req_dn;
-	req_ndn = op->o_req_ndn;
-	{
-		OpExtra *oex;
-		LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next ) {
-			if ( oex->oe_key == &bt_resolved_key ) {
-				op->o_req_dn = ((bt_resolved *)oex)->dn;
-				op->o_req_ndn = ((bt_resolved *)oex)->ndn;
-				break;
-			}
-		}
-	}
+	follow_resolved( op );
 
 	ldap_pvt_thread_mutex_lock( &m->mutex );
 	if ( !m->loaded ) goto done;	/* the load task will see it all */
@@ -489,80 +601,22 @@ oio_response( Operation *op, SlapReply *rs )
 		/* fall through */
 	case LDAP_REQ_ADD:
 		if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
-			oio_kind k = oio_model_put( m, e );
-			if ( kind == OIO_OTHER ) kind = k;
+			oio_model_put( m, e );
 			overlay_entry_release_ov( op, e, 0, on );
 		}
 		break;
-	case LDAP_REQ_DELETE: {
-		oio_obj *o = oio_model_get_dn( m, &op->o_req_ndn );
-		if ( o && o->kind == OIO_PERSON ) {
-			deleted_person = o->uuid;
-			cascade = 1;
-		} else if ( !o && oi->oi_bt ) {
-			/* a dated termination of someone not live now */
-			bt_reader rd;
-			if ( bt_read_begin( oi->oi_bt, op, &rd ) == 0 ) {
-				if ( bt_resolve_any( oi->oi_bt, rd.txn, &op->o_req_ndn,
-						(bt_period){ BT_NEG_INFINITY, BT_INFINITY }, &deleted_person ) == 0 )
-					cascade = 1;
-				bt_read_end( &rd );
-			}
-		}
-		if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
-			overlay_entry_release_ov( op, e, 0, on );	/* still live: dated */
-		} else {
-			oio_model_del_dn( m, &op->o_req_ndn );
-			recompute = 1;
-		}
+	case LDAP_REQ_DELETE:
+		cascade = model_delete( op, oi, on, &person, &recompute );
 		break;
-	}
 	case LDAP_REQ_MODRDN:
-		if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
-			overlay_entry_release_ov( op, e, 0, on );	/* still there: dated */
-			break;
-		}
-		{
-			/* renamed now: the entry and everything below it */
-			struct berval dn, ndn;
-			modir_modrdn_newdn( op, &dn, &ndn );
-			oio_model_rename( m, &op->o_req_ndn, &dn, &ndn );
-			if ( ( e = live_entry( op, on, &ndn ) ) ) {
-				oio_model_put( m, e );
-				overlay_entry_release_ov( op, e, 0, on );
-			}
-			ch_free( dn.bv_val );
-			ch_free( ndn.bv_val );
-			recompute = 1;
-		}
+		if ( model_rename( op, on, m ) ) recompute = 1;
 		break;
 	}
-
 	if ( cascade && oi->oi_bt ) {
-		BerVarray touched = NULL;
-		int i;
-		ldap_pvt_thread_mutex_unlock( &m->mutex );
-		if ( oio_cascade( op, oi, on, &deleted_person, &touched ) != LDAP_SUCCESS )
-			/* the person is gone; what still refers to them is reported
-			 * (and refused on delete of the referrers' targets) */
-			Debug( LDAP_DEBUG_ANY, "oio: the termination of \"%s\" could not end all "
-				"of their functions; see the messages above\n", op->o_req_dn.bv_val );
-		ldap_pvt_thread_mutex_lock( &m->mutex );
-		/* what the termination ended (or left vacant) now */
-		for ( i = 0; touched && touched[i].bv_val; i++ ) {
-			if ( ( e = live_entry( op, on, &touched[i] ) ) ) {
-				oio_model_put( m, e );
-				overlay_entry_release_ov( op, e, 0, on );
-			} else {
-				oio_model_del_dn( m, &touched[i] );
-			}
-		}
-		ber_bvarray_free( touched );
+		terminate_person( op, oi, on, &person );
 		recompute = 1;
 	}
-	/* the task recomputes within a second */
-	if ( reload ) oi->oi_reload = 1;
-	if ( recompute || reload ) oi->oi_dirty = 1;
+	if ( recompute ) oi->oi_dirty = 1;
 done:
 	op->o_bd->bd_info = saved;
 	ldap_pvt_thread_mutex_unlock( &m->mutex );

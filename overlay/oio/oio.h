@@ -70,6 +70,10 @@ typedef struct oio_model {
 	int loaded;
 } oio_model;
 
+/* oio-terminated-managers: what a person's termination does to their
+ * manager posts (oio_cascade) */
+enum { OIO_TERMINATE_MANAGERS = 0, OIO_VACATE_MANAGERS };
+
 typedef struct oio_info {
 	int oi_internal_addresses;	/* publish "internal" addresses too */
 	int oi_manager_policy;		/* OIO_TERMINATE_MANAGERS / OIO_VACATE_MANAGERS */
