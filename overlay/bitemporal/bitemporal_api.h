@@ -185,8 +185,23 @@ int bt_visit_at( bt_info *bi, Operation *op, bt_time valid_at, bt_time known_at,
  * ("known now" and "known at any later time" are the same view). */
 unsigned long bt_view_generation( bt_info *bi );
 bt_time bt_last_write( bt_info *bi );
-/* oio.c: the oio overlays stacked above bt_on use bi (NULL: it is gone);
- * the bitemporal overlay calls it when it opens or closes live */
-void oio_bt_attach( slap_overinst *bt_on, bt_info *bi );
+/* Listeners: what an overlay stacked above a bitemporal overlay learns
+ * about it.  fn( bt_on, bi ) is called when the bitemporal overlay bt_on
+ * of a database opens in a running slapd (added, or added back, through
+ * cn=config: bi is its state) and when it closes (bi is NULL: it is
+ * gone, and nothing above may use it any more).  Called in the thread
+ * that opens or closes the database, with the server paused by
+ * back-config or not yet serving, so no operation runs meanwhile; fn
+ * finds its own instances above bt_on (bt_on->on_info->oi_list up to
+ * bt_on).  An overlay opened after the bitemporal overlay finds it at its
+ * own open instead.
+ *
+ * bt_listener_add is called from an overlay's initialize, before any
+ * database opens; it returns 0, or -1 (a boolean failure) when
+ * BT_LISTENERS_MAX listeners are registered already. */
+typedef void (bt_listener)( slap_overinst *bt_on, bt_info *bi );
+#define BT_LISTENERS_MAX	4	/* the overlays that build on this one: oio, and
+								 * room for the events and audit to come */
+int bt_listener_add( bt_listener *fn );
 
 #endif /* BITEMPORAL_API_H */

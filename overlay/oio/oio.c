@@ -979,7 +979,9 @@ oio_register_derived( bt_info *bi )
 		bt_computed_add( bi, oio_ad.derived[i], i <= D_PERSON_LAST ? oio_ad.ocPerson : oio_ad.ocUnit );
 }
 
-void
+/* The bitemporal overlay bt_on opened live (bi) or closed (NULL): the
+ * oio overlays above it follow (a bt_listener, bitemporal_api.h). */
+static void
 oio_bt_attach( slap_overinst *bt_on, bt_info *bi )
 {
 	slap_overinst *o2;
@@ -1101,5 +1103,6 @@ oio_initialize( void )
 
 	rc = config_register_schema( oio_cfg, oio_ocs );
 	if ( rc ) return rc;
+	if ( bt_listener_add( oio_bt_attach ) ) return -1;
 	return overlay_register( &oio );
 }
