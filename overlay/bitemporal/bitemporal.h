@@ -12,6 +12,14 @@
  * A version names its entry by RDN and the entryUUID of its parent, so a
  * subtree move is one new version of the moved entry; DNs at any (valid,
  * known) point are rebuilt by walking the parents' versions.
+ *
+ * Return conventions (bitemporal_api.h says them in full): the store and
+ * history layer (bt_store.c, bt_timeline.c, bt_commit.c, bt_cache.c)
+ * returns LMDB codes (0, MDB_NOTFOUND, other MDB_* codes or errno); the
+ * operation layer (bt_write.c, bt_search.c, bt_access.c, the projection
+ * in bt_activate.c) returns LDAP result codes; booleans are 0/1 and named
+ * as questions; parsers and codecs return 0 or -1; lifecycle functions
+ * 0 or non-zero, as slapd's db_open.
  */
 #ifndef BITEMPORAL_H
 #define BITEMPORAL_H
@@ -117,8 +125,8 @@ int bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e );
 int bt_row_put_same( bt_info *bi, MDB_txn *txn, bt_row *r, const bt_row *old );
 int bt_row_supersede( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time when );
 int bt_rows_all( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_rows *out );
-/* 1: u has versions, 0: none, -1: the store cannot be read */
-int bt_has_rows( bt_info *bi, MDB_txn *txn, const bt_uuid *u );
+/* *found 1 when u has versions, 0 when none; returns an LMDB code */
+int bt_has_rows( bt_info *bi, MDB_txn *txn, const bt_uuid *u, int *found );
 int bt_names_get( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	struct berval *nrdn, bt_uuid **uuids, int *n );
 int bt_due_put( bt_info *bi, MDB_txn *txn, bt_time t, const bt_uuid *u );
@@ -145,10 +153,11 @@ int bt_child_named( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	struct berval *ndn, const bt_period *within, int n,
 	const bt_uuid *skip, bt_uuid *u );
 /* Whether hanging u under parent during P (as known now) would make u its
- * own ancestor: 1 with *at the first instant found, 0 if never, -1 when
- * the history cannot be read or the chain is deeper than BT_DEPTH_MAX. */
+ * own ancestor: *cycle 1 with *at the first instant found, 0 if never.
+ * Returns 0, or the LMDB code of a history that cannot be read
+ * (MDB_CORRUPTED: the chain is deeper than BT_DEPTH_MAX). */
 int bt_would_be_ancestor( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
-	const bt_uuid *parent, bt_period P, bt_time *at );
+	const bt_uuid *parent, bt_period P, int *cycle, bt_time *at );
 
 /* bt_commit.c: a write's transaction, shared with concurrent writes */
 typedef struct bt_job {
@@ -176,6 +185,8 @@ int bt_txn_hook( Operation *op, int txnop, OpExtra **ptr );
 
 /* bt_write.c */
 int bt_op_write( Operation *op, SlapReply *rs );
+/* Records the baseline version of a live entry that has none (and of its
+ * tracked parents first); an LMDB code. */
 int bt_ensure_history( bt_info *bi, MDB_txn *txn, Operation *op,
 	slap_overinst *on, Entry *e, bt_uuid *u, bt_time now );
 void *bt_activation_mark( Operation *op, const bt_uuid *u, bt_time upto );
@@ -216,9 +227,10 @@ int bt_activation_start( bt_info *bi, BackendDB *be );
 void bt_activation_stop( bt_info *bi );
 void bt_retry_init( bt_info *bi );
 void bt_retry_destroy( bt_info *bi );
-/* Why the live entry of u does not yet show a change that fell due (the
- * value of moActivationError): 0 and buf filled, or -1 if nothing failed. */
-int bt_activation_error( bt_info *bi, const bt_uuid *u, char *buf, size_t len );
+/* Whether an activation of u failed (a boolean): 1 with buf filled with
+ * why the live entry does not yet show a change that fell due (the value
+ * of moActivationError), 0 if nothing failed. */
+int bt_activation_failed( bt_info *bi, const bt_uuid *u, char *buf, size_t len );
 int bt_bootstrap( bt_info *bi, BackendDB *be );
 
 

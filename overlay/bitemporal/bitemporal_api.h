@@ -3,11 +3,31 @@
  * may include of it.
  *
  * The history is read through the functions below, in a read transaction
- * from bt_read_begin() (the operation's own, when it has one); they return
- * 0, MDB_NOTFOUND when there is nothing, or another LMDB code for an error
- * the caller must not take for "nothing".  The overlay's state is opaque
- * (bt_info); what a caller needs of it has a function.  Everything else
- * (bitemporal.h) is the overlay's own.
+ * from bt_read_begin() (the operation's own, when it has one).  The
+ * overlay's state is opaque (bt_info); what a caller needs of it has a
+ * function.  Everything else (bitemporal.h) is the overlay's own.
+ *
+ * Return conventions, one per layer (the same in bitemporal.h):
+ *  - the store and the history (reading and writing rows, names, due
+ *    activations, transactions: every function given an MDB_txn or
+ *    bt_info to read with) return an LMDB code: 0, MDB_NOTFOUND when
+ *    there is nothing, another MDB_* code or an errno for an error the
+ *    caller must not take for "nothing" (MDB_CORRUPTED: a stored value
+ *    or chain that cannot be decoded or followed).  An answer that is
+ *    not a code (found or not, a count) goes through an out-parameter;
+ *  - the operation layer (bi_op_* handlers, the write path, the checks
+ *    done on an operation) returns an LDAP result code, the result sent or
+ *    to be sent, or SLAP_CB_CONTINUE where slapd's overlay protocol wants
+ *    it;
+ *  - booleans are 0 or 1, and named as questions (bt_is_*, bt_has_*,
+ *    bt_may_*, ..._failed);
+ *  - helpers that neither read the store nor answer an operation
+ *    (parsers, codecs, bt_entry_uuid) return 0, or -1 when the input is
+ *    malformed;
+ *  - lifecycle functions (db_init/open/close and what they call:
+ *    bt_store_open, bt_bootstrap, bt_activation_start) follow slapd's
+ *    backend protocol: 0, or non-zero with the reason logged or in cr;
+ *  - a callback's return value is documented where its type is.
  */
 #ifndef BITEMPORAL_API_H
 #define BITEMPORAL_API_H
@@ -191,9 +211,9 @@ bt_time bt_last_write( bt_info *bi );
  * cn=config: bi is its state) and when it closes (bi is NULL: it is
  * gone, and nothing above may use it any more).  Called in the thread
  * that opens or closes the database, with the server paused by
- * back-config or not yet serving, so no operation runs meanwhile; fn
- * finds its own instances above bt_on (bt_on->on_info->oi_list up to
- * bt_on).  An overlay opened after the bitemporal overlay finds it at its
+ * back-config, or not (or no longer) serving, so no operation runs
+ * meanwhile; fn finds its own instances above bt_on (bt_on->on_info->
+ * oi_list up to bt_on).  An overlay opened after the bitemporal overlay finds it at its
  * own open instead.
  *
  * bt_listener_add is called from an overlay's initialize, before any

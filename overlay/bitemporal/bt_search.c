@@ -823,7 +823,7 @@ bt_operational( Operation *op, SlapReply *rs )
 	if ( wanted( rs, bt_ad_activationError ) ) {
 		char buf[512];
 		struct berval bv;
-		if ( bt_activation_error( bi, &u, buf, sizeof( buf ) ) == 0 ) {
+		if ( bt_activation_failed( bi, &u, buf, sizeof( buf ) ) ) {
 			ber_str2bv( buf, 0, 0, &bv );
 			*ap = attr_alloc_one( bt_ad_activationError, &bv );
 			ap = &(*ap)->a_next;

@@ -273,11 +273,11 @@ bt_ensure_history( bt_info *bi, MDB_txn *txn, Operation *op, slap_overinst *on,
 {
 	bt_uuid parent;
 	bt_row r;
-	int rc;
+	int rc, has;
 
 	memset( &parent, 0, sizeof( parent ) );
-	rc = bt_has_rows( bi, txn, u );
-	if ( rc ) return rc < 0 ? -1 : 0;
+	rc = bt_has_rows( bi, txn, u, &has );
+	if ( rc || has ) return rc;
 
 	if ( !be_issuffix( op->o_bd, &e->e_nname ) ) {
 		struct berval pdn;
@@ -403,7 +403,9 @@ parent_at( bt_write *w, struct berval *ndn, bt_time t, bt_uuid *parent )
 }
 
 /* Finds the entity a modify/delete/modrdn names: the live entry if there
- * is one, else the entry that had that DN during the period. */
+ * is one, else the entry that had that DN during the period.  A live
+ * entry the overlay does not track sets w->untracked (the caller stops
+ * and the operation passes through). */
 static int
 load_target( bt_write *w, Entry **livep )
 {
@@ -413,8 +415,10 @@ load_target( bt_write *w, Entry **livep )
 	*livep = NULL;
 	if ( live_get( w, &op->o_req_ndn, &e ) == 0 ) {
 		if ( !bt_is_tracked( w->bi, e ) ) {
+			/* not ours: no refusal, the operation passes through */
 			live_release( w, e );
-			return 1;	/* not ours */
+			w->untracked = 1;
+			return LDAP_SUCCESS;
 		}
 		if ( bt_entry_uuid( e, &w->uuid ) ) {
 			live_release( w, e );
@@ -796,7 +800,7 @@ write_modify( bt_write *w )
 	int rc;
 
 	rc = load_target( w, &live );
-	if ( rc ) return rc;
+	if ( rc || w->untracked ) return rc;
 
 	rc = bt_rows_current( w->bi, w->txn, &w->uuid, w->P, &cur );
 	if ( rc ) {
@@ -866,7 +870,7 @@ write_delete( bt_write *w )
 	int rc;
 
 	rc = load_target( w, &live );
-	if ( rc ) return rc;
+	if ( rc || w->untracked ) return rc;
 	rc = bt_rows_current( w->bi, w->txn, &w->uuid, w->P, &cur );
 	if ( rc || cur.n == 0 ) {
 		live_release( w, live );
@@ -958,19 +962,16 @@ refuse_cycle( bt_write *w, const bt_uuid *parent, bt_period P )
 {
 	bt_time at;
 	char tb[BT_TIME_BUFSZ];
+	int cycle;
 
 	if ( bt_uuid_is_zero( parent ) ) return 0;
-	switch ( bt_would_be_ancestor( w->bi, w->txn, &w->uuid, parent, P, &at ) ) {
-	case 0:
-		return 0;
-	case 1:
-		bt_time_format( at, tb );
-		snprintf( w->textbuf, sizeof( w->textbuf ),
-			"the new parent is the entry itself or one of its descendants at %s", tb );
-		FAIL( w, LDAP_UNWILLING_TO_PERFORM, w->textbuf );
-	default:
+	if ( bt_would_be_ancestor( w->bi, w->txn, &w->uuid, parent, P, &cycle, &at ) )
 		FAIL( w, LDAP_OTHER, "bitemporal: cannot read the new parent's ancestors" );
-	}
+	if ( !cycle ) return 0;
+	bt_time_format( at, tb );
+	snprintf( w->textbuf, sizeof( w->textbuf ),
+		"the new parent is the entry itself or one of its descendants at %s", tb );
+	FAIL( w, LDAP_UNWILLING_TO_PERFORM, w->textbuf );
 }
 
 /* The requester may add children to the new parent, as it is when the
@@ -1037,7 +1038,7 @@ write_modrdn( bt_write *w )
 	int rc;
 
 	rc = load_target( w, &live );
-	if ( rc ) return rc;
+	if ( rc || w->untracked ) return rc;
 
 	modir_modrdn_newdn( op, &newdn, &nnewdn );
 	rc = bt_rows_current( w->bi, w->txn, &w->uuid, w->P, &cur );
@@ -1080,21 +1081,12 @@ import_period( bt_write *w, Entry *e )
 	Attribute *to = attr_find( e->e_attrs, bt_ad_validTo );
 
 	if ( !from && !to ) return 0;
-	if ( from && bt_time_parse( from->a_vals[0].bv_val, from->a_vals[0].bv_len, &w->P.from ) ) {
-		w->err = LDAP_INVALID_SYNTAX;
-		w->text = "moValidFrom: malformed GeneralizedTime";
-		return 1;
-	}
-	if ( to && bt_time_parse( to->a_vals[0].bv_val, to->a_vals[0].bv_len, &w->P.to ) ) {
-		w->err = LDAP_INVALID_SYNTAX;
-		w->text = "moValidTo: malformed GeneralizedTime";
-		return 1;
-	}
-	if ( !bt_period_is_valid( w->P ) ) {
-		w->err = LDAP_UNWILLING_TO_PERFORM;
-		w->text = "moValidTo must be later than moValidFrom";
-		return 1;
-	}
+	if ( from && bt_time_parse( from->a_vals[0].bv_val, from->a_vals[0].bv_len, &w->P.from ) )
+		FAIL( w, LDAP_INVALID_SYNTAX, "moValidFrom: malformed GeneralizedTime" );
+	if ( to && bt_time_parse( to->a_vals[0].bv_val, to->a_vals[0].bv_len, &w->P.to ) )
+		FAIL( w, LDAP_INVALID_SYNTAX, "moValidTo: malformed GeneralizedTime" );
+	if ( !bt_period_is_valid( w->P ) )
+		FAIL( w, LDAP_UNWILLING_TO_PERFORM, "moValidTo must be later than moValidFrom" );
 	attr_delete( &e->e_attrs, bt_ad_validFrom );
 	attr_delete( &e->e_attrs, bt_ad_validTo );
 	w->dated = 1;
@@ -1239,11 +1231,7 @@ write_in_txn( bt_write *w, SlapReply *rs, bt_capture *cap )
 	case LDAP_REQ_MODRDN: rc = write_modrdn( w ); break;
 	default: rc = 0;
 	}
-	if ( rc == 1 && !w->err ) {
-		w->untracked = 1;
-		return 0;
-	}
-	if ( rc || w->err ) return 0;
+	if ( rc || w->err || w->untracked ) return 0;
 	if ( schedule_due( w ) ) return 0;
 	if ( w->live_change ) {
 		apply_live( w, rs, cap );

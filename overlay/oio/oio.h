@@ -8,6 +8,21 @@
  * derived values are recomputed in memory, and only the entries whose
  * values changed are written.  A manager change in a unit of 500 people
  * writes those 500 entries and nothing else.
+ *
+ * Return conventions, one per layer (as in bitemporal_api.h):
+ *  - the operation layer (oio_op_*, oio_check_write, oio_cascade,
+ *    oio_run_below and the writes it runs below the overlay) returns LDAP
+ *    result codes, or SLAP_CB_CONTINUE where slapd's overlay protocol
+ *    wants it;
+ *  - transactions and the bitemporal API (bi_op_txn, bt_nested_end,
+ *    bt_read_begin, bt_rows_*) return LMDB codes, passed on as they are
+ *    or turned into other (80) where an operation is answered;
+ *  - the in-memory model answers with what it finds (an object, a kind,
+ *    a count); booleans are 0/1 named as questions (oio_is_*,
+ *    oio_same_values); helpers that only succeed or fail (oio_table_put,
+ *    oio_asof_one) return 0 or -1;
+ *  - an oio_write_fn returns 0 when it stored the values, non-zero when it
+ *    did not (the model then keeps what was stored).
  */
 #ifndef OIO_H
 #define OIO_H
