@@ -53,6 +53,44 @@ typedef struct bt_cache {
 #define BT_CACHE_SIZE_DEFAULT ( (size_t)64 << 20 )
 void bt_cache_clear( bt_cache *c );
 
+/* Locks, and the order they are taken in (a lock may be taken while
+ * holding those listed before it, never one listed after it):
+ *
+ *  1. the thread pool pause (back-config's changes, shutdown).  Nothing
+ *     here waits for a pause while holding a lock or a write
+ *     transaction; the runqueue tasks (activations, oio's derivation)
+ *     check ldap_pvt_thread_pool_pausing() between units of work and
+ *     return, since the pause waits for them.
+ *  2. back-mdb's writer lock: LMDB's writer mutex, held by a write
+ *     transaction from its begin (bi_op_txn SLAP_TXN_BEGIN, or
+ *     mdb_txn_begin without MDB_RDONLY) to its commit or abort.  Holders:
+ *     a write alone, a group's leader (bt_commit.c), an LDAP transaction
+ *     (RFC 5805) from its first write to its commit, during which slapd
+ *     runs every write of it through all the overlays, the bootstrap,
+ *     retire_due, and the oio overlay's batches.  Nested transactions
+ *     take nothing more.  The lock is not recursive: a thread that holds
+ *     it never begins another write transaction, and a write it starts
+ *     meanwhile (oio's cascade inside an LDAP transaction) runs nested in
+ *     the one it holds (bt_published_write).  A read transaction (bt_read_begin) takes no
+ *     lock and never waits for the writer; a thread may hold one while
+ *     it writes (boot_cb says why that is legal).
+ *  3. the oio overlay's model mutex (oio.h): taken under the writer lock
+ *     by the writes of an LDAP transaction, so never held while waiting
+ *     for it.
+ *  4. bi_group_mutex, with bi_group_cond: the leader takes it for a
+ *     moment under the writer lock (take_queued) and waits for nothing
+ *     under it; a queued writer waits on the condition holding nothing
+ *     else (no writer lock: its write runs in the leader's transaction).
+ *  5. bi_cache_lock: only ever tried (rtrylock/wtrylock), never waited
+ *     for; held across a whole-database walk that builds the as-of cache
+ *     and across a search answered from it, possibly under oio's as-of
+ *     lock (a search oio passes down).
+ *  6. bi_retry_mutex: a leaf, held for a lookup or an update of the
+ *     retry array only (see the field).
+ *
+ * No lock of this overlay is held across a wait for another, except
+ * back-mdb's writer lock, whose holders never wait for a lock listed
+ * before it. */
 struct bt_info {
 	/* configuration */
 	BerVarray bi_subtrees, bi_nsubtrees;	/* NULL: the whole database */

@@ -164,6 +164,11 @@ void bt_ads_unwind( void *mdb, int mark, int high );
  * fail alone; bt_nested_end merges (keep) or aborts it, unwinds the
  * attribute table when it is not kept, and frees it. */
 OpExtra *bt_nested_begin( void *mdb, OpExtra *parent, int *mark );
+/* The write transaction published on op (an LDAP transaction's, while
+ * its writes run), or NULL.  A write its owner starts meanwhile must run
+ * nested in it: its thread holds back-mdb's writer lock, and a
+ * transaction of its own would wait for that lock forever. */
+OpExtra *bt_published_write( void *mdb, Operation *op );
 int bt_nested_end( void *mdb, OpExtra *nested, int mark, int keep );
 /* A write committed by its transaction's owner (bt_write.c): views
  * cached before it are stale. */

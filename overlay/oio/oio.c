@@ -184,17 +184,9 @@ derived_mods( oio_obj *o, BerVarray *v )
 
 	for ( i = first; i <= last; i++ ) {
 		Modifications *m;
-		int j, same = 1, nv = 0, ns = 0;
-		for ( j = 0; v[i] && v[i][j].bv_val; j++ ) nv++;
-		for ( j = 0; o->stored[i] && o->stored[i][j].bv_val; j++ ) ns++;
-		if ( nv != ns ) same = 0;
-		for ( j = 0; same && j < nv; j++ ) {
-			int k;
-			for ( k = 0; k < ns; k++ ) if ( bvmatch( &v[i][j], &o->stored[i][k] ) ) break;
-			if ( k == ns ) same = 0;
-		}
-		if ( same ) continue;
-		if ( nv == 0 && ns == 0 ) continue;
+		int nv = 0;
+		if ( oio_same_values( v[i], o->stored[i] ) ) continue;
+		while ( v[i] && v[i][nv].bv_val ) nv++;
 		m = ch_calloc( 1, sizeof( *m ) );
 		m->sml_op = LDAP_MOD_REPLACE;
 		m->sml_flags = SLAP_MOD_INTERNAL;
@@ -208,31 +200,85 @@ derived_mods( oio_obj *o, BerVarray *v )
 	return ml;
 }
 
-/* Writes o's derived values v to its live entry, below this overlay, when
- * they differ from the stored ones.  Returns 0, or -1 (counted in
- * w->failed) when the write failed: an oio_model visitor's convention. */
+/* One object's derived values to write: computed under the model's mutex,
+ * written after it is released, recorded in the model once they are
+ * committed (oio_derive). */
+typedef struct pending {
+	bt_uuid uuid;
+	struct berval dn, ndn;
+	Modifications *ml;		/* the changes, consumed by the write */
+	BerVarray v[D_COUNT];	/* the values, for the model */
+	int written;			/* in the batch's transaction */
+	int stored;				/* committed */
+} pending;
+
+typedef struct pending_list {
+	pending *p;
+	int n, max;
+} pending_list;
+
+/* An oio_write_fn: notes o's new values to write; the model records them
+ * only once they are stored (returns 1), or at once when no attribute
+ * of o's kind changed (returns 0). */
 static int
-write_derived( oio_obj *o, BerVarray *v, void *arg )
+pending_add( oio_obj *o, BerVarray *v, void *arg )
 {
-	oio_writer *w = arg;
+	pending_list *l = arg;
+	Modifications *ml = derived_mods( o, v );
+	pending *p;
+	int i;
+
+	if ( !ml ) return 0;
+	if ( l->n == l->max ) {
+		l->max = l->max ? 2 * l->max : 64;
+		l->p = ch_realloc( l->p, l->max * sizeof( pending ) );
+	}
+	p = &l->p[l->n++];
+	memset( p, 0, sizeof( *p ) );
+	p->uuid = o->uuid;
+	ber_dupbv( &p->dn, &o->dn );
+	ber_dupbv( &p->ndn, &o->ndn );
+	p->ml = ml;
+	for ( i = 0; i < D_COUNT; i++ )
+		if ( v[i] ) ber_bvarray_dup_x( &p->v[i], v[i], NULL );
+	return 1;
+}
+
+static void
+pending_free( pending_list *l )
+{
+	int i, j;
+
+	for ( i = 0; i < l->n; i++ ) {
+		ch_free( l->p[i].dn.bv_val );
+		ch_free( l->p[i].ndn.bv_val );
+		if ( l->p[i].ml ) slap_mods_free( l->p[i].ml, 1 );
+		for ( j = 0; j < D_COUNT; j++ ) ber_bvarray_free( l->p[i].v[j] );
+	}
+	ch_free( l->p );
+}
+
+/* Writes p's changes to its live entry, below this overlay.  Returns an
+ * LDAP result code; a failure is logged. */
+static int
+write_derived( oio_writer *w, pending *p )
+{
 	Operation op2;
 	BackendDB db;
 	slap_callback cb;
 	void *ctrls[SLAP_MAX_CIDS];
-	Modifications *ml = derived_mods( o, v );
 	const char *text;
 	char textbuf[SLAP_TEXT_BUFLEN];
 	int rc;
 
-	if ( !ml ) return 0;
-
 	oio_op_below( w, &op2, &db, &cb, ctrls );
 	op2.o_tag = LDAP_REQ_MODIFY;
-	op2.o_req_dn = o->dn;
-	op2.o_req_ndn = o->ndn;
+	op2.o_req_dn = p->dn;
+	op2.o_req_ndn = p->ndn;
 	memset( &op2.oq_modify, 0, sizeof( op2.oq_modify ) );
-	op2.orm_modlist = ml;
-	rc = slap_mods_check( &op2, ml, &text, textbuf, sizeof( textbuf ), NULL );
+	op2.orm_modlist = p->ml;
+	p->ml = NULL;
+	rc = slap_mods_check( &op2, op2.orm_modlist, &text, textbuf, sizeof( textbuf ), NULL );
 	if ( rc == LDAP_SUCCESS ) {
 		OpExtra mark = { { NULL }, &bt_derived_key };
 		slap_mods_opattrs( &op2, &op2.orm_modlist, 1 );
@@ -244,11 +290,9 @@ write_derived( oio_obj *o, BerVarray *v, void *arg )
 	slap_mods_free( op2.orm_modlist, 1 );
 	if ( rc != LDAP_SUCCESS ) {
 		Debug( LDAP_DEBUG_ANY, "oio: cannot update derived attributes of \"%s\": %d\n",
-			o->dn.bv_val, rc );
-		w->failed++;
-		return -1;
+			p->dn.bv_val, rc );
 	}
-	return 0;
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -312,23 +356,29 @@ model_load( oio_info *oi, Operation *op )
  * registration of attributes first stored in the batch while its table
  * kept them: entries later stored with an attribute index that no
  * committed record defines (bt_commit.c). */
-#define OIO_BATCH_MAX 500
+#define OIO_BATCH_MAX 500	/* writes per transaction: one fsync for many
+							 * entries, while no transaction grows without
+							 * bound (a reorganisation of thousands) */
 typedef struct batch_writer {
 	oio_writer w;
 	Operation *base;
 	OpExtra *batch;		/* back-mdb's transaction, w.txn while none runs */
+	pending_list *l;
+	int first;			/* the first pending of the open batch */
 	int n;
 	int mark;			/* back-mdb's attribute table when it began */
 	bt_time now;
 	int paused;			/* the thread pool is pausing: the rest waits */
 } batch_writer;
 
+/* Commits the open batch; what it wrote is stored once the commit
+ * succeeds.  Returns an LMDB code. */
 static int
-batch_commit( batch_writer *b )
+batch_commit( batch_writer *b, int upto )
 {
 	BackendInfo *orig = b->w.on->on_info->oi_orig;
 	void *mdb = b->w.oi->oi_db->be_private;
-	int rc = 0, high;
+	int rc = 0, high, i;
 
 	if ( !b->batch ) return 0;
 	LDAP_SLIST_REMOVE( &b->base->o_extra, b->batch, OpExtra, oe_next );
@@ -338,55 +388,107 @@ batch_commit( batch_writer *b )
 		bt_ads_unwind( mdb, b->mark, high );
 		Debug( LDAP_DEBUG_ANY, "oio: commit of %d derived updates failed: %s (%d)\n",
 			b->n, mdb_strerror( rc ), rc );
-		/* what the model took for stored is not: read it again */
-		b->w.oi->oi_reload = 1;
-		b->w.oi->oi_dirty = 1;
-	} else if ( b->w.oi->oi_bt && b->n ) {
+	} else {
+		for ( i = b->first; i < upto; i++ )
+			if ( b->l->p[i].written ) b->l->p[i].stored = 1;
 		/* now, not when the writes went through the history: a view
 		 * cached in between saw none of them (bt_write.c) */
-		bt_note_committed( b->w.oi->oi_bt, b->now );
+		if ( b->w.oi->oi_bt && b->n ) bt_note_committed( b->w.oi->oi_bt, b->now );
 	}
 	b->batch = NULL;
 	b->w.txn = NULL;
 	b->n = 0;
+	b->first = upto;
 	if ( ldap_pvt_thread_pool_pausing( &connection_pool ) > 0 ) b->paused = 1;
 	return rc;
 }
 
+/* Writes the i-th pending in the open batch (begun if none is), in a
+ * transaction of its own nested in the batch's.  Returns an LDAP result
+ * code. */
 static int
-batch_write( oio_obj *o, BerVarray *v, void *arg )
+batch_write( batch_writer *b, int i )
 {
-	batch_writer *b = arg;
 	BackendInfo *orig = b->w.on->on_info->oi_orig;
 	void *mdb = b->w.oi->oi_db->be_private;
 	OpExtra *nested;
 	int rc, mark;
 
-	if ( b->paused ) return -1;	/* not stored: the next run writes it */
 	if ( !b->batch ) {
-		b->w.failed = 0;
 		if ( orig->bi_op_txn( b->base, SLAP_TXN_BEGIN, &b->batch ) ) {
 			b->batch = NULL;
-			return -1;
+			return LDAP_OTHER;
 		}
 		b->mark = bt_ads_mark( mdb );	/* with the writer lock */
 		b->now = slap_get_time();
+		b->first = i;
 	}
 	nested = bt_nested_begin( mdb, b->batch, &mark );
-	if ( !nested ) return -1;
+	if ( !nested ) return LDAP_OTHER;
 	b->w.txn = nested;
-	rc = write_derived( o, v, &b->w );
+	rc = write_derived( &b->w, &b->l->p[i] );
 	b->w.txn = NULL;
-	if ( bt_nested_end( mdb, nested, mark, rc == 0 ) ) rc = -1;
-	if ( rc == 0 && ++b->n >= OIO_BATCH_MAX ) rc = batch_commit( b ) ? -1 : 0;
+	if ( bt_nested_end( mdb, nested, mark, rc == LDAP_SUCCESS ) && rc == LDAP_SUCCESS )
+		rc = LDAP_OTHER;
+	if ( rc == LDAP_SUCCESS ) {
+		b->l->p[i].written = 1;
+		if ( ++b->n >= OIO_BATCH_MAX ) batch_commit( b, i + 1 );
+	}
 	return rc;
+}
+
+/* Writes every pending in batches, stopping when the thread pool pauses
+ * (the rest is written by the next run).  Called without the model's
+ * mutex: the batches take back-mdb's writer lock (oio.h, lock order). */
+static void
+pending_write( oio_info *oi, Operation *op, pending_list *l )
+{
+	batch_writer b;
+	int i;
+
+	memset( &b, 0, sizeof( b ) );
+	b.w.op = op;
+	b.w.on = oi->oi_on;
+	b.w.oi = oi;
+	b.base = op;
+	b.l = l;
+	for ( i = 0; i < l->n && !b.paused; i++ ) batch_write( &b, i );
+	batch_commit( &b, i );
+}
+
+/* The model records what was stored; returns how many.  Called with the
+ * model's mutex held.  An object gone meanwhile (deleted, reloaded) has
+ * nothing to record. */
+static int
+pending_record( oio_model *m, pending_list *l )
+{
+	int i, j, n = 0;
+	oio_obj *o;
+
+	for ( i = 0; i < l->n; i++ ) {
+		if ( !l->p[i].stored ) continue;
+		n++;
+		if ( !( o = oio_model_get( m, &l->p[i].uuid ) ) ) continue;
+		for ( j = 0; j < D_COUNT; j++ ) {
+			ber_bvarray_free( o->stored[j] );
+			o->stored[j] = l->p[i].v[j];
+			l->p[i].v[j] = NULL;
+		}
+	}
+	return n;
 }
 
 /* The overlay's task, every second (as the bitemporal overlay's
  * activations): the first time it loads the model; afterwards, whenever
  * writes have changed inputs since its last run, it recomputes the derived
  * values and writes those that changed, in batched transactions.  Many
- * writes in a second (an import, a reorganisation) cost one computation. */
+ * writes in a second (an import, a reorganisation) cost one computation.
+ *
+ * The values are computed under the model's mutex and written after it
+ * is released: a write inside an LDAP transaction (RFC 5805) holds
+ * back-mdb's writer lock when it reaches oio_op_write and oio_response,
+ * which take the mutex, so the mutex is never held while waiting for the
+ * writer lock (oio.h, lock order). */
 static void
 oio_derive( oio_info *oi, void *ctx )
 {
@@ -394,6 +496,8 @@ oio_derive( oio_info *oi, void *ctx )
 	OperationBuffer opbuf;
 	Operation *op;
 	BackendDB db;
+	pending_list l = { NULL, 0, 0 };
+	int n, i;
 
 	connection_fake_init2( &conn, &opbuf, ctx, 0 );
 	op = &opbuf.ob_op;
@@ -404,24 +508,27 @@ oio_derive( oio_info *oi, void *ctx )
 	op->o_ndn = db.be_rootndn;
 
 	ldap_pvt_thread_mutex_lock( &oi->oi_model.mutex );
-	if ( !oi->oi_model.loaded || oi->oi_reload ) {
-		oi->oi_reload = 0;
-		if ( model_load( oi, op ) == LDAP_SUCCESS ) oi->oi_dirty = 1;
-	}
+	if ( !oi->oi_model.loaded && model_load( oi, op ) == LDAP_SUCCESS ) oi->oi_dirty = 1;
 	if ( oi->oi_model.loaded && oi->oi_dirty ) {
-		batch_writer b = { { op, oi->oi_on, oi, NULL, 0, 0 }, op, NULL, 0, 0, 0, 0 };
-		int n;
 		oi->oi_dirty = 0;
-		n = oio_compute( oi, &oi->oi_model, batch_write, &b );
-		batch_commit( &b );
-		/* what could not be written (refused, or left for after a pause)
-		 * is still to write: the next run tries it again */
-		if ( b.paused || b.w.failed ) oi->oi_dirty = 1;
-		if ( n )
-			Debug( LDAP_DEBUG_STATS, "oio: derived attributes of %d entries updated in \"%s\"\n",
-				n, db.be_suffix[0].bv_val );
+		oio_compute( oi, &oi->oi_model, pending_add, &l );
 	}
 	ldap_pvt_thread_mutex_unlock( &oi->oi_model.mutex );
+	if ( !l.n ) return;
+
+	pending_write( oi, op, &l );
+
+	ldap_pvt_thread_mutex_lock( &oi->oi_model.mutex );
+	n = pending_record( &oi->oi_model, &l );
+	/* what could not be written (refused, or left for after a pause)
+	 * is still to write: the next run tries it again */
+	for ( i = 0; i < l.n; i++ )
+		if ( !l.p[i].stored ) oi->oi_dirty = 1;
+	ldap_pvt_thread_mutex_unlock( &oi->oi_model.mutex );
+	pending_free( &l );
+	if ( n )
+		Debug( LDAP_DEBUG_STATS, "oio: derived attributes of %d entries updated in \"%s\"\n",
+			n, db.be_suffix[0].bv_val );
 }
 
 static void *

@@ -89,10 +89,28 @@ typedef struct oio_model {
  * manager posts (oio_cascade) */
 enum { OIO_TERMINATE_MANAGERS = 0, OIO_VACATE_MANAGERS };
 
+/* Locks of the overlay, in the order of bitemporal.h (struct bt_info):
+ *  - back-mdb's writer lock comes before oi_model.mutex.  The writes of
+ *    an LDAP transaction (RFC 5805) reach oio_op_write and oio_response
+ *    with the writer lock held, and take the mutex; so the mutex is never
+ *    held while waiting for the writer lock: oio_derive computes under it
+ *    and writes after releasing it, and oio_response releases it around
+ *    a termination's cascade, which writes.  The cascade of a termination
+ *    inside an LDAP transaction runs nested in that transaction: its
+ *    thread holds the writer lock already (bt_published_write).  Held
+ *    across reads of the live DIT (entry lookups, model_load's search):
+ *    readers never wait for the writer.  oio_cf_rederive takes it in a
+ *    paused server.
+ *  - oi_asof_lock: held for reading across the as-of search it serves
+ *    (which takes the bitemporal overlay's bi_cache_lock, by trylock);
+ *    taken for writing by trylock only, so no one ever waits for a
+ *    reader.  Never taken with the model mutex held, nor that under it.
+ *  - oi_hot_mutex: a leaf, held for a few assignments. */
 typedef struct oio_info {
 	int oi_internal_addresses;	/* publish "internal" addresses too */
 	int oi_manager_policy;		/* OIO_TERMINATE_MANAGERS / OIO_VACATE_MANAGERS */
-	oio_model oi_model;
+	oio_model oi_model;			/* the live organisation; its mutex guards it
+								 * and oi_dirty (lock order above) */
 	BackendDB *oi_db;
 	slap_overinst *oi_on;
 	bt_info *oi_bt;				/* the database's bitemporal overlay, if any */
@@ -103,7 +121,6 @@ typedef struct oio_info {
 	oio_model oi_asof;
 	bt_time oi_asof_valid, oi_asof_known;
 	unsigned long oi_asof_gen;
-	int oi_reload;				/* names changed: read the model again */
 	/* base lookups at one point that is not kept: after OIO_ASOF_HOT of
 	 * them in a row, one of them builds the organisation there (an IAM
 	 * walking its people at a date pays once, not per lookup) */
@@ -166,9 +183,7 @@ typedef struct oio_writer {
 	Operation *op;			/* template: connection, thread, memory */
 	slap_overinst *on;
 	oio_info *oi;
-	OpExtra *txn;			/* a batch transaction, when loading */
-	int in_txn;
-	int failed;
+	OpExtra *txn;			/* a batch transaction, when deriving */
 	bt_actor actor;			/* names the writer in the history */
 } oio_writer;
 void oio_op_below( oio_writer *w, Operation *op2, BackendDB *db,

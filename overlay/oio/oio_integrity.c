@@ -872,20 +872,31 @@ vacate_post( oio_writer *w, Operation *op2 )
 
 /* Ends one doomed function with a dated delete from the termination on,
  * or vacates it (a manager post, by policy); below this overlay, so the
- * bitemporal overlay records it.  Its normalised DN joins touched. */
+ * bitemporal overlay records it.  Its normalised DN joins touched.
+ *
+ * A termination inside an LDAP transaction (RFC 5805) is answered while
+ * the transaction, and back-mdb's writer lock, are this thread's: the
+ * cascade runs nested in that transaction and commits or aborts with it
+ * (oio.h, lock order). */
 static void
 end_function( Operation *op, oio_info *oi, slap_overinst *on, doomed *d,
 	bt_validity *validity, BerVarray *touched )
 {
-	oio_writer w = { op, on, oi, NULL, 0, 0 };
+	oio_writer w = { op, on, oi, NULL };
+	void *mdb = oi->oi_db->be_private;
+	OpExtra *parent = bt_published_write( mdb, op );
 	Operation op2;
 	BackendDB db;
 	slap_callback cb;
 	void *ctrls[SLAP_MAX_CIDS];
 	struct berval ndn;
-	int rc;
+	int rc, mark = 0;
 
 	if ( dnNormalize( 0, NULL, NULL, &d->dn, &ndn, NULL ) ) return;
+	if ( parent && !( w.txn = bt_nested_begin( mdb, parent, &mark ) ) ) {
+		ch_free( ndn.bv_val );
+		return;
+	}
 	oio_op_below( &w, &op2, &db, &cb, ctrls );
 	op2.o_req_dn = d->dn;
 	op2.o_req_ndn = ndn;
@@ -897,6 +908,8 @@ end_function( Operation *op, oio_info *oi, slap_overinst *on, doomed *d,
 		op2.o_tag = LDAP_REQ_DELETE;
 		rc = oio_run_below( &w, &op2, op_delete );
 	}
+	if ( w.txn && bt_nested_end( mdb, w.txn, mark, rc == LDAP_SUCCESS ) && rc == LDAP_SUCCESS )
+		rc = LDAP_OTHER;
 	if ( rc != LDAP_SUCCESS ) {
 		Debug( LDAP_DEBUG_ANY, "oio: terminating \"%s\" with its person failed: %d\n",
 			d->dn.bv_val, rc );
