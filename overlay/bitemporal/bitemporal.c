@@ -359,6 +359,27 @@ stacked_above_another( slap_overinst *on, ConfigReply *cr )
 	return 1;
 }
 
+/* The overlays above that follow this one's life (bitemporal_api.h):
+ * registered while the module initialises, read only afterwards. */
+static bt_listener *listeners[BT_LISTENERS_MAX];
+static int nlisteners;
+
+int
+bt_listener_add( bt_listener *fn )
+{
+	if ( nlisteners == BT_LISTENERS_MAX ) return -1;
+	listeners[nlisteners++] = fn;
+	return 0;
+}
+
+static void
+listeners_tell( slap_overinst *on, bt_info *bi )
+{
+	int i;
+
+	for ( i = 0; i < nlisteners; i++ ) listeners[i]( on, bi );
+}
+
 static int
 bt_db_init( BackendDB *be, ConfigReply *cr )
 {
@@ -373,7 +394,7 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 	}
 	/* refused here too, not only at open: slaptest never opens the
 	 * database, and must refuse what slapd would refuse at start.  Live
-	 * (cn=config) only at open: see oio_db_init() for why a failed
+	 * (cn=config) only at open: see the oio overlay's db_init for why a failed
 	 * db_init of an overlay inserted at an index must be avoided. */
 	if ( !( slapMode & SLAP_SERVER_RUNNING ) && stacked_above_another( on, cr ) ) return 1;
 	bi = ch_calloc( 1, sizeof( bt_info ) );
@@ -419,8 +440,8 @@ bt_db_open( BackendDB *be, ConfigReply *cr )
 		}
 		/* everything stored so far was recorded before now */
 		bi->bi_last_write = slap_get_time();
-		/* added back live below an oio overlay that lost it */
-		if ( slapMode & SLAP_SERVER_RUNNING ) oio_bt_attach( on, bi );
+		/* added back live below an overlay that lost it */
+		if ( slapMode & SLAP_SERVER_RUNNING ) listeners_tell( on, bi );
 		if ( bt_activation_start( bi, be ) ) {
 			snprintf( cr->msg, sizeof( cr->msg ),
 				"bitemporal: cannot start the activation task" );
@@ -436,9 +457,9 @@ bt_db_close( BackendDB *be, ConfigReply *cr )
 	slap_overinst *on = (slap_overinst *)be->bd_info;
 	bt_info *bi = on->on_bi.bi_private;
 
-	/* removed live (cn=config delete): an oio overlay above must not go
-	 * on using the history; it refuses writes until one is back */
-	oio_bt_attach( on, NULL );
+	/* removed live (cn=config delete): an overlay above must not go on
+	 * using the history (oio refuses writes until one is back) */
+	listeners_tell( on, NULL );
 	bt_activation_stop( bi );
 	bt_store_close( bi );
 	return 0;

@@ -12,6 +12,14 @@
  * A version names its entry by RDN and the entryUUID of its parent, so a
  * subtree move is one new version of the moved entry; DNs at any (valid,
  * known) point are rebuilt by walking the parents' versions.
+ *
+ * Return conventions (bitemporal_api.h says them in full): the store and
+ * history layer (bt_store.c, bt_timeline.c, bt_commit.c, bt_cache.c)
+ * returns LMDB codes (0, MDB_NOTFOUND, other MDB_* codes or errno); the
+ * operation layer (bt_write.c, bt_search.c, bt_access.c, the projection
+ * in bt_activate.c) returns LDAP result codes; booleans are 0/1 and named
+ * as questions; parsers and codecs return 0 or -1; lifecycle functions
+ * 0 or non-zero, as slapd's db_open.
  */
 #ifndef BITEMPORAL_H
 #define BITEMPORAL_H
@@ -55,6 +63,44 @@ typedef struct bt_cache {
 #define BT_CACHE_SIZE_DEFAULT ( (size_t)64 << 20 )
 void bt_cache_clear( bt_cache *c );
 
+/* Locks, and the order they are taken in (a lock may be taken while
+ * holding those listed before it, never one listed after it):
+ *
+ *  1. the thread pool pause (back-config's changes, shutdown).  Nothing
+ *     here waits for a pause while holding a lock or a write
+ *     transaction; the runqueue tasks (activations, oio's derivation)
+ *     check ldap_pvt_thread_pool_pausing() between units of work and
+ *     return, since the pause waits for them.
+ *  2. back-mdb's writer lock: LMDB's writer mutex, held by a write
+ *     transaction from its begin (bi_op_txn SLAP_TXN_BEGIN, or
+ *     mdb_txn_begin without MDB_RDONLY) to its commit or abort.  Holders:
+ *     a write alone, a group's leader (bt_commit.c), an LDAP transaction
+ *     (RFC 5805) from its first write to its commit, during which slapd
+ *     runs every write of it through all the overlays, the bootstrap,
+ *     retire_due, and the oio overlay's batches.  Nested transactions
+ *     take nothing more.  The lock is not recursive: a thread that holds
+ *     it never begins another write transaction, and a write it starts
+ *     meanwhile (oio's cascade inside an LDAP transaction) runs nested in
+ *     the one it holds (bt_published_write).  A read transaction (bt_read_begin) takes no
+ *     lock and never waits for the writer; a thread may hold one while
+ *     it writes (boot_cb says why that is legal).
+ *  3. the oio overlay's model mutex (oio.h): taken under the writer lock
+ *     by the writes of an LDAP transaction, so never held while waiting
+ *     for it.
+ *  4. bi_group_mutex, with bi_group_cond: the leader takes it for a
+ *     moment under the writer lock (take_queued) and waits for nothing
+ *     under it; a queued writer waits on the condition holding nothing
+ *     else (no writer lock: its write runs in the leader's transaction).
+ *  5. bi_cache_lock: only ever tried (rtrylock/wtrylock), never waited
+ *     for; held across a whole-database walk that builds the as-of cache
+ *     and across a search answered from it, possibly under oio's as-of
+ *     lock (a search oio passes down).
+ *  6. bi_retry_mutex: a leaf, held for a lookup or an update of the
+ *     retry array only (see the field).
+ *
+ * No lock of this overlay is held across a wait for another, except
+ * back-mdb's writer lock, whose holders never wait for a lock listed
+ * before it. */
 struct bt_info {
 	/* configuration */
 	BerVarray bi_subtrees, bi_nsubtrees;	/* NULL: the whole database */
@@ -127,8 +173,8 @@ int bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e );
 int bt_row_put_same( bt_info *bi, MDB_txn *txn, bt_row *r, const bt_row *old );
 int bt_row_supersede( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time when );
 int bt_rows_all( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_rows *out );
-/* 1: u has versions, 0: none, -1: the store cannot be read */
-int bt_has_rows( bt_info *bi, MDB_txn *txn, const bt_uuid *u );
+/* *found 1 when u has versions, 0 when none; returns an LMDB code */
+int bt_has_rows( bt_info *bi, MDB_txn *txn, const bt_uuid *u, int *found );
 int bt_names_get( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	struct berval *nrdn, bt_uuid **uuids, int *n );
 int bt_due_put( bt_info *bi, MDB_txn *txn, bt_time t, const bt_uuid *u );
@@ -155,10 +201,11 @@ int bt_child_named( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	struct berval *ndn, const bt_period *within, int n,
 	const bt_uuid *skip, bt_uuid *u );
 /* Whether hanging u under parent during P (as known now) would make u its
- * own ancestor: 1 with *at the first instant found, 0 if never, -1 when
- * the history cannot be read or the chain is deeper than BT_DEPTH_MAX. */
+ * own ancestor: *cycle 1 with *at the first instant found, 0 if never.
+ * Returns 0, or the LMDB code of a history that cannot be read
+ * (MDB_CORRUPTED: the chain is deeper than BT_DEPTH_MAX). */
 int bt_would_be_ancestor( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
-	const bt_uuid *parent, bt_period P, bt_time *at );
+	const bt_uuid *parent, bt_period P, int *cycle, bt_time *at );
 
 /* bt_commit.c: a write's transaction, shared with concurrent writes */
 typedef struct bt_job {
@@ -186,6 +233,8 @@ int bt_txn_hook( Operation *op, int txnop, OpExtra **ptr );
 
 /* bt_write.c */
 int bt_op_write( Operation *op, SlapReply *rs );
+/* Records the baseline version of a live entry that has none (and of its
+ * tracked parents first); an LMDB code. */
 int bt_ensure_history( bt_info *bi, MDB_txn *txn, Operation *op,
 	slap_overinst *on, Entry *e, bt_uuid *u, bt_time now );
 void *bt_activation_mark( Operation *op, const bt_uuid *u, bt_time upto );
@@ -226,9 +275,10 @@ int bt_activation_start( bt_info *bi, BackendDB *be );
 void bt_activation_stop( bt_info *bi );
 void bt_retry_init( bt_info *bi );
 void bt_retry_destroy( bt_info *bi );
-/* Why the live entry of u does not yet show a change that fell due (the
- * value of moActivationError): 0 and buf filled, or -1 if nothing failed. */
-int bt_activation_error( bt_info *bi, const bt_uuid *u, char *buf, size_t len );
+/* Whether an activation of u failed (a boolean): 1 with buf filled with
+ * why the live entry does not yet show a change that fell due (the value
+ * of moActivationError), 0 if nothing failed. */
+int bt_activation_failed( bt_info *bi, const bt_uuid *u, char *buf, size_t len );
 int bt_bootstrap( bt_info *bi, BackendDB *be );
 
 

@@ -3,11 +3,31 @@
  * may include of it.
  *
  * The history is read through the functions below, in a read transaction
- * from bt_read_begin() (the operation's own, when it has one); they return
- * 0, MDB_NOTFOUND when there is nothing, or another LMDB code for an error
- * the caller must not take for "nothing".  The overlay's state is opaque
- * (bt_info); what a caller needs of it has a function.  Everything else
- * (bitemporal.h) is the overlay's own.
+ * from bt_read_begin() (the operation's own, when it has one).  The
+ * overlay's state is opaque (bt_info); what a caller needs of it has a
+ * function.  Everything else (bitemporal.h) is the overlay's own.
+ *
+ * Return conventions, one per layer (the same in bitemporal.h):
+ *  - the store and the history (reading and writing rows, names, due
+ *    activations, transactions: every function given an MDB_txn or
+ *    bt_info to read with) return an LMDB code: 0, MDB_NOTFOUND when
+ *    there is nothing, another MDB_* code or an errno for an error the
+ *    caller must not take for "nothing" (MDB_CORRUPTED: a stored value
+ *    or chain that cannot be decoded or followed).  An answer that is
+ *    not a code (found or not, a count) goes through an out-parameter;
+ *  - the operation layer (bi_op_* handlers, the write path, the checks
+ *    done on an operation) returns an LDAP result code, the result sent or
+ *    to be sent, or SLAP_CB_CONTINUE where slapd's overlay protocol wants
+ *    it;
+ *  - booleans are 0 or 1, and named as questions (bt_is_*, bt_has_*,
+ *    bt_may_*, ..._failed);
+ *  - helpers that neither read the store nor answer an operation
+ *    (parsers, codecs, bt_entry_uuid) return 0, or -1 when the input is
+ *    malformed;
+ *  - lifecycle functions (db_init/open/close and what they call:
+ *    bt_store_open, bt_bootstrap, bt_activation_start) follow slapd's
+ *    backend protocol: 0, or non-zero with the reason logged or in cr;
+ *  - a callback's return value is documented where its type is.
  */
 #ifndef BITEMPORAL_API_H
 #define BITEMPORAL_API_H
@@ -127,6 +147,11 @@ void bt_ads_unwind( void *mdb, int mark, int high );
  * fail alone; bt_nested_end merges (keep) or aborts it, unwinds the
  * attribute table when it is not kept, and frees it. */
 OpExtra *bt_nested_begin( void *mdb, OpExtra *parent, int *mark );
+/* The write transaction published on op (an LDAP transaction's, while
+ * its writes run), or NULL.  A write its owner starts meanwhile must run
+ * nested in it: its thread holds back-mdb's writer lock, and a
+ * transaction of its own would wait for that lock forever. */
+OpExtra *bt_published_write( void *mdb, Operation *op );
 int bt_nested_end( void *mdb, OpExtra *nested, int mark, int keep );
 /* A write committed by its transaction's owner (bt_write.c): views
  * cached before it are stale. */
@@ -168,8 +193,23 @@ int bt_visit_at( bt_info *bi, Operation *op, bt_time valid_at, bt_time known_at,
  * ("known now" and "known at any later time" are the same view). */
 unsigned long bt_view_generation( bt_info *bi );
 bt_time bt_last_write( bt_info *bi );
-/* oio.c: the oio overlays stacked above bt_on use bi (NULL: it is gone);
- * the bitemporal overlay calls it when it opens or closes live */
-void oio_bt_attach( slap_overinst *bt_on, bt_info *bi );
+/* Listeners: what an overlay stacked above a bitemporal overlay learns
+ * about it.  fn( bt_on, bi ) is called when the bitemporal overlay bt_on
+ * of a database opens in a running slapd (added, or added back, through
+ * cn=config: bi is its state) and when it closes (bi is NULL: it is
+ * gone, and nothing above may use it any more).  Called in the thread
+ * that opens or closes the database, with the server paused by
+ * back-config, or not (or no longer) serving, so no operation runs
+ * meanwhile; fn finds its own instances above bt_on (bt_on->on_info->
+ * oi_list up to bt_on).  An overlay opened after the bitemporal overlay finds it at its
+ * own open instead.
+ *
+ * bt_listener_add is called from an overlay's initialize, before any
+ * database opens; it returns 0, or -1 (a boolean failure) when
+ * BT_LISTENERS_MAX listeners are registered already. */
+typedef void (bt_listener)( slap_overinst *bt_on, bt_info *bi );
+#define BT_LISTENERS_MAX	4	/* the overlays that build on this one: oio, and
+								 * room for the events and audit to come */
+int bt_listener_add( bt_listener *fn );
 
 #endif /* BITEMPORAL_API_H */

@@ -144,15 +144,15 @@ retry_done( bt_info *bi, const bt_uuid *u )
 }
 
 int
-bt_activation_error( bt_info *bi, const bt_uuid *u, char *buf, size_t len )
+bt_activation_failed( bt_info *bi, const bt_uuid *u, char *buf, size_t len )
 {
 	char db[BT_TIME_BUFSZ], lb[BT_TIME_BUFSZ], nb[BT_TIME_BUFSZ];
 	bt_retry *r;
-	int rc = -1;
+	int failed = 0;
 
 	/* the common case, without the lock (a count read atomically; the
 	 * task changes it under the mutex) */
-	if ( !__atomic_load_n( &bi->bi_nretry, __ATOMIC_ACQUIRE ) ) return -1;
+	if ( !__atomic_load_n( &bi->bi_nretry, __ATOMIC_ACQUIRE ) ) return 0;
 	ldap_pvt_thread_mutex_lock( &bi->bi_retry_mutex );
 	r = retry_find( bi, u );
 	if ( r ) {
@@ -161,10 +161,10 @@ bt_activation_error( bt_info *bi, const bt_uuid *u, char *buf, size_t len )
 		bt_time_format( r->next, nb );
 		snprintf( buf, len, "due %s; %d failed tries, the last at %s; next try at %s; "
 			"result %d: %s", db, r->attempts, lb, nb, r->rc, r->text );
-		rc = 0;
+		failed = 1;
 	}
 	ldap_pvt_thread_mutex_unlock( &bi->bi_retry_mutex );
-	return rc;
+	return failed;
 }
 
 static int
@@ -345,6 +345,7 @@ version_now( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now,
 	}
 	rc = bt_row_at( bi, rd.txn, u, now, now, &r );
 	if ( rc == 0 ) {
+		/* a version that cannot be shown is an error, never "none" */
 		if ( bt_row_dn( bi, rd.txn, &r, now, now, &dn, &ndn ) == 0 &&
 			bt_row_entry( &r, want ) == 0 ) {
 			ch_free( ( *want )->e_name.bv_val );
@@ -354,7 +355,7 @@ version_now( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now,
 			BER_BVZERO( &dn );
 			BER_BVZERO( &ndn );
 		} else {
-			rc = -1;
+			rc = MDB_CORRUPTED;
 		}
 		bt_row_free( &r );
 	}
@@ -615,6 +616,7 @@ boot_cb( Operation *op, SlapReply *rs )
 {
 	boot_ctx *b = op->o_callback->sc_private;
 	bt_uuid u;
+	int has;
 
 	if ( rs->sr_type != REP_SEARCH || b->err ) return 0;
 	if ( !bt_is_tracked( b->bi, rs->sr_entry ) ) return 0;
@@ -644,11 +646,7 @@ boot_cb( Operation *op, SlapReply *rs )
 	 * db_open, before any other writer. */
 	if ( !b->txn && ( b->err = mdb_txn_begin( b->bi->bi_env, NULL, 0, &b->txn ) ) )
 		return 0;
-	switch ( bt_has_rows( b->bi, b->txn, &u ) ) {
-	case 0: break;
-	case 1: return 0;
-	default: b->err = -1; return 0;
-	}
+	if ( ( b->err = bt_has_rows( b->bi, b->txn, &u, &has ) ) || has ) return 0;
 	{
 		/* entry lookups of parents go below the overlays */
 		BackendInfo *saved = op->o_bd->bd_info;
@@ -731,28 +729,12 @@ strip_stored_periods( Operation *op, BackendInfo *orig, BerVarray ndns, int n )
 	return rc;
 }
 
-/* Gives every live tracked entry without history its baseline version:
- * at the first start with the overlay, and after slapadd. */
-int
-bt_bootstrap( bt_info *bi, BackendDB *be )
+/* The internal search for every entry of the database, as the root DN,
+ * straight to back-mdb (db is a copy of be with its bare backend). */
+static int
+boot_search_op( Operation *op, BackendDB *be, BackendDB *db )
 {
-	slap_overinst *on = (slap_overinst *)be->bd_info;
-	Connection conn = { 0 };
-	OperationBuffer opbuf;
-	Operation *op;
-	BackendDB db = *be, *self = be->bd_self;
-	BackendInfo *self_info;
-	slap_callback cb = { 0 };
-	SlapReply rs = { REP_RESULT };
-	boot_ctx b = { bi, on, NULL, 0, 0, 0, slap_get_time(), NULL, 0 };
-
-	if ( slapMode & SLAP_TOOL_MODE ) return 0;
-
-	connection_fake_init2( &conn, &opbuf, ldap_pvt_thread_pool_context(), 0 );
-	op = &opbuf.ob_op;
-	db.bd_info = on->on_info->oi_orig;
-	db.be_flags |= SLAP_DBFLAG_OVERLAY;
-	op->o_bd = &db;
+	op->o_bd = db;
 	op->o_tag = LDAP_REQ_SEARCH;
 	memset( &op->oq_search, 0, sizeof( op->oq_search ) );
 	op->o_req_dn = be->be_suffix[0];
@@ -767,7 +749,44 @@ bt_bootstrap( bt_info *bi, BackendDB *be )
 	op->o_managedsait = SLAP_CONTROL_CRITICAL;
 	ber_str2bv( "(objectClass=*)", 0, 0, &op->ors_filterstr );
 	op->ors_filter = str2filter_x( op, op->ors_filterstr.bv_val );
-	if ( !op->ors_filter ) return 1;
+	return op->ors_filter ? 0 : 1;
+}
+
+/* Commits the baselines boot_cb wrote (keep), or aborts them all; returns
+ * the LMDB code that stopped it, if any. */
+static int
+boot_end( boot_ctx *b, int keep )
+{
+	if ( !b->txn ) return b->err;
+	if ( b->err || !keep ) mdb_txn_abort( b->txn );
+	else b->err = mdb_txn_commit( b->txn );
+	b->txn = NULL;
+	return b->err;
+}
+
+/* Gives every live tracked entry without history its baseline version:
+ * at the first start with the overlay, and after slapadd. */
+int
+bt_bootstrap( bt_info *bi, BackendDB *be )
+{
+	slap_overinst *on = (slap_overinst *)be->bd_info;
+	Connection conn = { 0 };
+	OperationBuffer opbuf;
+	Operation *op;
+	BackendDB db = *be, *self = be->bd_self;
+	BackendInfo *self_info;
+	slap_callback cb = { 0 };
+	SlapReply rs = { REP_RESULT };
+	boot_ctx b = { bi, on, NULL, 0, 0, 0, slap_get_time(), NULL, 0 };
+	int searched;
+
+	if ( slapMode & SLAP_TOOL_MODE ) return 0;
+
+	connection_fake_init2( &conn, &opbuf, ldap_pvt_thread_pool_context(), 0 );
+	op = &opbuf.ob_op;
+	db.bd_info = on->on_info->oi_orig;
+	db.be_flags |= SLAP_DBFLAG_OVERLAY;
+	if ( boot_search_op( op, be, &db ) ) return 1;
 	cb.sc_response = boot_cb;
 	cb.sc_private = &b;
 	op->o_callback = &cb;
@@ -783,21 +802,16 @@ bt_bootstrap( bt_info *bi, BackendDB *be )
 	self->bd_info = (BackendInfo *)on->on_info;
 	db.bd_info->bi_op_search( op, &rs );
 	filter_free_x( op, op->ors_filter, 1 );
-	if ( !b.err && rs.sr_err != LDAP_SUCCESS && rs.sr_err != LDAP_NO_SUCH_OBJECT ) {
-		/* a search that ended early saw only part of the entries */
+	/* a search that ended early saw only part of the entries */
+	searched = rs.sr_err == LDAP_SUCCESS || rs.sr_err == LDAP_NO_SUCH_OBJECT;
+	if ( !b.err && !searched )
 		Debug( LDAP_DEBUG_ANY, "bitemporal: the search for existing entries failed (%d)\n",
 			rs.sr_err );
-		b.err = -1;
-	}
-
-	if ( b.txn ) {
-		if ( b.err ) mdb_txn_abort( b.txn );
-		else b.err = mdb_txn_commit( b.txn );
-	}
-	if ( b.err ) {
+	if ( boot_end( &b, searched ) || !searched ) {
 		self->bd_info = self_info;
-		Debug( LDAP_DEBUG_ANY, "bitemporal: recording baseline versions failed: %s\n",
-			mdb_strerror( b.err ) );
+		if ( b.err )
+			Debug( LDAP_DEBUG_ANY, "bitemporal: recording baseline versions failed: %s\n",
+				mdb_strerror( b.err ) );
 		ber_bvarray_free( b.stored );
 		return 1;
 	}

@@ -130,6 +130,20 @@ bt_ads_unwind( void *mdbp, int mark, int high )
 }
 
 OpExtra *
+bt_published_write( void *mdbp, Operation *op )
+{
+	OpExtra *oex;
+
+	LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next ) {
+		if ( oex->oe_key == mdbp ) break;
+	}
+	if ( oex && !( ((mdb_op_info *)oex)->moi_flag & MOI_READER ) &&
+		((mdb_op_info *)oex)->moi_txn )
+		return oex;
+	return NULL;
+}
+
+OpExtra *
 bt_nested_begin( void *mdbp, OpExtra *parent, int *mark )
 {
 	struct mdb_info *mdb = mdbp;

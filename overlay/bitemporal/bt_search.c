@@ -526,11 +526,80 @@ asof_unresolved( bt_walk *w, int rc )
 	return LDAP_OTHER;
 }
 
+/* The as-of cache holds the organisation at this point, as this read
+ * snapshot shows it.  Called with bi_cache_lock held. */
+static int
+cache_holds( bt_info *bi, bt_time vt, bt_time kt, unsigned long gen )
+{
+	return bi->bi_cache.valid && bi->bi_cache.vt == vt && bi->bi_cache.kt == kt &&
+		bi->bi_cache.gen == gen;
+}
+
+/* Walks the whole database at the point into the cache; an entry that
+ * cannot be kept (too big) leaves it invalid.  Called with bi_cache_lock
+ * held for writing. */
+static void
+cache_build( bt_walk *w, bt_time kt, unsigned long gen )
+{
+	Operation *op = w->op;
+	bt_info *bi = w->bi;
+	bt_uuid root;
+	bt_row rr;
+	struct berval *sfx = &op->o_bd->be_suffix[0], *nsfx = &op->o_bd->be_nsuffix[0];
+
+	bt_cache_clear( &bi->bi_cache );
+	w->collect = 1;
+	if ( bt_resolve( bi, w->txn, nsfx, w->vt, w->kt, &root, &rr ) == 0 ) {
+		emit_at( w, &rr, sfx, nsfx );
+		bt_row_free( &rr );
+		walk_children( w, &root, sfx, nsfx, -1, 0 );
+	}
+	w->collect = 0;
+	if ( !w->uncacheable ) {
+		bi->bi_cache.vt = w->vt;
+		bi->bi_cache.kt = kt;
+		bi->bi_cache.gen = gen;
+		bi->bi_cache.valid = 1;
+	}
+}
+
+/* A big subtree search answered from the as-of cache, built first if it
+ * holds another point.  Returns 1 with the search's result in *rc, or 0
+ * when the caller must walk: the cache is being read or built by another
+ * search (never waited for: a build walks the whole database), or the
+ * point is too big to keep. */
+static int
+search_cached( bt_walk *w, int *rc )
+{
+	bt_info *bi = w->bi;
+	bt_time kt = effective_known( w );
+	/* the cache holds what this read snapshot shows: keyed by the
+	 * snapshot's LMDB transaction id, it is never stale, whoever
+	 * committed since (our writes, oio's batches, LDAP transactions,
+	 * activations) and whenever they counted themselves */
+	unsigned long gen = (unsigned long)mdb_txn_id( w->txn );
+
+	if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bi_cache_lock ) ) return 0;
+	if ( !cache_holds( bi, w->vt, kt, gen ) ) {
+		ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
+		if ( ldap_pvt_thread_rdwr_wtrylock( &bi->bi_cache_lock ) ) return 0;
+		if ( !cache_holds( bi, w->vt, kt, gen ) ) cache_build( w, kt, gen );
+		ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
+		if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bi_cache_lock ) ) return 0;
+	}
+	if ( !cache_holds( bi, w->vt, kt, gen ) ) {
+		ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
+		return 0;
+	}
+	*rc = search_from_cache( w );
+	ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
+	return 1;
+}
+
 static int
 search_asof( bt_walk *w )
 {
 	Operation *op = w->op;
-	bt_info *bi = w->bi;
 	bt_uuid base;
 	bt_row r;
 	struct berval dn, ndn;
@@ -543,52 +612,10 @@ search_asof( bt_walk *w )
 		finish( w, LDAP_NO_SUCH_OBJECT, BT_TEXT_NO_ENTRY_AT );
 		return LDAP_NO_SUCH_OBJECT;
 	}
-	if ( op->ors_scope != LDAP_SCOPE_BASE && bi->bt_cache_max_bytes > 0 &&
+	if ( op->ors_scope != LDAP_SCOPE_BASE && w->bi->bt_cache_max_bytes > 0 &&
 		big_subtree( op ) ) {
-		bt_time kt = effective_known( w );
-		/* the cache holds what this read snapshot shows: keyed by the
-		 * snapshot's LMDB transaction id, it is never stale, whoever
-		 * committed since (our writes, oio's batches, LDAP transactions,
-		 * activations) and whenever they counted themselves */
-		unsigned long gen = (unsigned long)mdb_txn_id( w->txn );
-
 		bt_row_free( &r );
-		if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bi_cache_lock ) ) goto walk;	/* being built */
-		if ( !( bi->bi_cache.valid && bi->bi_cache.vt == w->vt && bi->bi_cache.kt == kt && bi->bi_cache.gen == gen ) ) {
-			ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
-			/* another search is reading or building the cache: never wait
-			 * for it (a build walks the whole database); walk instead */
-			if ( ldap_pvt_thread_rdwr_wtrylock( &bi->bi_cache_lock ) ) goto walk;
-			if ( !( bi->bi_cache.valid && bi->bi_cache.vt == w->vt && bi->bi_cache.kt == kt && bi->bi_cache.gen == gen ) ) {
-				bt_uuid root;
-				bt_row rr;
-				struct berval *sfx = &op->o_bd->be_suffix[0], *nsfx = &op->o_bd->be_nsuffix[0];
-				bt_cache_clear( &bi->bi_cache );
-				w->collect = 1;
-				if ( bt_resolve( bi, w->txn, nsfx, w->vt, w->kt, &root, &rr ) == 0 ) {
-					emit_at( w, &rr, sfx, nsfx );
-					bt_row_free( &rr );
-					walk_children( w, &root, sfx, nsfx, -1, 0 );
-				}
-				w->collect = 0;
-				if ( !w->uncacheable ) {
-					bi->bi_cache.vt = w->vt;
-					bi->bi_cache.kt = kt;
-					bi->bi_cache.gen = gen;
-					bi->bi_cache.valid = 1;
-				}
-			}
-			ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
-			if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bi_cache_lock ) ) goto walk;
-		}
-		if ( bi->bi_cache.valid && bi->bi_cache.vt == w->vt && bi->bi_cache.kt == kt && bi->bi_cache.gen == gen ) {
-			rc = search_from_cache( w );
-			ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
-			return rc;
-		}
-		/* too big to keep: walk as below */
-		ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
-walk:
+		if ( search_cached( w, &rc ) ) return rc;
 		if ( ( rc = bt_resolve( w->bi, w->txn, &op->o_req_ndn, w->vt, w->kt, &base, &r ) ) )
 			return asof_unresolved( w, rc );
 	}
@@ -740,6 +767,40 @@ wanted( SlapReply *rs, AttributeDescription *ad )
 	return SLAP_OPATTRS( rs->sr_attr_flags ) || ad_inlist( ad, rs->sr_attrs );
 }
 
+/* The period attributes of the version valid and known now, appended at
+ * *ap; returns where the next one goes. */
+static Attribute **
+period_attrs( bt_info *bi, Operation *op, SlapReply *rs, const bt_uuid *u, Attribute **ap )
+{
+	bt_reader rd;
+	bt_row r;
+	bt_time now;
+
+	if ( bt_read_begin( bi, op, &rd ) ) return ap;
+	now = slap_get_time();
+	if ( bt_row_at( bi, rd.txn, u, now, now, &r ) == 0 ) {
+		if ( wanted( rs, bt_ad_validFrom ) && r.valid.from != BT_NEG_INFINITY ) {
+			*ap = time_attr( bt_ad_validFrom, r.valid.from );
+			ap = &(*ap)->a_next;
+		}
+		if ( wanted( rs, bt_ad_validTo ) && r.valid.to != BT_INFINITY ) {
+			*ap = time_attr( bt_ad_validTo, r.valid.to );
+			ap = &(*ap)->a_next;
+		}
+		if ( wanted( rs, bt_ad_recordedAt ) && r.recorded != BT_NEG_INFINITY ) {
+			*ap = time_attr( bt_ad_recordedAt, r.recorded );
+			ap = &(*ap)->a_next;
+		}
+		if ( wanted( rs, bt_ad_recordedBy ) && r.actor.bv_len ) {
+			*ap = attr_alloc_one( bt_ad_recordedBy, &r.actor );
+			ap = &(*ap)->a_next;
+		}
+		bt_row_free( &r );
+	}
+	bt_read_end( &rd );
+	return ap;
+}
+
 /* moValidFrom, moValidTo, moRecordedAt and moRecordedBy of the current
  * version of a live entry, and moActivationError while a change that fell
  * due is not yet live, computed only when a client asks for them. */
@@ -749,10 +810,7 @@ bt_operational( Operation *op, SlapReply *rs )
 	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
 	bt_info *bi = on->on_bi.bi_private;
 	Attribute **ap;
-	bt_reader rd;
 	bt_uuid u;
-	bt_row r;
-	bt_time now;
 	int periods;
 
 	if ( !bi->bi_open || !rs->sr_entry ) return SLAP_CB_CONTINUE;
@@ -774,35 +832,12 @@ bt_operational( Operation *op, SlapReply *rs )
 	if ( wanted( rs, bt_ad_activationError ) ) {
 		char buf[512];
 		struct berval bv;
-		if ( bt_activation_error( bi, &u, buf, sizeof( buf ) ) == 0 ) {
+		if ( bt_activation_failed( bi, &u, buf, sizeof( buf ) ) ) {
 			ber_str2bv( buf, 0, 0, &bv );
 			*ap = attr_alloc_one( bt_ad_activationError, &bv );
 			ap = &(*ap)->a_next;
 		}
 	}
-	if ( !periods ) return SLAP_CB_CONTINUE;
-	if ( bt_read_begin( bi, op, &rd ) ) return SLAP_CB_CONTINUE;
-
-	now = slap_get_time();
-	if ( bt_row_at( bi, rd.txn, &u, now, now, &r ) == 0 ) {
-		if ( wanted( rs, bt_ad_validFrom ) && r.valid.from != BT_NEG_INFINITY ) {
-			*ap = time_attr( bt_ad_validFrom, r.valid.from );
-			ap = &(*ap)->a_next;
-		}
-		if ( wanted( rs, bt_ad_validTo ) && r.valid.to != BT_INFINITY ) {
-			*ap = time_attr( bt_ad_validTo, r.valid.to );
-			ap = &(*ap)->a_next;
-		}
-		if ( wanted( rs, bt_ad_recordedAt ) && r.recorded != BT_NEG_INFINITY ) {
-			*ap = time_attr( bt_ad_recordedAt, r.recorded );
-			ap = &(*ap)->a_next;
-		}
-		if ( wanted( rs, bt_ad_recordedBy ) && r.actor.bv_len ) {
-			*ap = attr_alloc_one( bt_ad_recordedBy, &r.actor );
-			ap = &(*ap)->a_next;
-		}
-		bt_row_free( &r );
-	}
-	bt_read_end( &rd );
+	if ( periods ) period_attrs( bi, op, rs, &u, ap );
 	return SLAP_CB_CONTINUE;
 }

@@ -740,12 +740,13 @@ any_fn( MDB_val *key, const bt_vkey *k, MDB_val *val, void *arg )
 }
 
 int
-bt_has_rows( bt_info *bi, MDB_txn *txn, const bt_uuid *u )
+bt_has_rows( bt_info *bi, MDB_txn *txn, const bt_uuid *u, int *found )
 {
-	int found = 0, rc = rows_walk( bi, txn, u, BT_INFINITY, any_fn, &found );
+	int rc;
 
-	if ( rc && rc != MDB_NOTFOUND ) return -1;
-	return found;
+	*found = 0;
+	rc = rows_walk( bi, txn, u, BT_INFINITY, any_fn, found );
+	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 /* The snapshot of a version as a normal, modifiable Entry. */

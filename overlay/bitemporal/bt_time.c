@@ -51,11 +51,39 @@ digits( const char *s, size_t n, int *out )
 	return 0;
 }
 
+/* The zone that ends a GeneralizedTime: Z, or +HH[MM] / -HH[MM], and
+ * nothing after it.  A zone is mandatory: no local time.  *offset is
+ * east of UTC in seconds. */
+static int
+parse_zone( const char *s, size_t len, int *offset )
+{
+	int oh, om = 0, sign;
+	size_t i = 0;
+
+	if ( len == 0 ) return -1;
+	if ( s[0] == 'Z' ) {
+		*offset = 0;
+		return len == 1 ? 0 : -1;
+	}
+	if ( s[0] != '+' && s[0] != '-' ) return -1;
+	sign = s[0] == '+' ? 1 : -1;
+	i = 1;
+	if ( i + 2 > len || digits( s + i, 2, &oh ) ) return -1;
+	i += 2;
+	if ( i + 2 <= len ) {
+		if ( digits( s + i, 2, &om ) ) return -1;
+		i += 2;
+	}
+	if ( oh > 23 || om > 59 || i != len ) return -1;
+	*offset = sign * ( oh * 3600 + om * 60 );
+	return 0;
+}
+
 int
 bt_time_parse( const char *s, size_t len, bt_time *out )
 {
 	static const unsigned mdays[] = { 31,28,31,30,31,30,31,31,30,31,30,31 };
-	int year, mon, day, hour, min = 0, sec = 0;
+	int year, mon, day, hour, min = 0, sec = 0, offset;
 	size_t i;
 
 	if ( !s || len < 11 ) return -1;	/* YYYYMMDDHH + zone */
@@ -86,25 +114,8 @@ bt_time_parse( const char *s, size_t len, bt_time *out )
 	int64_t t = days_from_civil( year, mon, day ) * 86400 +
 		hour * 3600 + min * 60 + sec;
 
-	if ( i >= len ) return -1;	/* a zone is mandatory: no local time */
-	if ( s[i] == 'Z' ) {
-		i++;
-	} else if ( s[i] == '+' || s[i] == '-' ) {
-		int oh, om = 0;
-		int sign = s[i] == '+' ? 1 : -1;
-		i++;
-		if ( i + 2 > len || digits( s + i, 2, &oh ) ) return -1;
-		i += 2;
-		if ( i + 2 <= len ) {
-			if ( digits( s + i, 2, &om ) ) return -1;
-			i += 2;
-		}
-		if ( oh > 23 || om > 59 ) return -1;
-		t -= sign * ( oh * 3600 + om * 60 );
-	} else {
-		return -1;
-	}
-	if ( i != len ) return -1;
+	if ( parse_zone( s + i, len - i, &offset ) ) return -1;
+	t -= offset;
 	/* An offset can carry 00010101000000+0100 into year 0 and
 	 * 99991231235959-0100 into year 10000, neither of which
 	 * bt_time_format() can write back as a GeneralizedTime: refuse them,

@@ -52,16 +52,17 @@ row_stored_dn( bt_row *r, struct berval *dn, struct berval *ndn )
 	EntryHeader eh;
 
 	eh.bv = r->blob;
-	if ( entry_header( &eh ) ) return -1;
-	return entry_decode_dn( &eh, dn, ndn );
+	if ( entry_header( &eh ) || entry_decode_dn( &eh, dn, ndn ) ) return MDB_CORRUPTED;
+	return 0;
 }
 
 int
 bt_row_nrdn( bt_info *bi, bt_row *r, struct berval *nrdn, struct berval *rdn )
 {
 	struct berval dn, ndn;
+	int rc = row_stored_dn( r, &dn, &ndn );
 
-	if ( row_stored_dn( r, &dn, &ndn ) ) return -1;
+	if ( rc ) return rc;
 	if ( bt_uuid_is_zero( &r->parent ) ) {
 		*nrdn = ndn;
 		if ( rdn ) *rdn = dn;
@@ -233,7 +234,7 @@ bt_child_named( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	bt_uuid *cands = NULL;
 	bt_rows rows = { 0 };
 	struct berval key, have;
-	int nc = 0, i, j, k, rc;
+	int nc = 0, i, j, k, rc, err;
 
 	if ( bt_uuid_is_zero( parent ) ) key = *ndn;
 	else dnRdn( ndn, &key );
@@ -244,9 +245,9 @@ bt_child_named( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 		if ( skip && memcmp( &cands[i], skip, sizeof( bt_uuid ) ) == 0 ) continue;
 		for ( k = 0; k < n && rc == MDB_NOTFOUND; k++ ) {
 			if ( !bt_period_is_valid( within[k] ) ) continue;
-			if ( bt_rows_current( bi, txn, &cands[i], within[k], &rows ) ) {
+			if ( ( err = bt_rows_current( bi, txn, &cands[i], within[k], &rows ) ) ) {
 				bt_rows_free( &rows );
-				rc = -1;
+				rc = err;
 				break;
 			}
 			for ( j = 0; j < rows.n; j++ ) {
@@ -275,8 +276,9 @@ row_dn_walk( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
 {
 	struct berval sdn, sndn, rdn, nrdn, pdn, pndn;
 	bt_row pr;
+	int rc = row_stored_dn( r, &sdn, &sndn );
 
-	if ( row_stored_dn( r, &sdn, &sndn ) ) return -1;
+	if ( rc ) return rc;
 	if ( bt_uuid_is_zero( &r->parent ) ||
 		bt_row_at( bi, txn, &r->parent, vt, kt, &pr ) ) {
 		/* a root, or the parent is not known at that point: the name
@@ -289,11 +291,11 @@ row_dn_walk( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
 		bt_row_free( &pr );
 		Debug( LDAP_DEBUG_ANY, "bitemporal: the parents of \"%s\" are more than %d "
 			"levels deep (a cycle in the history?)\n", sdn.bv_val, BT_DEPTH_MAX );
-		return -1;
+		return MDB_CORRUPTED;
 	}
-	if ( row_dn_walk( bi, txn, &pr, vt, kt, &pdn, &pndn, depth + 1 ) ) {
+	if ( ( rc = row_dn_walk( bi, txn, &pr, vt, kt, &pdn, &pndn, depth + 1 ) ) ) {
 		bt_row_free( &pr );
-		return -1;
+		return rc;
 	}
 	bt_row_free( &pr );
 	dnRdn( &sdn, &rdn );
@@ -318,21 +320,22 @@ bt_row_dn( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
  * not the number of versions. */
 static int
 ancestry_reaches( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
-	const bt_uuid *self, bt_period P, int depth, bt_time *at )
+	const bt_uuid *self, bt_period P, int depth, int *found, bt_time *at )
 {
 	bt_rows rows = { 0 };
-	int i, j, rc = 0;
+	int i, j, rc;
 
 	if ( memcmp( u, self, sizeof( *u ) ) == 0 ) {
+		*found = 1;
 		*at = P.from;
-		return 1;
+		return 0;
 	}
-	if ( depth >= BT_DEPTH_MAX ) return -1;
-	if ( bt_rows_current( bi, txn, u, P, &rows ) ) {
+	if ( depth >= BT_DEPTH_MAX ) return MDB_CORRUPTED;
+	if ( ( rc = bt_rows_current( bi, txn, u, P, &rows ) ) ) {
 		bt_rows_free( &rows );
-		return -1;
+		return rc;
 	}
-	for ( i = 0; i < rows.n && rc == 0; i = j ) {
+	for ( i = 0; i < rows.n && rc == 0 && !*found; i = j ) {
 		bt_period q = rows.r[i].valid;
 		/* the run of adjacent versions under the same parent */
 		for ( j = i + 1; j < rows.n && rows.r[j].valid.from == q.to &&
@@ -340,7 +343,7 @@ ancestry_reaches( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 			q.to = rows.r[j].valid.to;
 		q = bt_period_intersect( q, P );
 		if ( !bt_period_is_valid( q ) || bt_uuid_is_zero( &rows.r[i].parent ) ) continue;
-		rc = ancestry_reaches( bi, txn, &rows.r[i].parent, self, q, depth + 1, at );
+		rc = ancestry_reaches( bi, txn, &rows.r[i].parent, self, q, depth + 1, found, at );
 	}
 	bt_rows_free( &rows );
 	return rc;
@@ -348,9 +351,10 @@ ancestry_reaches( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 
 int
 bt_would_be_ancestor( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
-	const bt_uuid *parent, bt_period P, bt_time *at )
+	const bt_uuid *parent, bt_period P, int *cycle, bt_time *at )
 {
-	return ancestry_reaches( bi, txn, parent, u, P, 0, at );
+	*cycle = 0;
+	return ancestry_reaches( bi, txn, parent, u, P, 0, cycle, at );
 }
 
 static void

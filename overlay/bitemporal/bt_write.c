@@ -273,11 +273,11 @@ bt_ensure_history( bt_info *bi, MDB_txn *txn, Operation *op, slap_overinst *on,
 {
 	bt_uuid parent;
 	bt_row r;
-	int rc;
+	int rc, has;
 
 	memset( &parent, 0, sizeof( parent ) );
-	rc = bt_has_rows( bi, txn, u );
-	if ( rc ) return rc < 0 ? -1 : 0;
+	rc = bt_has_rows( bi, txn, u, &has );
+	if ( rc || has ) return rc;
 
 	if ( !be_issuffix( op->o_bd, &e->e_nname ) ) {
 		struct berval pdn;
@@ -403,7 +403,9 @@ parent_at( bt_write *w, struct berval *ndn, bt_time t, bt_uuid *parent )
 }
 
 /* Finds the entity a modify/delete/modrdn names: the live entry if there
- * is one, else the entry that had that DN during the period. */
+ * is one, else the entry that had that DN during the period.  A live
+ * entry the overlay does not track sets w->untracked (the caller stops
+ * and the operation passes through). */
 static int
 load_target( bt_write *w, Entry **livep )
 {
@@ -413,8 +415,10 @@ load_target( bt_write *w, Entry **livep )
 	*livep = NULL;
 	if ( live_get( w, &op->o_req_ndn, &e ) == 0 ) {
 		if ( !bt_is_tracked( w->bi, e ) ) {
+			/* not ours: no refusal, the operation passes through */
 			live_release( w, e );
-			return 1;	/* not ours */
+			w->untracked = 1;
+			return LDAP_SUCCESS;
 		}
 		if ( bt_entry_uuid( e, &w->uuid ) ) {
 			live_release( w, e );
@@ -796,7 +800,7 @@ write_modify( bt_write *w )
 	int rc;
 
 	rc = load_target( w, &live );
-	if ( rc ) return rc;
+	if ( rc || w->untracked ) return rc;
 
 	rc = bt_rows_current( w->bi, w->txn, &w->uuid, w->P, &cur );
 	if ( rc ) {
@@ -866,7 +870,7 @@ write_delete( bt_write *w )
 	int rc;
 
 	rc = load_target( w, &live );
-	if ( rc ) return rc;
+	if ( rc || w->untracked ) return rc;
 	rc = bt_rows_current( w->bi, w->txn, &w->uuid, w->P, &cur );
 	if ( rc || cur.n == 0 ) {
 		live_release( w, live );
@@ -958,19 +962,69 @@ refuse_cycle( bt_write *w, const bt_uuid *parent, bt_period P )
 {
 	bt_time at;
 	char tb[BT_TIME_BUFSZ];
+	int cycle;
 
 	if ( bt_uuid_is_zero( parent ) ) return 0;
-	switch ( bt_would_be_ancestor( w->bi, w->txn, &w->uuid, parent, P, &at ) ) {
-	case 0:
-		return 0;
-	case 1:
-		bt_time_format( at, tb );
-		snprintf( w->textbuf, sizeof( w->textbuf ),
-			"the new parent is the entry itself or one of its descendants at %s", tb );
-		FAIL( w, LDAP_UNWILLING_TO_PERFORM, w->textbuf );
-	default:
+	if ( bt_would_be_ancestor( w->bi, w->txn, &w->uuid, parent, P, &cycle, &at ) )
 		FAIL( w, LDAP_OTHER, "bitemporal: cannot read the new parent's ancestors" );
+	if ( !cycle ) return 0;
+	bt_time_format( at, tb );
+	snprintf( w->textbuf, sizeof( w->textbuf ),
+		"the new parent is the entry itself or one of its descendants at %s", tb );
+	FAIL( w, LDAP_UNWILLING_TO_PERFORM, w->textbuf );
+}
+
+/* The requester may add children to the new parent, as it is when the
+ * move takes effect (back-mdb's modrdn checks the same on the live DIT). */
+static int
+authz_new_parent( bt_write *w, struct berval *nnewdn )
+{
+	bt_uuid np;
+	Entry *p;
+	bt_time t = w->P.from > w->now ? w->P.from : w->now;
+	int rc;
+
+	if ( !w->op->orr_nnewSup || !needs_authz( w ) ) return 0;
+	if ( parent_at( w, nnewdn, t, &np ) ) return w->err;
+	p = parent_entry( w, nnewdn, &np, t );
+	rc = bt_authz_children( &w->az, p, ACL_WADD );
+	if ( p ) entry_free( p );
+	if ( rc ) {
+		authz_fail( w, rc );
+		return w->err;
 	}
+	return 0;
+}
+
+/* The new name must be free where the entry exists: no other entry is a
+ * child of the new parent with the new RDN while this one exists, and
+ * none resolves to the new DN at an instant of the period.  This entry
+ * may hold the name itself somewhere in the period.  Sets *parent to the
+ * new parent during the period. */
+static int
+new_name_free( bt_write *w, bt_rows *cur, struct berval *nnewdn, bt_uuid *parent )
+{
+	bt_period clip = { BT_INFINITY, BT_NEG_INFINITY }, *exist;
+	bt_uuid other;
+	int i, rc;
+
+	for ( i = 0; i < cur->n; i++ ) {
+		if ( cur->r[i].valid.from < clip.from ) clip.from = cur->r[i].valid.from;
+		if ( cur->r[i].valid.to > clip.to ) clip.to = cur->r[i].valid.to;
+	}
+	clip = bt_period_intersect( clip, w->P );
+	if ( parent_during( w, nnewdn, clip, parent ) ) return w->err;
+	if ( refuse_cycle( w, parent, clip ) ) return w->err;
+	exist = ch_malloc( cur->n * sizeof( bt_period ) );
+	for ( i = 0; i < cur->n; i++ ) exist[i] = bt_period_intersect( cur->r[i].valid, w->P );
+	rc = bt_child_named( w->bi, w->txn, parent, nnewdn, exist, cur->n, &w->uuid, &other );
+	ch_free( exist );
+	if ( rc != 0 && rc != MDB_NOTFOUND )
+		FAIL( w, LDAP_OTHER, "bitemporal: cannot read history" );
+	if ( rc == 0 ||
+		bt_resolve_other( w->bi, w->txn, nnewdn, clip, &w->uuid, &other ) == 0 )
+		FAIL( w, LDAP_ALREADY_EXISTS, "an entry with the new name exists during the given period" );
+	return 0;
 }
 
 static int
@@ -979,12 +1033,12 @@ write_modrdn( bt_write *w )
 	Operation *op = w->op;
 	Entry *live;
 	bt_rows cur = { 0 };
-	bt_uuid parent, other;
+	bt_uuid parent;
 	struct berval changed = BER_BVNULL, newdn = BER_BVNULL, nnewdn = BER_BVNULL;
-	int i, rc;
+	int rc;
 
 	rc = load_target( w, &live );
-	if ( rc ) return rc;
+	if ( rc || w->untracked ) return rc;
 
 	modir_modrdn_newdn( op, &newdn, &nnewdn );
 	rc = bt_rows_current( w->bi, w->txn, &w->uuid, w->P, &cur );
@@ -999,51 +1053,8 @@ write_modrdn( bt_write *w )
 	rc = authz_versions( w, live, &cur, ACL_WRITE, op->orr_modlist,
 		op->orr_nnewSup ? ACL_WDEL : ACL_WRITE );
 	live_release( w, live );
-	if ( rc ) goto out;
-	if ( op->orr_nnewSup && needs_authz( w ) ) {
-		bt_uuid np;
-		Entry *p;
-		/* the new parent as it is when the move takes effect */
-		bt_time t = w->P.from > w->now ? w->P.from : w->now;
-		if ( parent_at( w, &nnewdn, t, &np ) ) goto out;
-		p = parent_entry( w, &nnewdn, &np, t );
-		rc = bt_authz_children( &w->az, p, ACL_WADD );
-		if ( p ) entry_free( p );
-		if ( rc ) {
-			authz_fail( w, rc );
-			goto out;
-		}
-	}
-	{
-		/* the new name is taken only where the entry exists */
-		bt_period clip = { BT_INFINITY, BT_NEG_INFINITY }, *exist;
-		for ( i = 0; i < cur.n; i++ ) {
-			if ( cur.r[i].valid.from < clip.from ) clip.from = cur.r[i].valid.from;
-			if ( cur.r[i].valid.to > clip.to ) clip.to = cur.r[i].valid.to;
-		}
-		clip = bt_period_intersect( clip, w->P );
-		if ( parent_during( w, &nnewdn, clip, &parent ) ) goto out;
-		if ( refuse_cycle( w, &parent, clip ) ) goto out;
-		/* by an entry other than this one (which may have the name
-		 * itself somewhere in the period): a child of the new parent
-		 * with the new RDN while this one exists, or an entry that
-		 * resolves to the new DN at some instant of the period */
-		exist = ch_malloc( cur.n * sizeof( bt_period ) );
-		for ( i = 0; i < cur.n; i++ ) exist[i] = bt_period_intersect( cur.r[i].valid, w->P );
-		rc = bt_child_named( w->bi, w->txn, &parent, &nnewdn, exist, cur.n, &w->uuid, &other );
-		ch_free( exist );
-		if ( rc != 0 && rc != MDB_NOTFOUND ) {
-			w->err = LDAP_OTHER;
-			w->text = "bitemporal: cannot read history";
-			goto out;
-		}
-		if ( rc == 0 ||
-			bt_resolve_other( w->bi, w->txn, &nnewdn, clip, &w->uuid, &other ) == 0 ) {
-			w->err = LDAP_ALREADY_EXISTS;
-			w->text = "an entry with the new name exists during the given period";
-			goto out;
-		}
-	}
+	if ( rc || authz_new_parent( w, &nnewdn ) ) goto out;
+	if ( new_name_free( w, &cur, &nnewdn, &parent ) ) goto out;
 	changed_names( op->orr_modlist, &changed );
 	w->rename_parent = &parent;
 	w->rename_dn = &newdn;
@@ -1070,21 +1081,12 @@ import_period( bt_write *w, Entry *e )
 	Attribute *to = attr_find( e->e_attrs, bt_ad_validTo );
 
 	if ( !from && !to ) return 0;
-	if ( from && bt_time_parse( from->a_vals[0].bv_val, from->a_vals[0].bv_len, &w->P.from ) ) {
-		w->err = LDAP_INVALID_SYNTAX;
-		w->text = "moValidFrom: malformed GeneralizedTime";
-		return 1;
-	}
-	if ( to && bt_time_parse( to->a_vals[0].bv_val, to->a_vals[0].bv_len, &w->P.to ) ) {
-		w->err = LDAP_INVALID_SYNTAX;
-		w->text = "moValidTo: malformed GeneralizedTime";
-		return 1;
-	}
-	if ( !bt_period_is_valid( w->P ) ) {
-		w->err = LDAP_UNWILLING_TO_PERFORM;
-		w->text = "moValidTo must be later than moValidFrom";
-		return 1;
-	}
+	if ( from && bt_time_parse( from->a_vals[0].bv_val, from->a_vals[0].bv_len, &w->P.from ) )
+		FAIL( w, LDAP_INVALID_SYNTAX, "moValidFrom: malformed GeneralizedTime" );
+	if ( to && bt_time_parse( to->a_vals[0].bv_val, to->a_vals[0].bv_len, &w->P.to ) )
+		FAIL( w, LDAP_INVALID_SYNTAX, "moValidTo: malformed GeneralizedTime" );
+	if ( !bt_period_is_valid( w->P ) )
+		FAIL( w, LDAP_UNWILLING_TO_PERFORM, "moValidTo must be later than moValidFrom" );
 	attr_delete( &e->e_attrs, bt_ad_validFrom );
 	attr_delete( &e->e_attrs, bt_ad_validTo );
 	w->dated = 1;
@@ -1136,6 +1138,81 @@ write_activation( bt_write *w, SlapReply *rs, bt_activation *act )
 	return rs->sr_err;
 }
 
+/* The activations the write leaves due, in its transaction: they commit
+ * or vanish with its history rows. */
+static int
+schedule_due( bt_write *w )
+{
+	int i;
+
+	for ( i = 0; i < w->ndue; i++ ) {
+		if ( bt_due_put( w->bi, w->txn, w->due[i], &w->uuid ) )
+			FAIL( w, LDAP_OTHER, "bitemporal: cannot schedule activation" );
+	}
+	return 0;
+}
+
+/* A modrdn of an entry the request named by a name it had at another
+ * time: the frontend built the RDN changes from the requested name, the
+ * live entry has another.  Rebuild them from the live name, keeping the
+ * operational attributes the frontend appended.  Returns the requested
+ * list, to be put back by live_rdn_mods_restore, or NULL if nothing was
+ * rebuilt. */
+static Modifications *
+live_rdn_mods( Operation *op, Modifications **renamed, Modifications **tail )
+{
+	SlapReply rs2 = { REP_RESULT };
+	Modifications *saved = op->orr_modlist, *m;
+
+	*renamed = *tail = NULL;
+	op->orr_modlist = NULL;
+	if ( slap_modrdn2mods( op, &rs2 ) != LDAP_SUCCESS ) {
+		op->orr_modlist = saved;
+		return NULL;
+	}
+	*renamed = op->orr_modlist;
+	for ( *tail = *renamed; *tail && (*tail)->sml_next; *tail = (*tail)->sml_next )
+		;
+	for ( m = saved; m && !is_at_operational( m->sml_desc->ad_type ); m = m->sml_next )
+		;
+	if ( *tail ) (*tail)->sml_next = m;
+	else op->orr_modlist = m;
+	return saved;
+}
+
+static void
+live_rdn_mods_restore( Operation *op, Modifications *saved,
+	Modifications *renamed, Modifications *tail )
+{
+	if ( !saved ) return;
+	if ( tail ) {
+		tail->sml_next = NULL;
+		slap_mods_free( renamed, 1 );
+	}
+	op->orr_modlist = saved;
+}
+
+/* The live change, passed down under the entry's live name when the
+ * request named it by another. */
+static void
+apply_live( bt_write *w, SlapReply *rs, bt_capture *cap )
+{
+	Operation *op = w->op;
+	struct berval dn = op->o_req_dn, ndn = op->o_req_ndn;
+	Modifications *saved = NULL, *renamed = NULL, *tail = NULL;
+
+	if ( w->live_ndn.bv_val ) {
+		op->o_req_dn = w->live_dn;
+		op->o_req_ndn = w->live_ndn;
+		if ( op->o_tag == LDAP_REQ_MODRDN )
+			saved = live_rdn_mods( op, &renamed, &tail );
+	}
+	pass_down( w, rs, op_which( op ), cap );
+	live_rdn_mods_restore( op, saved, renamed, tail );
+	op->o_req_dn = dn;
+	op->o_req_ndn = ndn;
+}
+
 /* Everything a write does inside its transaction: the history rows, the
  * due activations and the live change.  Returns non-zero when the
  * transaction should keep it.  Decides nothing about committing: that is
@@ -1144,7 +1221,7 @@ static int
 write_in_txn( bt_write *w, SlapReply *rs, bt_capture *cap )
 {
 	Operation *op = w->op;
-	int rc, i;
+	int rc;
 
 	if ( txn_begin( w ) ) return 0;
 	switch ( op->o_tag ) {
@@ -1154,57 +1231,10 @@ write_in_txn( bt_write *w, SlapReply *rs, bt_capture *cap )
 	case LDAP_REQ_MODRDN: rc = write_modrdn( w ); break;
 	default: rc = 0;
 	}
-	if ( rc == 1 && !w->err ) {
-		w->untracked = 1;
-		return 0;
-	}
-	if ( rc || w->err ) return 0;
-	for ( i = 0; i < w->ndue; i++ ) {
-		if ( bt_due_put( w->bi, w->txn, w->due[i], &w->uuid ) ) {
-			w->err = LDAP_OTHER;
-			w->text = "bitemporal: cannot schedule activation";
-			return 0;
-		}
-	}
-
+	if ( rc || w->err || w->untracked ) return 0;
+	if ( schedule_due( w ) ) return 0;
 	if ( w->live_change ) {
-		struct berval dn = op->o_req_dn, ndn = op->o_req_ndn;
-		Modifications *saved = NULL, *renamed = NULL, *tail = NULL;
-		if ( w->live_ndn.bv_val ) {
-			op->o_req_dn = w->live_dn;
-			op->o_req_ndn = w->live_ndn;
-			if ( op->o_tag == LDAP_REQ_MODRDN ) {
-				/* the frontend built the RDN changes from the requested
-				 * name; the live entry has another: rebuild them from it,
-				 * keeping the operational attributes it appended */
-				SlapReply rs2 = { REP_RESULT };
-				Modifications *m;
-				saved = op->orr_modlist;
-				op->orr_modlist = NULL;
-				if ( slap_modrdn2mods( op, &rs2 ) == LDAP_SUCCESS ) {
-					renamed = op->orr_modlist;
-					for ( tail = renamed; tail && tail->sml_next; tail = tail->sml_next )
-						;
-					for ( m = saved; m && !is_at_operational( m->sml_desc->ad_type ); m = m->sml_next )
-						;
-					if ( tail ) tail->sml_next = m;
-					else op->orr_modlist = m;
-				} else {
-					op->orr_modlist = saved;
-					saved = NULL;
-				}
-			}
-		}
-		pass_down( w, rs, op_which( op ), cap );
-		if ( saved ) {
-			if ( tail ) {
-				tail->sml_next = NULL;
-				slap_mods_free( renamed, 1 );
-			}
-			op->orr_modlist = saved;
-		}
-		op->o_req_dn = dn;
-		op->o_req_ndn = ndn;
+		apply_live( w, rs, cap );
 	} else {
 		cap->done = 1;
 		cap->err = LDAP_SUCCESS;
@@ -1297,6 +1327,143 @@ bt_txn_hook( Operation *op, int txnop, OpExtra **ptr )
 	return oi->oi_orig->bi_op_txn( op, txnop, ptr );
 }
 
+/* The period a write covers: the validity control's, an add's imported
+ * moValidFrom/moValidTo, or from now on. */
+static int
+write_period( bt_write *w )
+{
+	Operation *op = w->op;
+	bt_validity *v;
+
+	w->dated = bt_has_ctrl( op, bt_validity_cid );
+	if ( !w->dated ) {
+		w->P.from = w->now;
+		w->P.to = BT_INFINITY;
+		if ( op->o_tag == LDAP_REQ_ADD && import_period( w, op->ora_e ) ) return w->err;
+		return 0;
+	}
+	v = bt_validity_of( op );
+	w->P = v->period;
+	if ( !bt_period_is_valid( w->P ) )
+		FAIL( w, LDAP_UNWILLING_TO_PERFORM, "validity control: validTo must be later than validFrom" );
+	if ( v->has_to && op->o_tag == LDAP_REQ_DELETE )
+		FAIL( w, LDAP_UNWILLING_TO_PERFORM,
+			"validity control: a delete ends the entry at validFrom; validTo is not allowed" );
+	if ( v->has_to && op->o_tag == LDAP_REQ_MODRDN )
+		FAIL( w, LDAP_UNWILLING_TO_PERFORM,
+			"validity control: a modrdn renames from validFrom on; validTo is not allowed" );
+	return 0;
+}
+
+/* An undated modify of derived values only, by the overlay that derives
+ * them (bt_computed.c): the live entry alone, no version; they are no
+ * fact of the entry's own. */
+static int
+is_derived_write( bt_write *w )
+{
+	OpExtra *oex;
+
+	if ( w->dated || w->op->o_tag != LDAP_REQ_MODIFY ||
+		!bt_mods_computed_only( w->bi, w->op->orr_modlist ) )
+		return 0;
+	LDAP_SLIST_FOREACH( oex, &w->op->o_extra, oe_next ) {
+		if ( oex->oe_key == &bt_derived_key ) return 1;
+	}
+	return 0;
+}
+
+static void
+write_free( bt_write *w )
+{
+	ch_free( w->live_dn.bv_val );
+	ch_free( w->live_ndn.bv_val );
+}
+
+/* The write is refused before anything was kept: its own result. */
+static int
+write_refuse( bt_write *w, SlapReply *rs )
+{
+	send_result( w, rs, w->err, w->text, NULL );
+	write_free( w );
+	return rs->sr_err;
+}
+
+/* An entry the overlay does not track passes through, unless the write
+ * is dated: a date means nothing without a history. */
+static int
+write_untracked( bt_write *w, SlapReply *rs )
+{
+	if ( !w->dated ) {
+		write_free( w );
+		return SLAP_CB_CONTINUE;
+	}
+	w->err = LDAP_UNWILLING_TO_PERFORM;
+	w->text = "validity control: the entry is not tracked by the bitemporal overlay";
+	return write_refuse( w, rs );
+}
+
+/* Runs the write in a transaction and commits it: in a group that shares
+ * one commit with the writes that arrive meanwhile, or alone, or inside
+ * a transaction of someone else's (LDAP transactions), who commits it.
+ * Returns the commit's LMDB code. */
+static int
+write_commit( bt_write *w, SlapReply *rs, bt_capture *cap )
+{
+	/* before the group publishes one of its own */
+	w->foreign_txn = published_txn( w ) != NULL;
+	if ( !w->foreign_txn && w->bi->bi_group_max > 1 && !w->bi->bi_no_nesting ) {
+		write_args a = { w, rs, cap };
+		bt_job job = { 0 };
+
+		job.op = w->op;
+		job.orig = w->on->on_info->oi_orig;
+		job.run = run_write;
+		job.arg = &a;
+		bt_group_write( w->bi, &job );
+		if ( !job.ran && !w->err ) {
+			w->err = LDAP_OTHER;
+			w->text = "bitemporal: cannot begin a transaction";
+		}
+		return job.rc;
+	}
+	return txn_end( w, write_in_txn( w, rs, cap ) );
+}
+
+/* The held-back result, sent once the commit is known; a write that
+ * reached the live entry under another name than the requested one tells
+ * the overlays above which (bt_resolved). */
+static int
+write_reply( bt_write *w, SlapReply *rs, bt_capture *cap, int commit_rc )
+{
+	Operation *op = w->op;
+	bt_resolved res;
+
+	if ( cap->err == LDAP_SUCCESS && !op->o_noop ) {
+		if ( commit_rc ) {
+			cap->err = LDAP_OTHER;
+			ch_free( cap->text );
+			cap->text = ch_strdup( "commit failed" );
+		} else {
+			bt_note_committed( w->bi, w->now );
+		}
+	} else if ( op->o_noop && cap->err == LDAP_SUCCESS ) {
+		cap->err = LDAP_X_NO_OPERATION;
+	}
+	if ( cap->err == LDAP_SUCCESS && w->live_change && w->live_ndn.bv_val ) {
+		res.oe.oe_key = &bt_resolved_key;
+		res.dn = w->live_dn;
+		res.ndn = w->live_ndn;
+		LDAP_SLIST_INSERT_HEAD( &op->o_extra, &res.oe, oe_next );
+		send_result( w, rs, cap->err, cap->text, cap );
+		LDAP_SLIST_REMOVE( &op->o_extra, &res.oe, OpExtra, oe_next );
+	} else {
+		send_result( w, rs, cap->err, cap->text, cap );
+	}
+	capture_free( cap );
+	write_free( w );
+	return rs->sr_err;
+}
+
 int
 bt_op_write( Operation *op, SlapReply *rs )
 {
@@ -1304,7 +1471,7 @@ bt_op_write( Operation *op, SlapReply *rs )
 	bt_write w;
 	bt_capture cap = { 0 };
 	OpExtra *oex;
-	int keep, commit_rc;
+	int commit_rc;
 
 	memset( &w, 0, sizeof( w ) );
 	w.op = op;
@@ -1318,112 +1485,17 @@ bt_op_write( Operation *op, SlapReply *rs )
 	}
 
 	w.now = slap_get_time();
-	w.dated = bt_has_ctrl( op, bt_validity_cid );
-	if ( w.dated ) {
-		bt_validity *v = bt_validity_of( op );
-		w.P = v->period;
-		if ( !bt_period_is_valid( w.P ) ) {
-			w.err = LDAP_UNWILLING_TO_PERFORM;
-			w.text = "validity control: validTo must be later than validFrom";
-			goto fail_early;
-		}
-		if ( v->has_to && ( op->o_tag == LDAP_REQ_DELETE || op->o_tag == LDAP_REQ_MODRDN ) ) {
-			w.err = LDAP_UNWILLING_TO_PERFORM;
-			w.text = op->o_tag == LDAP_REQ_DELETE ?
-				"validity control: a delete ends the entry at validFrom; validTo is not allowed" :
-				"validity control: a modrdn renames from validFrom on; validTo is not allowed";
-			goto fail_early;
-		}
-	} else {
-		w.P.from = w.now;
-		w.P.to = BT_INFINITY;
-		if ( op->o_tag == LDAP_REQ_ADD && import_period( &w, op->ora_e ) ) goto fail_early;
-	}
+	if ( write_period( &w ) ) return write_refuse( &w, rs );
+	if ( is_derived_write( &w ) ) return SLAP_CB_CONTINUE;
+	if ( op->o_tag == LDAP_REQ_ADD && !bt_is_tracked( w.bi, op->ora_e ) )
+		return write_untracked( &w, rs );
 
-	/* derived values only (bt_computed.c): the live entry alone, no
-	 * version; they are no fact of the entry's own */
-	if ( !w.dated && op->o_tag == LDAP_REQ_MODIFY &&
-		bt_mods_computed_only( w.bi, op->orm_modlist ) ) {
-		LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next ) {
-			if ( oex->oe_key == &bt_derived_key ) return SLAP_CB_CONTINUE;
-		}
-	}
-
-	if ( op->o_tag == LDAP_REQ_ADD && !bt_is_tracked( w.bi, op->ora_e ) ) {
-		if ( !w.dated ) return SLAP_CB_CONTINUE;
-		w.err = LDAP_UNWILLING_TO_PERFORM;
-		w.text = "validity control: the entry is not tracked by the bitemporal overlay";
-		goto fail_early;
-	}
-
-	/* before the group publishes one of its own */
-	w.foreign_txn = published_txn( &w ) != NULL;
-	if ( !w.foreign_txn && w.bi->bi_group_max > 1 && !w.bi->bi_no_nesting ) {
-		/* shares a commit with the writes that arrive meanwhile */
-		write_args a = { &w, rs, &cap };
-		bt_job job = { 0 };
-
-		job.op = op;
-		job.orig = on->on_info->oi_orig;
-		job.run = run_write;
-		job.arg = &a;
-		bt_group_write( w.bi, &job );
-		if ( !job.ran && !w.err ) {
-			w.err = LDAP_OTHER;
-			w.text = "bitemporal: cannot begin a transaction";
-		}
-		commit_rc = job.rc;
-	} else {
-		/* alone, or inside a transaction of someone else's (LDAP
-		 * transactions), who commits it */
-		keep = write_in_txn( &w, rs, &cap );
-		commit_rc = txn_end( &w, keep );
-	}
-
-	if ( w.untracked ) {
-		/* an untracked entry: plain pass-through */
+	commit_rc = write_commit( &w, rs, &cap );
+	if ( w.untracked || w.err ) {
 		capture_free( &cap );
-		if ( !w.dated ) return SLAP_CB_CONTINUE;
-		w.err = LDAP_UNWILLING_TO_PERFORM;
-		w.text = "validity control: the entry is not tracked by the bitemporal overlay";
-		goto fail_early;
+		return w.untracked ? write_untracked( &w, rs ) : write_refuse( &w, rs );
 	}
-	if ( w.err ) {
-		capture_free( &cap );
-		goto fail_early;
-	}
-	if ( cap.err == LDAP_SUCCESS && !op->o_noop ) {
-		if ( commit_rc ) {
-			cap.err = LDAP_OTHER;
-			ch_free( cap.text );
-			cap.text = ch_strdup( "commit failed" );
-		} else {
-			bt_note_committed( w.bi, w.now );
-		}
-	} else if ( op->o_noop && cap.err == LDAP_SUCCESS ) {
-		cap.err = LDAP_X_NO_OPERATION;
-	}
-	if ( cap.err == LDAP_SUCCESS && w.live_change && w.live_ndn.bv_val ) {
-		bt_resolved res;
-		res.oe.oe_key = &bt_resolved_key;
-		res.dn = w.live_dn;
-		res.ndn = w.live_ndn;
-		LDAP_SLIST_INSERT_HEAD( &op->o_extra, &res.oe, oe_next );
-		send_result( &w, rs, cap.err, cap.text, &cap );
-		LDAP_SLIST_REMOVE( &op->o_extra, &res.oe, OpExtra, oe_next );
-	} else {
-		send_result( &w, rs, cap.err, cap.text, &cap );
-	}
-	capture_free( &cap );
-	ch_free( w.live_dn.bv_val );
-	ch_free( w.live_ndn.bv_val );
-	return rs->sr_err;
-
-fail_early:
-	send_result( &w, rs, w.err, w.text, NULL );
-	ch_free( w.live_dn.bv_val );
-	ch_free( w.live_ndn.bv_val );
-	return rs->sr_err;
+	return write_reply( &w, rs, &cap, commit_rc );
 }
 
 /* Used by bt_activate.c to mark its internal operations. */

@@ -208,33 +208,20 @@ oio_run_below( oio_writer *w, Operation *op2, slap_operation_t which )
 	return rs2.sr_err;
 }
 
-static int
-write_derived( oio_obj *o, BerVarray *v, void *arg )
+/* The replace modifications that bring o's stored derived values to v:
+ * none for an attribute whose set of values is unchanged. */
+static Modifications *
+derived_mods( oio_obj *o, BerVarray *v )
 {
-	oio_writer *w = arg;
-	Operation op2;
-	BackendDB db;
-	slap_callback cb;
-	void *ctrls[SLAP_MAX_CIDS];
 	Modifications *ml = NULL, **tail = &ml;
-	const char *text;
-	char textbuf[SLAP_TEXT_BUFLEN];
-	int i, rc, first = o->kind == OIO_PERSON ? 0 : D_PERSON_LAST + 1;
+	int i, first = o->kind == OIO_PERSON ? 0 : D_PERSON_LAST + 1;
 	int last = o->kind == OIO_PERSON ? D_PERSON_LAST : D_COUNT - 1;
 
 	for ( i = first; i <= last; i++ ) {
 		Modifications *m;
-		int j, same = 1, nv = 0, ns = 0;
-		for ( j = 0; v[i] && v[i][j].bv_val; j++ ) nv++;
-		for ( j = 0; o->stored[i] && o->stored[i][j].bv_val; j++ ) ns++;
-		if ( nv != ns ) same = 0;
-		for ( j = 0; same && j < nv; j++ ) {
-			int k;
-			for ( k = 0; k < ns; k++ ) if ( bvmatch( &v[i][j], &o->stored[i][k] ) ) break;
-			if ( k == ns ) same = 0;
-		}
-		if ( same ) continue;
-		if ( nv == 0 && ns == 0 ) continue;
+		int nv = 0;
+		if ( oio_same_values( v[i], o->stored[i] ) ) continue;
+		while ( v[i] && v[i][nv].bv_val ) nv++;
 		m = ch_calloc( 1, sizeof( *m ) );
 		m->sml_op = LDAP_MOD_REPLACE;
 		m->sml_flags = SLAP_MOD_INTERNAL;
@@ -245,15 +232,88 @@ write_derived( oio_obj *o, BerVarray *v, void *arg )
 		*tail = m;
 		tail = &m->sml_next;
 	}
+	return ml;
+}
+
+/* One object's derived values to write: computed under the model's mutex,
+ * written after it is released, recorded in the model once they are
+ * committed (oio_derive). */
+typedef struct pending {
+	bt_uuid uuid;
+	struct berval dn, ndn;
+	Modifications *ml;		/* the changes, consumed by the write */
+	BerVarray v[D_COUNT];	/* the values, for the model */
+	int written;			/* in the batch's transaction */
+	int stored;				/* committed */
+} pending;
+
+typedef struct pending_list {
+	pending *p;
+	int n, max;
+} pending_list;
+
+/* An oio_write_fn: notes o's new values to write; the model records them
+ * only once they are stored (returns 1), or at once when no attribute
+ * of o's kind changed (returns 0). */
+static int
+pending_add( oio_obj *o, BerVarray *v, void *arg )
+{
+	pending_list *l = arg;
+	Modifications *ml = derived_mods( o, v );
+	pending *p;
+	int i;
+
 	if ( !ml ) return 0;
+	if ( l->n == l->max ) {
+		l->max = l->max ? 2 * l->max : 64;
+		l->p = ch_realloc( l->p, l->max * sizeof( pending ) );
+	}
+	p = &l->p[l->n++];
+	memset( p, 0, sizeof( *p ) );
+	p->uuid = o->uuid;
+	ber_dupbv( &p->dn, &o->dn );
+	ber_dupbv( &p->ndn, &o->ndn );
+	p->ml = ml;
+	for ( i = 0; i < D_COUNT; i++ )
+		if ( v[i] ) ber_bvarray_dup_x( &p->v[i], v[i], NULL );
+	return 1;
+}
+
+static void
+pending_free( pending_list *l )
+{
+	int i, j;
+
+	for ( i = 0; i < l->n; i++ ) {
+		ch_free( l->p[i].dn.bv_val );
+		ch_free( l->p[i].ndn.bv_val );
+		if ( l->p[i].ml ) slap_mods_free( l->p[i].ml, 1 );
+		for ( j = 0; j < D_COUNT; j++ ) ber_bvarray_free( l->p[i].v[j] );
+	}
+	ch_free( l->p );
+}
+
+/* Writes p's changes to its live entry, below this overlay.  Returns an
+ * LDAP result code; a failure is logged. */
+static int
+write_derived( oio_writer *w, pending *p )
+{
+	Operation op2;
+	BackendDB db;
+	slap_callback cb;
+	void *ctrls[SLAP_MAX_CIDS];
+	const char *text;
+	char textbuf[SLAP_TEXT_BUFLEN];
+	int rc;
 
 	oio_op_below( w, &op2, &db, &cb, ctrls );
 	op2.o_tag = LDAP_REQ_MODIFY;
-	op2.o_req_dn = o->dn;
-	op2.o_req_ndn = o->ndn;
+	op2.o_req_dn = p->dn;
+	op2.o_req_ndn = p->ndn;
 	memset( &op2.oq_modify, 0, sizeof( op2.oq_modify ) );
-	op2.orm_modlist = ml;
-	rc = slap_mods_check( &op2, ml, &text, textbuf, sizeof( textbuf ), NULL );
+	op2.orm_modlist = p->ml;
+	p->ml = NULL;
+	rc = slap_mods_check( &op2, op2.orm_modlist, &text, textbuf, sizeof( textbuf ), NULL );
 	if ( rc == LDAP_SUCCESS ) {
 		OpExtra mark = { { NULL }, &bt_derived_key };
 		slap_mods_opattrs( &op2, &op2.orm_modlist, 1 );
@@ -265,11 +325,9 @@ write_derived( oio_obj *o, BerVarray *v, void *arg )
 	slap_mods_free( op2.orm_modlist, 1 );
 	if ( rc != LDAP_SUCCESS ) {
 		Debug( LDAP_DEBUG_ANY, "oio: cannot update derived attributes of \"%s\": %d\n",
-			o->dn.bv_val, rc );
-		w->failed++;
-		return -1;
+			p->dn.bv_val, rc );
 	}
-	return 0;
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -333,23 +391,29 @@ model_load( oio_info *oi, Operation *op )
  * registration of attributes first stored in the batch while its table
  * kept them: entries later stored with an attribute index that no
  * committed record defines (bt_commit.c). */
-#define OIO_BATCH_MAX 500
+#define OIO_BATCH_MAX 500	/* writes per transaction: one fsync for many
+							 * entries, while no transaction grows without
+							 * bound (a reorganisation of thousands) */
 typedef struct batch_writer {
 	oio_writer w;
 	Operation *base;
 	OpExtra *batch;		/* back-mdb's transaction, w.txn while none runs */
+	pending_list *l;
+	int first;			/* the first pending of the open batch */
 	int n;
 	int mark;			/* back-mdb's attribute table when it began */
 	bt_time now;
 	int paused;			/* the thread pool is pausing: the rest waits */
 } batch_writer;
 
+/* Commits the open batch; what it wrote is stored once the commit
+ * succeeds.  Returns an LMDB code. */
 static int
-batch_commit( batch_writer *b )
+batch_commit( batch_writer *b, int upto )
 {
 	BackendInfo *orig = b->w.on->on_info->oi_orig;
 	void *mdb = b->w.oi->oi_db->be_private;
-	int rc = 0, high;
+	int rc = 0, high, i;
 
 	if ( !b->batch ) return 0;
 	LDAP_SLIST_REMOVE( &b->base->o_extra, b->batch, OpExtra, oe_next );
@@ -359,55 +423,107 @@ batch_commit( batch_writer *b )
 		bt_ads_unwind( mdb, b->mark, high );
 		Debug( LDAP_DEBUG_ANY, "oio: commit of %d derived updates failed: %s (%d)\n",
 			b->n, mdb_strerror( rc ), rc );
-		/* what the model took for stored is not: read it again */
-		b->w.oi->oi_reload = 1;
-		b->w.oi->oi_dirty = 1;
-	} else if ( b->w.oi->oi_bt && b->n ) {
+	} else {
+		for ( i = b->first; i < upto; i++ )
+			if ( b->l->p[i].written ) b->l->p[i].stored = 1;
 		/* now, not when the writes went through the history: a view
 		 * cached in between saw none of them (bt_write.c) */
-		bt_note_committed( b->w.oi->oi_bt, b->now );
+		if ( b->w.oi->oi_bt && b->n ) bt_note_committed( b->w.oi->oi_bt, b->now );
 	}
 	b->batch = NULL;
 	b->w.txn = NULL;
 	b->n = 0;
+	b->first = upto;
 	if ( ldap_pvt_thread_pool_pausing( &connection_pool ) > 0 ) b->paused = 1;
 	return rc;
 }
 
+/* Writes the i-th pending in the open batch (begun if none is), in a
+ * transaction of its own nested in the batch's.  Returns an LDAP result
+ * code. */
 static int
-batch_write( oio_obj *o, BerVarray *v, void *arg )
+batch_write( batch_writer *b, int i )
 {
-	batch_writer *b = arg;
 	BackendInfo *orig = b->w.on->on_info->oi_orig;
 	void *mdb = b->w.oi->oi_db->be_private;
 	OpExtra *nested;
 	int rc, mark;
 
-	if ( b->paused ) return -1;	/* not stored: the next run writes it */
 	if ( !b->batch ) {
-		b->w.failed = 0;
 		if ( orig->bi_op_txn( b->base, SLAP_TXN_BEGIN, &b->batch ) ) {
 			b->batch = NULL;
-			return -1;
+			return LDAP_OTHER;
 		}
 		b->mark = bt_ads_mark( mdb );	/* with the writer lock */
 		b->now = slap_get_time();
+		b->first = i;
 	}
 	nested = bt_nested_begin( mdb, b->batch, &mark );
-	if ( !nested ) return -1;
+	if ( !nested ) return LDAP_OTHER;
 	b->w.txn = nested;
-	rc = write_derived( o, v, &b->w );
+	rc = write_derived( &b->w, &b->l->p[i] );
 	b->w.txn = NULL;
-	if ( bt_nested_end( mdb, nested, mark, rc == 0 ) ) rc = -1;
-	if ( rc == 0 && ++b->n >= OIO_BATCH_MAX ) rc = batch_commit( b ) ? -1 : 0;
+	if ( bt_nested_end( mdb, nested, mark, rc == LDAP_SUCCESS ) && rc == LDAP_SUCCESS )
+		rc = LDAP_OTHER;
+	if ( rc == LDAP_SUCCESS ) {
+		b->l->p[i].written = 1;
+		if ( ++b->n >= OIO_BATCH_MAX ) batch_commit( b, i + 1 );
+	}
 	return rc;
+}
+
+/* Writes every pending in batches, stopping when the thread pool pauses
+ * (the rest is written by the next run).  Called without the model's
+ * mutex: the batches take back-mdb's writer lock (oio.h, lock order). */
+static void
+pending_write( oio_info *oi, Operation *op, pending_list *l )
+{
+	batch_writer b;
+	int i;
+
+	memset( &b, 0, sizeof( b ) );
+	b.w.op = op;
+	b.w.on = oi->oi_on;
+	b.w.oi = oi;
+	b.base = op;
+	b.l = l;
+	for ( i = 0; i < l->n && !b.paused; i++ ) batch_write( &b, i );
+	batch_commit( &b, i );
+}
+
+/* The model records what was stored; returns how many.  Called with the
+ * model's mutex held.  An object gone meanwhile (deleted, reloaded) has
+ * nothing to record. */
+static int
+pending_record( oio_model *m, pending_list *l )
+{
+	int i, j, n = 0;
+	oio_obj *o;
+
+	for ( i = 0; i < l->n; i++ ) {
+		if ( !l->p[i].stored ) continue;
+		n++;
+		if ( !( o = oio_model_get( m, &l->p[i].uuid ) ) ) continue;
+		for ( j = 0; j < D_COUNT; j++ ) {
+			ber_bvarray_free( o->stored[j] );
+			o->stored[j] = l->p[i].v[j];
+			l->p[i].v[j] = NULL;
+		}
+	}
+	return n;
 }
 
 /* The overlay's task, every second (as the bitemporal overlay's
  * activations): the first time it loads the model; afterwards, whenever
  * writes have changed inputs since its last run, it recomputes the derived
  * values and writes those that changed, in batched transactions.  Many
- * writes in a second (an import, a reorganisation) cost one computation. */
+ * writes in a second (an import, a reorganisation) cost one computation.
+ *
+ * The values are computed under the model's mutex and written after it
+ * is released: a write inside an LDAP transaction (RFC 5805) holds
+ * back-mdb's writer lock when it reaches oio_op_write and oio_response,
+ * which take the mutex, so the mutex is never held while waiting for the
+ * writer lock (oio.h, lock order). */
 static void
 oio_derive( oio_info *oi, void *ctx )
 {
@@ -415,6 +531,8 @@ oio_derive( oio_info *oi, void *ctx )
 	OperationBuffer opbuf;
 	Operation *op;
 	BackendDB db;
+	pending_list l = { NULL, 0, 0 };
+	int n, i;
 
 	connection_fake_init2( &conn, &opbuf, ctx, 0 );
 	op = &opbuf.ob_op;
@@ -425,24 +543,27 @@ oio_derive( oio_info *oi, void *ctx )
 	op->o_ndn = db.be_rootndn;
 
 	ldap_pvt_thread_mutex_lock( &oi->oi_model.mutex );
-	if ( !oi->oi_model.loaded || oi->oi_reload ) {
-		oi->oi_reload = 0;
-		if ( model_load( oi, op ) == LDAP_SUCCESS ) oi->oi_dirty = 1;
-	}
+	if ( !oi->oi_model.loaded && model_load( oi, op ) == LDAP_SUCCESS ) oi->oi_dirty = 1;
 	if ( oi->oi_model.loaded && oi->oi_dirty ) {
-		batch_writer b = { { op, oi->oi_on, oi, NULL, 0, 0 }, op, NULL, 0, 0, 0, 0 };
-		int n;
 		oi->oi_dirty = 0;
-		n = oio_compute( oi, &oi->oi_model, batch_write, &b );
-		batch_commit( &b );
-		/* what could not be written (refused, or left for after a pause)
-		 * is still to write: the next run tries it again */
-		if ( b.paused || b.w.failed ) oi->oi_dirty = 1;
-		if ( n )
-			Debug( LDAP_DEBUG_STATS, "oio: derived attributes of %d entries updated in \"%s\"\n",
-				n, db.be_suffix[0].bv_val );
+		oio_compute( oi, &oi->oi_model, pending_add, &l );
 	}
 	ldap_pvt_thread_mutex_unlock( &oi->oi_model.mutex );
+	if ( !l.n ) return;
+
+	pending_write( oi, op, &l );
+
+	ldap_pvt_thread_mutex_lock( &oi->oi_model.mutex );
+	n = pending_record( &oi->oi_model, &l );
+	/* what could not be written (refused, or left for after a pause)
+	 * is still to write: the next run tries it again */
+	for ( i = 0; i < l.n; i++ )
+		if ( !l.p[i].stored ) oi->oi_dirty = 1;
+	ldap_pvt_thread_mutex_unlock( &oi->oi_model.mutex );
+	pending_free( &l );
+	if ( n )
+		Debug( LDAP_DEBUG_STATS, "oio: derived attributes of %d entries updated in \"%s\"\n",
+			n, db.be_suffix[0].bv_val );
 }
 
 static void *
@@ -477,6 +598,122 @@ live_entry( Operation *op, slap_overinst *on, struct berval *ndn )
 }
 
 
+/* The client named the entry by a name it had at another time: the model
+ * follows the live entry the write reached (bt_resolved).  The caller
+ * restores the requested name. */
+static void
+follow_resolved( Operation *op )
+{
+	OpExtra *oex;
+
+	LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next ) {
+		if ( oex->oe_key == &bt_resolved_key ) {
+			op->o_req_dn = ((bt_resolved *)oex)->dn;
+			op->o_req_ndn = ((bt_resolved *)oex)->ndn;
+			return;
+		}
+	}
+}
+
+/* The model learns the live entry named ndn as it is now, or forgets it
+ * if it is gone.  Called with the model's mutex held. */
+static void
+model_refresh( Operation *op, slap_overinst *on, oio_model *m, struct berval *ndn )
+{
+	Entry *e = live_entry( op, on, ndn );
+
+	if ( e ) {
+		oio_model_put( m, e );
+		overlay_entry_release_ov( op, e, 0, on );
+	} else {
+		oio_model_del_dn( m, ndn );
+	}
+}
+
+/* A delete: the entry leaves the model if it left the live DIT now (a
+ * dated delete leaves it live).  A person's delete, dated or not, also
+ * terminates their functions: *person is set and 1 returned.  Called with
+ * the model's mutex held; sets *recompute when the model changed. */
+static int
+model_delete( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person, int *recompute )
+{
+	oio_model *m = &oi->oi_model;
+	oio_obj *o = oio_model_get_dn( m, &op->o_req_ndn );
+	int cascade = 0;
+	Entry *e;
+
+	if ( o && o->kind == OIO_PERSON ) {
+		*person = o->uuid;
+		cascade = 1;
+	} else if ( !o && oi->oi_bt ) {
+		/* a dated termination of someone not live now */
+		bt_reader rd;
+		if ( bt_read_begin( oi->oi_bt, op, &rd ) == 0 ) {
+			if ( bt_resolve_any( oi->oi_bt, rd.txn, &op->o_req_ndn,
+					(bt_period){ BT_NEG_INFINITY, BT_INFINITY }, person ) == 0 )
+				cascade = 1;
+			bt_read_end( &rd );
+		}
+	}
+	if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
+		overlay_entry_release_ov( op, e, 0, on );	/* still live: dated */
+	} else {
+		oio_model_del_dn( m, &op->o_req_ndn );
+		*recompute = 1;
+	}
+	return cascade;
+}
+
+/* A modrdn that took effect now renames the entry and everything below it
+ * in the model; a dated one leaves the live entry where it is.  Called
+ * with the model's mutex held; returns 1 when the model changed. */
+static int
+model_rename( Operation *op, slap_overinst *on, oio_model *m )
+{
+	struct berval dn, ndn;
+	Entry *e;
+
+	if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
+		overlay_entry_release_ov( op, e, 0, on );	/* still there: dated */
+		return 0;
+	}
+	modir_modrdn_newdn( op, &dn, &ndn );
+	oio_model_rename( m, &op->o_req_ndn, &dn, &ndn );
+	if ( ( e = live_entry( op, on, &ndn ) ) ) {
+		oio_model_put( m, e );
+		overlay_entry_release_ov( op, e, 0, on );
+	}
+	ch_free( dn.bv_val );
+	ch_free( ndn.bv_val );
+	return 1;
+}
+
+/* The person's termination ends (or vacates) their functions, then the
+ * model learns what it touched.  Called with the model's mutex held; it
+ * is released meanwhile, because the cascade writes below this overlay
+ * and waits for back-mdb's writer lock (oio.h, lock order). */
+static void
+terminate_person( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person )
+{
+	oio_model *m = &oi->oi_model;
+	BerVarray touched = NULL;
+	int i;
+
+	ldap_pvt_thread_mutex_unlock( &m->mutex );
+	if ( oio_cascade( op, oi, on, person, &touched ) != LDAP_SUCCESS )
+		/* the person is gone; what still refers to them is reported
+		 * (and refused on delete of the referrers' targets) */
+		Debug( LDAP_DEBUG_ANY, "oio: the termination of \"%s\" could not end all "
+			"of their functions; see the messages above\n", op->o_req_dn.bv_val );
+	ldap_pvt_thread_mutex_lock( &m->mutex );
+	/* what the termination ended (or left vacant) now */
+	for ( i = 0; touched && touched[i].bv_val; i++ )
+		model_refresh( op, on, m, &touched[i] );
+	ber_bvarray_free( touched );
+}
+
+/* After a successful write: the model follows the live DIT, and the task
+ * recomputes the derived values within a second when an input changed. */
 static int
 oio_response( Operation *op, SlapReply *rs )
 {
@@ -485,30 +722,14 @@ oio_response( Operation *op, SlapReply *rs )
 	slap_overinst *on = c->on;
 	oio_model *m = &oi->oi_model;
 	BackendInfo *saved = op->o_bd->bd_info;
-	oio_kind kind = c->kind;
-	int reload = 0, recompute = c->inputs;
-	bt_uuid deleted_person;
-	struct berval req_dn, req_ndn;
-	int cascade = 0;
+	struct berval req_dn = op->o_req_dn, req_ndn = op->o_req_ndn;
+	int recompute = c->inputs, cascade = 0;
+	bt_uuid person;
 	Entry *e;
 
 	if ( rs->sr_type != REP_RESULT || rs->sr_err != LDAP_SUCCESS )
 		return SLAP_CB_CONTINUE;
-
-	/* the client named the entry by a name it had at another time: the
-	 * model follows the live entry the write reached (bt_resolved) */
-	req_dn = op->o_req_dn;
-	req_ndn = op->o_req_ndn;
-	{
-		OpExtra *oex;
-		LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next ) {
-			if ( oex->oe_key == &bt_resolved_key ) {
-				op->o_req_dn = ((bt_resolved *)oex)->dn;
-				op->o_req_ndn = ((bt_resolved *)oex)->ndn;
-				break;
-			}
-		}
-	}
+	follow_resolved( op );
 
 	ldap_pvt_thread_mutex_lock( &m->mutex );
 	if ( !m->loaded ) goto done;	/* the load task will see it all */
@@ -522,80 +743,22 @@ oio_response( Operation *op, SlapReply *rs )
 		/* fall through */
 	case LDAP_REQ_ADD:
 		if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
-			oio_kind k = oio_model_put( m, e );
-			if ( kind == OIO_OTHER ) kind = k;
+			oio_model_put( m, e );
 			overlay_entry_release_ov( op, e, 0, on );
 		}
 		break;
-	case LDAP_REQ_DELETE: {
-		oio_obj *o = oio_model_get_dn( m, &op->o_req_ndn );
-		if ( o && o->kind == OIO_PERSON ) {
-			deleted_person = o->uuid;
-			cascade = 1;
-		} else if ( !o && oi->oi_bt ) {
-			/* a dated termination of someone not live now */
-			bt_reader rd;
-			if ( bt_read_begin( oi->oi_bt, op, &rd ) == 0 ) {
-				if ( bt_resolve_any( oi->oi_bt, rd.txn, &op->o_req_ndn,
-						(bt_period){ BT_NEG_INFINITY, BT_INFINITY }, &deleted_person ) == 0 )
-					cascade = 1;
-				bt_read_end( &rd );
-			}
-		}
-		if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
-			overlay_entry_release_ov( op, e, 0, on );	/* still live: dated */
-		} else {
-			oio_model_del_dn( m, &op->o_req_ndn );
-			recompute = 1;
-		}
+	case LDAP_REQ_DELETE:
+		cascade = model_delete( op, oi, on, &person, &recompute );
 		break;
-	}
 	case LDAP_REQ_MODRDN:
-		if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
-			overlay_entry_release_ov( op, e, 0, on );	/* still there: dated */
-			break;
-		}
-		{
-			/* renamed now: the entry and everything below it */
-			struct berval dn, ndn;
-			modir_modrdn_newdn( op, &dn, &ndn );
-			oio_model_rename( m, &op->o_req_ndn, &dn, &ndn );
-			if ( ( e = live_entry( op, on, &ndn ) ) ) {
-				oio_model_put( m, e );
-				overlay_entry_release_ov( op, e, 0, on );
-			}
-			ch_free( dn.bv_val );
-			ch_free( ndn.bv_val );
-			recompute = 1;
-		}
+		if ( model_rename( op, on, m ) ) recompute = 1;
 		break;
 	}
-
 	if ( cascade && oi->oi_bt ) {
-		BerVarray touched = NULL;
-		int i;
-		ldap_pvt_thread_mutex_unlock( &m->mutex );
-		if ( oio_cascade( op, oi, on, &deleted_person, &touched ) != LDAP_SUCCESS )
-			/* the person is gone; what still refers to them is reported
-			 * (and refused on delete of the referrers' targets) */
-			Debug( LDAP_DEBUG_ANY, "oio: the termination of \"%s\" could not end all "
-				"of their functions; see the messages above\n", op->o_req_dn.bv_val );
-		ldap_pvt_thread_mutex_lock( &m->mutex );
-		/* what the termination ended (or left vacant) now */
-		for ( i = 0; touched && touched[i].bv_val; i++ ) {
-			if ( ( e = live_entry( op, on, &touched[i] ) ) ) {
-				oio_model_put( m, e );
-				overlay_entry_release_ov( op, e, 0, on );
-			} else {
-				oio_model_del_dn( m, &touched[i] );
-			}
-		}
-		ber_bvarray_free( touched );
+		terminate_person( op, oi, on, &person );
 		recompute = 1;
 	}
-	/* the task recomputes within a second */
-	if ( reload ) oi->oi_reload = 1;
-	if ( recompute || reload ) oi->oi_dirty = 1;
+	if ( recompute ) oi->oi_dirty = 1;
 done:
 	op->o_bd->bd_info = saved;
 	ldap_pvt_thread_mutex_unlock( &m->mutex );
@@ -958,7 +1121,9 @@ oio_register_derived( bt_info *bi )
 		bt_computed_add( bi, oio_ad.derived[i], i <= D_PERSON_LAST ? oio_ad.ocPerson : oio_ad.ocUnit );
 }
 
-void
+/* The bitemporal overlay bt_on opened live (bi) or closed (NULL): the
+ * oio overlays above it follow (a bt_listener, bitemporal_api.h). */
+static void
 oio_bt_attach( slap_overinst *bt_on, bt_info *bi )
 {
 	slap_overinst *o2;
@@ -1080,5 +1245,6 @@ oio_initialize( void )
 
 	rc = config_register_schema( oio_cfg, oio_ocs );
 	if ( rc ) return rc;
+	if ( bt_listener_add( oio_bt_attach ) ) return -1;
 	return overlay_register( &oio );
 }

@@ -8,6 +8,21 @@
  * derived values are recomputed in memory, and only the entries whose
  * values changed are written.  A manager change in a unit of 500 people
  * writes those 500 entries and nothing else.
+ *
+ * Return conventions, one per layer (as in bitemporal_api.h):
+ *  - the operation layer (oio_op_*, oio_check_write, oio_cascade,
+ *    oio_run_below and the writes it runs below the overlay) returns LDAP
+ *    result codes, or SLAP_CB_CONTINUE where slapd's overlay protocol
+ *    wants it;
+ *  - transactions and the bitemporal API (bi_op_txn, bt_nested_end,
+ *    bt_read_begin, bt_rows_*) return LMDB codes, passed on as they are
+ *    or turned into other (80) where an operation is answered;
+ *  - the in-memory model answers with what it finds (an object, a kind,
+ *    a count); booleans are 0/1 named as questions (oio_is_*,
+ *    oio_same_values); helpers that only succeed or fail (oio_table_put,
+ *    oio_asof_one) return 0 or -1;
+ *  - an oio_write_fn returns 0 when it stored the values, non-zero when it
+ *    did not (the model then keeps what was stored).
  */
 #ifndef OIO_H
 #define OIO_H
@@ -15,13 +30,32 @@
 #include "bitemporal/bitemporal_api.h"	/* never bitemporal.h: that is the overlay's own */
 #include "oio_model.h"
 
-/* oio-terminated-managers (oio_info.oi_manager_policy) */
-enum { OIO_TERMINATE_MANAGERS = 0, OIO_VACATE_MANAGERS = 1 };
+/* oio-terminated-managers: what a person's termination does to their
+ * manager posts (oio_cascade) */
+enum { OIO_TERMINATE_MANAGERS = 0, OIO_VACATE_MANAGERS };
 
+/* Locks of the overlay, in the order of bitemporal.h (struct bt_info):
+ *  - back-mdb's writer lock comes before oi_model.mutex.  The writes of
+ *    an LDAP transaction (RFC 5805) reach oio_op_write and oio_response
+ *    with the writer lock held, and take the mutex; so the mutex is never
+ *    held while waiting for the writer lock: oio_derive computes under it
+ *    and writes after releasing it, and oio_response releases it around
+ *    a termination's cascade, which writes.  The cascade of a termination
+ *    inside an LDAP transaction runs nested in that transaction: its
+ *    thread holds the writer lock already (bt_published_write).  Held
+ *    across reads of the live DIT (entry lookups, model_load's search):
+ *    readers never wait for the writer.  oio_cf_rederive takes it in a
+ *    paused server.
+ *  - oi_asof_lock: held for reading across the as-of search it serves
+ *    (which takes the bitemporal overlay's bi_cache_lock, by trylock);
+ *    taken for writing by trylock only, so no one ever waits for a
+ *    reader.  Never taken with the model mutex held, nor that under it.
+ *  - oi_hot_mutex: a leaf, held for a few assignments. */
 typedef struct oio_info {
 	int oi_internal_addresses;	/* publish "internal" addresses too */
 	int oi_manager_policy;		/* OIO_TERMINATE_MANAGERS / OIO_VACATE_MANAGERS */
-	oio_model oi_model;
+	oio_model oi_model;			/* the live organisation; its mutex guards it
+								 * and oi_dirty (lock order above) */
 	BackendDB *oi_db;
 	slap_overinst *oi_on;
 	bt_info *oi_bt;				/* the database's bitemporal overlay, if any */
@@ -32,7 +66,6 @@ typedef struct oio_info {
 	oio_model oi_asof;
 	bt_time oi_asof_valid, oi_asof_known;
 	unsigned long oi_asof_gen;
-	int oi_reload;				/* names changed: read the model again */
 	/* base lookups at one point that is not kept: after OIO_ASOF_HOT of
 	 * them in a row, one of them builds the organisation there (an IAM
 	 * walking its people at a date pays once, not per lookup) */
@@ -97,9 +130,7 @@ typedef struct oio_writer {
 	Operation *op;			/* template: connection, thread, memory */
 	slap_overinst *on;
 	oio_info *oi;
-	OpExtra *txn;			/* a batch transaction, when loading */
-	int in_txn;
-	int failed;
+	OpExtra *txn;			/* a batch transaction, when deriving */
 	bt_actor actor;			/* names the writer in the history */
 } oio_writer;
 void oio_op_below( oio_writer *w, Operation *op2, BackendDB *db,

@@ -161,6 +161,54 @@ facet_allowed( const char *facets, struct berval *key )
 	return 0;
 }
 
+/* A class's facet, as it is at instant t, is one of facets. */
+static int
+class_of_facet( check_ctx *c, Entry *cls, const char *facets, bt_time t )
+{
+	Attribute *f = attr_find( cls->e_attrs, oio_ad.refFacet );
+	bt_row fr;
+	Entry *fe = NULL;
+	int ok = 0;
+
+	if ( !f || f->a_nvals[0].bv_len != BT_UUID_LEN ) return 0;
+	if ( bt_row_at( c->oi->oi_bt, c->txn, (bt_uuid *)f->a_nvals[0].bv_val, t,
+			BT_KNOWN_NOW, &fr ) )
+		return 0;
+	if ( bt_row_entry( &fr, &fe ) == 0 ) {
+		Attribute *k = attr_find( fe->e_attrs, oio_ad.userKey );
+		ok = k && facet_allowed( facets, &k->a_vals[0] );
+		entry_free( fe );
+	}
+	bt_row_free( &fr );
+	return ok;
+}
+
+/* Every version of the target in the period is of the rule's kind. */
+static int
+check_kind( check_ctx *c, AttributeDescription *ad, const ref_rule *rule,
+	bt_rows *rows, const char *us )
+{
+	Entry *e = NULL;
+	int i, rc = 0;
+
+	for ( i = 0; i < rows->n && !rc; i++ ) {
+		bt_time t;
+		if ( !bt_period_overlaps( rows->r[i].valid, c->P ) ) continue;
+		if ( bt_row_entry( &rows->r[i], &e ) ) continue;
+		t = rows->r[i].valid.from > c->P.from ? rows->r[i].valid.from : c->P.from;
+		if ( !has_value( e, slap_schema.si_ad_objectClass, rule->oc ) ) {
+			rc = fail( c, LDAP_CONSTRAINT_VIOLATION, "%s: %s is not a %s",
+				ad->ad_cname.bv_val, us, rule->oc );
+		} else if ( rule->facets && !class_of_facet( c, e, rule->facets, t ) ) {
+			rc = fail( c, LDAP_CONSTRAINT_VIOLATION, "%s: class %s is not of facet %s",
+				ad->ad_cname.bv_val, us, rule->facets );
+		}
+		entry_free( e );
+		e = NULL;
+	}
+	return rc;
+}
+
 /* One reference value: exists during the whole period, right kind. */
 static int
 check_target( check_ctx *c, AttributeDescription *ad, const bt_uuid *target )
@@ -184,44 +232,9 @@ check_target( check_ctx *c, AttributeDescription *ad, const bt_uuid *target )
 		rc = fail( c, LDAP_CONSTRAINT_VIOLATION,
 			"%s: %s does not exist during the whole period %s (not at %s)",
 			ad->ad_cname.bv_val, us, ps, gs );
-		goto out;
+	} else if ( rule && rule->oc ) {
+		rc = check_kind( c, ad, rule, &rows, us );
 	}
-	if ( rule && rule->oc ) {
-		Entry *e = NULL;
-		int i;
-		/* every version in the period must be of the right kind */
-		for ( i = 0; i < rows.n && !rc; i++ ) {
-			if ( !bt_period_overlaps( rows.r[i].valid, c->P ) ) continue;
-			if ( bt_row_entry( &rows.r[i], &e ) ) continue;
-			if ( !has_value( e, slap_schema.si_ad_objectClass, rule->oc ) ) {
-				rc = fail( c, LDAP_CONSTRAINT_VIOLATION, "%s: %s is not a %s",
-					ad->ad_cname.bv_val, us, rule->oc );
-			} else if ( rule->facets ) {
-				Attribute *f = attr_find( e->e_attrs, oio_ad.refFacet );
-				bt_row fr;
-				Entry *fe = NULL;
-				int ok = 0;
-				if ( f && f->a_nvals[0].bv_len == BT_UUID_LEN &&
-					bt_row_at( c->oi->oi_bt, c->txn, (bt_uuid *)f->a_nvals[0].bv_val,
-						rows.r[i].valid.from > c->P.from ? rows.r[i].valid.from : c->P.from,
-						BT_INFINITY - 1, &fr ) == 0 ) {
-					if ( bt_row_entry( &fr, &fe ) == 0 ) {
-						Attribute *k = attr_find( fe->e_attrs, oio_ad.userKey );
-						ok = k && facet_allowed( rule->facets, &k->a_vals[0] );
-						entry_free( fe );
-					}
-					bt_row_free( &fr );
-				}
-				if ( !ok )
-					rc = fail( c, LDAP_CONSTRAINT_VIOLATION,
-						"%s: class %s is not of facet %s",
-						ad->ad_cname.bv_val, us, rule->facets );
-			}
-			entry_free( e );
-			e = NULL;
-		}
-	}
-out:
 	bt_rows_free( &rows );
 	return rc;
 }
@@ -395,113 +408,174 @@ refers_to( Entry *e, AttributeDescription *ad, const bt_uuid *target )
 	return 0;
 }
 
+/* Whether the target is a person in some version during the period: the
+ * cascade ends a person's functions with them, so they are never held. */
+static int
+is_person_during( check_ctx *c, const bt_uuid *target )
+{
+	bt_rows own = { 0 };
+	int i, person = 0;
+
+	if ( bt_rows_current( c->oi->oi_bt, c->txn, target, c->P, &own ) ) return 0;
+	for ( i = 0; i < own.n && !person; i++ ) {
+		Entry *e;
+		if ( bt_row_entry( &own.r[i], &e ) ) continue;
+		person = is_entry_objectclass( e, oio_ad.ocPerson, 0 );
+		entry_free( e );
+	}
+	bt_rows_free( &own );
+	return person;
+}
+
+/* The referrers found so far: the first few named in the refusal, the
+ * rest counted; each entity once, whatever attribute it refers by. */
+typedef struct referrers {
+	referrer named[REFERRERS_NAMED];
+	int nnamed, nmore;
+	bt_uuid *seen;
+	int nseen;
+} referrers;
+
+/* When the versions of one referrer refer to target by ad within the
+ * period: their span in *v, and the index of the earliest such version
+ * (-1 if none does). */
+static int
+referring_span( check_ctx *c, bt_rows *rows, AttributeDescription *ad,
+	const bt_uuid *target, bt_period *v )
+{
+	int j, first = -1;
+
+	v->from = BT_INFINITY;
+	v->to = BT_NEG_INFINITY;
+	for ( j = 0; j < rows->n; j++ ) {
+		Entry *e;
+		bt_period o;
+		if ( !bt_period_overlaps( rows->r[j].valid, c->P ) ) continue;
+		if ( bt_row_entry( &rows->r[j], &e ) ) continue;
+		if ( refers_to( e, ad, target ) ) {
+			o = bt_period_intersect( rows->r[j].valid, c->P );
+			if ( first < 0 || o.from < v->from ) first = j;
+			if ( o.from < v->from ) v->from = o.from;
+			if ( o.to > v->to ) v->to = o.to;
+		}
+		entry_free( e );
+	}
+	return first;
+}
+
+/* Records a referrer: named by the DN its earliest referring version had
+ * then (its UUID if that cannot be read), or counted. */
+static void
+referrer_add( check_ctx *c, referrers *l, const bt_uuid *u, AttributeDescription *ad,
+	bt_row *first, bt_period v )
+{
+	struct berval ndn;
+	referrer *r;
+
+	l->seen = ch_realloc( l->seen, ( l->nseen + 1 ) * sizeof( bt_uuid ) );
+	l->seen[l->nseen++] = *u;
+	if ( l->nnamed == REFERRERS_NAMED ) {
+		l->nmore++;
+		return;
+	}
+	r = &l->named[l->nnamed++];
+	r->uuid = *u;
+	r->ad = ad;
+	r->valid = v;
+	if ( bt_row_dn( c->oi->oi_bt, c->txn, first, v.from, BT_KNOWN_NOW,
+			&r->dn, &ndn ) == 0 ) {
+		ch_free( ndn.bv_val );
+	} else {
+		char us[40];
+		fmt_uuid( u, us, sizeof( us ) );
+		ber_str2bv( us, 0, 1, &r->dn );
+	}
+}
+
+static int
+was_seen( referrers *l, const bt_uuid *u )
+{
+	int j;
+
+	for ( j = 0; j < l->nseen; j++ )
+		if ( memcmp( &l->seen[j], u, sizeof( bt_uuid ) ) == 0 ) return 1;
+	return 0;
+}
+
+/* The entities whose versions refer to target by ad during the period
+ * (the reverse reference index names the candidates). */
+static int
+referrers_by( check_ctx *c, AttributeDescription *ad, const bt_uuid *target, referrers *l )
+{
+	bt_uuid *refs = NULL;
+	int i, n = 0;
+
+	if ( bt_refs_get( c->oi->oi_bt, c->txn, target, ad, &refs, &n ) )
+		return fail( c, LDAP_OTHER, "oio: cannot read history" );
+	for ( i = 0; i < n; i++ ) {
+		bt_rows rows = { 0 };
+		bt_period v;
+		int first;
+		if ( memcmp( &refs[i], target, sizeof( bt_uuid ) ) == 0 ) continue;
+		if ( was_seen( l, &refs[i] ) ) continue;
+		if ( bt_rows_current( c->oi->oi_bt, c->txn, &refs[i], c->P, &rows ) ) continue;
+		first = referring_span( c, &rows, ad, target, &v );
+		if ( first >= 0 ) referrer_add( c, l, &refs[i], ad, &rows.r[first], v );
+		bt_rows_free( &rows );
+	}
+	ch_free( refs );
+	return 0;
+}
+
+/* The refusal: which referrers, by which attribute, during which period. */
+static int
+refuse_referred( check_ctx *c, referrers *l )
+{
+	char ps[64], from[BT_TIME_BUFSZ];
+	size_t len;
+	int i;
+
+	bt_time_format( c->P.from, from );
+	len = snprintf( c->buf, sizeof( c->buf ),
+		"oio: cannot terminate %s from %s: it is still referred to by ",
+		c->op->o_req_dn.bv_val, from );
+	for ( i = 0; i < l->nnamed && len < sizeof( c->buf ); i++ ) {
+		fmt_period( l->named[i].valid, ps, sizeof( ps ) );
+		len += snprintf( c->buf + len, sizeof( c->buf ) - len, "%s%s (%s, during %s)",
+			i ? ( i == l->nnamed - 1 && !l->nmore ? " and " : ", " ) : "",
+			l->named[i].dn.bv_val, l->named[i].ad->ad_cname.bv_val, ps );
+	}
+	if ( l->nmore && len < sizeof( c->buf ) )
+		len += snprintf( c->buf + len, sizeof( c->buf ) - len, " and %d more", l->nmore );
+	if ( len < sizeof( c->buf ) )
+		snprintf( c->buf + len, sizeof( c->buf ) - len, "; end or change those first" );
+	c->rs->sr_err = LDAP_CONSTRAINT_VIOLATION;
+	c->rs->sr_text = c->buf;
+	return LDAP_CONSTRAINT_VIOLATION;
+}
+
+/* A delete terminates the target from the period's start: refused while
+ * others still refer to it during the rest of its life. */
 static int
 check_delete( check_ctx *c )
 {
-	Operation *op = c->op;
-	bt_info *bi = c->oi->oi_bt;
 	bt_uuid target;
-	bt_rows own = { 0 };
-	referrer named[REFERRERS_NAMED];
-	bt_uuid *seen = NULL;
-	int nseen = 0, nnamed = 0, nmore = 0, i, j, rc = 0;
+	referrers l;
 	AttributeType *at;
+	int i, rc = 0;
 
-	if ( bt_resolve_any( bi, c->txn, &op->o_req_ndn, c->P, &target ) ) return 0;
-	/* a person: the cascade ends their functions with them */
-	if ( bt_rows_current( bi, c->txn, &target, c->P, &own ) == 0 ) {
-		int person = 0;
-		for ( i = 0; i < own.n && !person; i++ ) {
-			Entry *e;
-			if ( bt_row_entry( &own.r[i], &e ) ) continue;
-			person = is_entry_objectclass( e, oio_ad.ocPerson, 0 );
-			entry_free( e );
-		}
-		bt_rows_free( &own );
-		if ( person ) return 0;
-	}
+	if ( bt_resolve_any( c->oi->oi_bt, c->txn, &c->op->o_req_ndn, c->P, &target ) ) return 0;
+	if ( is_person_during( c, &target ) ) return 0;
 
-	for ( at_start( &at ); at; at_next( &at ) ) {
+	memset( &l, 0, sizeof( l ) );
+	for ( at_start( &at ); at && !rc; at_next( &at ) ) {
 		AttributeDescription *ad = at->sat_ad;
-		bt_uuid *refs = NULL;
-		int n = 0;
 		if ( !ad || !bt_is_reference( ad ) ) continue;
-		if ( bt_refs_get( bi, c->txn, &target, ad, &refs, &n ) ) {
-			rc = fail( c, LDAP_OTHER, "oio: cannot read history" );
-			break;
-		}
-		for ( i = 0; i < n; i++ ) {
-			bt_rows rows = { 0 };
-			bt_period v = { BT_INFINITY, BT_NEG_INFINITY };
-			int first = -1;
-			if ( memcmp( &refs[i], &target, sizeof( bt_uuid ) ) == 0 ) continue;
-			for ( j = 0; j < nseen; j++ )
-				if ( memcmp( &seen[j], &refs[i], sizeof( bt_uuid ) ) == 0 ) break;
-			if ( j < nseen ) continue;
-			if ( bt_rows_current( bi, c->txn, &refs[i], c->P, &rows ) ) continue;
-			for ( j = 0; j < rows.n; j++ ) {
-				Entry *e;
-				bt_period o;
-				if ( !bt_period_overlaps( rows.r[j].valid, c->P ) ) continue;
-				if ( bt_row_entry( &rows.r[j], &e ) ) continue;
-				if ( refers_to( e, ad, &target ) ) {
-					o = bt_period_intersect( rows.r[j].valid, c->P );
-					if ( first < 0 || o.from < v.from ) first = j;
-					if ( o.from < v.from ) v.from = o.from;
-					if ( o.to > v.to ) v.to = o.to;
-				}
-				entry_free( e );
-			}
-			if ( first >= 0 ) {
-				seen = ch_realloc( seen, ( nseen + 1 ) * sizeof( bt_uuid ) );
-				seen[nseen++] = refs[i];
-				if ( nnamed < REFERRERS_NAMED ) {
-					struct berval ndn;
-					referrer *r = &named[nnamed];
-					r->uuid = refs[i];
-					r->ad = ad;
-					r->valid = v;
-					if ( bt_row_dn( bi, c->txn, &rows.r[first], v.from, BT_INFINITY - 1,
-							&r->dn, &ndn ) == 0 ) {
-						ch_free( ndn.bv_val );
-					} else {
-						char us[40];
-						fmt_uuid( &refs[i], us, sizeof( us ) );
-						ber_str2bv( us, 0, 1, &r->dn );
-					}
-					nnamed++;
-				} else {
-					nmore++;
-				}
-			}
-			bt_rows_free( &rows );
-		}
-		ch_free( refs );
-		if ( rc ) break;
+		rc = referrers_by( c, ad, &target, &l );
 	}
-
-	if ( !rc && nnamed ) {
-		char ps[64], from[BT_TIME_BUFSZ];
-		size_t len;
-		bt_time_format( c->P.from, from );
-		len = snprintf( c->buf, sizeof( c->buf ),
-			"oio: cannot terminate %s from %s: it is still referred to by ",
-			op->o_req_dn.bv_val, from );
-		for ( i = 0; i < nnamed && len < sizeof( c->buf ); i++ ) {
-			fmt_period( named[i].valid, ps, sizeof( ps ) );
-			len += snprintf( c->buf + len, sizeof( c->buf ) - len, "%s%s (%s, during %s)",
-				i ? ( i == nnamed - 1 && !nmore ? " and " : ", " ) : "",
-				named[i].dn.bv_val, named[i].ad->ad_cname.bv_val, ps );
-		}
-		if ( nmore && len < sizeof( c->buf ) )
-			len += snprintf( c->buf + len, sizeof( c->buf ) - len, " and %d more", nmore );
-		if ( len < sizeof( c->buf ) )
-			snprintf( c->buf + len, sizeof( c->buf ) - len, "; end or change those first" );
-		c->rs->sr_err = rc = LDAP_CONSTRAINT_VIOLATION;
-		c->rs->sr_text = c->buf;
-	}
-	for ( i = 0; i < nnamed; i++ ) ch_free( named[i].dn.bv_val );
-	ch_free( seen );
+	if ( !rc && l.nnamed ) rc = refuse_referred( c, &l );
+	for ( i = 0; i < l.nnamed; i++ ) ch_free( l.named[i].dn.bv_val );
+	ch_free( l.seen );
 	return rc;
 }
 
@@ -521,87 +595,109 @@ write_period( Operation *op )
 	return P;
 }
 
+static int
+refuse_derived( check_ctx *c, AttributeDescription *ad )
+{
+	return fail( c, LDAP_CONSTRAINT_VIOLATION,
+		"%s is derived by the oio overlay and cannot be written", ad->ad_cname.bv_val );
+}
+
+static int
+check_add( check_ctx *c, oio_kind kind )
+{
+	Entry *ent = c->op->ora_e;
+	Attribute *a;
+	bt_uuid self;
+	int rc;
+
+	if ( !get_relax( c->op ) ) {
+		for ( a = ent->e_attrs; a; a = a->a_next )
+			if ( oio_is_derived( a->a_desc, kind ) ) return refuse_derived( c, a->a_desc );
+	}
+	/* an activation was checked when it was recorded */
+	for ( a = ent->e_attrs; a && !c->activation; a = a->a_next )
+		if ( ( rc = check_values( c, a->a_desc, a->a_vals ) ) ) return rc;
+	if ( !c->activation && ( rc = check_shape( c, ent ) ) ) return rc;
+	if ( !c->oi->oi_bt || kind == OIO_PERSON ) return 0;
+	if ( !bt_period_is_valid( c->P ) ) return 0;	/* bitemporal refuses it */
+	return check_entry_refs( c, ent, bt_entry_uuid( ent, &self ) ? NULL : &self );
+}
+
+/* One current version with the modification applied satisfies the rules
+ * during the part of the period it covers.  Errors in the modification
+ * itself are the bitemporal overlay's to report; here only the rules. */
+static int
+check_modified_version( check_ctx *c, bt_row *row, const bt_uuid *self )
+{
+	Modifications *ml;
+	bt_period save = c->P;
+	const char *text;
+	char tb[SLAP_TEXT_BUFLEN];
+	Entry *e;
+	int rc = 0;
+
+	if ( bt_row_entry( row, &e ) ) return 0;
+	for ( ml = c->op->orm_modlist; ml && !rc; ml = ml->sml_next ) {
+		Modification *m = &ml->sml_mod;
+		switch ( m->sm_op ) {
+		case LDAP_MOD_ADD: rc = modify_add_values( e, m, 1, &text, tb, sizeof( tb ) ); break;
+		case LDAP_MOD_DELETE: rc = modify_delete_values( e, m, 1, &text, tb, sizeof( tb ) ); break;
+		case LDAP_MOD_REPLACE: rc = modify_replace_values( e, m, 1, &text, tb, sizeof( tb ) ); break;
+		default: break;
+		}
+	}
+	c->P = bt_period_intersect( row->valid, save );
+	rc = c->activation ? 0 : check_shape( c, e );
+	if ( !rc ) rc = check_entry_refs( c, e, self );
+	c->P = save;
+	entry_free( e );
+	return rc;
+}
+
+static int
+check_modify( check_ctx *c, oio_kind kind )
+{
+	Operation *op = c->op;
+	Modifications *ml;
+	bt_rows cur = { 0 };
+	bt_uuid self;
+	int touches = 0, i, rc = 0;
+
+	if ( !get_relax( op ) ) {
+		for ( ml = op->orm_modlist; ml; ml = ml->sml_next )
+			if ( !( ml->sml_flags & SLAP_MOD_INTERNAL ) &&
+				oio_is_derived( ml->sml_desc, kind ) )
+				return refuse_derived( c, ml->sml_desc );
+	}
+	for ( ml = op->orm_modlist; ml && !c->activation; ml = ml->sml_next ) {
+		if ( ml->sml_op != LDAP_MOD_ADD && ml->sml_op != LDAP_MOD_REPLACE ) continue;
+		if ( ( rc = check_values( c, ml->sml_desc, ml->sml_values ) ) ) return rc;
+	}
+	if ( !c->oi->oi_bt || !bt_period_is_valid( c->P ) ) return 0;
+	for ( ml = op->orm_modlist; ml; ml = ml->sml_next )
+		if ( bt_is_reference( ml->sml_desc ) || ml->sml_desc == oio_ad.primary ||
+			ml->sml_desc == slap_schema.si_ad_objectClass ) touches = 1;
+	if ( !touches ) return 0;
+
+	/* every version the modification produces must satisfy the rules:
+	 * apply it to each current version inside the period */
+	if ( bt_resolve_any( c->oi->oi_bt, c->txn, &op->o_req_ndn, c->P, &self ) ) return 0;
+	if ( bt_rows_current( c->oi->oi_bt, c->txn, &self, c->P, &cur ) ) return 0;
+	for ( i = 0; i < cur.n && !rc; i++ )
+		rc = check_modified_version( c, &cur.r[i], &self );
+	bt_rows_free( &cur );
+	return rc;
+}
+
 /* The rules for one write; on a violation rs carries the result, which
  * the caller sends. */
 static int
 check( check_ctx *c, oio_kind kind )
 {
 	Operation *op = c->op;
-	bt_uuid self;
-	int rc = 0;
 
-	if ( op->o_tag == LDAP_REQ_ADD ) {
-		Attribute *a;
-		if ( !get_relax( op ) ) {
-			for ( a = op->ora_e->e_attrs; a; a = a->a_next )
-				if ( oio_is_derived( a->a_desc, kind ) )
-					return fail( c, LDAP_CONSTRAINT_VIOLATION,
-						"%s is derived by the oio overlay and cannot be written",
-						a->a_desc->ad_cname.bv_val );
-		}
-		/* an activation was checked when it was recorded */
-		for ( a = op->ora_e->e_attrs; a && !c->activation; a = a->a_next )
-			if ( ( rc = check_values( c, a->a_desc, a->a_vals ) ) ) return rc;
-		if ( !c->activation && ( rc = check_shape( c, op->ora_e ) ) ) return rc;
-		if ( !c->oi->oi_bt || kind == OIO_PERSON ) return 0;
-		if ( !bt_period_is_valid( c->P ) ) return 0;	/* bitemporal refuses it */
-		return check_entry_refs( c, op->ora_e, bt_entry_uuid( op->ora_e, &self ) ? NULL : &self );
-	}
-
-	if ( op->o_tag == LDAP_REQ_MODIFY ) {
-		Modifications *ml;
-		bt_rows cur = { 0 };
-		Entry *e = NULL;
-		int touches = 0, i;
-
-		if ( !get_relax( op ) ) {
-			for ( ml = op->orm_modlist; ml; ml = ml->sml_next )
-				if ( !( ml->sml_flags & SLAP_MOD_INTERNAL ) &&
-					oio_is_derived( ml->sml_desc, kind ) )
-					return fail( c, LDAP_CONSTRAINT_VIOLATION,
-						"%s is derived by the oio overlay and cannot be written",
-						ml->sml_desc->ad_cname.bv_val );
-		}
-		for ( ml = op->orm_modlist; ml && !c->activation; ml = ml->sml_next ) {
-			if ( ml->sml_op != LDAP_MOD_ADD && ml->sml_op != LDAP_MOD_REPLACE ) continue;
-			if ( ( rc = check_values( c, ml->sml_desc, ml->sml_values ) ) ) return rc;
-		}
-		if ( !c->oi->oi_bt || !bt_period_is_valid( c->P ) ) return 0;
-		for ( ml = op->orm_modlist; ml; ml = ml->sml_next )
-			if ( bt_is_reference( ml->sml_desc ) || ml->sml_desc == oio_ad.primary ||
-				ml->sml_desc == slap_schema.si_ad_objectClass ) touches = 1;
-		if ( !touches ) return 0;
-
-		/* every version the modification produces must satisfy the rules:
-		 * apply it to each current version inside the period */
-		if ( bt_resolve_any( c->oi->oi_bt, c->txn, &op->o_req_ndn, c->P, &self ) ) return 0;
-		if ( bt_rows_current( c->oi->oi_bt, c->txn, &self, c->P, &cur ) ) return 0;
-		for ( i = 0; i < cur.n && !rc; i++ ) {
-			const char *text;
-			char tb[SLAP_TEXT_BUFLEN];
-			bt_period save = c->P;
-			if ( bt_row_entry( &cur.r[i], &e ) ) continue;
-			for ( ml = op->orm_modlist; ml && !rc; ml = ml->sml_next ) {
-				Modification *m = &ml->sml_mod;
-				switch ( m->sm_op ) {
-				case LDAP_MOD_ADD: rc = modify_add_values( e, m, 1, &text, tb, sizeof( tb ) ); break;
-				case LDAP_MOD_DELETE: rc = modify_delete_values( e, m, 1, &text, tb, sizeof( tb ) ); break;
-				case LDAP_MOD_REPLACE: rc = modify_replace_values( e, m, 1, &text, tb, sizeof( tb ) ); break;
-				default: break;
-				}
-			}
-			/* errors in the modification itself are the bitemporal
-			 * overlay's to report; here only the rules */
-			rc = 0;
-			c->P = bt_period_intersect( cur.r[i].valid, save );
-			rc = c->activation ? 0 : check_shape( c, e );
-			if ( !rc ) rc = check_entry_refs( c, e, &self );
-			c->P = save;
-			entry_free( e );
-		}
-		bt_rows_free( &cur );
-		return rc;
-	}
+	if ( op->o_tag == LDAP_REQ_ADD ) return check_add( c, kind );
+	if ( op->o_tag == LDAP_REQ_MODIFY ) return check_modify( c, kind );
 	if ( c->activation ) return 0;	/* checked when it was recorded */
 	if ( op->o_tag == LDAP_REQ_MODRDN )
 		return check_rdn_values( c, &op->orr_newrdn );
@@ -668,20 +764,70 @@ typedef struct doomed {
 	int manager;
 } doomed;
 
-int
-oio_cascade( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person,
-	BerVarray *touched )
+typedef struct doomed_list {
+	doomed *d;
+	int n;
+} doomed_list;
+
+static int
+is_doomed( doomed_list *l, const bt_uuid *u )
+{
+	int j;
+
+	for ( j = 0; j < l->n; j++ )
+		if ( memcmp( &l->d[j].uuid, u, sizeof( bt_uuid ) ) == 0 ) return 1;
+	return 0;
+}
+
+/* One function: if one of its versions from the termination on names the
+ * person by via, it is doomed, under the DN it has when that version
+ * (or the termination) begins. */
+static void
+doom_if_referring( bt_info *bi, MDB_txn *txn, const bt_uuid *u, AttributeDescription *via,
+	const bt_uuid *person, bt_period after, doomed_list *l )
+{
+	bt_rows rows = { 0 };
+	int j;
+
+	if ( bt_rows_current( bi, txn, u, after, &rows ) ) goto out;
+	for ( j = 0; j < rows.n; j++ ) {
+		Entry *e;
+		Attribute *a;
+		struct berval ndn;
+		bt_time t;
+		doomed *d;
+		if ( bt_row_entry( &rows.r[j], &e ) ) continue;
+		a = attr_find( e->e_attrs, via );
+		if ( !a || a->a_nvals[0].bv_len != BT_UUID_LEN ||
+			memcmp( a->a_nvals[0].bv_val, person->u, BT_UUID_LEN ) != 0 ) {
+			entry_free( e );
+			continue;
+		}
+		l->d = ch_realloc( l->d, ( l->n + 1 ) * sizeof( doomed ) );
+		d = &l->d[l->n];
+		d->uuid = *u;
+		d->manager = is_entry_objectclass( e, oio_ad.ocManager, 0 );
+		t = rows.r[j].valid.from > after.from ? rows.r[j].valid.from : after.from;
+		if ( bt_row_dn( bi, txn, &rows.r[j], t, BT_KNOWN_NOW, &d->dn, &ndn ) == 0 ) {
+			ch_free( ndn.bv_val );
+			l->n++;
+		}
+		entry_free( e );
+		break;
+	}
+out:
+	bt_rows_free( &rows );
+}
+
+/* Every function that names the person (as its person or its owner) in a
+ * version from the termination on, read in one snapshot. */
+static int
+find_doomed( Operation *op, oio_info *oi, const bt_uuid *person, bt_period after,
+	doomed_list *l )
 {
 	AttributeDescription *via[2] = { oio_ad.refPerson, oio_ad.refOwner };
-	bt_period after;
 	bt_reader rd;
-	doomed *list = NULL;
-	int nlist = 0, v, i, j;
-	bt_validity validity;
-
-	after.from = bt_has_ctrl( op, bt_validity_cid ) ?
-		bt_validity_of( op )->period.from : slap_get_time();
-	after.to = BT_INFINITY;
+	int v, i;
 
 	if ( bt_read_begin( oi->oi_bt, op, &rd ) ) return LDAP_OTHER;
 	for ( v = 0; v < 2; v++ ) {
@@ -689,89 +835,111 @@ oio_cascade( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person,
 		int n = 0;
 		if ( bt_refs_get( oi->oi_bt, rd.txn, person, via[v], &refs, &n ) ) continue;
 		for ( i = 0; i < n; i++ ) {
-			bt_rows rows = { 0 };
-			for ( j = 0; j < nlist; j++ )
-				if ( memcmp( &list[j].uuid, &refs[i], sizeof( bt_uuid ) ) == 0 ) break;
-			if ( j < nlist ) continue;
-			if ( bt_rows_current( oi->oi_bt, rd.txn, &refs[i], after, &rows ) == 0 ) {
-				for ( j = 0; j < rows.n; j++ ) {
-					Entry *e;
-					Attribute *a;
-					struct berval ndn;
-					bt_time t;
-					if ( bt_row_entry( &rows.r[j], &e ) ) continue;
-					a = attr_find( e->e_attrs, via[v] );
-					if ( a && a->a_nvals[0].bv_len == BT_UUID_LEN &&
-						memcmp( a->a_nvals[0].bv_val, person->u, BT_UUID_LEN ) == 0 ) {
-						list = ch_realloc( list, ( nlist + 1 ) * sizeof( doomed ) );
-						list[nlist].uuid = refs[i];
-						list[nlist].manager = is_entry_objectclass( e, oio_ad.ocManager, 0 );
-						t = rows.r[j].valid.from > after.from ? rows.r[j].valid.from : after.from;
-						if ( bt_row_dn( oi->oi_bt, rd.txn, &rows.r[j], t, BT_INFINITY - 1,
-								&list[nlist].dn, &ndn ) == 0 ) {
-							ch_free( ndn.bv_val );
-							nlist++;
-						}
-						entry_free( e );
-						break;
-					}
-					entry_free( e );
-				}
-			}
-			bt_rows_free( &rows );
+			if ( is_doomed( l, &refs[i] ) ) continue;
+			doom_if_referring( oi->oi_bt, rd.txn, &refs[i], via[v], person, after, l );
 		}
 		ch_free( refs );
 	}
 	bt_read_end( &rd );
+	return LDAP_SUCCESS;
+}
 
+/* A manager post left vacant: the person reference removed from the
+ * termination on. */
+static int
+vacate_post( oio_writer *w, Operation *op2 )
+{
+	Modifications *m = ch_calloc( 1, sizeof( *m ) );
+	const char *text;
+	char tb[SLAP_TEXT_BUFLEN];
+	int rc;
+
+	m->sml_op = LDAP_MOD_DELETE;
+	m->sml_flags = SLAP_MOD_INTERNAL;
+	m->sml_desc = oio_ad.refPerson;
+	m->sml_type = m->sml_desc->ad_cname;
+	op2->o_tag = LDAP_REQ_MODIFY;
+	memset( &op2->oq_modify, 0, sizeof( op2->oq_modify ) );
+	op2->orm_modlist = m;
+	rc = slap_mods_check( op2, m, &text, tb, sizeof( tb ), NULL );
+	if ( rc == LDAP_SUCCESS ) {
+		slap_mods_opattrs( op2, &op2->orm_modlist, 1 );
+		rc = oio_run_below( w, op2, op_modify );
+	}
+	slap_mods_free( op2->orm_modlist, 1 );
+	return rc;
+}
+
+/* Ends one doomed function with a dated delete from the termination on,
+ * or vacates it (a manager post, by policy); below this overlay, so the
+ * bitemporal overlay records it.  Its normalised DN joins touched.
+ *
+ * A termination inside an LDAP transaction (RFC 5805) is answered while
+ * the transaction, and back-mdb's writer lock, are this thread's: the
+ * cascade runs nested in that transaction and commits or aborts with it
+ * (oio.h, lock order). */
+static void
+end_function( Operation *op, oio_info *oi, slap_overinst *on, doomed *d,
+	bt_validity *validity, BerVarray *touched )
+{
+	oio_writer w = { op, on, oi, NULL };
+	void *mdb = oi->oi_db->be_private;
+	OpExtra *parent = bt_published_write( mdb, op );
+	Operation op2;
+	BackendDB db;
+	slap_callback cb;
+	void *ctrls[SLAP_MAX_CIDS];
+	struct berval ndn;
+	int rc, mark = 0;
+
+	if ( dnNormalize( 0, NULL, NULL, &d->dn, &ndn, NULL ) ) return;
+	if ( parent && !( w.txn = bt_nested_begin( mdb, parent, &mark ) ) ) {
+		ch_free( ndn.bv_val );
+		return;
+	}
+	oio_op_below( &w, &op2, &db, &cb, ctrls );
+	op2.o_req_dn = d->dn;
+	op2.o_req_ndn = ndn;
+	ctrls[bt_validity_cid] = validity;
+	op2.o_ctrlflag[bt_validity_cid] = SLAP_CONTROL_CRITICAL;
+	if ( d->manager && oi->oi_manager_policy == OIO_VACATE_MANAGERS ) {
+		rc = vacate_post( &w, &op2 );
+	} else {
+		op2.o_tag = LDAP_REQ_DELETE;
+		rc = oio_run_below( &w, &op2, op_delete );
+	}
+	if ( w.txn && bt_nested_end( mdb, w.txn, mark, rc == LDAP_SUCCESS ) && rc == LDAP_SUCCESS )
+		rc = LDAP_OTHER;
+	if ( rc != LDAP_SUCCESS ) {
+		Debug( LDAP_DEBUG_ANY, "oio: terminating \"%s\" with its person failed: %d\n",
+			d->dn.bv_val, rc );
+		ch_free( ndn.bv_val );
+	} else {
+		ber_bvarray_add( touched, &ndn );
+	}
+}
+
+int
+oio_cascade( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person,
+	BerVarray *touched )
+{
+	bt_period after;
+	doomed_list l = { NULL, 0 };
+	bt_validity validity;
+	int i;
+
+	after.from = bt_has_ctrl( op, bt_validity_cid ) ?
+		bt_validity_of( op )->period.from : slap_get_time();
+	after.to = BT_INFINITY;
+
+	if ( find_doomed( op, oi, person, after, &l ) ) return LDAP_OTHER;
 	memset( &validity, 0, sizeof( validity ) );
 	validity.period = after;
 	validity.has_from = 1;
-	for ( i = 0; i < nlist; i++ ) {
-		oio_writer w = { op, on, oi, NULL, 0, 0 };
-		Operation op2;
-		BackendDB db;
-		slap_callback cb;
-		void *ctrls[SLAP_MAX_CIDS];
-		struct berval ndn;
-		int rc;
-
-		if ( dnNormalize( 0, NULL, NULL, &list[i].dn, &ndn, NULL ) ) continue;
-		oio_op_below( &w, &op2, &db, &cb, ctrls );
-		op2.o_req_dn = list[i].dn;
-		op2.o_req_ndn = ndn;
-		ctrls[bt_validity_cid] = &validity;
-		op2.o_ctrlflag[bt_validity_cid] = SLAP_CONTROL_CRITICAL;
-		if ( list[i].manager && oi->oi_manager_policy == 1 ) {
-			Modifications *m = ch_calloc( 1, sizeof( *m ) );
-			const char *text;
-			char tb[SLAP_TEXT_BUFLEN];
-			m->sml_op = LDAP_MOD_DELETE;
-			m->sml_flags = SLAP_MOD_INTERNAL;
-			m->sml_desc = oio_ad.refPerson;
-			m->sml_type = m->sml_desc->ad_cname;
-			op2.o_tag = LDAP_REQ_MODIFY;
-			memset( &op2.oq_modify, 0, sizeof( op2.oq_modify ) );
-			op2.orm_modlist = m;
-			rc = slap_mods_check( &op2, m, &text, tb, sizeof( tb ), NULL );
-			if ( rc == LDAP_SUCCESS ) {
-				slap_mods_opattrs( &op2, &op2.orm_modlist, 1 );
-				rc = oio_run_below( &w, &op2, op_modify );
-			}
-			slap_mods_free( op2.orm_modlist, 1 );
-		} else {
-			op2.o_tag = LDAP_REQ_DELETE;
-			rc = oio_run_below( &w, &op2, op_delete );
-		}
-		if ( rc != LDAP_SUCCESS )
-			Debug( LDAP_DEBUG_ANY, "oio: terminating \"%s\" with its person failed: %d\n",
-				list[i].dn.bv_val, rc );
-		else
-			ber_bvarray_add( touched, &ndn );
-		if ( rc != LDAP_SUCCESS )
-			ch_free( ndn.bv_val );
-		ch_free( list[i].dn.bv_val );
+	for ( i = 0; i < l.n; i++ ) {
+		end_function( op, oi, on, &l.d[i], &validity, touched );
+		ch_free( l.d[i].dn.bv_val );
 	}
-	ch_free( list );
+	ch_free( l.d );
 	return LDAP_SUCCESS;
 }
