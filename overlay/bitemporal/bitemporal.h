@@ -47,6 +47,9 @@ typedef struct bt_cache {
 	int n, max;
 	size_t bytes;		/* what it holds, packed entries and their index */
 } bt_cache;
+/* The first allocation of the cache's index (it doubles from there): a
+ * point of a small directory fits, a big one costs a few reallocations. */
+#define BT_CACHE_FIRST_SLOTS 1024
 /* The default of bitemporal-cache-size: a point of the demo municipality
  * (2,000 employees, 13,000 entries) fits several times over; a 25,000
  * employee directory answers whole-database as-of searches by walking. */
@@ -261,6 +264,15 @@ int bt_may_see( Operation *op, bt_info *bi, MDB_txn *txn, Entry *version,
 void bt_prune_changed( Operation *op, Entry *e );
 
 /* bt_activate.c */
+/* Room for why an activation failed (a refusal's text, as the log and
+ * moActivationError show it); longer texts are cut. */
+#define BT_WHY_LEN 160
+/* moActivationError: the due time, the tries, the next try and the why */
+#define BT_ACTIVATION_ERROR_LEN ( BT_WHY_LEN + 3 * BT_TIME_BUFSZ + 128 )
+/* Baselines recorded (and stored periods dropped) per transaction at the
+ * bootstrap: one commit for many entries, while a directory of hundreds
+ * of thousands never becomes one transaction of unbounded size. */
+#define BT_BOOTSTRAP_BATCH 1000
 int bt_activation_start( bt_info *bi, BackendDB *be );
 void bt_activation_stop( bt_info *bi );
 void bt_retry_init( bt_info *bi );

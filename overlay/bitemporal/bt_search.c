@@ -170,7 +170,7 @@ emit( bt_walk *w, Entry *e, const bt_row *r )
 			return;
 		}
 		if ( c->n == c->max ) {
-			c->max = c->max ? c->max * 2 : 1024;
+			c->max = c->max ? c->max * 2 : BT_CACHE_FIRST_SLOTS;
 			c->e = ch_realloc( c->e, c->max * sizeof( bt_cached ) );
 		}
 		bt_cache_pack( e, &c->e[c->n].blob, &c->e[c->n].ndn );
@@ -821,7 +821,7 @@ bt_operational( Operation *op, SlapReply *rs )
 	for ( ap = &rs->sr_operational_attrs; *ap; ap = &(*ap)->a_next )
 		;
 	if ( wanted( rs, bt_ad_activationError ) ) {
-		char buf[512];
+		char buf[BT_ACTIVATION_ERROR_LEN];
 		struct berval bv;
 		if ( bt_activation_failed( bi, &u, buf, sizeof( buf ) ) ) {
 			ber_str2bv( buf, 0, 0, &bv );
