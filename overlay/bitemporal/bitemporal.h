@@ -90,6 +90,9 @@ void bt_cache_clear( bt_cache *c );
  *     lock (a search oio passes down).
  *  6. bi_retry_mutex: a leaf, held for a lookup or an update of the
  *     retry array only (see the field).
+ *  7. slapd's runqueue mutex (slapd_rq.rq_mutex): a leaf, taken alone to
+ *     start, stop and reschedule the tasks (modir.c, bt_activate.c,
+ *     oio.c).
  *
  * No lock of this overlay is held across a wait for another, except
  * back-mdb's writer lock, whose holders never wait for a lock listed
