@@ -214,7 +214,9 @@ typedef struct bt_job {
 	void *arg;
 	int state;
 	int ran;				/* run was called */
-	int rc;					/* 0: what run kept is durable; else why nothing is */
+	int rc;					/* 0: what run kept is durable; else why nothing
+							 * is, an LMDB code or errno (EDEADLK: a write
+							 * from inside a group, ENOTSUP: no transactions) */
 } bt_job;
 /* Large enough for every connection an IAM sync or an import opens; it
  * bounds how long the first write of a group waits for the others. */
