@@ -57,6 +57,9 @@ typedef struct bt_cache {
 	int n, max;
 	size_t bytes;		/* what it holds, packed entries and their index */
 } bt_cache;
+/* The first allocation of the cache's index (it doubles from there): a
+ * point of a small directory fits, a big one costs a few reallocations. */
+#define BT_CACHE_FIRST_SLOTS 1024
 /* The default of bitemporal-cache-size: a point of the demo municipality
  * (2,000 employees, 13,000 entries) fits several times over; a 25,000
  * employee directory answers whole-database as-of searches by walking. */
@@ -97,6 +100,9 @@ void bt_cache_clear( bt_cache *c );
  *     lock (a search oio passes down).
  *  6. bi_retry_mutex: a leaf, held for a lookup or an update of the
  *     retry array only (see the field).
+ *  7. slapd's runqueue mutex (slapd_rq.rq_mutex): a leaf, taken alone to
+ *     start, stop and reschedule the tasks (modir.c, bt_activate.c,
+ *     oio.c).
  *
  * No lock of this overlay is held across a wait for another, except
  * back-mdb's writer lock, whose holders never wait for a lock listed
@@ -218,7 +224,9 @@ typedef struct bt_job {
 	void *arg;
 	int state;
 	int ran;				/* run was called */
-	int rc;					/* 0: what run kept is durable; else why nothing is */
+	int rc;					/* 0: what run kept is durable; else why nothing
+							 * is, an LMDB code or errno (EDEADLK: a write
+							 * from inside a group, ENOTSUP: no transactions) */
 } bt_job;
 /* Large enough for every connection an IAM sync or an import opens; it
  * bounds how long the first write of a group waits for the others. */
@@ -271,6 +279,15 @@ int bt_may_see( Operation *op, bt_info *bi, MDB_txn *txn, Entry *version,
 void bt_prune_changed( Operation *op, Entry *e );
 
 /* bt_activate.c */
+/* Room for why an activation failed (a refusal's text, as the log and
+ * moActivationError show it); longer texts are cut. */
+#define BT_WHY_LEN 160
+/* moActivationError: the due time, the tries, the next try and the why */
+#define BT_ACTIVATION_ERROR_LEN ( BT_WHY_LEN + 3 * BT_TIME_BUFSZ + 128 )
+/* Baselines recorded (and stored periods dropped) per transaction at the
+ * bootstrap: one commit for many entries, while a directory of hundreds
+ * of thousands never becomes one transaction of unbounded size. */
+#define BT_BOOTSTRAP_BATCH 1000
 int bt_activation_start( bt_info *bi, BackendDB *be );
 void bt_activation_stop( bt_info *bi );
 void bt_retry_init( bt_info *bi );

@@ -183,8 +183,8 @@ extern int bt_fixup_key;
 
 /* Calls fn on every entry of the database as it was valid at valid_at,
  * as known at known_at (a reconstructed entry, freed after the call).
- * Returns 0, or non-zero when the history could not be read (fn may have
- * seen part of the database). */
+ * Returns 0, or the LMDB code of a history that could not be read (fn
+ * may have seen part of the database). */
 int bt_visit_at( bt_info *bi, Operation *op, bt_time valid_at, bt_time known_at,
 	void (*fn)( Entry *e, void *arg ), void *arg );
 

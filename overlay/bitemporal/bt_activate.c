@@ -42,7 +42,7 @@ typedef struct bt_retry {
 	bt_time last, next;	/* the last try; no new one before next */
 	int attempts;
 	int rc;				/* LDAP result of the last try */
-	char text[160];		/* its text */
+	char text[BT_WHY_LEN];	/* its text */
 } bt_retry;
 
 void
@@ -89,7 +89,7 @@ static void
 retry_failed( bt_info *bi, const bt_uuid *u, bt_time due, bt_time now,
 	int rc, const char *text )
 {
-	char ubuf[40] = "", tb[BT_TIME_BUFSZ];
+	char ubuf[LDAP_LUTIL_UUIDSTR_BUFSIZE] = "", tb[BT_TIME_BUFSZ];
 	bt_retry *r;
 	int pause;
 
@@ -130,7 +130,7 @@ retry_done( bt_info *bi, const bt_uuid *u )
 	ldap_pvt_thread_mutex_lock( &bi->bi_retry_mutex );
 	r = retry_find( bi, u );
 	if ( r ) {
-		char ubuf[40] = "";
+		char ubuf[LDAP_LUTIL_UUIDSTR_BUFSIZE] = "";
 		int attempts = r->attempts;
 		*r = bi->bi_retry[bi->bi_nretry - 1];
 		__atomic_store_n( &bi->bi_nretry, bi->bi_nretry - 1, __ATOMIC_RELEASE );
@@ -197,7 +197,8 @@ live_by_uuid( Operation *op, bt_info *bi, BackendInfo *backend, const bt_uuid *u
 	slap_callback cb = { 0 };
 	SlapReply rs = { REP_RESULT };
 	live_find lf = { NULL };
-	char fbuf[64], ubuf[40];
+	char fbuf[sizeof( "(entryUUID=)" ) + LDAP_LUTIL_UUIDSTR_BUFSIZE];
+	char ubuf[LDAP_LUTIL_UUIDSTR_BUFSIZE];
 	struct berval uv = { BT_UUID_LEN, (char *)u->u };
 	int len;
 
@@ -545,7 +546,7 @@ activate_due( void *ctx, bt_info *bi )
 
 	for ( n = 0; n < BT_ACTIVATE_BATCH; ) {
 		bt_reader rd;
-		char why[160] = "";
+		char why[BT_WHY_LEN] = "";
 
 		/* cn=config changes and slapd's shutdown pause the thread pool
 		 * and wait for running tasks: what is left waits a second */
@@ -655,7 +656,7 @@ boot_cb( Operation *op, SlapReply *rs )
 		op->o_bd->bd_info = saved;
 	}
 	b->total++;
-	if ( !b->err && ++b->pending >= 1000 ) {
+	if ( !b->err && ++b->pending >= BT_BOOTSTRAP_BATCH ) {
 		b->err = mdb_txn_commit( b->txn );
 		b->txn = NULL;
 		b->pending = 0;
@@ -713,7 +714,7 @@ strip_stored_periods( Operation *op, BackendInfo *orig, BerVarray ndns, int n )
 				ndns[i].bv_val, result );
 			rc = result;
 		}
-		if ( rc || ++done % 1000 == 0 || i == n - 1 ) {
+		if ( rc || ++done % BT_BOOTSTRAP_BATCH == 0 || i == n - 1 ) {
 			int end = rc ? SLAP_TXN_ABORT : SLAP_TXN_COMMIT;
 			LDAP_SLIST_REMOVE( &op->o_extra, oex, OpExtra, oe_next );
 			if ( orig->bi_op_txn( op, end, &oex ) && !rc ) rc = LDAP_OTHER;

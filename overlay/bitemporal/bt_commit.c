@@ -33,6 +33,7 @@
  */
 #include "portable.h"
 
+#include <ac/errno.h>
 #include <ac/string.h>
 
 #include "slap.h"
@@ -192,7 +193,7 @@ run_nested( bt_info *bi, bt_job *job, OpExtra *parent )
 
 	oe = bt_nested_begin( bi->bi_mdb, parent, &mark );
 	if ( !oe ) {
-		job->rc = LDAP_OTHER;
+		job->rc = MDB_BAD_TXN;	/* the reason is logged */
 		return;
 	}
 	LDAP_SLIST_INSERT_HEAD( &job->op->o_extra, oe, oe_next );
@@ -236,7 +237,7 @@ lead( bt_info *bi, bt_job *first )
 	bt_job *done = NULL, **dtail = &done, *batch, *j, *next;
 	int n = 0, rc, max = bi->bi_group_max, mark, high;
 
-	rc = orig->bi_op_txn ? orig->bi_op_txn( first->op, SLAP_TXN_BEGIN, &oex ) : LDAP_OTHER;
+	rc = orig->bi_op_txn ? orig->bi_op_txn( first->op, SLAP_TXN_BEGIN, &oex ) : ENOTSUP;
 	if ( rc == 0 ) {
 		/* taken with LMDB's writer lock held: no one else registers */
 		mark = bt_ads_mark( bi->bi_mdb );
@@ -301,7 +302,7 @@ bt_group_write( bt_info *bi, bt_job *job )
 		 * writes); refuse rather than wait for ourselves */
 		Debug( LDAP_DEBUG_ANY, "bitemporal: a write of \"%s\" from inside a group commit\n",
 			job->op->o_req_dn.bv_val );
-		job->rc = LDAP_OTHER;
+		job->rc = EDEADLK;
 		return;
 	}
 

@@ -37,8 +37,9 @@ typedef struct bt_walk {
 	bt_time vt, kt;
 	int history;		/* list every version instead of one point */
 	int stop;			/* abandoned, size limit, send error */
-	int err;
+	int err;			/* the search's result (LDAP) */
 	const char *errtext;
+	int read_err;		/* why the history could not be read (LMDB) */
 	/* entities already listed (history listings may reach one entity
 	 * through several of its past names) */
 	bt_uuid *seen;
@@ -124,11 +125,14 @@ send_one( bt_walk *w, Entry *e, int current )
 	}
 }
 
-/* The history cannot be read: the search ends with an error, never with
- * fewer entries than there are. */
+/* The history cannot be read (rc: the LMDB code, MDB_CORRUPTED for what
+ * cannot be decoded or followed, or another overlay's failure to complete
+ * an entry): the search ends with an error, never with fewer entries than
+ * there are. */
 static void
-walk_fail( bt_walk *w )
+walk_fail( bt_walk *w, int rc )
 {
+	if ( !w->read_err ) w->read_err = rc;
 	w->stop = 1;
 	w->err = LDAP_OTHER;
 	w->errtext = "bitemporal: cannot read history";
@@ -146,7 +150,7 @@ complete( bt_walk *w, Entry *e, bt_time vt, bt_time kt )
 	fx->kt = kt;
 	fx->err = 0;
 	fx->fn( w->op, e, fx );
-	if ( fx->err ) walk_fail( w );
+	if ( fx->err ) walk_fail( w, MDB_CORRUPTED );
 	return fx->err;
 }
 
@@ -170,7 +174,7 @@ emit( bt_walk *w, Entry *e, const bt_row *r )
 			return;
 		}
 		if ( c->n == c->max ) {
-			c->max = c->max ? c->max * 2 : 1024;
+			c->max = c->max ? c->max * 2 : BT_CACHE_FIRST_SLOTS;
 			c->e = ch_realloc( c->e, c->max * sizeof( bt_cached ) );
 		}
 		bt_cache_pack( e, &c->e[c->n].blob, &c->e[c->n].ndn );
@@ -198,7 +202,7 @@ emit_at( bt_walk *w, bt_row *r, struct berval *dn, struct berval *ndn )
 	if ( !e ) {
 		ch_free( d.bv_val );
 		ch_free( n.bv_val );
-		walk_fail( w );
+		walk_fail( w, MDB_CORRUPTED );
 		return;
 	}
 	emit( w, e, r );
@@ -236,7 +240,7 @@ list_pieces( bt_walk *w, bt_row *r, Entry *e, bt_time vt )
 	fx->txn = w->txn;
 	if ( fx->cuts ) n = fx->cuts( w->op, e, r->valid, at, BT_PIECES_MAX, fx );
 	if ( n < 0 ) {
-		walk_fail( w );
+		walk_fail( w, MDB_CORRUPTED );
 		return;
 	}
 	for ( i = 0; i <= n && !w->stop; i++ ) {
@@ -263,11 +267,11 @@ static void
 list_versions( bt_walk *w, const bt_uuid *u )
 {
 	bt_rows rows = { 0 };
-	int i;
+	int i, rc;
 
-	if ( bt_rows_all( w->bi, w->txn, u, &rows ) ) {
+	if ( ( rc = bt_rows_all( w->bi, w->txn, u, &rows ) ) ) {
 		bt_rows_free( &rows );
-		walk_fail( w );
+		walk_fail( w, rc );
 		return;
 	}
 	for ( i = 0; i < rows.n && !w->stop; i++ ) {
@@ -277,15 +281,15 @@ list_versions( bt_walk *w, const bt_uuid *u )
 		/* the name as it was registered for the start of that version */
 		bt_time vt = r->valid.from == BT_NEG_INFINITY ? r->recorded : r->valid.from;
 
-		if ( bt_row_dn( w->bi, w->txn, r, vt, r->recorded, &dn, &ndn ) ) {
-			walk_fail( w );
+		if ( ( rc = bt_row_dn( w->bi, w->txn, r, vt, r->recorded, &dn, &ndn ) ) ) {
+			walk_fail( w, rc );
 			break;
 		}
 		e = bt_row_snapshot( w->bi, w->txn, r, &dn, &ndn, BT_SNAP_PERIODS | BT_SNAP_REGISTRATION );
 		if ( !e ) {
 			ch_free( dn.bv_val );
 			ch_free( ndn.bv_val );
-			walk_fail( w );
+			walk_fail( w, MDB_CORRUPTED );
 			break;
 		}
 		if ( w->fixup ) list_pieces( w, r, e, vt );
@@ -345,14 +349,15 @@ walk_children( bt_walk *w, const bt_uuid *parent, struct berval *pdn,
 	struct berval *pndn, int depth, int level )
 {
 	child_ctx c = { w, parent, pdn, pndn, depth, level };
+	int rc;
 
 	/* a cycle that an old history may hold ends here */
 	if ( level >= BT_DEPTH_MAX ) {
-		walk_fail( w );
+		walk_fail( w, MDB_CORRUPTED );
 		return;
 	}
-	if ( bt_names_children( w->bi, w->txn, parent, child_fn, &c ) && !w->stop )
-		walk_fail( w );
+	if ( ( rc = bt_names_children( w->bi, w->txn, parent, child_fn, &c ) ) && !w->stop )
+		walk_fail( w, rc );
 }
 
 /* A reconstructed search is answered in one page: a paged-results
@@ -731,7 +736,8 @@ bt_visit_at( bt_info *bi, Operation *op, bt_time valid_at, bt_time known_at,
 		walk_children( &w, &root, suffix, nsuffix, -1, 0 );
 	}
 	bt_read_end( &rd );
-	return w.stop ? -1 : 0;
+	/* only a read error stops a visit (it sends nothing) */
+	return w.stop ? ( w.read_err ? w.read_err : MDB_CORRUPTED ) : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -830,7 +836,7 @@ bt_operational( Operation *op, SlapReply *rs )
 	for ( ap = &rs->sr_operational_attrs; *ap; ap = &(*ap)->a_next )
 		;
 	if ( wanted( rs, bt_ad_activationError ) ) {
-		char buf[512];
+		char buf[BT_ACTIVATION_ERROR_LEN];
 		struct berval bv;
 		if ( bt_activation_failed( bi, &u, buf, sizeof( buf ) ) ) {
 			ber_str2bv( buf, 0, 0, &bv );

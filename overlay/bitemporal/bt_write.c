@@ -693,7 +693,7 @@ write_add( bt_write *w )
 
 	if ( bt_entry_uuid( e, &w->uuid ) ) {
 		/* internal adds may come without operational attributes */
-		char buf[40];
+		char buf[LDAP_LUTIL_UUIDSTR_BUFSIZE];
 		struct berval bv;
 		bv.bv_len = lutil_uuidstr( buf, sizeof( buf ) );
 		bv.bv_val = buf;

@@ -391,9 +391,6 @@ model_load( oio_info *oi, Operation *op )
  * registration of attributes first stored in the batch while its table
  * kept them: entries later stored with an attribute index that no
  * committed record defines (bt_commit.c). */
-#define OIO_BATCH_MAX 500	/* writes per transaction: one fsync for many
-							 * entries, while no transaction grows without
-							 * bound (a reorganisation of thousands) */
 typedef struct batch_writer {
 	oio_writer w;
 	Operation *base;

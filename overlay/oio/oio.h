@@ -125,6 +125,11 @@ int oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 int oio_asof_cuts( oio_info *oi, MDB_txn *txn, Entry *e, bt_period P,
 	bt_time *at, int max );
 
+/* Derived updates written per transaction by the overlay's task (oio.c,
+ * batch_write): one fsync for many entries, while a reorganisation of
+ * thousands never becomes one transaction of unbounded size. */
+#define OIO_BATCH_MAX 500
+
 /* oio.c: internal writes below the overlay */
 typedef struct oio_writer {
 	Operation *op;			/* template: connection, thread, memory */

@@ -75,6 +75,12 @@ rule_for( AttributeDescription *ad )
 	return NULL;
 }
 
+/* A refusal's text: room for REFERRERS_NAMED referrers' names and
+ * periods (longer ones are cut; "and N more" counts the rest). */
+#define OIO_REFUSAL_LEN 1024
+/* "[from, to)" as fmt_period writes it */
+#define PERIOD_BUFSZ ( 2 * BT_TIME_BUFSZ + 4 )
+
 typedef struct check_ctx {
 	Operation *op;
 	SlapReply *rs;
@@ -82,7 +88,7 @@ typedef struct check_ctx {
 	MDB_txn *txn;
 	bt_period P;
 	int activation;		/* the bitemporal overlay carrying out a recorded change */
-	char buf[1024];		/* room for a few referrers' names */
+	char buf[OIO_REFUSAL_LEN];
 } check_ctx;
 
 static int
@@ -215,7 +221,7 @@ check_target( check_ctx *c, AttributeDescription *ad, const bt_uuid *target )
 {
 	const ref_rule *rule = rule_for( ad );
 	bt_rows rows = { 0 };
-	char us[40], ps[64];
+	char us[LDAP_LUTIL_UUIDSTR_BUFSIZE], ps[PERIOD_BUFSZ];
 	bt_time gap;
 	int rc = 0;
 
@@ -268,7 +274,7 @@ check_primary( check_ctx *c, const bt_uuid *person, const bt_uuid *self )
 				is_true( attr_find( e->e_attrs, oio_ad.primary ) ) &&
 				p && p->a_nvals[0].bv_len == BT_UUID_LEN &&
 				memcmp( p->a_nvals[0].bv_val, person->u, BT_UUID_LEN ) == 0 ) {
-				char ps[64], us[40];
+				char ps[PERIOD_BUFSZ], us[LDAP_LUTIL_UUIDSTR_BUFSIZE];
 				fmt_period( bt_period_intersect( rows.r[j].valid, c->P ), ps, sizeof( ps ) );
 				fmt_uuid( person, us, sizeof( us ) );
 				rc = fail( c, LDAP_CONSTRAINT_VIOLATION,
@@ -367,7 +373,7 @@ check_shape( check_ctx *c, Entry *e )
 		Attribute *a = attr_find( e->e_attrs, oio_ad.refRelatedUnit );
 		unsigned n = a ? a->a_numvals : 0;
 		if ( n != 2 || bvmatch( &a->a_nvals[0], &a->a_nvals[1] ) ) {
-			char ps[64];
+			char ps[PERIOD_BUFSZ];
 			fmt_period( c->P, ps, sizeof( ps ) );
 			return fail( c, LDAP_CONSTRAINT_VIOLATION,
 				"oio: moRefRelatedUnit of a moRelatedUnits entry must name exactly two "
@@ -486,7 +492,7 @@ referrer_add( check_ctx *c, referrers *l, const bt_uuid *u, AttributeDescription
 			&r->dn, &ndn ) == 0 ) {
 		ch_free( ndn.bv_val );
 	} else {
-		char us[40];
+		char us[LDAP_LUTIL_UUIDSTR_BUFSIZE];
 		fmt_uuid( u, us, sizeof( us ) );
 		ber_str2bv( us, 0, 1, &r->dn );
 	}
@@ -531,7 +537,7 @@ referrers_by( check_ctx *c, AttributeDescription *ad, const bt_uuid *target, ref
 static int
 refuse_referred( check_ctx *c, referrers *l )
 {
-	char ps[64], from[BT_TIME_BUFSZ];
+	char ps[PERIOD_BUFSZ], from[BT_TIME_BUFSZ];
 	size_t len;
 	int i;
 
