@@ -170,6 +170,7 @@ bt_cf_gen( ConfigArgs *c )
 			return 0;
 		case BT_CFG_CACHE_SIZE:
 			bi->bt_cache_max_bytes = BT_CACHE_SIZE_DEFAULT;
+			bt_snapcache_set_max( bi->bi_snaps, BT_SNAPS_SHARE( bi->bt_cache_max_bytes ) );
 			return 0;
 		}
 		return 1;
@@ -222,6 +223,7 @@ bt_cf_gen( ConfigArgs *c )
 		/* takes effect at the next as-of search that builds a point; a
 		 * point kept now that is larger stays until it is replaced */
 		bi->bt_cache_max_bytes = c->value_ulong;
+		bt_snapcache_set_max( bi->bi_snaps, BT_SNAPS_SHARE( bi->bt_cache_max_bytes ) );
 		return 0;
 
 	case BT_CFG_PAST_ACCESS:
@@ -275,6 +277,7 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 	bi = ch_calloc( 1, sizeof( bt_info ) );
 	bi->bi_interval = 1;
 	bi->bt_cache_max_bytes = BT_CACHE_SIZE_DEFAULT;
+	bi->bi_snaps = bt_snapcache_new( BT_SNAPS_SHARE( bi->bt_cache_max_bytes ) );
 	bi->bi_group_max = BT_GROUP_MAX_DEFAULT;
 	bi->bt_past_access = ACL_MANAGE;
 	ldap_pvt_thread_rdwr_init( &bi->bi_cache_lock );
@@ -348,6 +351,7 @@ bt_db_destroy( BackendDB *be, ConfigReply *cr )
 
 	if ( bi ) {
 		bt_cache_clear( &bi->bi_cache );
+		bt_snapcache_free( bi->bi_snaps );
 		ldap_pvt_thread_rdwr_destroy( &bi->bi_cache_lock );
 		bt_group_destroy( bi );
 		bt_retry_destroy( bi );

@@ -17,6 +17,7 @@
 #define BITEMPORAL_H
 
 #include "bitemporal_api.h"
+#include "bt_snapcache.h"
 
 
 /* The whole database as of one point in time (bt_search.c).  Entries are
@@ -43,6 +44,9 @@ typedef struct bt_cache {
  * (2,000 employees, 13,000 entries) fits several times over; a 25,000
  * employee directory answers whole-database as-of searches by walking. */
 #define BT_CACHE_SIZE_DEFAULT ( (size_t)64 << 20 )
+/* The part of bitemporal-cache-size that holds inflated snapshots: the
+ * versions one-entry as-of reads share (unit chains, posts, classes). */
+#define BT_SNAPS_SHARE( size ) ( (size) / 4 )
 void bt_cache_clear( bt_cache *c );
 
 struct bt_info {
@@ -67,6 +71,9 @@ struct bt_info {
 	ldap_pvt_thread_rdwr_t bi_cache_lock;
 	bt_cache bi_cache;
 	size_t bt_cache_max_bytes;	/* bitemporal-cache-size; 0: no as-of cache */
+	/* the snapshots of versions, inflated (bt_snapcache.c), shared by
+	 * every read; a part of bitemporal-cache-size (BT_SNAPS_SHARE) */
+	bt_snapcache *bi_snaps;
 
 	/* group commit (bt_commit.c) */
 	ldap_pvt_thread_mutex_t bi_group_mutex;

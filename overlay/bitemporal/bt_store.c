@@ -120,7 +120,10 @@ bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr
 	rc = mdb_txn_commit( txn );
 	if ( rc ) goto fail;
 	bi->bi_open = 1;
+	/* keys of new rows are unique from here on, not against the
+	 * snapshots kept while the store was open before */
 	bi->bi_seq = 0;
+	bt_snapcache_clear( bi->bi_snaps );
 	return 0;
 
 fail:
@@ -400,13 +403,20 @@ row_snapshot( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val,
 	return 0;
 }
 
+static void *
+ch_malloc_sz( size_t n )
+{
+	return ch_malloc( n );
+}
+
 /* Decodes a stored key/value into r, copying the value (its snapshot
  * inflated, a shared one fetched) so that r stays valid across later
  * writes in the same transaction. */
 static int
-row_decode( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, bt_row *r )
+row_decode( bt_info *bi, MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, bt_row *r )
 {
 	const unsigned char *k = key->mv_data, *v, *snap;
+	unsigned char skey[BT_KEY_LEN];
 	unsigned alen, clen;
 	size_t head, slen, plain;
 	int sformat;
@@ -415,6 +425,14 @@ row_decode( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, bt_row *r )
 	v = val->mv_data;
 	alen = get_u16( v + 34 );
 	clen = get_u16( v + 36 );
+	/* inflated by an earlier read (bt_snapcache.c): keyed by the row that
+	 * holds the snapshot, which a format-3 row shares */
+	memcpy( skey, k, BT_UUID_LEN );
+	if ( row_snapshot_ref( key, val, skey + BT_UUID_LEN ) == 0 &&
+		bt_snapcache_get( bi->bi_snaps, skey, head, ch_malloc_sz, &r->rw_buf, &plain ) == 0 ) {
+		memcpy( r->rw_buf, v, head );
+		goto fill;
+	}
 	if ( row_snapshot( txn, dbi, key, val, &sformat, &snap, &slen ) ) return -1;
 	if ( sformat == BT_ROW_DEFLATE ) {
 		if ( slen < 4 ) return -1;
@@ -430,9 +448,11 @@ row_decode( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, bt_row *r )
 		if ( bt_inflate( snap + 4, slen - 4, r->rw_buf + head, plain ) ) {
 			ch_free( r->rw_buf ); r->rw_buf = NULL; return -1;
 		}
+		bt_snapcache_put( bi->bi_snaps, skey, r->rw_buf + head, plain );
 	} else {
 		memcpy( r->rw_buf + head, snap, plain );
 	}
+fill:
 	v = (unsigned char *)r->rw_buf;
 	memcpy( r->uuid.u, k, BT_UUID_LEN );
 	r->valid.from = bt_time_get_key( k + BT_UUID_LEN );
@@ -793,7 +813,7 @@ bt_row_at( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	if ( rc ) return rc;
 	if ( !a.found ) return MDB_NOTFOUND;
 	memset( out, 0, sizeof( *out ) );
-	return row_decode( txn, bi->bi_versions, &a.key, &a.val, out ) ? MDB_CORRUPTED : 0;
+	return row_decode( bi, txn, bi->bi_versions, &a.key, &a.val, out ) ? MDB_CORRUPTED : 0;
 }
 
 typedef struct cur_arg {
@@ -803,6 +823,7 @@ typedef struct cur_arg {
 	int err;
 	MDB_txn *txn;		/* to fetch shared snapshots */
 	MDB_dbi dbi;
+	bt_info *bi;
 } cur_arg;
 
 static int
@@ -819,7 +840,7 @@ rows_collect_fn( MDB_val *key, MDB_val *val, void *arg )
 		p.to = bt_time_get_key( v + 2 );
 		if ( !bt_period_overlaps( p, a->within ) ) return 0;
 	}
-	if ( row_decode( a->txn, a->dbi, key, val, rows_push( a->out ) ) ) {
+	if ( row_decode( a->bi, a->txn, a->dbi, key, val, rows_push( a->out ) ) ) {
 		a->out->n--;
 		a->err = MDB_CORRUPTED;
 		return 1;
@@ -833,7 +854,7 @@ int
 bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	bt_period within, bt_rows *out )
 {
-	cur_arg a = { within, out, 0, 0, txn, bi->bi_versions };
+	cur_arg a = { within, out, 0, 0, txn, bi->bi_versions, bi };
 	int rc = rows_walk( bi, txn, u, within.to, rows_collect_fn, &a );
 	return rc ? rc : a.err;
 }
@@ -842,7 +863,7 @@ bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 int
 bt_rows_all( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_rows *out )
 {
-	cur_arg a = { { 0, 0 }, out, 1, 0, txn, bi->bi_versions };
+	cur_arg a = { { 0, 0 }, out, 1, 0, txn, bi->bi_versions, bi };
 	int rc = rows_walk( bi, txn, u, BT_INFINITY, rows_collect_fn, &a );
 	return rc ? rc : a.err;
 }
