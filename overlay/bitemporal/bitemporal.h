@@ -63,6 +63,8 @@ struct bt_info {
 	MDB_dbi bi_names;		/* parent uuid|normalized RDN -> uuid (dup) */
 	MDB_dbi bi_due;			/* due time|uuid -> (empty): pending activations */
 	MDB_dbi bi_refs;		/* target uuid|attribute -> referrer uuid (dup) */
+	MDB_dbi bi_refclass;	/* target uuid|attribute|class -> referrer uuid (dup) */
+	int bi_has_refclass;	/* 0: a read-only tool on a database from before it */
 	int bi_open;
 	uint32_t bi_seq;
 	bt_time bi_last_write;	/* registration time of the latest write */

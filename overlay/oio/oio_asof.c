@@ -34,6 +34,7 @@ typedef struct part {
 	int err;			/* the history could not be read */
 	bt_uuid *units;		/* units whose posts are loaded */
 	int nunits, maxunits;
+	bt_dn_memo *dns;	/* the DNs of parents at the point */
 } part;
 
 /* The version of u at the point: 0, or non-zero when there is none (a
@@ -65,7 +66,7 @@ load( part *p, const bt_uuid *u, bt_uuid *parent )
 	if ( parent ) *parent = r.parent;
 	o = oio_model_get( &p->m, u );
 	if ( !o ) {
-		if ( bt_row_dn( p->bi, p->txn, &r, p->vt, p->kt, &dn, &ndn ) ) {
+		if ( bt_row_dn_memo( p->bi, p->txn, &r, p->vt, p->kt, p->dns, &dn, &ndn ) ) {
 			p->err = -1;
 		} else if ( !( e = bt_row_snapshot( p->bi, p->txn, &r, &dn, &ndn, 0 ) ) ) {
 			ch_free( dn.bv_val );
@@ -164,7 +165,10 @@ unit_functions( part *p, const bt_uuid *u, int people )
 	int i, n = 0, rc;
 
 	if ( p->err ) return;
-	rc = bt_refs_get( p->bi, p->txn, u, oio_ad.refUnit, &refs, &n );
+	/* without people only the posts count: the index by class names
+	 * them without the engagements, which far outnumber them */
+	rc = people ? bt_refs_get( p->bi, p->txn, u, oio_ad.refUnit, &refs, &n ) :
+		bt_refs_get_class( p->bi, p->txn, u, oio_ad.refUnit, oio_ad.ocManager, &refs, &n );
 	if ( rc ) {
 		p->err = rc;
 		return;
@@ -305,6 +309,7 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	p.vt = vt;
 	p.kt = kt;
 	oio_model_init( &p.m );
+	p.dns = bt_dn_memo_new();
 	if ( kind == OIO_PERSON ) person_inputs( &p, &u );
 	else unit_chain( &p, &u );
 	if ( p.err ) {
@@ -317,6 +322,7 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 		if ( ( o = oio_model_get( &p.m, &u ) ) ) fn( e, o, arg );
 	}
 	ch_free( p.units );
+	bt_dn_memo_free( p.dns );
 	oio_model_destroy( &p.m );
 	return rc;
 }
