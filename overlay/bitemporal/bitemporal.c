@@ -281,6 +281,7 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 	bi->bi_group_max = BT_GROUP_MAX_DEFAULT;
 	bi->bt_past_access = ACL_MANAGE;
 	ldap_pvt_thread_rdwr_init( &bi->bi_cache_lock );
+	ldap_pvt_thread_mutex_init( &bi->bi_point_mutex );
 	bt_group_init( bi );
 	bt_retry_init( bi );
 	on->on_bi.bi_private = bi;
@@ -353,6 +354,7 @@ bt_db_destroy( BackendDB *be, ConfigReply *cr )
 		bt_cache_clear( &bi->bi_cache );
 		bt_snapcache_free( bi->bi_snaps );
 		ldap_pvt_thread_rdwr_destroy( &bi->bi_cache_lock );
+		ldap_pvt_thread_mutex_destroy( &bi->bi_point_mutex );
 		bt_group_destroy( bi );
 		bt_retry_destroy( bi );
 		ber_bvarray_free( bi->bi_subtrees );

@@ -72,6 +72,11 @@ struct bt_info {
 								 * before it may be stale */
 	ldap_pvt_thread_rdwr_t bi_cache_lock;
 	bt_cache bi_cache;
+	/* the point the last big as-of search asked for: a point is kept
+	 * from its second search on (bt_search.c) */
+	ldap_pvt_thread_mutex_t bi_point_mutex;
+	bt_time bi_point_vt, bi_point_kt;
+	unsigned long bi_point_gen;
 	size_t bt_cache_max_bytes;	/* bitemporal-cache-size; 0: no as-of cache */
 	/* the snapshots of versions, inflated (bt_snapcache.c), shared by
 	 * every read; a part of bitemporal-cache-size (BT_SNAPS_SHARE) */

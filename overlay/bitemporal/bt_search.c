@@ -422,6 +422,22 @@ effective_known( bt_walk *w )
 	return last && w->kt > last ? last : w->kt;
 }
 
+/* Whether the last big search before this one asked for the same point;
+ * remembers this one's. */
+static int
+point_asked_before( bt_info *bi, bt_time vt, bt_time kt, unsigned long gen )
+{
+	int same;
+
+	ldap_pvt_thread_mutex_lock( &bi->bi_point_mutex );
+	same = bi->bi_point_vt == vt && bi->bi_point_kt == kt && bi->bi_point_gen == gen;
+	bi->bi_point_vt = vt;
+	bi->bi_point_kt = kt;
+	bi->bi_point_gen = gen;
+	ldap_pvt_thread_mutex_unlock( &bi->bi_point_mutex );
+	return same;
+}
+
 /* The suffix or an entry right below it (ou=people, ou=organisation):
  * searches there read most of the database, which the cache holds; a
  * search below one unit is cheaper to walk than to cache everything. */
@@ -543,6 +559,14 @@ search_asof( bt_walk *w )
 
 		bt_row_free( &r );
 		if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bi_cache_lock ) ) goto walk;	/* being built */
+		if ( !( bi->bi_cache.valid && bi->bi_cache.vt == w->vt && bi->bi_cache.kt == kt &&
+				bi->bi_cache.gen == gen ) && !point_asked_before( bi, w->vt, kt, gen ) ) {
+			/* a point asked for the first time is walked: a new date
+			 * each time (a report over the years) would otherwise
+			 * rebuild the whole database for every search */
+			ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
+			goto walk;
+		}
 		if ( !( bi->bi_cache.valid && bi->bi_cache.vt == w->vt && bi->bi_cache.kt == kt && bi->bi_cache.gen == gen ) ) {
 			ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
 			/* another search is reading or building the cache: never wait
