@@ -170,7 +170,7 @@ bt_cf_gen( ConfigArgs *c )
 			return 0;
 		case BT_CFG_CACHE_SIZE:
 			bi->bt_cache_max_bytes = BT_CACHE_SIZE_DEFAULT;
-			bt_snapcache_set_max( bi->bi_snaps, BT_SNAPS_SHARE( bi->bt_cache_max_bytes ) );
+			bt_snapcache_set_max( bi->bi_snaps, BT_SHARE_SNAPS( bi->bt_cache_max_bytes ) );
 			return 0;
 		}
 		return 1;
@@ -220,10 +220,11 @@ bt_cf_gen( ConfigArgs *c )
 		return 0;
 
 	case BT_CFG_CACHE_SIZE:
-		/* takes effect at the next as-of search that builds a point; a
-		 * point kept now that is larger stays until it is replaced */
+		/* the inflated snapshots shrink to their share at once; the
+		 * points kept shrink to theirs when the next point is kept, and
+		 * slapo-oio's organisation when the next one is built */
 		bi->bt_cache_max_bytes = c->value_ulong;
-		bt_snapcache_set_max( bi->bi_snaps, BT_SNAPS_SHARE( bi->bt_cache_max_bytes ) );
+		bt_snapcache_set_max( bi->bi_snaps, BT_SHARE_SNAPS( bi->bt_cache_max_bytes ) );
 		return 0;
 
 	case BT_CFG_PAST_ACCESS:
@@ -277,7 +278,7 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 	bi = ch_calloc( 1, sizeof( bt_info ) );
 	bi->bi_interval = 1;
 	bi->bt_cache_max_bytes = BT_CACHE_SIZE_DEFAULT;
-	bi->bi_snaps = bt_snapcache_new( BT_SNAPS_SHARE( bi->bt_cache_max_bytes ) );
+	bi->bi_snaps = bt_snapcache_new( BT_SHARE_SNAPS( bi->bt_cache_max_bytes ) );
 	bi->bi_group_max = BT_GROUP_MAX_DEFAULT;
 	bi->bt_past_access = ACL_MANAGE;
 	ldap_pvt_thread_rdwr_init( &bi->bi_cache_lock );
@@ -351,7 +352,7 @@ bt_db_destroy( BackendDB *be, ConfigReply *cr )
 	bt_info *bi = on->on_bi.bi_private;
 
 	if ( bi ) {
-		bt_cache_clear( &bi->bi_cache );
+		bt_points_clear( bi );
 		bt_snapcache_free( bi->bi_snaps );
 		ldap_pvt_thread_rdwr_destroy( &bi->bi_cache_lock );
 		ldap_pvt_thread_mutex_destroy( &bi->bi_point_mutex );

@@ -35,6 +35,7 @@ void bt_cache_entry_free( Entry *e );
 typedef struct bt_cache {
 	bt_time vt, kt;
 	unsigned long gen;
+	unsigned long used;		/* bi_point_tick when last searched */
 	int valid;
 	bt_cached *e;
 	int n, max;
@@ -44,10 +45,17 @@ typedef struct bt_cache {
  * (2,000 employees, 13,000 entries) fits several times over; a 25,000
  * employee directory answers whole-database as-of searches by walking. */
 #define BT_CACHE_SIZE_DEFAULT ( (size_t)64 << 20 )
-/* The part of bitemporal-cache-size that holds inflated snapshots: the
- * versions one-entry as-of reads share (unit chains, posts, classes). */
-#define BT_SNAPS_SHARE( size ) ( (size) / 4 )
+/* At most this many points are kept (within BT_SHARE_POINTS). */
+#define BT_POINTS_MAX 8
+/* A point asked for by one of the last BT_ASKED searches is kept. */
+#define BT_ASKED 16
+typedef struct bt_asked {
+	bt_time vt, kt;
+	unsigned long gen;
+} bt_asked;
 void bt_cache_clear( bt_cache *c );
+/* frees every kept point (bt_search.c); the caller excludes searches */
+void bt_points_clear( bt_info *bi );
 
 struct bt_info {
 	/* configuration */
@@ -70,16 +78,21 @@ struct bt_info {
 	bt_time bi_last_write;	/* registration time of the latest write */
 	unsigned long bi_write_gen;	/* +1 with every committed write: views cached
 								 * before it may be stale */
+	/* whole-database points kept for as-of searches of big subtrees,
+	 * least recently used out (bt_search.c); bi_cache_lock is taken
+	 * with trylocks only, and never while a point is built */
 	ldap_pvt_thread_rdwr_t bi_cache_lock;
-	bt_cache bi_cache;
-	/* the point the last big as-of search asked for: a point is kept
-	 * from its second search on (bt_search.c) */
+	bt_cache *bi_points[BT_POINTS_MAX];
+	int bi_npoints;
+	unsigned long bi_point_tick;
+	/* the points the last big as-of searches asked for: a point is
+	 * kept from its second search on (bt_search.c) */
 	ldap_pvt_thread_mutex_t bi_point_mutex;
-	bt_time bi_point_vt, bi_point_kt;
-	unsigned long bi_point_gen;
+	bt_asked bi_asked[BT_ASKED];
+	unsigned bi_nasked;
 	size_t bt_cache_max_bytes;	/* bitemporal-cache-size; 0: no as-of cache */
 	/* the snapshots of versions, inflated (bt_snapcache.c), shared by
-	 * every read; a part of bitemporal-cache-size (BT_SNAPS_SHARE) */
+	 * every read; a part of bitemporal-cache-size (BT_SHARE_SNAPS) */
 	bt_snapcache *bi_snaps;
 
 	/* group commit (bt_commit.c) */

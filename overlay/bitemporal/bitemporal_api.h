@@ -195,6 +195,17 @@ extern int bt_fixup_key;
 int bt_visit_at( bt_info *bi, Operation *op, bt_time valid_at, bt_time known_at,
 	void (*fn)( Entry *e, void *arg ), void *arg );
 
+/* bitemporal-cache-size bounds all of modir's as-of caches together, in
+ * bytes (0: none is kept): the inflated snapshots of versions
+ * (bt_snapcache.h), the whole-database points of as-of searches
+ * (bt_search.c) and slapo-oio's organisation at a point, each to its
+ * share.  Everything a cache holds can be rebuilt from the history: the
+ * bound costs speed only. */
+#define BT_SHARE_SNAPS( size )  ( (size) / 4 )
+#define BT_SHARE_POINTS( size ) ( (size) / 2 )
+#define BT_SHARE_ORG( size )    ( (size) - BT_SHARE_SNAPS( size ) - BT_SHARE_POINTS( size ) )
+size_t bt_cache_size( bt_info *bi );
+
 /* The view generation: +1 with every committed write (views computed
  * before it may be stale), and the registration time of the latest write
  * ("known now" and "known at any later time" are the same view). */

@@ -27,7 +27,7 @@ int bt_fixup_key;
 typedef struct bt_walk {
 	void (*visit)( Entry *e, void *arg );	/* instead of sending */
 	void *visit_arg;
-	int collect;			/* keep every entry in the as-of cache instead */
+	bt_cache *collect;		/* keep every entry in this point instead */
 	int uncacheable;		/* more entries than the cache may hold */
 	bt_fixup *fixup;
 	Operation *op;
@@ -161,10 +161,13 @@ emit( bt_walk *w, Entry *e, const bt_row *r )
 	}
 	if ( w->fixup && complete( w, e, w->vt, w->kt ) ) return;
 	if ( w->collect ) {
-		bt_cache *c = &w->bi->bi_cache;
+		bt_cache *c = w->collect;
 		if ( w->uncacheable ) return;
-		if ( c->bytes >= w->bi->bt_cache_max_bytes ) {
+		if ( c->bytes >= BT_SHARE_POINTS( w->bi->bt_cache_max_bytes ) ) {
 			/* an incomplete cache is no cache: searches walk instead */
+			Debug( LDAP_DEBUG_STATS, "bitemporal: an as-of point is larger than "
+				"its share of bitemporal-cache-size (%lu bytes): not kept\n",
+				(unsigned long)BT_SHARE_POINTS( w->bi->bt_cache_max_bytes ) );
 			w->uncacheable = 1;
 			bt_cache_clear( c );
 			return;
@@ -422,18 +425,24 @@ effective_known( bt_walk *w )
 	return last && w->kt > last ? last : w->kt;
 }
 
-/* Whether the last big search before this one asked for the same point;
- * remembers this one's. */
+/* Whether one of the last BT_ASKED big searches before this one asked
+ * for the same point; remembers this one's. */
 static int
 point_asked_before( bt_info *bi, bt_time vt, bt_time kt, unsigned long gen )
 {
-	int same;
+	int i, same = 0;
 
 	ldap_pvt_thread_mutex_lock( &bi->bi_point_mutex );
-	same = bi->bi_point_vt == vt && bi->bi_point_kt == kt && bi->bi_point_gen == gen;
-	bi->bi_point_vt = vt;
-	bi->bi_point_kt = kt;
-	bi->bi_point_gen = gen;
+	for ( i = 0; i < BT_ASKED && !same; i++ ) {
+		bt_asked *a = &bi->bi_asked[i];
+		same = a->vt == vt && a->kt == kt && a->gen == gen;
+	}
+	if ( !same ) {
+		bt_asked *a = &bi->bi_asked[bi->bi_nasked++ % BT_ASKED];
+		a->vt = vt;
+		a->kt = kt;
+		a->gen = gen;
+	}
 	ldap_pvt_thread_mutex_unlock( &bi->bi_point_mutex );
 	return same;
 }
@@ -451,11 +460,116 @@ big_subtree( Operation *op )
 	return dn_match( &p, nsfx );
 }
 
+/* The kept point (vt, kt) of read snapshot gen, or NULL.  Under
+ * bi_cache_lock (read): the use stamp is a relaxed store, which is all
+ * the LRU order needs. */
+static bt_cache *
+point_find( bt_info *bi, bt_time vt, bt_time kt, unsigned long gen )
+{
+	int i;
+
+	for ( i = 0; i < bi->bi_npoints; i++ ) {
+		bt_cache *c = bi->bi_points[i];
+		if ( c->vt == vt && c->kt == kt && c->gen == gen ) {
+			__atomic_store_n( &c->used, __atomic_add_fetch( &bi->bi_point_tick, 1,
+				__ATOMIC_RELAXED ), __ATOMIC_RELAXED );
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* The whole database at the point into c; 0, or -1 when it does not
+ * fit its share of bitemporal-cache-size or the history cannot be read
+ * (w->stop). */
 static int
-search_from_cache( bt_walk *w )
+point_collect( bt_walk *w, bt_cache *c )
 {
 	Operation *op = w->op;
-	bt_cache *c = &w->bi->bi_cache;
+	struct berval *sfx = &op->o_bd->be_suffix[0], *nsfx = &op->o_bd->be_nsuffix[0];
+	bt_uuid root;
+	bt_row rr;
+
+	w->collect = c;
+	if ( bt_resolve( w->bi, w->txn, nsfx, w->vt, w->kt, &root, &rr ) == 0 ) {
+		emit_at( w, &rr, sfx, nsfx );
+		bt_row_free( &rr );
+		if ( !w->stop && !w->uncacheable ) walk_children( w, &root, sfx, nsfx, -1, 0 );
+	}
+	w->collect = NULL;
+	if ( w->stop || w->uncacheable ) {
+		w->uncacheable = 0;
+		return -1;
+	}
+	c->valid = 1;
+	return 0;
+}
+
+static void
+point_drop( bt_info *bi, int i )
+{
+	bt_cache_clear( bi->bi_points[i] );
+	ch_free( bi->bi_points[i] );
+	bi->bi_points[i] = bi->bi_points[--bi->bi_npoints];
+}
+
+/* Keeps c among the points (or frees it): the points of older read
+ * snapshots go (they are never asked for again), then the least recently
+ * used until all fit their share of bitemporal-cache-size.  A search
+ * reading the points is not waited for: c is dropped instead. */
+static void
+point_keep( bt_info *bi, bt_cache *c )
+{
+	size_t share = BT_SHARE_POINTS( bi->bt_cache_max_bytes ), total;
+	int i, lru;
+
+	if ( ldap_pvt_thread_rdwr_wtrylock( &bi->bi_cache_lock ) ) goto drop;
+	for ( i = 0; i < bi->bi_npoints; ) {
+		if ( bi->bi_points[i]->gen > c->gen ) break;	/* c is older */
+		if ( bi->bi_points[i]->gen < c->gen ||
+			( bi->bi_points[i]->vt == c->vt && bi->bi_points[i]->kt == c->kt ) ) {
+			point_drop( bi, i );
+			continue;
+		}
+		i++;
+	}
+	if ( i < bi->bi_npoints ) {
+		ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
+		goto drop;
+	}
+	for ( ;; ) {
+		for ( i = 0, total = c->bytes; i < bi->bi_npoints; i++ ) total += bi->bi_points[i]->bytes;
+		if ( ( total <= share && bi->bi_npoints < BT_POINTS_MAX ) || !bi->bi_npoints ) break;
+		for ( i = 1, lru = 0; i < bi->bi_npoints; i++ )
+			if ( bi->bi_points[i]->used < bi->bi_points[lru]->used ) lru = i;
+		point_drop( bi, lru );
+	}
+	if ( c->bytes <= share ) {
+		c->used = __atomic_add_fetch( &bi->bi_point_tick, 1, __ATOMIC_RELAXED );
+		bi->bi_points[bi->bi_npoints++] = c;
+		c = NULL;
+	}
+	for ( i = 0, total = 0; i < bi->bi_npoints; i++ ) total += bi->bi_points[i]->bytes;
+	Debug( LDAP_DEBUG_STATS, "bitemporal: as-of points kept: %d, %lu of %lu bytes\n",
+		bi->bi_npoints, (unsigned long)total, (unsigned long)share );
+	ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
+drop:
+	if ( c ) {
+		bt_cache_clear( c );
+		ch_free( c );
+	}
+}
+
+void
+bt_points_clear( bt_info *bi )
+{
+	while ( bi->bi_npoints ) point_drop( bi, 0 );
+}
+
+static int
+search_from_cache( bt_walk *w, bt_cache *c )
+{
+	Operation *op = w->op;
 	int i;
 
 	for ( i = 0; i < c->n && !w->stop; i++ ) {
@@ -555,53 +669,40 @@ search_asof( bt_walk *w )
 		 * committed since (our writes, oio's batches, LDAP transactions,
 		 * activations) and whenever they counted themselves */
 		unsigned long gen = (unsigned long)mdb_txn_id( w->txn );
+		bt_cache *c;
 		int rc;
 
 		bt_row_free( &r );
-		if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bi_cache_lock ) ) goto walk;	/* being built */
-		if ( !( bi->bi_cache.valid && bi->bi_cache.vt == w->vt && bi->bi_cache.kt == kt &&
-				bi->bi_cache.gen == gen ) && !point_asked_before( bi, w->vt, kt, gen ) ) {
-			/* a point asked for the first time is walked: a new date
-			 * each time (a report over the years) would otherwise
-			 * rebuild the whole database for every search */
-			ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
-			goto walk;
-		}
-		if ( !( bi->bi_cache.valid && bi->bi_cache.vt == w->vt && bi->bi_cache.kt == kt && bi->bi_cache.gen == gen ) ) {
-			ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
-			/* another search is reading or building the cache: never wait
-			 * for it (a build walks the whole database); walk instead */
-			if ( ldap_pvt_thread_rdwr_wtrylock( &bi->bi_cache_lock ) ) goto walk;
-			if ( !( bi->bi_cache.valid && bi->bi_cache.vt == w->vt && bi->bi_cache.kt == kt && bi->bi_cache.gen == gen ) ) {
-				bt_uuid root;
-				bt_row rr;
-				struct berval *sfx = &op->o_bd->be_suffix[0], *nsfx = &op->o_bd->be_nsuffix[0];
-				bt_cache_clear( &bi->bi_cache );
-				w->collect = 1;
-				if ( bt_resolve( bi, w->txn, nsfx, w->vt, w->kt, &root, &rr ) == 0 ) {
-					emit_at( w, &rr, sfx, nsfx );
-					bt_row_free( &rr );
-					walk_children( w, &root, sfx, nsfx, -1, 0 );
-				}
-				w->collect = 0;
-				if ( !w->uncacheable ) {
-					bi->bi_cache.vt = w->vt;
-					bi->bi_cache.kt = kt;
-					bi->bi_cache.gen = gen;
-					bi->bi_cache.valid = 1;
-				}
+		/* a point being put in (a moment) is not waited for: walk */
+		if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bi_cache_lock ) == 0 ) {
+			if ( ( c = point_find( bi, w->vt, kt, gen ) ) ) {
+				rc = search_from_cache( w, c );
+				ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
+				return rc;
 			}
-			ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
-			if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bi_cache_lock ) ) goto walk;
-		}
-		if ( bi->bi_cache.valid && bi->bi_cache.vt == w->vt && bi->bi_cache.kt == kt && bi->bi_cache.gen == gen ) {
-			rc = search_from_cache( w );
 			ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
-			return rc;
 		}
-		/* too big to keep: walk as below */
-		ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
-walk:
+		/* a point asked for the first time is walked: a new date each
+		 * time (a report over the years) would otherwise collect the
+		 * whole database for every search */
+		if ( point_asked_before( bi, w->vt, kt, gen ) ) {
+			/* built outside any lock: no search, write or bind waits */
+			c = ch_calloc( 1, sizeof( *c ) );
+			c->vt = w->vt;
+			c->kt = kt;
+			c->gen = gen;
+			if ( point_collect( w, c ) == 0 ) {
+				rc = search_from_cache( w, c );
+				point_keep( bi, c );
+				return rc;
+			}
+			bt_cache_clear( c );
+			ch_free( c );
+			if ( w->stop ) {
+				finish( w, w->err, w->errtext );
+				return w->rs->sr_err;
+			}
+		}
 		if ( bt_resolve( w->bi, w->txn, &op->o_req_ndn, w->vt, w->kt, &base, &r ) ) {
 			finish( w, LDAP_NO_SUCH_OBJECT, BT_TEXT_NO_ENTRY_AT );
 			return LDAP_NO_SUCH_OBJECT;
@@ -820,4 +921,11 @@ bt_operational( Operation *op, SlapReply *rs )
 	}
 	bt_read_end( &rd );
 	return SLAP_CB_CONTINUE;
+}
+
+size_t
+bt_cache_size( bt_info *bi )
+{
+	/* set by cn=config while the thread pool is paused */
+	return bi->bt_cache_max_bytes;
 }

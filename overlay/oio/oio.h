@@ -117,6 +117,8 @@ oio_kind oio_model_del_dn( oio_model *m, struct berval *ndn );
 void oio_model_rename( oio_model *m, struct berval *old_ndn,
 	struct berval *dn, struct berval *ndn );
 void oio_model_clear( oio_model *m );
+/* what m holds on the heap, about (its objects, their values, the tables) */
+size_t oio_model_bytes( oio_model *m );
 void oio_model_swap( oio_model *a, oio_model *b );
 
 /* Computes every derived value and calls write for each object whose

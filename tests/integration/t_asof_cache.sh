@@ -113,4 +113,47 @@ is "before it the surname is what it was" "$(sn_at "$dn" "$t2")" "$old"
 one_vs_whole "after the write"
 stop_slapd "$R/slapd.pid"
 
+# --- several points, one bound ----------------------------------------------
+# slapd's stats log says what is kept: checked here instead of timed
+export SLAPD_DEBUG=256
+sub() { lsearch -b "$P" -E "$(asof "validAt=$1")" '(objectClass=inetOrgPerson)' title ou manager | sort | md5sum; }
+d1=$(echo $DATES | cut -d' ' -f1); d2=$(echo $DATES | cut -d' ' -f2); d3=$(echo $DATES | cut -d' ' -f3)
+start_slapd "$R" || { not_ok "slapd starts with the stats log"; finish; exit 1; }
+a1=$(sub "$d1"); b1=$(sub "$d1"); a2=$(sub "$d2"); b2=$(sub "$d2"); c1=$(sub "$d1"); a3=$(sub "$d3")
+is "a point asked again answers as the walk did" "$b1 $c1" "$a1 $a1"
+is "... at another point too" "$b2" "$a2"
+grep -q 'as-of points kept: 2,' "$R/slapd.log" && ok "two points are kept at once" \
+  || not_ok "two points are kept at once"; grep -a 'as-of points kept' "$R/slapd.log" | head -3 | sed 's/^/#   /'
+grep -q 'oio: the organisation at a point, [0-9]* bytes: kept' "$R/slapd.log" \
+  && ok "oio keeps the organisation at a point within its share" || not_ok "oio keeps the organisation at a point within its share"
+point=$(grep -a -o 'as-of points kept: 1, [0-9]*' "$R/slapd.log" | head -1 | sed 's/.* //')
+stop_slapd "$R/slapd.pid"
+
+# a bound that holds two points of this database, not three
+size=$(( point * 5 ))
+sed -i "s/^overlay bitemporal\$/&\nbitemporal-cache-size $size/" "$R/slapd.conf"
+: > "$R/slapd.log"
+start_slapd "$R" || { not_ok "slapd starts with bitemporal-cache-size $size"; finish; exit 1; }
+is "bitemporal-cache-size $size: the same answers at three points, each asked twice" \
+  "$(sub "$d1") $(sub "$d2") $(sub "$d3") $(sub "$d1") $(sub "$d2") $(sub "$d3")" "$a1 $a2 $a3 $a1 $a2 $a3"
+kept=$(grep -a -o 'as-of points kept: [0-9]*, [0-9]* of [0-9]* bytes' "$R/slapd.log")
+max=$(echo "$kept" | awk '{print $4}' | tr -d , | sort -n | tail -1)
+over=$(echo "$kept" | awk '$5 > $7' | wc -l)
+is "at most two points are kept in $size bytes (half for the points)" "$max" "2"
+is "what is kept never exceeds the share of the points" "$over" "0"
+stop_slapd "$R/slapd.pid"
+
+# a bound smaller than one point: nothing is kept, the answers stay
+sed -i "s/^bitemporal-cache-size .*/bitemporal-cache-size 100000/" "$R/slapd.conf"
+: > "$R/slapd.log"
+start_slapd "$R" || { not_ok "slapd starts with bitemporal-cache-size 100000"; finish; exit 1; }
+is "bitemporal-cache-size 100000: the same answers" "$(sub "$d1") $(sub "$d1") $(sub "$d2")" "$a1 $a1 $a2"
+grep -q 'larger than its share of bitemporal-cache-size' "$R/slapd.log" && ! grep -q 'as-of points kept: [1-9]' "$R/slapd.log" \
+  && ok "no point larger than its share is kept" || not_ok "no point larger than its share is kept"
+grep -q 'oio: the organisation at a point, [0-9]* bytes: not kept' "$R/slapd.log" && \
+  ! grep -q 'oio: the organisation at a point, [0-9]* bytes: kept' "$R/slapd.log" \
+  && ok "oio keeps no organisation larger than its share" || not_ok "oio keeps no organisation larger than its share"
+one_vs_whole "bitemporal-cache-size 100000"
+stop_slapd "$R/slapd.pid"
+
 finish
