@@ -100,6 +100,51 @@ referrers( part *p, const bt_uuid *target, AttributeDescription *ad, bt_uuid **o
 	return n;
 }
 
+/* Like referrers(), for the entities of the classes ocs only (through
+ * the history's index by class): a person is named by IT users, roles
+ * and leaves too, which no derived value reads. */
+static int
+referrers_of( part *p, const bt_uuid *target, AttributeDescription *ad,
+	ObjectClass **ocs, int nocs, bt_uuid **out )
+{
+	bt_uuid *got;
+	int n = 0, ngot, i, j, k, rc;
+
+	*out = NULL;
+	if ( p->err || !ad ) return 0;
+	for ( k = 0; k < nocs; k++ ) {
+		if ( !ocs[k] ) return referrers( p, target, ad, out );	/* schema without it */
+	}
+	for ( k = 0; k < nocs && !p->err; k++ ) {
+		rc = bt_refs_get_class( p->bi, p->txn, target, ad, ocs[k], &got, &ngot );
+		if ( rc ) {
+			p->err = rc;
+			break;
+		}
+		for ( i = 0; i < ngot; i++ ) {
+			for ( j = 0; j < n && memcmp( &( *out )[j], &got[i], sizeof( bt_uuid ) ); j++ )
+				;
+			if ( j < n ) continue;	/* each once */
+			*out = ch_realloc( *out, ( n + 1 ) * sizeof( bt_uuid ) );
+			( *out )[n++] = got[i];
+		}
+		ch_free( got );
+	}
+	for ( i = 0; i < n && !p->err; i++ ) load( p, &( *out )[i], NULL );
+	return p->err ? 0 : n;
+}
+
+/* A person's engagements and manager posts */
+static int
+functions_of( part *p, const bt_uuid *u, bt_uuid **out )
+{
+	ObjectClass *ocs[2];
+
+	ocs[0] = oio_ad.ocEngagement;
+	ocs[1] = oio_ad.ocManager;
+	return referrers_of( p, u, oio_ad.refPerson, ocs, 2, out );
+}
+
 static int
 unit_seen( part *p, const bt_uuid *u )
 {
@@ -124,7 +169,7 @@ person_functions( part *p, const bt_uuid *u )
 	bt_uuid *refs;
 
 	if ( !o || o->kind != OIO_PERSON ) return NULL;
-	referrers( p, u, oio_ad.refPerson, &refs );
+	functions_of( p, u, &refs );
 	ch_free( refs );
 	return o;
 }
@@ -165,13 +210,20 @@ unit_functions( part *p, const bt_uuid *u, int people )
 	int i, n = 0, rc;
 
 	if ( p->err ) return;
-	/* without people only the posts count: the index by class names
-	 * them without the engagements, which far outnumber them */
-	rc = people ? bt_refs_get( p->bi, p->txn, u, oio_ad.refUnit, &refs, &n ) :
-		bt_refs_get_class( p->bi, p->txn, u, oio_ad.refUnit, oio_ad.ocManager, &refs, &n );
-	if ( rc ) {
-		p->err = rc;
-		return;
+	if ( people ) {
+		/* its engagements and posts, not what else names it */
+		ObjectClass *ocs[2];
+		ocs[0] = oio_ad.ocEngagement;
+		ocs[1] = oio_ad.ocManager;
+		n = referrers_of( p, u, oio_ad.refUnit, ocs, 2, &refs );
+	} else {
+		/* only the posts count: the index by class names them without
+		 * the engagements, which far outnumber them */
+		rc = bt_refs_get_class( p->bi, p->txn, u, oio_ad.refUnit, oio_ad.ocManager, &refs, &n );
+		if ( rc ) {
+			p->err = rc;
+			return;
+		}
 	}
 	for ( i = 0; i < n && !p->err; i++ ) {
 		oio_obj *f;
@@ -259,7 +311,7 @@ person_inputs( part *p, const bt_uuid *u )
 	int i, n, nmanaged = 0;
 
 	if ( !person_functions( p, u ) ) return;
-	n = referrers( p, u, oio_ad.refPerson, &refs );
+	n = functions_of( p, u, &refs );
 	for ( i = 0; i < n && !p->err; i++ ) {
 		oio_obj *f = oio_model_get( &p->m, &refs[i] );
 		if ( !f || !f->has_person || memcmp( &f->person, u, sizeof( *u ) ) != 0 ) continue;
@@ -273,7 +325,7 @@ person_inputs( part *p, const bt_uuid *u )
 		}
 	}
 	ch_free( refs );
-	n = referrers( p, u, oio_ad.refOwner, &refs );
+	n = referrers_of( p, u, oio_ad.refOwner, &oio_ad.ocAddress, 1, &refs );
 	for ( i = 0; i < n && !p->err; i++ ) {
 		oio_obj *a = oio_model_get( &p->m, &refs[i] );
 		if ( !a || a->kind != OIO_ADDRESS ) continue;
