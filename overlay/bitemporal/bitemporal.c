@@ -220,11 +220,12 @@ bt_cf_gen( ConfigArgs *c )
 		return 0;
 
 	case BT_CFG_CACHE_SIZE:
-		/* the inflated snapshots shrink to their share at once; the
-		 * points kept shrink to theirs when the next point is kept, and
-		 * slapo-oio's organisation when the next one is built */
+		/* the inflated snapshots and the points kept shrink to their
+		 * shares at once, slapo-oio's organisation when the next one is
+		 * built */
 		bi->bt_cache_max_bytes = c->value_ulong;
 		bt_snapcache_set_max( bi->bi_snaps, BT_SHARE_SNAPS( bi->bt_cache_max_bytes ) );
+		bt_points_fit( bi );
 		return 0;
 
 	case BT_CFG_PAST_ACCESS:

@@ -56,6 +56,10 @@ typedef struct bt_asked {
 void bt_cache_clear( bt_cache *c );
 /* frees every kept point (bt_search.c); the caller excludes searches */
 void bt_points_clear( bt_info *bi );
+/* drops the least recently used points until they fit their share of
+ * bitemporal-cache-size (unless a search reads them: then the next point
+ * kept does it) */
+void bt_points_fit( bt_info *bi );
 
 struct bt_info {
 	/* configuration */

@@ -566,6 +566,25 @@ bt_points_clear( bt_info *bi )
 	while ( bi->bi_npoints ) point_drop( bi, 0 );
 }
 
+void
+bt_points_fit( bt_info *bi )
+{
+	size_t share = BT_SHARE_POINTS( bi->bt_cache_max_bytes ), total;
+	int i, lru;
+
+	if ( ldap_pvt_thread_rdwr_wtrylock( &bi->bi_cache_lock ) ) return;
+	for ( ;; ) {
+		for ( i = 0, total = 0; i < bi->bi_npoints; i++ ) total += bi->bi_points[i]->bytes;
+		if ( total <= share || !bi->bi_npoints ) break;
+		for ( i = 1, lru = 0; i < bi->bi_npoints; i++ )
+			if ( bi->bi_points[i]->used < bi->bi_points[lru]->used ) lru = i;
+		point_drop( bi, lru );
+	}
+	Debug( LDAP_DEBUG_STATS, "bitemporal: as-of points kept: %d, %lu of %lu bytes\n",
+		bi->bi_npoints, (unsigned long)total, (unsigned long)share );
+	ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
+}
+
 static int
 search_from_cache( bt_walk *w, bt_cache *c )
 {

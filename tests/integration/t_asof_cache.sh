@@ -127,6 +127,12 @@ grep -q 'as-of points kept: 2,' "$R/slapd.log" && ok "two points are kept at onc
 grep -q 'oio: the organisation at a point, [0-9]* bytes: kept' "$R/slapd.log" \
   && ok "oio keeps the organisation at a point within its share" || not_ok "oio keeps the organisation at a point within its share"
 point=$(grep -a -o 'as-of points kept: 1, [0-9]*' "$R/slapd.log" | head -1 | sed 's/.* //')
+# a lower bound set live applies to the points kept when the modify returns
+check "bitemporal-cache-size lowered live" ldapmodify -x -H "$URI" -D "$CFGDN" -w "$ROOTPW" \
+  -f <(printf 'dn: olcOverlay={0}bitemporal,olcDatabase={1}mdb,cn=config\nchangetype: modify\nreplace: olcBitemporalCacheSize\nolcBitemporalCacheSize: 1000\n')
+grep -q 'as-of points kept: 0, 0 of 500 bytes' "$R/slapd.log" && ok "... and the points kept are dropped at once" \
+  || not_ok "... and the points kept are dropped at once"
+is "... with the same answers" "$(sub "$d1") $(sub "$d1")" "$a1 $a1"
 stop_slapd "$R/slapd.pid"
 
 # a bound that holds two points of this database, not three
