@@ -160,6 +160,13 @@ int bt_due_next( bt_info *bi, MDB_txn *txn, const bt_time *after_t,
 	const bt_uuid *after_u, bt_time *t, bt_uuid *u );
 
 
+/* bt_refclass.c: the references keyed by the referring version's class */
+/* the references of e (entity u), under its structural class and the
+ * classes above it */
+int bt_refclass_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u );
+/* builds modir_bt_refclass from the versions when it is short */
+int bt_refclass_complete( bt_info *bi, MDB_txn *txn );
+
 /* bt_timeline.c: names and snapshots at a point in (valid, known) time */
 int bt_is_tracked( bt_info *bi, Entry *e );
 int bt_row_nrdn( bt_info *bi, bt_row *r, struct berval *nrdn, struct berval *rdn );

@@ -19,15 +19,8 @@
  *                      every entity whose versions ever referenced target
  *                      through a UUID-syntax attribute (moRefPerson, ...):
  *                      "everything that ever pointed at this person"
- *   modir_bt_refclass  target uuid(16) attribute name NUL class name
- *                        -> uuid(16)  (dupsort)
- *                      the same, keyed by the structural class of the
- *                      referring version and each of its superclasses
- *                      but top: "the manager posts that ever named this
- *                      unit" without reading every engagement of it.
- *                      Rebuilt from the versions at open when it holds
- *                      fewer pairs than modir_bt_refs (a database from
- *                      before it, an import of an older export).
+ *   modir_bt_refclass  the same keyed by the referring version's class
+ *                      (bt_refclass.c)
  * Times are bt_time_put_key() encoded, so byte order is time order.
  */
 #include "portable.h"
@@ -79,8 +72,6 @@ const char *const bt_opkind_names[] = {
 	"baseline", "add", "modify", "delete", "modrdn", "import"
 };
 
-static int refclass_complete( bt_info *bi, MDB_txn *txn );
-
 int
 bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr )
 {
@@ -130,7 +121,7 @@ bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr
 		( rc = mdb_dbi_open( txn, BT_DB_DUE, MDB_CREATE, &bi->bi_due ) ) ||
 		( rc = mdb_dbi_open( txn, BT_DB_REFS, MDB_CREATE | MDB_DUPSORT, &bi->bi_refs ) ) ||
 		( rc = mdb_dbi_open( txn, BT_DB_REFCLASS, MDB_CREATE | MDB_DUPSORT, &bi->bi_refclass ) ) ||
-		( rc = refclass_complete( bi, txn ) ) ) {
+		( rc = bt_refclass_complete( bi, txn ) ) ) {
 		mdb_txn_abort( txn );
 		goto fail;
 	}
@@ -565,86 +556,6 @@ bt_is_reference( AttributeDescription *ad )
 		bvmatch( &ad->ad_type->sat_syntax->ssyn_bvoid, &uuid_syntax );
 }
 
-/* The key of modir_bt_refclass: target, attribute name, NUL, class name,
- * cut as modir_bt_names keys are (a cut key only adds candidates). */
-static size_t
-refclass_key( unsigned char *kbuf, const char *target, AttributeDescription *ad,
-	ObjectClass *oc )
-{
-	size_t len = ad->ad_cname.bv_len + 1 + oc->soc_cname.bv_len;
-	char *p = (char *)kbuf + BT_UUID_LEN;
-
-	memcpy( kbuf, target, BT_UUID_LEN );
-	memcpy( p, ad->ad_cname.bv_val, ad->ad_cname.bv_len < BT_NAME_MAX ? ad->ad_cname.bv_len : BT_NAME_MAX );
-	if ( ad->ad_cname.bv_len < BT_NAME_MAX ) {
-		p[ad->ad_cname.bv_len] = '\0';
-		memcpy( p + ad->ad_cname.bv_len + 1, oc->soc_cname.bv_val,
-			len > BT_NAME_MAX ? BT_NAME_MAX - ad->ad_cname.bv_len - 1 : oc->soc_cname.bv_len );
-	}
-	return BT_UUID_LEN + ( len > BT_NAME_MAX ? BT_NAME_MAX : len );
-}
-
-#define BT_CLASSES_MAX 16
-
-/* The structural class of e and its superclasses but top: what
- * is_entry_objectclass() finds structural in e.  Returns how many. */
-static int
-entry_classes( Entry *e, ObjectClass **out )
-{
-	Attribute *a = attr_find( e->e_attrs, slap_schema.si_ad_structuralObjectClass );
-	ObjectClass *sc = NULL;
-	int n = 0, i, j, k;
-
-	if ( a && a->a_numvals ) {
-		sc = oc_bvfind( &a->a_vals[0] );
-	} else if ( ( a = attr_find( e->e_attrs, slap_schema.si_ad_objectClass ) ) ) {
-		const char *text;
-		char tb[SLAP_TEXT_BUFLEN];
-		structural_class( a->a_vals, &sc, NULL, &text, tb, sizeof( tb ), NULL );
-	}
-	if ( !sc ) return 0;
-	out[n++] = sc;
-	for ( i = 0; i < n; i++ ) {
-		for ( j = 0; out[i]->soc_sups && out[i]->soc_sups[j]; j++ ) {
-			ObjectClass *sup = out[i]->soc_sups[j];
-			if ( sup == slap_schema.si_oc_top ) continue;
-			for ( k = 0; k < n && out[k] != sup; k++ )
-				;
-			if ( k == n && n < BT_CLASSES_MAX ) out[n++] = sup;
-		}
-	}
-	return n;
-}
-
-/* The references of e (entity u) keyed by its classes. */
-static int
-refclass_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
-{
-	unsigned char kbuf[BT_UUID_LEN + BT_NAME_MAX];
-	ObjectClass *ocs[BT_CLASSES_MAX];
-	Attribute *a;
-	MDB_val key, val;
-	unsigned i;
-	int n = -1, j, rc;
-
-	for ( a = e->e_attrs; a; a = a->a_next ) {
-		if ( !bt_is_reference( a->a_desc ) ) continue;
-		if ( n < 0 ) n = entry_classes( e, ocs );
-		for ( i = 0; i < a->a_numvals; i++ ) {
-			if ( a->a_nvals[i].bv_len != BT_UUID_LEN ) continue;
-			for ( j = 0; j < n; j++ ) {
-				key.mv_data = kbuf;
-				key.mv_size = refclass_key( kbuf, a->a_nvals[i].bv_val, a->a_desc, ocs[j] );
-				val.mv_data = (void *)u->u;
-				val.mv_size = BT_UUID_LEN;
-				rc = put_once( txn, bi->bi_refclass, &key, &val );
-				if ( rc ) return rc;
-			}
-		}
-	}
-	return 0;
-}
-
 /* Indexes the references a snapshot makes (its UUID-syntax attributes). */
 static int
 refs_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
@@ -672,58 +583,7 @@ refs_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 			if ( rc ) return rc;
 		}
 	}
-	return bi->bi_has_refclass ? refclass_put( bi, txn, e, u ) : 0;
-}
-
-/* modir_bt_refclass from the versions, when it holds fewer pairs than
- * modir_bt_refs (every pair of the one has at least one in the other):
- * the snapshot of every row that holds one (formats 1 and 2) */
-static int
-refclass_complete( bt_info *bi, MDB_txn *txn )
-{
-	MDB_stat rs, cs;
-	MDB_cursor *mc;
-	MDB_val k, v;
-	unsigned long n = 0;
-	int rc;
-
-	if ( ( rc = mdb_stat( txn, bi->bi_refs, &rs ) ) ||
-		( rc = mdb_stat( txn, bi->bi_refclass, &cs ) ) ) return rc;
-	if ( cs.ms_entries >= rs.ms_entries ) return 0;
-	Debug( LDAP_DEBUG_ANY, "bitemporal: indexing the references of the history "
-		"by class (%lu of %lu pairs)\n", (unsigned long)cs.ms_entries,
-		(unsigned long)rs.ms_entries );
-	rc = mdb_cursor_open( txn, bi->bi_versions, &mc );
-	if ( rc ) return rc;
-	for ( rc = mdb_cursor_get( mc, &k, &v, MDB_FIRST ); rc == 0;
-		rc = mdb_cursor_get( mc, &k, &v, MDB_NEXT ) ) {
-		bt_row r;
-		Entry *e;
-		if ( v.mv_size < BT_HDR_LEN || ((unsigned char *)v.mv_data)[0] == BT_ROW_SAME ) continue;
-		memset( &r, 0, sizeof( r ) );
-		if ( row_decode( bi, txn, bi->bi_versions, &k, &v, &r ) ) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		if ( bt_row_entry_ro( &r, &e ) ) {
-			bt_row_free( &r );
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		rc = refclass_put( bi, txn, e, &r.uuid );
-		BER_BVZERO( &e->e_name );
-		BER_BVZERO( &e->e_nname );
-		entry_free( e );
-		bt_row_free( &r );
-		if ( rc ) break;
-		n++;
-	}
-	mdb_cursor_close( mc );
-	if ( rc == MDB_NOTFOUND ) rc = 0;
-	if ( rc ) Debug( LDAP_DEBUG_ANY, "bitemporal: cannot index the references "
-		"of the history by class: %s\n", mdb_strerror( rc ) );
-	else Debug( LDAP_DEBUG_STATS, "bitemporal: %lu versions indexed by class\n", n );
-	return rc;
+	return bi->bi_has_refclass ? bt_refclass_put( bi, txn, e, u ) : 0;
 }
 
 /* Every entity that ever referenced target through attribute ad. */
@@ -751,39 +611,6 @@ bt_refs_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 		if ( val.mv_size != BT_UUID_LEN ) continue;
 		if ( *n == max ) {
 			max = max ? max * 2 : 8;
-			*uuids = ch_realloc( *uuids, max * sizeof( bt_uuid ) );
-		}
-		memcpy( (*uuids)[(*n)++].u, val.mv_data, BT_UUID_LEN );
-	}
-	mdb_cursor_close( mc );
-	return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-/* The entities that ever referenced target through ad in a version of
- * class oc: every one whose structural class is oc or below it; where
- * the index by class is missing (a read-only tool on an older database),
- * every one that referenced it (bt_refs_get). */
-int
-bt_refs_get_class( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
-	AttributeDescription *ad, ObjectClass *oc, bt_uuid **uuids, int *n )
-{
-	unsigned char kbuf[BT_UUID_LEN + BT_NAME_MAX];
-	MDB_cursor *mc;
-	MDB_val key, val;
-	int rc, max = 0;
-
-	if ( !bi->bi_has_refclass ) return bt_refs_get( bi, txn, target, ad, uuids, n );
-	*uuids = NULL;
-	*n = 0;
-	key.mv_data = kbuf;
-	key.mv_size = refclass_key( kbuf, (const char *)target->u, ad, oc );
-	rc = mdb_cursor_open( txn, bi->bi_refclass, &mc );
-	if ( rc ) return rc;
-	for ( rc = mdb_cursor_get( mc, &key, &val, MDB_SET ); rc == 0;
-		rc = mdb_cursor_get( mc, &key, &val, MDB_NEXT_DUP ) ) {
-		if ( val.mv_size != BT_UUID_LEN ) continue;
-		if ( *n == max ) {
-			max = max ? max * 2 : 4;
 			*uuids = ch_realloc( *uuids, max * sizeof( bt_uuid ) );
 		}
 		memcpy( (*uuids)[(*n)++].u, val.mv_data, BT_UUID_LEN );
