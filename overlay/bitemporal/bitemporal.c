@@ -110,24 +110,24 @@ bt_cf_track( ConfigArgs *c )
 	return 0;
 }
 
-/* olcBitemporalCacheSize changed: a kept as-of point larger than the new
- * bound is dropped before the modify returns, so the memory it holds is
+/* olcBitemporalCacheSize changed: what the caches hold beyond the new
+ * bound is dropped before the modify returns, so the memory they hold is
  * within the bound from then on (the next whole-database as-of search
- * builds one that fits, or walks). */
+ * builds a point that fits, or walks). */
 static int
 bt_cf_cache_bound( ConfigArgs *c )
 {
 	slap_overinst *on = (slap_overinst *)c->bi;
 	bt_info *bi = on->on_bi.bi_private;
+	size_t dropped;
 
-	ldap_pvt_thread_rdwr_wlock( &bi->bi_cache_lock );
-	if ( bi->bi_cache.bytes > bi->bt_cache_max_bytes ) {
-		Debug( LDAP_DEBUG_CONFIG, "bitemporal: as-of point of %lu bytes dropped "
-			"(bitemporal-cache-size %lu)\n", (unsigned long)bi->bi_cache.bytes,
+	/* the inflated snapshots and the points kept shrink to their shares
+	 * at once, slapo-oio's organisation when the next one is built */
+	bt_snapcache_set_max( bi->bi_snaps, BT_SHARE_SNAPS( bi->bt_cache_max_bytes ) );
+	if ( ( dropped = bt_points_fit( bi ) ) )
+		Debug( LDAP_DEBUG_CONFIG, "bitemporal: as-of points of %lu bytes dropped "
+			"(bitemporal-cache-size %lu)\n", (unsigned long)dropped,
 			(unsigned long)bi->bt_cache_max_bytes );
-		bt_cache_clear( &bi->bi_cache );
-	}
-	ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
 	return 0;
 }
 
@@ -400,9 +400,11 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 	bi = ch_calloc( 1, sizeof( bt_info ) );
 	bi->bi_interval = 1;
 	bi->bt_cache_max_bytes = BT_CACHE_SIZE_DEFAULT;
+	bi->bi_snaps = bt_snapcache_new( BT_SHARE_SNAPS( bi->bt_cache_max_bytes ) );
 	bi->bi_group_max = BT_GROUP_MAX_DEFAULT;
 	bi->bt_past_access = ACL_MANAGE;
 	ldap_pvt_thread_rdwr_init( &bi->bi_cache_lock );
+	ldap_pvt_thread_mutex_init( &bi->bi_point_mutex );
 	bt_group_init( bi );
 	bt_retry_init( bi );
 	on->on_bi.bi_private = bi;
@@ -472,8 +474,10 @@ bt_db_destroy( BackendDB *be, ConfigReply *cr )
 	bt_info *bi = on->on_bi.bi_private;
 
 	if ( bi ) {
-		bt_cache_clear( &bi->bi_cache );
+		bt_points_clear( bi );
+		bt_snapcache_free( bi->bi_snaps );
 		ldap_pvt_thread_rdwr_destroy( &bi->bi_cache_lock );
+		ldap_pvt_thread_mutex_destroy( &bi->bi_point_mutex );
 		bt_group_destroy( bi );
 		bt_retry_destroy( bi );
 		ber_bvarray_free( bi->bi_subtrees );

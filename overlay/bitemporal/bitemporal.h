@@ -25,6 +25,7 @@
 #define BITEMPORAL_H
 
 #include "bitemporal_api.h"
+#include "bt_snapcache.h"
 
 
 /* The whole database as of one point in time (bt_search.c).  Entries are
@@ -52,6 +53,7 @@ void bt_unpack_into( struct berval *blob, Entry *e, Attribute *attrs, struct ber
 typedef struct bt_cache {
 	bt_time vt, kt;
 	unsigned long gen;
+	unsigned long used;		/* bi_point_tick when last searched */
 	int valid;
 	bt_cached *e;
 	int n, max;
@@ -64,7 +66,21 @@ typedef struct bt_cache {
  * (2,000 employees, 13,000 entries) fits several times over; a 25,000
  * employee directory answers whole-database as-of searches by walking. */
 #define BT_CACHE_SIZE_DEFAULT ( (size_t)64 << 20 )
+/* At most this many points are kept (within BT_SHARE_POINTS). */
+#define BT_POINTS_MAX 8
+/* A point asked for by one of the last BT_ASKED searches is kept. */
+#define BT_ASKED 16
+typedef struct bt_asked {
+	bt_time vt, kt;
+	unsigned long gen;
+} bt_asked;
 void bt_cache_clear( bt_cache *c );
+/* frees every kept point (bt_search.c); the caller excludes searches */
+void bt_points_clear( bt_info *bi );
+/* drops the least recently used points until they fit their share of
+ * bitemporal-cache-size (unless a search reads them: then the next point
+ * kept does it); returns the bytes of the points dropped */
+size_t bt_points_fit( bt_info *bi );
 
 /* Locks, and the order they are taken in (a lock may be taken while
  * holding those listed before it, never one listed after it):
@@ -121,14 +137,29 @@ struct bt_info {
 	MDB_dbi bi_names;		/* parent uuid|normalized RDN -> uuid (dup) */
 	MDB_dbi bi_due;			/* due time|uuid -> (empty): pending activations */
 	MDB_dbi bi_refs;		/* target uuid|attribute -> referrer uuid (dup) */
+	MDB_dbi bi_refclass;	/* target uuid|attribute|class -> referrer uuid (dup) */
+	int bi_has_refclass;	/* 0: a read-only tool on a database from before it */
 	int bi_open;
 	uint32_t bi_seq;
 	bt_time bi_last_write;	/* registration time of the latest write */
 	unsigned long bi_write_gen;	/* +1 with every committed write: views cached
 								 * before it may be stale */
+	/* whole-database points kept for as-of searches of big subtrees,
+	 * least recently used out (bt_search.c); bi_cache_lock is taken
+	 * with trylocks only, and never while a point is built */
 	ldap_pvt_thread_rdwr_t bi_cache_lock;
-	bt_cache bi_cache;
+	bt_cache *bi_points[BT_POINTS_MAX];
+	int bi_npoints;
+	unsigned long bi_point_tick;
+	/* the points the last big as-of searches asked for: a point is
+	 * kept from its second search on (bt_search.c) */
+	ldap_pvt_thread_mutex_t bi_point_mutex;
+	bt_asked bi_asked[BT_ASKED];
+	unsigned bi_nasked;
 	size_t bt_cache_max_bytes;	/* bitemporal-cache-size; 0: no as-of cache */
+	/* the snapshots of versions, inflated (bt_snapcache.c), shared by
+	 * every read; a part of bitemporal-cache-size (BT_SHARE_SNAPS) */
+	bt_snapcache *bi_snaps;
 
 	/* group commit (bt_commit.c) */
 	ldap_pvt_thread_mutex_t bi_group_mutex;
@@ -190,6 +221,13 @@ int bt_due_del_upto( bt_info *bi, MDB_txn *txn, bt_time upto, const bt_uuid *u )
 int bt_due_next( bt_info *bi, MDB_txn *txn, const bt_time *after_t,
 	const bt_uuid *after_u, bt_time *t, bt_uuid *u );
 
+
+/* bt_refclass.c: the references keyed by the referring version's class */
+/* the references of e (entity u), under its structural class and the
+ * classes above it */
+int bt_refclass_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u );
+/* builds modir_bt_refclass from the versions when it is short */
+int bt_refclass_complete( bt_info *bi, MDB_txn *txn );
 
 /* bt_timeline.c: names and snapshots at a point in (valid, known) time */
 int bt_is_tracked( bt_info *bi, Entry *e );

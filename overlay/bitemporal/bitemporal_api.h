@@ -123,6 +123,12 @@ int bt_names_children( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 int bt_is_reference( AttributeDescription *ad );
 int bt_refs_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 	AttributeDescription *ad, bt_uuid **uuids, int *n );
+/* A part of what bt_refs_get() returns that holds at least every entity
+ * whose version of class oc (structural, or a class below it) named
+ * target in ad: the manager posts of a unit without its engagements.
+ * The caller still checks the version it reads. */
+int bt_refs_get_class( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
+	AttributeDescription *ad, ObjectClass *oc, bt_uuid **uuids, int *n );
 int bt_entry_uuid( Entry *e, bt_uuid *u );
 int bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 	bt_period within, bt_uuid *u );
@@ -132,6 +138,15 @@ int bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 #define BT_DEPTH_MAX 512
 int bt_row_dn( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time valid_at,
 	bt_time known_at, struct berval *dn, struct berval *ndn );
+/* bt_row_dn() for many versions at one point of one read snapshot: the
+ * DNs of the parents on the way are kept in memo (from bt_dn_memo_new(),
+ * used for that one (txn, valid_at, known_at) only, then freed), so that
+ * entries under the same parents cost one version read each. */
+typedef struct bt_dn_memo bt_dn_memo;
+bt_dn_memo *bt_dn_memo_new( void );
+void bt_dn_memo_free( bt_dn_memo *memo );
+int bt_row_dn_memo( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time valid_at,
+	bt_time known_at, bt_dn_memo *memo, struct berval *dn, struct berval *ndn );
 /* what bt_row_snapshot() adds */
 #define BT_SNAP_PERIODS       1	/* moValidFrom, moValidTo, moRecordedAt, moRecordedBy */
 #define BT_SNAP_REGISTRATION  2	/* moSupersededAt, moVersionOperation, moChangedAttributes */
@@ -187,6 +202,17 @@ extern int bt_fixup_key;
  * may have seen part of the database). */
 int bt_visit_at( bt_info *bi, Operation *op, bt_time valid_at, bt_time known_at,
 	void (*fn)( Entry *e, void *arg ), void *arg );
+
+/* bitemporal-cache-size bounds all of modir's as-of caches together, in
+ * bytes (0: none is kept): the inflated snapshots of versions
+ * (bt_snapcache.h), the whole-database points of as-of searches
+ * (bt_search.c) and slapo-oio's organisation at a point, each to its
+ * share.  Everything a cache holds can be rebuilt from the history: the
+ * bound costs speed only. */
+#define BT_SHARE_SNAPS( size )  ( (size) / 4 )
+#define BT_SHARE_POINTS( size ) ( (size) / 2 )
+#define BT_SHARE_ORG( size )    ( (size) - BT_SHARE_SNAPS( size ) - BT_SHARE_POINTS( size ) )
+size_t bt_cache_size( bt_info *bi );
 
 /* The view generation: +1 with every committed write (views computed
  * before it may be stale), and the registration time of the latest write

@@ -27,7 +27,7 @@ int bt_fixup_key;
 typedef struct bt_walk {
 	void (*visit)( Entry *e, void *arg );	/* instead of sending */
 	void *visit_arg;
-	int collect;			/* keep every entry in the as-of cache instead */
+	bt_cache *collect;		/* keep every entry in this point instead */
 	int uncacheable;		/* more entries than the cache may hold */
 	bt_fixup *fixup;
 	Operation *op;
@@ -165,10 +165,13 @@ emit( bt_walk *w, Entry *e, const bt_row *r )
 	}
 	if ( w->fixup && complete( w, e, w->vt, w->kt ) ) return;
 	if ( w->collect ) {
-		bt_cache *c = &w->bi->bi_cache;
+		bt_cache *c = w->collect;
 		if ( w->uncacheable ) return;
-		if ( c->bytes >= w->bi->bt_cache_max_bytes ) {
+		if ( c->bytes >= BT_SHARE_POINTS( w->bi->bt_cache_max_bytes ) ) {
 			/* an incomplete cache is no cache: searches walk instead */
+			Debug( LDAP_DEBUG_STATS, "bitemporal: an as-of point is larger than "
+				"its share of bitemporal-cache-size (%lu bytes): not kept\n",
+				(unsigned long)BT_SHARE_POINTS( w->bi->bt_cache_max_bytes ) );
 			w->uncacheable = 1;
 			bt_cache_clear( c );
 			return;
@@ -427,6 +430,28 @@ effective_known( bt_walk *w )
 	return last && w->kt > last ? last : w->kt;
 }
 
+/* Whether one of the last BT_ASKED big searches before this one asked
+ * for the same point; remembers this one's. */
+static int
+point_asked_before( bt_info *bi, bt_time vt, bt_time kt, unsigned long gen )
+{
+	int i, same = 0;
+
+	ldap_pvt_thread_mutex_lock( &bi->bi_point_mutex );
+	for ( i = 0; i < BT_ASKED && !same; i++ ) {
+		bt_asked *a = &bi->bi_asked[i];
+		same = a->vt == vt && a->kt == kt && a->gen == gen;
+	}
+	if ( !same ) {
+		bt_asked *a = &bi->bi_asked[bi->bi_nasked++ % BT_ASKED];
+		a->vt = vt;
+		a->kt = kt;
+		a->gen = gen;
+	}
+	ldap_pvt_thread_mutex_unlock( &bi->bi_point_mutex );
+	return same;
+}
+
 /* The suffix or an entry right below it (ou=people, ou=organisation):
  * searches there read most of the database, which the cache holds; a
  * search below one unit is cheaper to walk than to cache everything. */
@@ -440,11 +465,137 @@ big_subtree( Operation *op )
 	return dn_match( &p, nsfx );
 }
 
+/* The kept point (vt, kt) of read snapshot gen, or NULL.  Under
+ * bi_cache_lock (read): the use stamp is a relaxed store, which is all
+ * the LRU order needs. */
+static bt_cache *
+point_find( bt_info *bi, bt_time vt, bt_time kt, unsigned long gen )
+{
+	int i;
+
+	for ( i = 0; i < bi->bi_npoints; i++ ) {
+		bt_cache *c = bi->bi_points[i];
+		if ( c->vt == vt && c->kt == kt && c->gen == gen ) {
+			__atomic_store_n( &c->used, __atomic_add_fetch( &bi->bi_point_tick, 1,
+				__ATOMIC_RELAXED ), __ATOMIC_RELAXED );
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* The whole database at the point into c; 0, or -1 when it does not
+ * fit its share of bitemporal-cache-size or the history cannot be read
+ * (w->stop). */
 static int
-search_from_cache( bt_walk *w )
+point_collect( bt_walk *w, bt_cache *c )
 {
 	Operation *op = w->op;
-	bt_cache *c = &w->bi->bi_cache;
+	struct berval *sfx = &op->o_bd->be_suffix[0], *nsfx = &op->o_bd->be_nsuffix[0];
+	bt_uuid root;
+	bt_row rr;
+
+	w->collect = c;
+	if ( bt_resolve( w->bi, w->txn, nsfx, w->vt, w->kt, &root, &rr ) == 0 ) {
+		emit_at( w, &rr, sfx, nsfx );
+		bt_row_free( &rr );
+		if ( !w->stop && !w->uncacheable ) walk_children( w, &root, sfx, nsfx, -1, 0 );
+	}
+	w->collect = NULL;
+	if ( w->stop || w->uncacheable ) {
+		w->uncacheable = 0;
+		return -1;
+	}
+	c->valid = 1;
+	return 0;
+}
+
+static void
+point_drop( bt_info *bi, int i )
+{
+	bt_cache_clear( bi->bi_points[i] );
+	ch_free( bi->bi_points[i] );
+	bi->bi_points[i] = bi->bi_points[--bi->bi_npoints];
+}
+
+/* Keeps c among the points (or frees it): the points of older read
+ * snapshots go (they are never asked for again), then the least recently
+ * used until all fit their share of bitemporal-cache-size.  A search
+ * reading the points is not waited for: c is dropped instead. */
+static void
+point_keep( bt_info *bi, bt_cache *c )
+{
+	size_t share = BT_SHARE_POINTS( bi->bt_cache_max_bytes ), total;
+	int i, lru;
+
+	if ( ldap_pvt_thread_rdwr_wtrylock( &bi->bi_cache_lock ) ) goto drop;
+	for ( i = 0; i < bi->bi_npoints; ) {
+		if ( bi->bi_points[i]->gen > c->gen ) break;	/* c is older */
+		if ( bi->bi_points[i]->gen < c->gen ||
+			( bi->bi_points[i]->vt == c->vt && bi->bi_points[i]->kt == c->kt ) ) {
+			point_drop( bi, i );
+			continue;
+		}
+		i++;
+	}
+	if ( i < bi->bi_npoints ) {
+		ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
+		goto drop;
+	}
+	for ( ;; ) {
+		for ( i = 0, total = c->bytes; i < bi->bi_npoints; i++ ) total += bi->bi_points[i]->bytes;
+		if ( ( total <= share && bi->bi_npoints < BT_POINTS_MAX ) || !bi->bi_npoints ) break;
+		for ( i = 1, lru = 0; i < bi->bi_npoints; i++ )
+			if ( bi->bi_points[i]->used < bi->bi_points[lru]->used ) lru = i;
+		point_drop( bi, lru );
+	}
+	if ( c->bytes <= share ) {
+		c->used = __atomic_add_fetch( &bi->bi_point_tick, 1, __ATOMIC_RELAXED );
+		bi->bi_points[bi->bi_npoints++] = c;
+		c = NULL;
+	}
+	for ( i = 0, total = 0; i < bi->bi_npoints; i++ ) total += bi->bi_points[i]->bytes;
+	Debug( LDAP_DEBUG_STATS, "bitemporal: as-of points kept: %d, %lu of %lu bytes\n",
+		bi->bi_npoints, (unsigned long)total, (unsigned long)share );
+	ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
+drop:
+	if ( c ) {
+		bt_cache_clear( c );
+		ch_free( c );
+	}
+}
+
+void
+bt_points_clear( bt_info *bi )
+{
+	while ( bi->bi_npoints ) point_drop( bi, 0 );
+}
+
+size_t
+bt_points_fit( bt_info *bi )
+{
+	size_t share = BT_SHARE_POINTS( bi->bt_cache_max_bytes ), total, dropped = 0;
+	int i, lru;
+
+	if ( ldap_pvt_thread_rdwr_wtrylock( &bi->bi_cache_lock ) ) return 0;
+	for ( ;; ) {
+		for ( i = 0, total = 0; i < bi->bi_npoints; i++ ) total += bi->bi_points[i]->bytes;
+		if ( total <= share || !bi->bi_npoints ) break;
+		for ( i = 1, lru = 0; i < bi->bi_npoints; i++ )
+			if ( bi->bi_points[i]->used < bi->bi_points[lru]->used ) lru = i;
+		dropped += bi->bi_points[lru]->bytes;
+		point_drop( bi, lru );
+	}
+	Debug( LDAP_DEBUG_STATS, "bitemporal: as-of points kept: %d, %lu of %lu bytes\n",
+		bi->bi_npoints, (unsigned long)total, (unsigned long)share );
+	ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
+	return dropped;
+}
+
+static int
+search_from_cache( bt_walk *w, bt_cache *c )
+{
+	Operation *op = w->op;
 	int i;
 
 	for ( i = 0; i < c->n && !w->stop; i++ ) {
@@ -531,74 +682,51 @@ asof_unresolved( bt_walk *w, int rc )
 	return LDAP_OTHER;
 }
 
-/* The as-of cache holds the organisation at this point, as this read
- * snapshot shows it.  Called with bi_cache_lock held. */
+/* A big subtree search answered from a kept point, or from one built
+ * for it when the point was asked for before.  Returns 1 with the
+ * search's result in *rc, or 0 when the caller must walk: a point being
+ * put in (a moment) is never waited for, and a point asked for the first
+ * time is walked (a new date each time, a report over the years, would
+ * otherwise collect the whole database for every search). */
 static int
-cache_holds( bt_info *bi, bt_time vt, bt_time kt, unsigned long gen )
-{
-	return bi->bi_cache.valid && bi->bi_cache.vt == vt && bi->bi_cache.kt == kt &&
-		bi->bi_cache.gen == gen;
-}
-
-/* Walks the whole database at the point into the cache; an entry that
- * cannot be kept (too big) leaves it invalid.  Called with bi_cache_lock
- * held for writing. */
-static void
-cache_build( bt_walk *w, bt_time kt, unsigned long gen )
-{
-	Operation *op = w->op;
-	bt_info *bi = w->bi;
-	bt_uuid root;
-	bt_row rr;
-	struct berval *sfx = &op->o_bd->be_suffix[0], *nsfx = &op->o_bd->be_nsuffix[0];
-
-	bt_cache_clear( &bi->bi_cache );
-	w->collect = 1;
-	if ( bt_resolve( bi, w->txn, nsfx, w->vt, w->kt, &root, &rr ) == 0 ) {
-		emit_at( w, &rr, sfx, nsfx );
-		bt_row_free( &rr );
-		walk_children( w, &root, sfx, nsfx, -1, 0 );
-	}
-	w->collect = 0;
-	if ( !w->uncacheable ) {
-		bi->bi_cache.vt = w->vt;
-		bi->bi_cache.kt = kt;
-		bi->bi_cache.gen = gen;
-		bi->bi_cache.valid = 1;
-	}
-}
-
-/* A big subtree search answered from the as-of cache, built first if it
- * holds another point.  Returns 1 with the search's result in *rc, or 0
- * when the caller must walk: the cache is being read or built by another
- * search (never waited for: a build walks the whole database), or the
- * point is too big to keep. */
-static int
-search_cached( bt_walk *w, int *rc )
+search_points( bt_walk *w, int *rc )
 {
 	bt_info *bi = w->bi;
 	bt_time kt = effective_known( w );
-	/* the cache holds what this read snapshot shows: keyed by the
+	/* a point holds what this read snapshot shows: keyed by the
 	 * snapshot's LMDB transaction id, it is never stale, whoever
 	 * committed since (our writes, oio's batches, LDAP transactions,
 	 * activations) and whenever they counted themselves */
 	unsigned long gen = (unsigned long)mdb_txn_id( w->txn );
+	bt_cache *c;
 
-	if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bi_cache_lock ) ) return 0;
-	if ( !cache_holds( bi, w->vt, kt, gen ) ) {
+	if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bi_cache_lock ) == 0 ) {
+		if ( ( c = point_find( bi, w->vt, kt, gen ) ) ) {
+			*rc = search_from_cache( w, c );
+			ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
+			return 1;
+		}
 		ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
-		if ( ldap_pvt_thread_rdwr_wtrylock( &bi->bi_cache_lock ) ) return 0;
-		if ( !cache_holds( bi, w->vt, kt, gen ) ) cache_build( w, kt, gen );
-		ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
-		if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bi_cache_lock ) ) return 0;
 	}
-	if ( !cache_holds( bi, w->vt, kt, gen ) ) {
-		ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
-		return 0;
+	if ( !point_asked_before( bi, w->vt, kt, gen ) ) return 0;
+	/* built outside any lock: no search, write or bind waits */
+	c = ch_calloc( 1, sizeof( *c ) );
+	c->vt = w->vt;
+	c->kt = kt;
+	c->gen = gen;
+	if ( point_collect( w, c ) == 0 ) {
+		*rc = search_from_cache( w, c );
+		point_keep( bi, c );
+		return 1;
 	}
-	*rc = search_from_cache( w );
-	ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
-	return 1;
+	bt_cache_clear( c );
+	ch_free( c );
+	if ( w->stop ) {
+		finish( w, w->err, w->errtext );
+		*rc = w->rs->sr_err;
+		return 1;
+	}
+	return 0;
 }
 
 static int
@@ -620,7 +748,7 @@ search_asof( bt_walk *w )
 	if ( op->ors_scope != LDAP_SCOPE_BASE && w->bi->bt_cache_max_bytes > 0 &&
 		big_subtree( op ) ) {
 		bt_row_free( &r );
-		if ( search_cached( w, &rc ) ) return rc;
+		if ( search_points( w, &rc ) ) return rc;
 		if ( ( rc = bt_resolve( w->bi, w->txn, &op->o_req_ndn, w->vt, w->kt, &base, &r ) ) )
 			return asof_unresolved( w, rc );
 	}
@@ -846,4 +974,11 @@ bt_operational( Operation *op, SlapReply *rs )
 	}
 	if ( periods ) period_attrs( bi, op, rs, &u, ap );
 	return SLAP_CB_CONTINUE;
+}
+
+size_t
+bt_cache_size( bt_info *bi )
+{
+	/* set by cn=config while the thread pool is paused */
+	return bi->bt_cache_max_bytes;
 }

@@ -20,6 +20,8 @@
  *                      every entity whose versions ever referenced target
  *                      through a UUID-syntax attribute (moRefPerson, ...):
  *                      "everything that ever pointed at this person"
+ *   modir_bt_refclass  the same keyed by the referring version's class
+ *                      (bt_refclass.c)
  * A stored row that does not decode is returned as a read error
  * (MDB_CORRUPTED, or the LMDB error met), never skipped here and never
  * read past its end.
@@ -40,6 +42,7 @@
 #define BT_DB_NAMES    "modir_bt_names"
 #define BT_DB_DUE      "modir_bt_due"
 #define BT_DB_REFS     "modir_bt_refs"
+#define BT_DB_REFCLASS "modir_bt_refclass"
 
 const char *const bt_opkind_names[] = {
 	"baseline", "add", "modify", "delete", "modrdn", "import"
@@ -79,6 +82,9 @@ bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr
 		if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_NAMES, MDB_DUPSORT, &bi->bi_names );
 		if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_DUE, 0, &bi->bi_due );
 		if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_REFS, MDB_DUPSORT, &bi->bi_refs );
+		/* absent in a database from before it: readers use modir_bt_refs */
+		bi->bi_has_refclass = !rc &&
+			!mdb_dbi_open( txn, BT_DB_REFCLASS, MDB_DUPSORT, &bi->bi_refclass );
 		mdb_txn_abort( txn );
 		bi->bi_open = ( rc == 0 );
 		return 0;
@@ -89,14 +95,20 @@ bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr
 	if ( ( rc = mdb_dbi_open( txn, BT_DB_VERSIONS, MDB_CREATE, &bi->bi_versions ) ) ||
 		( rc = mdb_dbi_open( txn, BT_DB_NAMES, MDB_CREATE | MDB_DUPSORT, &bi->bi_names ) ) ||
 		( rc = mdb_dbi_open( txn, BT_DB_DUE, MDB_CREATE, &bi->bi_due ) ) ||
-		( rc = mdb_dbi_open( txn, BT_DB_REFS, MDB_CREATE | MDB_DUPSORT, &bi->bi_refs ) ) ) {
+		( rc = mdb_dbi_open( txn, BT_DB_REFS, MDB_CREATE | MDB_DUPSORT, &bi->bi_refs ) ) ||
+		( rc = mdb_dbi_open( txn, BT_DB_REFCLASS, MDB_CREATE | MDB_DUPSORT, &bi->bi_refclass ) ) ||
+		( rc = bt_refclass_complete( bi, txn ) ) ) {
 		mdb_txn_abort( txn );
 		goto fail;
 	}
+	bi->bi_has_refclass = 1;
 	rc = mdb_txn_commit( txn );
 	if ( rc ) goto fail;
 	bi->bi_open = 1;
+	/* keys of new rows are unique from here on, not against the
+	 * snapshots kept while the store was open before */
 	bi->bi_seq = 0;
+	bt_snapcache_clear( bi->bi_snaps );
 	return 0;
 
 fail:
@@ -266,35 +278,77 @@ row_snapshot( MDB_txn *txn, MDB_dbi dbi, const bt_vkey *k, const bt_vval *v,
 	return s->format == BT_ROW_SAME ? MDB_CORRUPTED : 0;
 }
 
+static void *
+ch_malloc_sz( size_t n )
+{
+	return ch_malloc( n );
+}
+
 /* Decodes a stored key/value into r, copying the value (its snapshot
  * inflated, a shared one fetched) so that r stays valid across later
  * writes in the same transaction.  0, or MDB_CORRUPTED for a row that does
  * not decode (bt_codec.h), or another LMDB code: a read error either way. */
-static int
-row_decode( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, bt_row *r )
+/* The key of the row that holds the snapshot of k/v (itself, or the one a
+ * format-3 row names): what the inflated-snapshot cache is keyed by, so
+ * that rows sharing a snapshot share its entry (bt_snapcache.c). */
+static void
+snapshot_holder( const bt_vkey *k, const bt_vval *v, unsigned char out[BT_VK_LEN] )
 {
-	bt_vkey k;
-	bt_vval v, s;
+	if ( v->format == BT_ROW_SAME )
+		row_key( out, &k->uuid, v->ref.from, v->ref.recorded, v->ref.seq );
+	else
+		bt_vkey_encode( k, out );
+}
+
+/* The plain snapshot of k/v after v's head in a new buffer: from the
+ * cache of inflated snapshots, or read (a shared one fetched), inflated,
+ * checked and then kept there. */
+static int
+row_body( bt_info *bi, MDB_txn *txn, MDB_dbi dbi, const bt_vkey *k,
+	const bt_vval *v, char **out, size_t *plain )
+{
+	unsigned char holder[BT_VK_LEN];
+	bt_vval s;
 	char *buf;
 	int rc, owned;
 
-	if ( ( rc = bt_vkey_decode( key, &k ) ) || ( rc = bt_vval_decode( val, &v ) ) ||
-		( rc = row_snapshot( txn, dbi, &k, &v, &s ) ) )
-		return rc;
-	/* the header, actor and changed as stored, then the plain snapshot */
-	buf = ch_malloc( v.head_len + s.plain_len + 1 );
-	memcpy( buf, val->mv_data, v.head_len );
+	snapshot_holder( k, v, holder );
+	if ( bt_snapcache_get( bi->bi_snaps, holder, v->head_len, ch_malloc_sz, out, plain ) == 0 )
+		return 0;
+	if ( ( rc = row_snapshot( txn, dbi, k, v, &s ) ) ) return rc;
+	buf = ch_malloc( v->head_len + s.plain_len + 1 );
 	if ( s.format == BT_ROW_DEFLATE ) {
 		bt_zstreams *z = bt_zstreams_get( &owned );
-		rc = z ? bt_vval_snapshot( z, &s, buf + v.head_len ) : ENOMEM;
+		rc = z ? bt_vval_snapshot( z, &s, buf + v->head_len ) : ENOMEM;
 		if ( owned ) bt_zstreams_free( z );
 	} else {
-		rc = bt_vval_snapshot( NULL, &s, buf + v.head_len );
+		rc = bt_vval_snapshot( NULL, &s, buf + v->head_len );
 	}
 	if ( rc ) {
 		ch_free( buf );
 		return rc;
 	}
+	/* only a snapshot that decoded and checked is shared */
+	bt_snapcache_put( bi->bi_snaps, holder, buf + v->head_len, s.plain_len );
+	*out = buf;
+	*plain = s.plain_len;
+	return 0;
+}
+
+static int
+row_decode( bt_info *bi, MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, bt_row *r )
+{
+	bt_vkey k;
+	bt_vval v;
+	size_t plain;
+	char *buf;
+	int rc;
+
+	if ( ( rc = bt_vkey_decode( key, &k ) ) || ( rc = bt_vval_decode( val, &v ) ) ||
+		( rc = row_body( bi, txn, dbi, &k, &v, &buf, &plain ) ) )
+		return rc;
+	/* the header, actor and changed as stored, then the plain snapshot */
+	memcpy( buf, val->mv_data, v.head_len );
 	r->rw_buf = buf;
 	r->uuid = k.uuid;
 	r->valid.from = k.from;
@@ -309,7 +363,7 @@ row_decode( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, bt_row *r )
 	r->changed.bv_val = r->actor.bv_val + v.actor_len;
 	r->changed.bv_len = v.changed_len;
 	r->blob.bv_val = buf + v.head_len;
-	r->blob.bv_len = s.plain_len;
+	r->blob.bv_len = plain;
 	return 0;
 }
 
@@ -440,7 +494,7 @@ refs_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 			if ( rc ) return rc;
 		}
 	}
-	return 0;
+	return bi->bi_has_refclass ? bt_refclass_put( bi, txn, e, u ) : 0;
 }
 
 /* Every entity that ever referenced target through attribute ad. */
@@ -679,7 +733,7 @@ bt_row_at( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	if ( a.err ) return a.err;
 	if ( !a.found ) return MDB_NOTFOUND;
 	memset( out, 0, sizeof( *out ) );
-	return row_decode( txn, bi->bi_versions, &a.key, &a.val, out );
+	return row_decode( bi, txn, bi->bi_versions, &a.key, &a.val, out );
 }
 
 typedef struct cur_arg {
@@ -689,6 +743,7 @@ typedef struct cur_arg {
 	int err;
 	MDB_txn *txn;		/* to fetch shared snapshots */
 	MDB_dbi dbi;
+	bt_info *bi;
 } cur_arg;
 
 static int
@@ -705,7 +760,7 @@ rows_collect_fn( MDB_val *key, const bt_vkey *k, MDB_val *val, void *arg )
 		p.to = v.to;
 		if ( !bt_period_overlaps( p, a->within ) ) return 0;
 	}
-	if ( ( a->err = row_decode( a->txn, a->dbi, key, val, rows_push( a->out ) ) ) ) {
+	if ( ( a->err = row_decode( a->bi, a->txn, a->dbi, key, val, rows_push( a->out ) ) ) ) {
 		a->out->n--;
 		return 1;
 	}
@@ -718,7 +773,7 @@ int
 bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	bt_period within, bt_rows *out )
 {
-	cur_arg a = { within, out, 0, 0, txn, bi->bi_versions };
+	cur_arg a = { within, out, 0, 0, txn, bi->bi_versions, bi };
 	int rc = rows_walk( bi, txn, u, within.to, rows_collect_fn, &a );
 	return rc ? rc : a.err;
 }
@@ -727,7 +782,7 @@ bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 int
 bt_rows_all( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_rows *out )
 {
-	cur_arg a = { { 0, 0 }, out, 1, 0, txn, bi->bi_versions };
+	cur_arg a = { { 0, 0 }, out, 1, 0, txn, bi->bi_versions, bi };
 	int rc = rows_walk( bi, txn, u, BT_INFINITY, rows_collect_fn, &a );
 	return rc ? rc : a.err;
 }

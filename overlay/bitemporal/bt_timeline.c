@@ -267,22 +267,99 @@ bt_child_named( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	return rc;
 }
 
+/* The DNs of parents met by bt_row_dn_memo() (a parent without a version
+ * at the point: known 0) */
+typedef struct dn_memo_ent {
+	bt_uuid u;
+	int known;
+	struct berval dn, ndn;
+} dn_memo_ent;
+
+struct bt_dn_memo {
+	dn_memo_ent *e;
+	int n, max;
+};
+
+bt_dn_memo *
+bt_dn_memo_new( void )
+{
+	return ch_calloc( 1, sizeof( bt_dn_memo ) );
+}
+
+void
+bt_dn_memo_free( bt_dn_memo *m )
+{
+	int i;
+
+	if ( !m ) return;
+	for ( i = 0; i < m->n; i++ ) {
+		ch_free( m->e[i].dn.bv_val );
+		ch_free( m->e[i].ndn.bv_val );
+	}
+	ch_free( m->e );
+	ch_free( m );
+}
+
+static dn_memo_ent *
+memo_find( bt_dn_memo *m, const bt_uuid *u )
+{
+	int i;
+
+	for ( i = 0; m && i < m->n; i++ )
+		if ( memcmp( &m->e[i].u, u, sizeof( *u ) ) == 0 ) return &m->e[i];
+	return NULL;
+}
+
+static void
+memo_add( bt_dn_memo *m, const bt_uuid *u, struct berval *dn, struct berval *ndn )
+{
+	dn_memo_ent *e;
+
+	if ( !m ) return;
+	if ( m->n == m->max ) {
+		m->max = m->max ? 2 * m->max : 16;
+		m->e = ch_realloc( m->e, m->max * sizeof( *m->e ) );
+	}
+	e = &m->e[m->n++];
+	e->u = *u;
+	e->known = dn != NULL;
+	if ( dn ) {
+		ber_dupbv( &e->dn, dn );
+		ber_dupbv( &e->ndn, ndn );
+	} else {
+		BER_BVZERO( &e->dn );
+		BER_BVZERO( &e->ndn );
+	}
+}
+
 /* The DN of a version's entry at (vt, kt), rebuilt through its parents.
  * The walk is bounded: a history that names an ancestor cycle (written
- * before moves were checked for one) is an error, not a stack overflow. */
+ * before moves were checked for one) is an error, not a stack overflow.
+ * memo (NULL: none) keeps the parents' DNs for the next walk at the same
+ * point. */
 static int
 row_dn_walk( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
-	struct berval *dn, struct berval *ndn, int depth )
+	struct berval *dn, struct berval *ndn, int depth, bt_dn_memo *memo )
 {
 	struct berval sdn, sndn, rdn, nrdn, pdn, pndn;
+	dn_memo_ent *m;
 	bt_row pr;
 	int rc = row_stored_dn( r, &sdn, &sndn );
 
 	if ( rc ) return rc;
-	if ( bt_uuid_is_zero( &r->parent ) ||
+	m = bt_uuid_is_zero( &r->parent ) ? NULL : memo_find( memo, &r->parent );
+	if ( m && m->known ) {
+		dnRdn( &sdn, &rdn );
+		dnRdn( &sndn, &nrdn );
+		build_new_dn( dn, &m->dn, &rdn, NULL );
+		build_new_dn( ndn, &m->ndn, &nrdn, NULL );
+		return 0;
+	}
+	if ( bt_uuid_is_zero( &r->parent ) || m ||
 		bt_row_at( bi, txn, &r->parent, vt, kt, &pr ) ) {
 		/* a root, or the parent is not known at that point: the name
 		 * the version was registered under */
+		if ( !bt_uuid_is_zero( &r->parent ) && !m ) memo_add( memo, &r->parent, NULL, NULL );
 		ber_dupbv( dn, &sdn );
 		ber_dupbv( ndn, &sndn );
 		return 0;
@@ -293,11 +370,12 @@ row_dn_walk( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
 			"levels deep (a cycle in the history?)\n", sdn.bv_val, BT_DEPTH_MAX );
 		return MDB_CORRUPTED;
 	}
-	if ( ( rc = row_dn_walk( bi, txn, &pr, vt, kt, &pdn, &pndn, depth + 1 ) ) ) {
+	if ( ( rc = row_dn_walk( bi, txn, &pr, vt, kt, &pdn, &pndn, depth + 1, memo ) ) ) {
 		bt_row_free( &pr );
 		return rc;
 	}
 	bt_row_free( &pr );
+	memo_add( memo, &r->parent, &pdn, &pndn );
 	dnRdn( &sdn, &rdn );
 	dnRdn( &sndn, &nrdn );
 	build_new_dn( dn, &pdn, &rdn, NULL );
@@ -311,7 +389,14 @@ int
 bt_row_dn( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
 	struct berval *dn, struct berval *ndn )
 {
-	return row_dn_walk( bi, txn, r, vt, kt, dn, ndn, 0 );
+	return row_dn_walk( bi, txn, r, vt, kt, dn, ndn, 0, NULL );
+}
+
+int
+bt_row_dn_memo( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
+	bt_dn_memo *memo, struct berval *dn, struct berval *ndn )
+{
+	return row_dn_walk( bi, txn, r, vt, kt, dn, ndn, 0, memo );
 }
 
 /* Whether u, or an ancestor of u, is self at some instant of P (as known

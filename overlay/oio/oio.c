@@ -1015,11 +1015,22 @@ search_whole( Operation *op, SlapReply *rs, slap_overinst *on, bt_fixup *fx,
 		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
 		return rc;
 	}
+	/* kept within its share of bitemporal-cache-size, the one bound of
+	 * modir's as-of caches; when the organisation does not fit it, the
+	 * one kept from before (a larger bound) goes too */
 	if ( ldap_pvt_thread_rdwr_wtrylock( &oi->oi_asof_lock ) == 0 ) {
-		oio_model_swap( &oi->oi_asof, &own );
-		oi->oi_asof_valid = pt->vt;
-		oi->oi_asof_known = pt->kt;
-		oi->oi_asof_gen = pt->gen;
+		size_t bytes = oio_model_bytes( &own ), share = BT_SHARE_ORG( bt_cache_size( oi->oi_bt ) );
+		Debug( LDAP_DEBUG_STATS, "oio: the organisation at a point, %lu bytes: %s "
+			"(its share of bitemporal-cache-size: %lu)\n", (unsigned long)bytes,
+			bytes <= share ? "kept" : "not kept", (unsigned long)share );
+		if ( bytes <= share ) {
+			oio_model_swap( &oi->oi_asof, &own );
+			oi->oi_asof_valid = pt->vt;
+			oi->oi_asof_known = pt->kt;
+			oi->oi_asof_gen = pt->gen;
+		} else {
+			oio_model_clear( &oi->oi_asof );
+		}
 		ldap_pvt_thread_rdwr_wunlock( &oi->oi_asof_lock );
 	}
 	oio_model_destroy( &own );

@@ -34,6 +34,7 @@ typedef struct part {
 	int err;			/* the history could not be read */
 	bt_uuid *units;		/* units whose posts are loaded */
 	int nunits, maxunits;
+	bt_dn_memo *dns;	/* the DNs of parents at the point */
 } part;
 
 /* The version of u at the point: 0, or non-zero when there is none (a
@@ -65,7 +66,7 @@ load( part *p, const bt_uuid *u, bt_uuid *parent )
 	if ( parent ) *parent = r.parent;
 	o = oio_model_get( &p->m, u );
 	if ( !o ) {
-		if ( bt_row_dn( p->bi, p->txn, &r, p->vt, p->kt, &dn, &ndn ) ) {
+		if ( bt_row_dn_memo( p->bi, p->txn, &r, p->vt, p->kt, p->dns, &dn, &ndn ) ) {
 			p->err = -1;
 		} else if ( !( e = bt_row_snapshot( p->bi, p->txn, &r, &dn, &ndn, 0 ) ) ) {
 			ch_free( dn.bv_val );
@@ -99,6 +100,51 @@ referrers( part *p, const bt_uuid *target, AttributeDescription *ad, bt_uuid **o
 	return n;
 }
 
+/* Like referrers(), for the entities of the classes ocs only (through
+ * the history's index by class): a person is named by IT users, roles
+ * and leaves too, which no derived value reads. */
+static int
+referrers_of( part *p, const bt_uuid *target, AttributeDescription *ad,
+	ObjectClass **ocs, int nocs, bt_uuid **out )
+{
+	bt_uuid *got;
+	int n = 0, ngot, i, j, k, rc;
+
+	*out = NULL;
+	if ( p->err || !ad ) return 0;
+	for ( k = 0; k < nocs; k++ ) {
+		if ( !ocs[k] ) return referrers( p, target, ad, out );	/* schema without it */
+	}
+	for ( k = 0; k < nocs && !p->err; k++ ) {
+		rc = bt_refs_get_class( p->bi, p->txn, target, ad, ocs[k], &got, &ngot );
+		if ( rc ) {
+			p->err = rc;
+			break;
+		}
+		for ( i = 0; i < ngot; i++ ) {
+			for ( j = 0; j < n && memcmp( &( *out )[j], &got[i], sizeof( bt_uuid ) ); j++ )
+				;
+			if ( j < n ) continue;	/* each once */
+			*out = ch_realloc( *out, ( n + 1 ) * sizeof( bt_uuid ) );
+			( *out )[n++] = got[i];
+		}
+		ch_free( got );
+	}
+	for ( i = 0; i < n && !p->err; i++ ) load( p, &( *out )[i], NULL );
+	return p->err ? 0 : n;
+}
+
+/* A person's engagements and manager posts */
+static int
+functions_of( part *p, const bt_uuid *u, bt_uuid **out )
+{
+	ObjectClass *ocs[2];
+
+	ocs[0] = oio_ad.ocEngagement;
+	ocs[1] = oio_ad.ocManager;
+	return referrers_of( p, u, oio_ad.refPerson, ocs, 2, out );
+}
+
 static int
 unit_seen( part *p, const bt_uuid *u )
 {
@@ -123,7 +169,7 @@ person_functions( part *p, const bt_uuid *u )
 	bt_uuid *refs;
 
 	if ( !o || o->kind != OIO_PERSON ) return NULL;
-	referrers( p, u, oio_ad.refPerson, &refs );
+	functions_of( p, u, &refs );
 	ch_free( refs );
 	return o;
 }
@@ -164,10 +210,20 @@ unit_functions( part *p, const bt_uuid *u, int people )
 	int i, n = 0, rc;
 
 	if ( p->err ) return;
-	rc = bt_refs_get( p->bi, p->txn, u, oio_ad.refUnit, &refs, &n );
-	if ( rc ) {
-		p->err = rc;
-		return;
+	if ( people ) {
+		/* its engagements and posts, not what else names it */
+		ObjectClass *ocs[2];
+		ocs[0] = oio_ad.ocEngagement;
+		ocs[1] = oio_ad.ocManager;
+		n = referrers_of( p, u, oio_ad.refUnit, ocs, 2, &refs );
+	} else {
+		/* only the posts count: the index by class names them without
+		 * the engagements, which far outnumber them */
+		rc = bt_refs_get_class( p->bi, p->txn, u, oio_ad.refUnit, oio_ad.ocManager, &refs, &n );
+		if ( rc ) {
+			p->err = rc;
+			return;
+		}
 	}
 	for ( i = 0; i < n && !p->err; i++ ) {
 		oio_obj *f;
@@ -255,7 +311,7 @@ person_inputs( part *p, const bt_uuid *u )
 	int i, n, nmanaged = 0;
 
 	if ( !person_functions( p, u ) ) return;
-	n = referrers( p, u, oio_ad.refPerson, &refs );
+	n = functions_of( p, u, &refs );
 	for ( i = 0; i < n && !p->err; i++ ) {
 		oio_obj *f = oio_model_get( &p->m, &refs[i] );
 		if ( !f || !f->has_person || memcmp( &f->person, u, sizeof( *u ) ) != 0 ) continue;
@@ -269,7 +325,7 @@ person_inputs( part *p, const bt_uuid *u )
 		}
 	}
 	ch_free( refs );
-	n = referrers( p, u, oio_ad.refOwner, &refs );
+	n = referrers_of( p, u, oio_ad.refOwner, &oio_ad.ocAddress, 1, &refs );
 	for ( i = 0; i < n && !p->err; i++ ) {
 		oio_obj *a = oio_model_get( &p->m, &refs[i] );
 		if ( !a || a->kind != OIO_ADDRESS ) continue;
@@ -305,6 +361,7 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	p.vt = vt;
 	p.kt = kt;
 	oio_model_init( &p.m );
+	p.dns = bt_dn_memo_new();
 	if ( kind == OIO_PERSON ) person_inputs( &p, &u );
 	else unit_chain( &p, &u );
 	if ( p.err ) {
@@ -317,6 +374,7 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 		if ( ( o = oio_model_get( &p.m, &u ) ) ) fn( e, o, arg );
 	}
 	ch_free( p.units );
+	bt_dn_memo_free( p.dns );
 	oio_model_destroy( &p.m );
 	return rc;
 }

@@ -53,6 +53,33 @@ oio_obj_free( oio_obj *o )
 	ber_memfree( o );
 }
 
+static size_t
+vals_bytes( BerVarray v )
+{
+	size_t n = 0;
+
+	for ( ; v && v->bv_val; v++ ) n += sizeof( *v ) + v->bv_len + 1;
+	return v ? n + sizeof( *v ) : n;
+}
+
+size_t
+oio_model_bytes( oio_model *m )
+{
+	unsigned pos = 0;
+	size_t n = ( m->by_uuid.size + m->by_dn.size ) * sizeof( void * );
+	oio_obj *o;
+	int i;
+
+	while ( ( o = oio_table_next( &m->by_uuid, &pos ) ) ) {
+		n += sizeof( *o ) + o->dn.bv_len + o->ndn.bv_len + o->name.bv_len +
+			o->userkey.bv_len + o->scope.bv_len + o->value.bv_len + 6;
+		for ( i = 0; i < D_COUNT; i++ ) n += vals_bytes( o->stored[i] );
+		n += vals_bytes( o->c_reports );
+		for ( i = 0; i < 3; i++ ) n += vals_bytes( o->c_addr[i] );
+	}
+	return n;
+}
+
 void
 oio_model_clear( oio_model *m )
 {

@@ -90,6 +90,8 @@ void oio_model_init( oio_model *m );
 void oio_model_destroy( oio_model *m );
 void oio_model_clear( oio_model *m );
 void oio_model_swap( oio_model *a, oio_model *b );
+/* what m holds on the heap, about (its objects, their values, the tables) */
+size_t oio_model_bytes( oio_model *m );
 oio_obj *oio_model_get( oio_model *m, const bt_uuid *u );
 oio_obj *oio_model_get_dn( oio_model *m, struct berval *ndn );
 oio_kind oio_model_del_dn( oio_model *m, struct berval *ndn );

@@ -21,7 +21,7 @@ check "online verify: the live DIT and the history agree" "$MH" verify -H "$URI"
 check "export while slapd runs" "$MH" export "$D/db" -o "$T_DIR/history.ldif"
 is "the export has a record per row of every table" \
   "$(grep -c '^dn: modirRow=' "$T_DIR/history.ldif")" \
-  "$(( $(mdb_stat -s modir_bt_versions "$D/db" | sed -n 's/.*Entries: //p') + $(mdb_stat -s modir_bt_names "$D/db" | sed -n 's/.*Entries: //p') + $(mdb_stat -s modir_bt_refs "$D/db" | sed -n 's/.*Entries: //p') + $(mdb_stat -s modir_bt_due "$D/db" | sed -n 's/.*Entries: //p') ))"
+  "$(( $(mdb_stat -s modir_bt_versions "$D/db" | sed -n 's/.*Entries: //p') + $(mdb_stat -s modir_bt_names "$D/db" | sed -n 's/.*Entries: //p') + $(mdb_stat -s modir_bt_refs "$D/db" | sed -n 's/.*Entries: //p') + $(mdb_stat -s modir_bt_refclass "$D/db" | sed -n 's/.*Entries: //p') + $(mdb_stat -s modir_bt_due "$D/db" | sed -n 's/.*Entries: //p') ))"
 grep -q '^# entity .* valid \[20150101000000Z, 20160101000000Z)' "$T_DIR/history.ldif" && ok "versions are readable in the export" || not_ok "versions are readable in the export"
 # the unchanged parts of a dated change's versions share their snapshot
 shared=$("$PY" - "$D/db" <<'PYEOF'

@@ -190,7 +190,7 @@ changetype: modify
 replace: olcBitemporalCacheSize
 olcBitemporalCacheSize: 1000
 EOF
-    if grep -q 'as-of point of [0-9]* bytes dropped (bitemporal-cache-size 1000)' "$C/slapd.log"; then
+    if grep -q 'as-of points of [0-9]* bytes dropped (bitemporal-cache-size 1000)' "$C/slapd.log"; then
       ok "the kept point larger than the new bound was dropped when the modify returned"
     else
       not_ok "the kept point larger than the new bound was dropped when the modify returned"

@@ -1,0 +1,217 @@
+/* bt_refclass.c - the history's references keyed by the class of the
+ * referring version (modir_bt_refclass).
+ *
+ * modir_bt_refs answers "every entity that ever named this unit in
+ * moRefUnit"; for a unit that is every engagement it ever had and its few
+ * manager posts, and an as-of read of one person that only needs the posts
+ * of each unit up the chain would read every engagement to find them.  The
+ * same pairs keyed also by the structural class of the referring version
+ * (and each of its superclasses but top) answer "the posts that ever named
+ * this unit" directly.  Written with modir_bt_refs (bt_row_put); built
+ * from the versions when the store opens a database that has fewer of its
+ * pairs than modir_bt_refs (one from before it, the import of an older
+ * export): every pair of the one has at least one in the other.
+ *
+ *   modir_bt_refclass  target uuid(16) attribute name NUL class name
+ *                        -> uuid(16)  (dupsort)
+ */
+#include "portable.h"
+
+#include <ac/string.h>
+
+#include "slap.h"
+
+#include "bitemporal.h"
+
+/* LMDB's default maximum key size is 511 bytes: the names in a key are
+ * cut (the same way when written and when looked up; a cut key can only
+ * add candidates, which the caller checks against the version). */
+#define BT_REFCLASS_NAME_MAX ( 480 - BT_UUID_LEN )
+
+/* Adds key/val unless it is there: a put of an existing pair still
+ * dirties the pages on its path, and nearly every write repeats the
+ * references its entry already had. */
+static int
+put_once( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val )
+{
+	MDB_cursor *mc;
+	MDB_val k = *key, v = *val;
+	int rc;
+
+	rc = mdb_cursor_open( txn, dbi, &mc );
+	if ( rc ) return rc;
+	rc = mdb_cursor_get( mc, &k, &v, MDB_GET_BOTH );
+	mdb_cursor_close( mc );
+	if ( rc == 0 ) return 0;
+	if ( rc != MDB_NOTFOUND ) return rc;
+	rc = mdb_put( txn, dbi, key, val, MDB_NODUPDATA );
+	return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
+/* The key of modir_bt_refclass: target, attribute name, NUL, class name,
+ * cut as modir_bt_names keys are (a cut key only adds candidates). */
+static size_t
+refclass_key( unsigned char *kbuf, const char *target, AttributeDescription *ad,
+	ObjectClass *oc )
+{
+	size_t len = ad->ad_cname.bv_len + 1 + oc->soc_cname.bv_len;
+	char *p = (char *)kbuf + BT_UUID_LEN;
+
+	memcpy( kbuf, target, BT_UUID_LEN );
+	memcpy( p, ad->ad_cname.bv_val, ad->ad_cname.bv_len < BT_REFCLASS_NAME_MAX ? ad->ad_cname.bv_len : BT_REFCLASS_NAME_MAX );
+	if ( ad->ad_cname.bv_len < BT_REFCLASS_NAME_MAX ) {
+		p[ad->ad_cname.bv_len] = '\0';
+		memcpy( p + ad->ad_cname.bv_len + 1, oc->soc_cname.bv_val,
+			len > BT_REFCLASS_NAME_MAX ? BT_REFCLASS_NAME_MAX - ad->ad_cname.bv_len - 1 : oc->soc_cname.bv_len );
+	}
+	return BT_UUID_LEN + ( len > BT_REFCLASS_NAME_MAX ? BT_REFCLASS_NAME_MAX : len );
+}
+
+#define BT_CLASSES_MAX 16
+
+/* The structural class of e and its superclasses but top: what
+ * is_entry_objectclass() finds structural in e.  Returns how many. */
+static int
+entry_classes( Entry *e, ObjectClass **out )
+{
+	Attribute *a = attr_find( e->e_attrs, slap_schema.si_ad_structuralObjectClass );
+	ObjectClass *sc = NULL;
+	int n = 0, i, j, k;
+
+	if ( a && a->a_numvals ) {
+		sc = oc_bvfind( &a->a_vals[0] );
+	} else if ( ( a = attr_find( e->e_attrs, slap_schema.si_ad_objectClass ) ) ) {
+		const char *text;
+		char tb[SLAP_TEXT_BUFLEN];
+		structural_class( a->a_vals, &sc, NULL, &text, tb, sizeof( tb ), NULL );
+	}
+	if ( !sc ) return 0;
+	out[n++] = sc;
+	for ( i = 0; i < n; i++ ) {
+		for ( j = 0; out[i]->soc_sups && out[i]->soc_sups[j]; j++ ) {
+			ObjectClass *sup = out[i]->soc_sups[j];
+			if ( sup == slap_schema.si_oc_top ) continue;
+			for ( k = 0; k < n && out[k] != sup; k++ )
+				;
+			if ( k == n && n < BT_CLASSES_MAX ) out[n++] = sup;
+		}
+	}
+	return n;
+}
+
+/* The references of e (entity u) keyed by its classes. */
+int
+bt_refclass_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
+{
+	unsigned char kbuf[BT_UUID_LEN + BT_REFCLASS_NAME_MAX];
+	ObjectClass *ocs[BT_CLASSES_MAX];
+	Attribute *a;
+	MDB_val key, val;
+	unsigned i;
+	int n = -1, j, rc;
+
+	for ( a = e->e_attrs; a; a = a->a_next ) {
+		if ( !bt_is_reference( a->a_desc ) ) continue;
+		if ( n < 0 ) n = entry_classes( e, ocs );
+		for ( i = 0; i < a->a_numvals; i++ ) {
+			if ( a->a_nvals[i].bv_len != BT_UUID_LEN ) continue;
+			for ( j = 0; j < n; j++ ) {
+				key.mv_data = kbuf;
+				key.mv_size = refclass_key( kbuf, a->a_nvals[i].bv_val, a->a_desc, ocs[j] );
+				val.mv_data = (void *)u->u;
+				val.mv_size = BT_UUID_LEN;
+				rc = put_once( txn, bi->bi_refclass, &key, &val );
+				if ( rc ) return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+/* modir_bt_refclass from the versions, when it holds fewer pairs than
+ * modir_bt_refs: every version of every entity, in the store's open
+ * transaction */
+int
+bt_refclass_complete( bt_info *bi, MDB_txn *txn )
+{
+	MDB_stat rs, cs;
+	MDB_cursor *mc;
+	MDB_val k, v;
+	bt_uuid u, last;
+	unsigned long n = 0;
+	int rc, have = 0, i;
+
+	if ( ( rc = mdb_stat( txn, bi->bi_refs, &rs ) ) ||
+		( rc = mdb_stat( txn, bi->bi_refclass, &cs ) ) ) return rc;
+	if ( cs.ms_entries >= rs.ms_entries ) return 0;
+	Debug( LDAP_DEBUG_ANY, "bitemporal: indexing the references of the history "
+		"by class (%lu of %lu pairs)\n", (unsigned long)cs.ms_entries,
+		(unsigned long)rs.ms_entries );
+	rc = mdb_cursor_open( txn, bi->bi_versions, &mc );
+	if ( rc ) return rc;
+	for ( rc = mdb_cursor_get( mc, &k, &v, MDB_FIRST ); rc == 0;
+		rc = mdb_cursor_get( mc, &k, &v, MDB_NEXT ) ) {
+		bt_rows rows = { 0 };
+		if ( k.mv_size < BT_UUID_LEN ) continue;
+		memcpy( u.u, k.mv_data, BT_UUID_LEN );
+		if ( have && memcmp( &u, &last, sizeof( u ) ) == 0 ) continue;
+		last = u;
+		have = 1;
+		/* the versions of one entity; the writes below go to another
+		 * table, which leaves this cursor where it is */
+		rc = bt_rows_all( bi, txn, &u, &rows );
+		for ( i = 0; i < rows.n && !rc; i++ ) {
+			Entry *e;
+			if ( bt_row_entry_ro( &rows.r[i], &e ) ) {
+				rc = MDB_CORRUPTED;
+				break;
+			}
+			rc = bt_refclass_put( bi, txn, e, &u );
+			BER_BVZERO( &e->e_name );
+			BER_BVZERO( &e->e_nname );
+			entry_free( e );
+			n++;
+		}
+		bt_rows_free( &rows );
+		if ( rc ) break;
+	}
+	mdb_cursor_close( mc );
+	if ( rc == MDB_NOTFOUND ) rc = 0;
+	if ( rc ) Debug( LDAP_DEBUG_ANY, "bitemporal: cannot index the references "
+		"of the history by class: %s\n", mdb_strerror( rc ) );
+	else Debug( LDAP_DEBUG_STATS, "bitemporal: %lu versions indexed by class\n", n );
+	return rc;
+}
+
+/* The entities that ever referenced target through ad in a version of
+ * class oc: every one whose structural class is oc or below it; where
+ * the index by class is missing (a read-only tool on an older database),
+ * every one that referenced it (bt_refs_get). */
+int
+bt_refs_get_class( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
+	AttributeDescription *ad, ObjectClass *oc, bt_uuid **uuids, int *n )
+{
+	unsigned char kbuf[BT_UUID_LEN + BT_REFCLASS_NAME_MAX];
+	MDB_cursor *mc;
+	MDB_val key, val;
+	int rc, max = 0;
+
+	if ( !bi->bi_has_refclass ) return bt_refs_get( bi, txn, target, ad, uuids, n );
+	*uuids = NULL;
+	*n = 0;
+	key.mv_data = kbuf;
+	key.mv_size = refclass_key( kbuf, (const char *)target->u, ad, oc );
+	rc = mdb_cursor_open( txn, bi->bi_refclass, &mc );
+	if ( rc ) return rc;
+	for ( rc = mdb_cursor_get( mc, &key, &val, MDB_SET ); rc == 0;
+		rc = mdb_cursor_get( mc, &key, &val, MDB_NEXT_DUP ) ) {
+		if ( val.mv_size != BT_UUID_LEN ) continue;
+		if ( *n == max ) {
+			max = max ? max * 2 : 4;
+			*uuids = ch_realloc( *uuids, max * sizeof( bt_uuid ) );
+		}
+		memcpy( (*uuids)[(*n)++].u, val.mv_data, BT_UUID_LEN );
+	}
+	mdb_cursor_close( mc );
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# What as-of reads keep between reads changes no answer: the inflated
+# snapshots (bitemporal-cache-size, a small bound and none at all), the
+# index of references by class that finds a unit's manager posts (built
+# for a database from before it at start, also from an export without it),
+# and a dated write after the reads have filled the caches is seen.
+# Answers are compared with themselves across those states, and single
+# entry as-of reads with the whole organisation (check_asof_one.py).
+. "$(dirname "$0")/../lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+MH=$TOP/tools/modir-history
+P="ou=people,$SUFFIX"
+
+G=$T_DIR/g
+conf() { write_conf "$G" "index moRefPerson,moRefUnit,moRefOwner,manager eq" \
+  "overlay bitemporal" "$@" "overlay oio"; }
+conf "bitemporal-cache-size 200000"
+now=$(gt now)
+"$TOP/tools/modir-gen" --employees 100 --seed 5 --now "$now" --validity \
+  -o "$T_DIR/base.ldif" --history "$T_DIR/hist.ldif" --truth "$T_DIR/truth.json"
+check "generated base loads with slapadd" "$SLAPADD" -q -f "$G/slapd.conf" -l "$T_DIR/base.ldif"
+start_slapd "$G" || { not_ok "slapd starts"; finish; exit 1; }
+check "five years of dated changes replay" \
+  ldapmodify -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -e relax -f "$T_DIR/hist.ldif"
+
+DATES="$(gt '-3 months') $(gt '-2 years') $(gt '-4 years')"
+PEOPLE=$(grep -E "^dn: uid=[^,]+,$P\$" "$T_DIR/base.ldif" | sed 's/^dn: //' | head -25)
+# every person's base as-of lookup, at each date, twice (the second read
+# of each comes from the caches), and the subtree search at each date
+answers() {
+  local t dn
+  for t in $DATES; do
+    for dn in $PEOPLE; do
+      lsearch -b "$dn" -s base -E "$(asof "validAt=$t")" '(objectClass=*)' title ou manager departmentNumber mail sn 2>/dev/null
+      lsearch -b "$dn" -s base -E "$(asof "validAt=$t")" '(objectClass=*)' title ou manager departmentNumber mail sn 2>/dev/null
+    done
+    lsearch -b "$P" -E "$(asof "validAt=$t")" '(objectClass=inetOrgPerson)' title ou manager | sort
+  done | md5sum
+}
+one_vs_whole() {   # one_vs_whole LABEL
+  # the first point is the generator's now: its truth is checked too
+  /usr/bin/python3 "$HERE/oio/check_asof_one.py" "$URI" "$ROOTDN" "$ROOTPW" "$T_DIR/truth.json" \
+    "$now" $DATES >"$T_DIR/asof.out" 2>&1
+  if grep -q '^not ok' "$T_DIR/asof.out" || ! grep -q '^ok' "$T_DIR/asof.out"; then
+    not_ok "$1: one entry as-of agrees with the whole organisation"; grep '^not ok\|^#' "$T_DIR/asof.out" | head -12 | sed 's/^/#   /'
+  else
+    ok "$1: one entry as-of agrees with the whole organisation ($(grep -c '^ok' "$T_DIR/asof.out") checks)"
+  fi
+}
+entries() { mdb_stat -s "$2" "$1" 2>/dev/null | sed -n 's/.*Entries: //p'; }
+
+one_vs_whole "small cache"
+A=$(answers)
+is "reading again gives the same answers" "$(answers)" "$A"
+refs=$(entries "$G/db" modir_bt_refs); byclass=$(entries "$G/db" modir_bt_refclass)
+[ "${refs:-0}" -gt 0 ] && [ "${byclass:-0}" -ge "$refs" ] && ok "every reference is indexed by class ($byclass for $refs)" \
+  || not_ok "every reference is indexed by class (got ${byclass:-none} for ${refs:-none})"
+stop_slapd "$G/slapd.pid"
+
+# --- a database from before the index by class --------------------------
+"$PY" - "$G/db" <<'PYEOF'
+import lmdb, sys
+env = lmdb.open(sys.argv[1], max_dbs=16, subdir=True)
+with env.begin(write=True) as txn:
+    txn.drop(env.open_db(b"modir_bt_refclass", txn=txn, create=False), delete=True)
+PYEOF
+is "the index by class is gone" "$(entries "$G/db" modir_bt_refclass)" ""
+check "offline verify accepts a database without it" "$MH" verify "$G/db"
+conf "bitemporal-cache-size 0"
+start_slapd "$G" || { not_ok "slapd starts on it"; finish; exit 1; }
+byclass=$(entries "$G/db" modir_bt_refclass)
+[ "${byclass:-0}" -ge "$refs" ] && ok "slapd builds the index by class at start ($byclass for $refs)" \
+  || not_ok "slapd builds the index by class at start (got ${byclass:-none} for $refs)"
+is "no cache: the same answers" "$(answers)" "$A"
+one_vs_whole "no cache"
+check "export" "$MH" export "$G/db" -o "$T_DIR/history.ldif"
+stop_slapd "$G/slapd.pid"
+check "offline verify with the rebuilt index" "$MH" verify "$G/db"
+check "slapcat the DIT" "$SLAPCAT" -f "$G/slapd.conf" -l "$T_DIR/dit.ldif"
+
+# --- an export from before it, restored ---------------------------------
+"$PY" - "$T_DIR/history.ldif" > "$T_DIR/old.ldif" <<'PYEOF'
+import sys
+recs = open(sys.argv[1], encoding="utf-8").read().split("\n\n")
+keep = [r for r in recs if "modirTable: modir_bt_refclass" not in r and "modirExport=end" not in r and r.strip()]
+n = sum(1 for r in keep if "\nmodirTable: " in "\n" + r)
+print("\n\n".join(keep) + "\n\ndn: modirExport=end\nmodirRows: %d\n" % n)
+PYEOF
+R=$T_DIR/r
+write_conf "$R" "index moRefPerson,moRefUnit,moRefOwner,manager eq" "overlay bitemporal" "overlay oio"
+check "slapadd the DIT into a new database" "$SLAPADD" -q -f "$R/slapd.conf" -l "$T_DIR/dit.ldif"
+check "import an export without the index by class" "$MH" import "$R/db" -f "$T_DIR/old.ldif"
+G=$R
+start_slapd "$R" || { not_ok "slapd starts on the restored database"; finish; exit 1; }
+byclass=$(entries "$R/db" modir_bt_refclass)
+[ "${byclass:-0}" -ge "$refs" ] && ok "the index by class is built at start after the import ($byclass)" \
+  || not_ok "the index by class is built at start after the import (got ${byclass:-none})"
+is "restored, default cache: the same answers" "$(answers)" "$A"
+
+# --- a write after the caches are filled ----------------------------------
+t1=$(echo $DATES | cut -d' ' -f1); t2=$(echo $DATES | cut -d' ' -f2)
+sn_at() { lsearch -b "$1" -s base -E "$(asof "validAt=$2")" sn 2>/dev/null | sed -n 's/^sn: //p'; }
+for dn in $PEOPLE; do   # someone employed at both points
+  old=$(sn_at "$dn" "$t2")
+  [ -n "$old" ] && [ -n "$(sn_at "$dn" "$t1")" ] && break
+done
+check "a dated correction of a surname from a year ago" lmodify -e "$(valid "validFrom=$(gt '-1 year')")" \
+  -f <(printf 'dn: %s\nchangetype: modify\nreplace: sn\nsn: Corrected\n' "$dn")
+is "an as-of read after it sees it" "$(lsearch -b "$dn" -s base -E "$(asof "validAt=$t1")" sn | sed -n 's/^sn: //p')" "Corrected"
+is "a subtree as-of read after it sees it" \
+  "$(lsearch -b "$P" -E "$(asof "validAt=$t1")" "(sn=Corrected)" 1.1 | grep -c '^dn:')" "1"
+is "before it the surname is what it was" "$(sn_at "$dn" "$t2")" "$old"
+one_vs_whole "after the write"
+stop_slapd "$R/slapd.pid"
+
+# --- several points, one bound ----------------------------------------------
+# slapd's stats log says what is kept: checked here instead of timed
+export SLAPD_DEBUG=256
+sub() { lsearch -b "$P" -E "$(asof "validAt=$1")" '(objectClass=inetOrgPerson)' title ou manager | sort | md5sum; }
+d1=$(echo $DATES | cut -d' ' -f1); d2=$(echo $DATES | cut -d' ' -f2); d3=$(echo $DATES | cut -d' ' -f3)
+start_slapd "$R" || { not_ok "slapd starts with the stats log"; finish; exit 1; }
+a1=$(sub "$d1"); b1=$(sub "$d1"); a2=$(sub "$d2"); b2=$(sub "$d2"); c1=$(sub "$d1"); a3=$(sub "$d3")
+is "a point asked again answers as the walk did" "$b1 $c1" "$a1 $a1"
+is "... at another point too" "$b2" "$a2"
+grep -q 'as-of points kept: 2,' "$R/slapd.log" && ok "two points are kept at once" \
+  || not_ok "two points are kept at once"; grep -a 'as-of points kept' "$R/slapd.log" | head -3 | sed 's/^/#   /'
+grep -q 'oio: the organisation at a point, [0-9]* bytes: kept' "$R/slapd.log" \
+  && ok "oio keeps the organisation at a point within its share" || not_ok "oio keeps the organisation at a point within its share"
+point=$(grep -a -o 'as-of points kept: 1, [0-9]*' "$R/slapd.log" | head -1 | sed 's/.* //')
+# a lower bound set live applies to the points kept when the modify returns
+check "bitemporal-cache-size lowered live" ldapmodify -x -H "$URI" -D "$CFGDN" -w "$ROOTPW" \
+  -f <(printf 'dn: olcOverlay={0}bitemporal,olcDatabase={1}mdb,cn=config\nchangetype: modify\nreplace: olcBitemporalCacheSize\nolcBitemporalCacheSize: 1000\n')
+grep -q 'as-of points kept: 0, 0 of 500 bytes' "$R/slapd.log" && ok "... and the points kept are dropped at once" \
+  || not_ok "... and the points kept are dropped at once"
+is "... with the same answers" "$(sub "$d1") $(sub "$d1")" "$a1 $a1"
+stop_slapd "$R/slapd.pid"
+
+# a bound that holds two points of this database, not three
+size=$(( point * 5 ))
+sed -i "s/^overlay bitemporal\$/&\nbitemporal-cache-size $size/" "$R/slapd.conf"
+: > "$R/slapd.log"
+start_slapd "$R" || { not_ok "slapd starts with bitemporal-cache-size $size"; finish; exit 1; }
+is "bitemporal-cache-size $size: the same answers at three points, each asked twice" \
+  "$(sub "$d1") $(sub "$d2") $(sub "$d3") $(sub "$d1") $(sub "$d2") $(sub "$d3")" "$a1 $a2 $a3 $a1 $a2 $a3"
+kept=$(grep -a -o 'as-of points kept: [0-9]*, [0-9]* of [0-9]* bytes' "$R/slapd.log")
+max=$(echo "$kept" | awk '{print $4}' | tr -d , | sort -n | tail -1)
+over=$(echo "$kept" | awk '$5 > $7' | wc -l)
+is "at most two points are kept in $size bytes (half for the points)" "$max" "2"
+is "what is kept never exceeds the share of the points" "$over" "0"
+stop_slapd "$R/slapd.pid"
+
+# a bound smaller than one point: nothing is kept, the answers stay
+sed -i "s/^bitemporal-cache-size .*/bitemporal-cache-size 100000/" "$R/slapd.conf"
+: > "$R/slapd.log"
+start_slapd "$R" || { not_ok "slapd starts with bitemporal-cache-size 100000"; finish; exit 1; }
+is "bitemporal-cache-size 100000: the same answers" "$(sub "$d1") $(sub "$d1") $(sub "$d2")" "$a1 $a1 $a2"
+grep -q 'larger than its share of bitemporal-cache-size' "$R/slapd.log" && ! grep -q 'as-of points kept: [1-9]' "$R/slapd.log" \
+  && ok "no point larger than its share is kept" || not_ok "no point larger than its share is kept"
+grep -q 'oio: the organisation at a point, [0-9]* bytes: not kept' "$R/slapd.log" && \
+  ! grep -q 'oio: the organisation at a point, [0-9]* bytes: kept' "$R/slapd.log" \
+  && ok "oio keeps no organisation larger than its share" || not_ok "oio keeps no organisation larger than its share"
+one_vs_whole "bitemporal-cache-size 100000"
+stop_slapd "$R/slapd.pid"
+
+finish
