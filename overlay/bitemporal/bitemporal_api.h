@@ -128,6 +128,9 @@ typedef int (bt_child_fn)( const bt_uuid *u, struct berval *nrdn, void *arg );
 int bt_names_children( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	bt_child_fn *fn, void *arg );
 int bt_is_reference( AttributeDescription *ad );
+/* Every entity that ever referred to target through ad's attribute type,
+ * with any options (a value of moRefUnit;x-foo is a moRefUnit): *uuids
+ * (ch_malloc'd, candidates to check against their versions) and *n. */
 int bt_refs_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 	AttributeDescription *ad, bt_uuid **uuids, int *n );
 int bt_entry_uuid( Entry *e, bt_uuid *u );

@@ -71,7 +71,8 @@ rule_for( AttributeDescription *ad )
 	const ref_rule *r;
 
 	for ( r = ref_rules; r->attr; r++ )
-		if ( strcasecmp( r->attr, ad->ad_cname.bv_val ) == 0 ) return r;
+		/* the type's name: moRefUnit;x-foo is a moRefUnit */
+		if ( strcasecmp( r->attr, ad->ad_type->sat_cname.bv_val ) == 0 ) return r;
 	return NULL;
 }
 
