@@ -278,7 +278,7 @@ int bt_version_entry( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, Entry **
 int bt_current_entry( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_time now,
 	Entry **e );
 /* *may: level on the version and on the entity as it is now (a boolean,
- * set only when 0 is returned) */
+ * set only when 0 is returned; 0 when the entity has no present) */
 int bt_may_see( Operation *op, bt_info *bi, MDB_txn *txn, Entry *version,
 	slap_access_t level, int *may );
 void bt_prune_changed( Operation *op, Entry *e );

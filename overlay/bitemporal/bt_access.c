@@ -106,9 +106,10 @@ bt_may_see( Operation *op, bt_info *bi, MDB_txn *txn, Entry *version,
 		return 0;
 	}
 	rc = bt_current_entry( bi, txn, &u, slap_get_time(), &now );
-	/* the version is one of the entity's, so it has a present: none
-	 * found is a history that does not hold together */
-	if ( rc == MDB_NOTFOUND ) rc = MDB_CORRUPTED;
+	/* an entity whose every registration was withdrawn (terminated from
+	 * before it began) has no present for today's rules to allow: not
+	 * shown, as before */
+	if ( rc == MDB_NOTFOUND ) return 0;
 	if ( rc ) return rc;
 	*may = access_allowed( op, now, slap_schema.si_ad_entry, NULL, level, NULL );
 	entry_free( now );
