@@ -104,6 +104,8 @@ with env.begin(write=(mode == "make"), db=rdb) as txn:
 '
 is "an old reference through moRefUnit;x-foo, as older versions kept it" \
   "$("$PY" -c "$OLDREF" "$D/db" make ${U}00015)" "1"
+rc_of "$TOP/tools/modir-history" verify "$D/db" >/dev/null
+is "modir-history verify reports it" "$(grep -c 'kept under moRefUnit;x-foo, not under its attribute type' "$T_DIR/last.out")" "1"
 out=$("$PY" -c "$DAMAGE" "$D/db" damage "${UU[@]}")
 diag "damaged rows: ${out% *}"
 [ "${out% *}" -ge 6 ] && ok "every row of the four entities cut" || not_ok "every row of the four entities cut ($out)"
@@ -162,4 +164,6 @@ stop_slapd "$D/slapd.pid"
 after=$("$PY" -c "$DAMAGE" "$D/db" read)
 is "no version row was written or changed by the refused writes" "${after#* }" "$sum"
 is "no reference is kept under a description with options" "$("$PY" -c "$OLDREF" "$D/db" count ${U}00015)" "0"
+rc_of "$TOP/tools/modir-history" verify "$D/db" >/dev/null
+is "... and verify reports none" "$(grep -c 'not under its attribute type' "$T_DIR/last.out")" "0"
 finish
