@@ -306,14 +306,19 @@ int bt_authz_entry( bt_authz *az, Entry *e, slap_access_t level, Modifications *
 /* level (ACL_WADD, ACL_WDEL, ACL_WRITE) on the parent's "children";
  * parent NULL: a root entry, for the rootdn only */
 int bt_authz_children( bt_authz *az, Entry *parent, slap_access_t level );
-/* the version's entry under its name at vt; NULL on a read error */
-Entry *bt_version_entry( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt );
-/* the entity as it is now (or as it was last, if it is gone) */
-Entry *bt_current_entry( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_time now );
-/* level on the version and on the entity as it is now; 0 also when the
- * present cannot be read */
+/* The three below read the store: they return an LMDB code, and a read
+ * error is never an answer (a caller that decides access refuses on it,
+ * a read ends with other (80)).
+ * bt_version_entry: the version's entry under its name at vt in *e */
+int bt_version_entry( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, Entry **e );
+/* the entity as it is now (or as it was last, if it is gone) in *e;
+ * MDB_NOTFOUND when it has no version */
+int bt_current_entry( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_time now,
+	Entry **e );
+/* *may: level on the version and on the entity as it is now (a boolean,
+ * set only when 0 is returned; 0 when the entity has no present) */
 int bt_may_see( Operation *op, bt_info *bi, MDB_txn *txn, Entry *version,
-	slap_access_t level );
+	slap_access_t level, int *may );
 void bt_prune_changed( Operation *op, Entry *e );
 
 /* bt_activate.c */

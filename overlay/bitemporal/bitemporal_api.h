@@ -14,7 +14,14 @@
  *    there is nothing, another MDB_* code or an errno for an error the
  *    caller must not take for "nothing" (MDB_CORRUPTED: a stored value
  *    or chain that cannot be decoded or followed).  An answer that is
- *    not a code (found or not, a count) goes through an out-parameter;
+ *    not a code (found or not, a count) goes through an out-parameter.
+ *    What a caller does with such an error is never what it does with
+ *    MDB_NOTFOUND or an empty answer, and never a rule skipped: a write
+ *    is refused with other (80), a specific text and nothing stored; a
+ *    read ends with other (80), never with fewer entries or an entry
+ *    shown as absent or hidden; an access decision that cannot be made
+ *    refuses the operation.  A candidate that cannot be read (a name's
+ *    holder, a referrer, a parent) may be the one that matters;
  *  - the operation layer (bi_op_* handlers, the write path, the checks
  *    done on an operation) returns an LDAP result code, the result sent or
  *    to be sent, or SLAP_CB_CONTINUE where slapd's overlay protocol wants
@@ -121,6 +128,9 @@ typedef int (bt_child_fn)( const bt_uuid *u, struct berval *nrdn, void *arg );
 int bt_names_children( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	bt_child_fn *fn, void *arg );
 int bt_is_reference( AttributeDescription *ad );
+/* Every entity that ever referred to target through ad's attribute type,
+ * with any options (a value of moRefUnit;x-foo is a moRefUnit): *uuids
+ * (ch_malloc'd, candidates to check against their versions) and *n. */
 int bt_refs_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 	AttributeDescription *ad, bt_uuid **uuids, int *n );
 /* A part of what bt_refs_get() returns that holds at least every entity

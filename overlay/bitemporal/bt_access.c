@@ -30,73 +30,90 @@
 
 /* The entry of a version under the name it had at vt (as known now).
  * A copy: the caller frees it with entry_free(). */
-Entry *
-bt_version_entry( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt )
+int
+bt_version_entry( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, Entry **ep )
 {
 	struct berval dn, ndn;
 	Entry *e;
+	int rc;
 
-	if ( bt_row_dn( bi, txn, r, vt, BT_KNOWN_NOW, &dn, &ndn ) ) return NULL;
+	*ep = NULL;
+	if ( ( rc = bt_row_dn( bi, txn, r, vt, BT_KNOWN_NOW, &dn, &ndn ) ) ) return rc;
 	if ( bt_row_entry( r, &e ) ) {
 		ch_free( dn.bv_val );
 		ch_free( ndn.bv_val );
-		return NULL;
+		return MDB_CORRUPTED;
 	}
 	ch_free( e->e_name.bv_val );
 	ch_free( e->e_nname.bv_val );
 	e->e_name = dn;
 	e->e_nname = ndn;
-	return e;
+	*ep = e;
+	return 0;
 }
 
 /* The entity as it is now: its version valid now, or, if it no longer
  * exists (or does not exist yet), its version that is valid last, as
- * known now.  NULL if it has none. */
-Entry *
-bt_current_entry( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_time now )
+ * known now.  MDB_NOTFOUND if it has none. */
+int
+bt_current_entry( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_time now,
+	Entry **ep )
 {
 	bt_rows rows = { 0 };
 	bt_row r, *last = NULL;
-	Entry *e = NULL;
-	int i;
+	int i, rc;
 
-	if ( bt_row_at( bi, txn, u, now, BT_KNOWN_NOW, &r ) == 0 ) {
-		e = bt_version_entry( bi, txn, &r, now );
+	*ep = NULL;
+	rc = bt_row_at( bi, txn, u, now, BT_KNOWN_NOW, &r );
+	if ( rc == 0 ) {
+		rc = bt_version_entry( bi, txn, &r, now, ep );
 		bt_row_free( &r );
-		return e;
+		return rc;
 	}
-	if ( bt_rows_all( bi, txn, u, &rows ) ) {
+	if ( rc != MDB_NOTFOUND ) return rc;
+	if ( ( rc = bt_rows_all( bi, txn, u, &rows ) ) ) {
 		bt_rows_free( &rows );
-		return NULL;
+		return rc;
 	}
 	for ( i = 0; i < rows.n; i++ ) {
 		if ( rows.r[i].superseded != BT_INFINITY ) continue;
 		if ( !last || rows.r[i].valid.from > last->valid.from ) last = &rows.r[i];
 	}
-	if ( last ) e = bt_version_entry( bi, txn, last, last->valid.from );
+	rc = last ? bt_version_entry( bi, txn, last, last->valid.from, ep ) : MDB_NOTFOUND;
 	bt_rows_free( &rows );
-	return e;
+	return rc;
 }
 
 int
 bt_may_see( Operation *op, bt_info *bi, MDB_txn *txn, Entry *version,
-	slap_access_t level )
+	slap_access_t level, int *may )
 {
 	bt_uuid u;
 	Entry *now;
-	int ok;
+	int rc;
 
-	if ( be_isroot( op ) ) return 1;
+	*may = 0;
+	if ( be_isroot( op ) ) {
+		*may = 1;
+		return 0;
+	}
 	if ( !access_allowed( op, version, slap_schema.si_ad_entry, NULL, level, NULL ) )
 		return 0;
 	/* without an entryUUID there is no "now" to compare with: the
 	 * version's own rules decide */
-	if ( bt_entry_uuid( version, &u ) ) return 1;
-	now = bt_current_entry( bi, txn, &u, slap_get_time() );
-	if ( !now ) return 0;	/* fail closed: the present cannot be read */
-	ok = access_allowed( op, now, slap_schema.si_ad_entry, NULL, level, NULL );
+	if ( bt_entry_uuid( version, &u ) ) {
+		*may = 1;
+		return 0;
+	}
+	rc = bt_current_entry( bi, txn, &u, slap_get_time(), &now );
+	/* an entity whose every registration was withdrawn (terminated from
+	 * before it began) has no present for today's rules to allow: not
+	 * shown, as before */
+	if ( rc == MDB_NOTFOUND ) return 0;
+	if ( rc ) return rc;
+	*may = access_allowed( op, now, slap_schema.si_ad_entry, NULL, level, NULL );
 	entry_free( now );
-	return ok;
+	return 0;
 }
 
 /* moChangedAttributes names only attributes the reader may read in the

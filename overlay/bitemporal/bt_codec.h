@@ -173,7 +173,9 @@ int bt_vval_snapshot( bt_zstreams *z, const bt_vval *v, void *out );
 /* modir_bt_names key: parent uuid(16), then the normalized RDN (roots,
  * whose parent is all zero, are keyed by their whole normalized DN);
  * modir_bt_refs key: target uuid(16), then the name of the referring
- * attribute (its description, ad_cname).  Both values: a uuid(16).
+ * attribute's type (sat_cname: a reference through moRefUnit;x-foo is
+ * kept under moRefUnit; bt_store_open moves what older versions kept
+ * under the whole description).  Both values: a uuid(16).
  * LMDB's default maximum key size is 511 bytes: a name longer than
  * BT_NAME_MAX is cut to it, the same way when stored and when looked up
  * (one encoder for both).  A cut key can only add candidates, which every

@@ -48,21 +48,24 @@ put_once( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val )
 	return rc == MDB_KEYEXIST ? 0 : rc;
 }
 
-/* The key of modir_bt_refclass: target, attribute name, NUL, class name,
- * cut as modir_bt_names keys are (a cut key only adds candidates). */
+/* The key of modir_bt_refclass: target, attribute type name, NUL, class
+ * name, cut as modir_bt_names keys are (a cut key only adds candidates).
+ * The type's name, as in modir_bt_refs: a reference through moRefUnit;x-foo
+ * is found by a lookup of moRefUnit. */
 static size_t
 refclass_key( unsigned char *kbuf, const char *target, AttributeDescription *ad,
 	ObjectClass *oc )
 {
-	size_t len = ad->ad_cname.bv_len + 1 + oc->soc_cname.bv_len;
+	struct berval *an = &ad->ad_type->sat_cname;
+	size_t len = an->bv_len + 1 + oc->soc_cname.bv_len;
 	char *p = (char *)kbuf + BT_UUID_LEN;
 
 	memcpy( kbuf, target, BT_UUID_LEN );
-	memcpy( p, ad->ad_cname.bv_val, ad->ad_cname.bv_len < BT_REFCLASS_NAME_MAX ? ad->ad_cname.bv_len : BT_REFCLASS_NAME_MAX );
-	if ( ad->ad_cname.bv_len < BT_REFCLASS_NAME_MAX ) {
-		p[ad->ad_cname.bv_len] = '\0';
-		memcpy( p + ad->ad_cname.bv_len + 1, oc->soc_cname.bv_val,
-			len > BT_REFCLASS_NAME_MAX ? BT_REFCLASS_NAME_MAX - ad->ad_cname.bv_len - 1 : oc->soc_cname.bv_len );
+	memcpy( p, an->bv_val, an->bv_len < BT_REFCLASS_NAME_MAX ? an->bv_len : BT_REFCLASS_NAME_MAX );
+	if ( an->bv_len < BT_REFCLASS_NAME_MAX ) {
+		p[an->bv_len] = '\0';
+		memcpy( p + an->bv_len + 1, oc->soc_cname.bv_val,
+			len > BT_REFCLASS_NAME_MAX ? BT_REFCLASS_NAME_MAX - an->bv_len - 1 : oc->soc_cname.bv_len );
 	}
 	return BT_UUID_LEN + ( len > BT_REFCLASS_NAME_MAX ? BT_REFCLASS_NAME_MAX : len );
 }

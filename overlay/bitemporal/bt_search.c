@@ -69,6 +69,8 @@ is_current( bt_period valid, bt_time superseded )
 	return superseded == BT_INFINITY && bt_period_contains( valid, slap_get_time() );
 }
 
+static void walk_fail( bt_walk *w, int rc );
+
 /* Sends one entry if the client may see it and it matches.  current:
  * the entry is the entity as it is now (is_current() of its version). */
 static void
@@ -88,8 +90,14 @@ send_one( bt_walk *w, Entry *e, int current )
 	if ( current ) {
 		if ( !access_allowed( op, e, slap_schema.si_ad_entry, NULL, ACL_SEARCH, NULL ) )
 			return;
-	} else if ( !bt_may_see( op, w->bi, w->txn, e, ACL_SEARCH ) ) {
-		return;
+	} else {
+		int may;
+		/* a present that cannot be read hides nothing: the search fails */
+		if ( ( rc = bt_may_see( op, w->bi, w->txn, e, ACL_SEARCH, &may ) ) ) {
+			walk_fail( w, rc );
+			return;
+		}
+		if ( !may ) return;
 	}
 	/* a history listing is what moVersionOperation tells: a reader the
 	 * ACLs do not let read it on the version gets no listing of it
@@ -320,6 +328,7 @@ child_fn( const bt_uuid *u, struct berval *nrdn, void *arg )
 	bt_walk *w = c->w;
 	bt_row r;
 	struct berval have, rdn, dn, ndn;
+	int rc;
 
 	if ( w->stop ) return 1;
 	if ( w->history ) {
@@ -329,11 +338,24 @@ child_fn( const bt_uuid *u, struct berval *nrdn, void *arg )
 		if ( c->depth < 0 ) walk_children( w, u, NULL, NULL, -1, c->level + 1 );
 		return w->stop;
 	}
-	if ( bt_row_at( w->bi, w->txn, u, w->vt, w->kt, &r ) ) return 0;
+	if ( ( rc = bt_row_at( w->bi, w->txn, u, w->vt, w->kt, &r ) ) ) {
+		/* not there at this point; a child that cannot be read is not
+		 * left out, the search fails */
+		if ( rc != MDB_NOTFOUND ) walk_fail( w, rc );
+		return w->stop;
+	}
 	/* an entity is listed under every name it ever had: only the name it
 	 * has at this point counts */
-	if ( memcmp( &r.parent, c->parent, sizeof( bt_uuid ) ) != 0 ||
-		bt_row_nrdn( w->bi, &r, &have, &rdn ) || !dn_match( &have, nrdn ) ) {
+	if ( memcmp( &r.parent, c->parent, sizeof( bt_uuid ) ) != 0 ) {
+		bt_row_free( &r );
+		return 0;
+	}
+	if ( ( rc = bt_row_nrdn( w->bi, &r, &have, &rdn ) ) ) {
+		bt_row_free( &r );
+		walk_fail( w, rc );
+		return 1;
+	}
+	if ( !dn_match( &have, nrdn ) ) {
 		bt_row_free( &r );
 		return 0;
 	}
@@ -494,12 +516,16 @@ point_collect( bt_walk *w, bt_cache *c )
 	struct berval *sfx = &op->o_bd->be_suffix[0], *nsfx = &op->o_bd->be_nsuffix[0];
 	bt_uuid root;
 	bt_row rr;
+	int rc;
 
 	w->collect = c;
-	if ( bt_resolve( w->bi, w->txn, nsfx, w->vt, w->kt, &root, &rr ) == 0 ) {
+	if ( ( rc = bt_resolve( w->bi, w->txn, nsfx, w->vt, w->kt, &root, &rr ) ) == 0 ) {
 		emit_at( w, &rr, sfx, nsfx );
 		bt_row_free( &rr );
 		if ( !w->stop && !w->uncacheable ) walk_children( w, &root, sfx, nsfx, -1, 0 );
+	} else if ( rc != MDB_NOTFOUND ) {
+		/* a point that could not be read whole is no point */
+		walk_fail( w, rc );
 	}
 	w->collect = NULL;
 	if ( w->stop || w->uncacheable ) {
@@ -628,15 +654,18 @@ search_from_cache( bt_walk *w, bt_cache *c )
 }
 
 /* A base the reader may not disclose is answered as one that does not
- * exist then, with the same code and text. */
+ * exist then, with the same code and text.  Returns 0 with *hidden set,
+ * or the LMDB code of what could not be read (never taken for hidden:
+ * the search ends with other). */
 static int
-base_hidden( bt_walk *w, bt_row *r )
+base_hidden( bt_walk *w, bt_row *r, int *hidden )
 {
 	Operation *op = w->op;
 	struct berval d, n;
 	Entry *e;
-	int hidden;
+	int rc = 0, may;
 
+	*hidden = 0;
 	if ( be_isroot( op ) ) return 0;
 	ber_dupbv( &d, &op->o_req_dn );
 	ber_dupbv( &n, &op->o_req_ndn );
@@ -644,29 +673,38 @@ base_hidden( bt_walk *w, bt_row *r )
 	if ( !e ) {
 		ch_free( d.bv_val );
 		ch_free( n.bv_val );
-		return 1;
+		return MDB_CORRUPTED;
 	}
-	hidden = !( is_current( r->valid, r->superseded ) ?
-		access_allowed( op, e, slap_schema.si_ad_entry, NULL, ACL_DISCLOSE, NULL ) :
-		bt_may_see( op, w->bi, w->txn, e, ACL_DISCLOSE ) );
+	if ( is_current( r->valid, r->superseded ) )
+		may = access_allowed( op, e, slap_schema.si_ad_entry, NULL, ACL_DISCLOSE, NULL );
+	else
+		rc = bt_may_see( op, w->bi, w->txn, e, ACL_DISCLOSE, &may );
 	entry_free( e );
-	return hidden;
+	if ( !rc ) *hidden = !may;
+	return rc;
 }
 
 /* An entity none of whose present the reader may disclose is left out of
- * a history listing as if it never had the name. */
+ * a history listing as if it never had the name.  Returns 0 with *hidden
+ * set, or the LMDB code of what could not be read. */
 static int
-entity_hidden( bt_walk *w, const bt_uuid *u )
+entity_hidden( bt_walk *w, const bt_uuid *u, int *hidden )
 {
 	Entry *e;
-	int hidden;
+	int rc;
 
+	*hidden = 0;
 	if ( be_isroot( w->op ) ) return 0;
-	e = bt_current_entry( w->bi, w->txn, u, slap_get_time() );
-	if ( !e ) return 1;
-	hidden = !access_allowed( w->op, e, slap_schema.si_ad_entry, NULL, ACL_DISCLOSE, NULL );
+	rc = bt_current_entry( w->bi, w->txn, u, slap_get_time(), &e );
+	if ( rc == MDB_NOTFOUND ) {
+		/* a name without any version: nothing to show */
+		*hidden = 1;
+		return 0;
+	}
+	if ( rc ) return rc;
+	*hidden = !access_allowed( w->op, e, slap_schema.si_ad_entry, NULL, ACL_DISCLOSE, NULL );
 	entry_free( e );
-	return hidden;
+	return 0;
 }
 
 /* The as-of base did not resolve: absent at that point (32), or a
@@ -736,11 +774,15 @@ search_asof( bt_walk *w )
 	bt_uuid base;
 	bt_row r;
 	struct berval dn, ndn;
-	int rc;
+	int rc, hidden;
 
 	if ( ( rc = bt_resolve( w->bi, w->txn, &op->o_req_ndn, w->vt, w->kt, &base, &r ) ) )
 		return asof_unresolved( w, rc );
-	if ( base_hidden( w, &r ) ) {
+	if ( ( rc = base_hidden( w, &r, &hidden ) ) ) {
+		bt_row_free( &r );
+		return asof_unresolved( w, rc );
+	}
+	if ( hidden ) {
 		bt_row_free( &r );
 		finish( w, LDAP_NO_SUCH_OBJECT, BT_TEXT_NO_ENTRY_AT );
 		return LDAP_NO_SUCH_OBJECT;
@@ -778,7 +820,13 @@ search_history( bt_walk *w )
 		return LDAP_OTHER;
 	}
 	for ( i = 0, shown = 0; i < n; i++ ) {
-		if ( entity_hidden( w, &cands[i] ) ) continue;
+		int hidden;
+		if ( entity_hidden( w, &cands[i], &hidden ) ) {
+			ch_free( cands );
+			finish( w, LDAP_OTHER, "bitemporal: cannot read history" );
+			return LDAP_OTHER;
+		}
+		if ( hidden ) continue;
 		cands[shown++] = cands[i];
 	}
 	if ( shown == 0 ) {
@@ -800,6 +848,67 @@ search_history( bt_walk *w )
 	return w->rs->sr_err;
 }
 
+static int opwatch_response( Operation *op, SlapReply *rs );
+static int opwatch_cleanup( Operation *op, SlapReply *rs );
+static int asks_periods( Operation *op );
+
+/* A plain search that asks for the period attributes of live entries
+ * (bt_operational): a version that cannot be read must end it with other
+ * (80), not leave the attributes out or the entry unsent.  back-mdb sends
+ * no result for an entry whose operational attributes failed, except for
+ * LDAP_BUSY, which ends the search; this callback makes that result
+ * other (80), with the reason. */
+typedef struct bt_opwatch {
+	slap_callback cb;
+	int failed;
+} bt_opwatch;
+
+static void
+opwatch_install( Operation *op )
+{
+	bt_opwatch *ow = op->o_tmpcalloc( 1, sizeof( *ow ), op->o_tmpmemctx );
+
+	ow->cb.sc_response = opwatch_response;
+	ow->cb.sc_cleanup = opwatch_cleanup;
+	ow->cb.sc_private = ow;
+	ow->cb.sc_next = op->o_callback;
+	op->o_callback = &ow->cb;
+}
+
+static int
+opwatch_response( Operation *op, SlapReply *rs )
+{
+	bt_opwatch *ow = op->o_callback->sc_private;
+
+	if ( rs->sr_type == REP_RESULT && ow->failed ) {
+		rs->sr_err = LDAP_OTHER;
+		rs->sr_text = "bitemporal: cannot read history";
+	}
+	return SLAP_CB_CONTINUE;
+}
+
+static int
+opwatch_cleanup( Operation *op, SlapReply *rs )
+{
+	slap_callback *cb = op->o_callback;
+
+	if ( rs->sr_type == REP_RESULT || op->o_abandon || rs->sr_err == SLAPD_ABANDON ) {
+		op->o_callback = cb->sc_next;
+		op->o_tmpfree( cb, op->o_tmpmemctx );
+	}
+	return SLAP_CB_CONTINUE;
+}
+
+static bt_opwatch *
+opwatch_find( Operation *op )
+{
+	slap_callback *cb;
+
+	for ( cb = op->o_callback; cb; cb = cb->sc_next )
+		if ( cb->sc_response == opwatch_response ) return cb->sc_private;
+	return NULL;
+}
+
 int
 bt_op_search( Operation *op, SlapReply *rs )
 {
@@ -810,8 +919,11 @@ bt_op_search( Operation *op, SlapReply *rs )
 	int history = bt_has_ctrl( op, bt_history_cid );
 	int rc;
 
-	if ( !history && !bt_has_ctrl( op, bt_asof_cid ) ) return SLAP_CB_CONTINUE;
 	if ( !bi->bi_open ) return SLAP_CB_CONTINUE;
+	if ( !history && !bt_has_ctrl( op, bt_asof_cid ) ) {
+		if ( asks_periods( op ) ) opwatch_install( op );
+		return SLAP_CB_CONTINUE;
+	}
 
 	memset( &w, 0, sizeof( w ) );
 	w.op = op;
@@ -858,10 +970,12 @@ bt_visit_at( bt_info *bi, Operation *op, bt_time valid_at, bt_time known_at,
 	w.visit_arg = arg;
 	if ( ( rc = bt_read_begin( bi, op, &rd ) ) ) return rc;
 	w.txn = rd.txn;
-	if ( bt_resolve( bi, w.txn, nsuffix, valid_at, known_at, &root, &r ) == 0 ) {
+	if ( ( rc = bt_resolve( bi, w.txn, nsuffix, valid_at, known_at, &root, &r ) ) == 0 ) {
 		emit_at( &w, &r, suffix, nsuffix );
 		bt_row_free( &r );
 		walk_children( &w, &root, suffix, nsuffix, -1, 0 );
+	} else if ( rc != MDB_NOTFOUND ) {
+		walk_fail( &w, rc );
 	}
 	bt_read_end( &rd );
 	/* only a read error stops a visit (it sends nothing) */
@@ -901,18 +1015,33 @@ wanted( SlapReply *rs, AttributeDescription *ad )
 	return SLAP_OPATTRS( rs->sr_attr_flags ) || ad_inlist( ad, rs->sr_attrs );
 }
 
+/* Whether a search asks for the period attributes by name, or for all
+ * operational attributes. */
+static int
+asks_periods( Operation *op )
+{
+	AttributeName *an = op->ors_attrs;
+
+	if ( !an || op->o_sync != SLAP_CONTROL_NONE ) return 0;
+	return an_find( an, slap_bv_all_operational_attrs ) ||
+		ad_inlist( bt_ad_validFrom, an ) || ad_inlist( bt_ad_validTo, an ) ||
+		ad_inlist( bt_ad_recordedAt, an ) || ad_inlist( bt_ad_recordedBy, an );
+}
+
 /* The period attributes of the version valid and known now, appended at
- * *ap; returns where the next one goes. */
-static Attribute **
+ * *ap.  Returns an LMDB code: MDB_NOTFOUND (no version valid now: none
+ * shown) is not an error, another code is. */
+static int
 period_attrs( bt_info *bi, Operation *op, SlapReply *rs, const bt_uuid *u, Attribute **ap )
 {
 	bt_reader rd;
 	bt_row r;
 	bt_time now;
+	int rc;
 
-	if ( bt_read_begin( bi, op, &rd ) ) return ap;
+	if ( ( rc = bt_read_begin( bi, op, &rd ) ) ) return rc;
 	now = slap_get_time();
-	if ( bt_row_at( bi, rd.txn, u, now, now, &r ) == 0 ) {
+	if ( ( rc = bt_row_at( bi, rd.txn, u, now, now, &r ) ) == 0 ) {
 		if ( wanted( rs, bt_ad_validFrom ) && r.valid.from != BT_NEG_INFINITY ) {
 			*ap = time_attr( bt_ad_validFrom, r.valid.from );
 			ap = &(*ap)->a_next;
@@ -932,7 +1061,7 @@ period_attrs( bt_info *bi, Operation *op, SlapReply *rs, const bt_uuid *u, Attri
 		bt_row_free( &r );
 	}
 	bt_read_end( &rd );
-	return ap;
+	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 /* moValidFrom, moValidTo, moRecordedAt and moRecordedBy of the current
@@ -945,7 +1074,7 @@ bt_operational( Operation *op, SlapReply *rs )
 	bt_info *bi = on->on_bi.bi_private;
 	Attribute **ap;
 	bt_uuid u;
-	int periods;
+	int periods, rc;
 
 	if ( !bi->bi_open || !rs->sr_entry ) return SLAP_CB_CONTINUE;
 	if ( bt_has_ctrl( op, bt_asof_cid ) || bt_has_ctrl( op, bt_history_cid ) )
@@ -972,7 +1101,18 @@ bt_operational( Operation *op, SlapReply *rs )
 			ap = &(*ap)->a_next;
 		}
 	}
-	if ( periods ) period_attrs( bi, op, rs, &u, ap );
+	if ( periods && ( rc = period_attrs( bi, op, rs, &u, ap ) ) ) {
+		bt_opwatch *ow = opwatch_find( op );
+		Debug( LDAP_DEBUG_ANY, "bitemporal: cannot read the current version of \"%s\" (%s)\n",
+			rs->sr_entry->e_name.bv_val, mdb_strerror( rc ) );
+		/* a search ends (with other, through the watch); elsewhere the
+		 * attributes are not there to answer: an error */
+		if ( ow ) {
+			ow->failed = 1;
+			return LDAP_BUSY;
+		}
+		return LDAP_OTHER;
+	}
 	return SLAP_CB_CONTINUE;
 }
 

@@ -44,6 +44,8 @@
 #define BT_DB_REFS     "modir_bt_refs"
 #define BT_DB_REFCLASS "modir_bt_refclass"
 
+static int refs_fold_options( bt_info *bi, MDB_txn *txn, int *moved );
+
 const char *const bt_opkind_names[] = {
 	"baseline", "add", "modify", "delete", "modrdn", "import"
 };
@@ -96,8 +98,23 @@ bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr
 		( rc = mdb_dbi_open( txn, BT_DB_NAMES, MDB_CREATE | MDB_DUPSORT, &bi->bi_names ) ) ||
 		( rc = mdb_dbi_open( txn, BT_DB_DUE, MDB_CREATE, &bi->bi_due ) ) ||
 		( rc = mdb_dbi_open( txn, BT_DB_REFS, MDB_CREATE | MDB_DUPSORT, &bi->bi_refs ) ) ||
-		( rc = mdb_dbi_open( txn, BT_DB_REFCLASS, MDB_CREATE | MDB_DUPSORT, &bi->bi_refclass ) ) ||
-		( rc = bt_refclass_complete( bi, txn ) ) ) {
+		( rc = mdb_dbi_open( txn, BT_DB_REFCLASS, MDB_CREATE | MDB_DUPSORT, &bi->bi_refclass ) ) ) {
+		mdb_txn_abort( txn );
+		goto fail;
+	}
+	{
+		int moved;
+		if ( ( rc = refs_fold_options( bi, txn, &moved ) ) ) {
+			mdb_txn_abort( txn );
+			goto fail;
+		}
+		if ( moved )
+			Debug( LDAP_DEBUG_ANY, "bitemporal: %d references through attributes "
+				"with options indexed under their attribute type\n", moved );
+	}
+	/* after the fold: the class index is built from the versions under
+	 * the same (type) names */
+	if ( ( rc = bt_refclass_complete( bi, txn ) ) ) {
 		mdb_txn_abort( txn );
 		goto fail;
 	}
@@ -484,10 +501,12 @@ refs_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 		for ( i = 0; i < a->a_numvals; i++ ) {
 			if ( a->a_nvals[i].bv_len != BT_UUID_LEN ) continue;
 			/* the key bt_refs_get() builds: one encoder, the same
-			 * (cut) name both ways */
+			 * (cut) name both ways, the attribute type's (a value of
+			 * moRefUnit;x-foo refers as moRefUnit does) */
 			key.mv_data = kbuf;
 			key.mv_size = bt_nkey_encode( (bt_uuid *)a->a_nvals[i].bv_val,
-				a->a_desc->ad_cname.bv_val, a->a_desc->ad_cname.bv_len, kbuf );
+				a->a_desc->ad_type->sat_cname.bv_val,
+				a->a_desc->ad_type->sat_cname.bv_len, kbuf );
 			val.mv_data = (void *)u->u;
 			val.mv_size = BT_UUID_LEN;
 			rc = put_once( txn, bi->bi_refs, &key, &val );
@@ -497,7 +516,8 @@ refs_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 	return bi->bi_has_refclass ? bt_refclass_put( bi, txn, e, u ) : 0;
 }
 
-/* Every entity that ever referenced target through attribute ad. */
+/* Every entity that ever referenced target through attribute ad's type
+ * (with any options). */
 int
 bt_refs_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 	AttributeDescription *ad, bt_uuid **uuids, int *n )
@@ -509,8 +529,68 @@ bt_refs_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 	*n = 0;
 	if ( !bi->bi_refs ) return 0;
 	key.mv_data = kbuf;
-	key.mv_size = bt_nkey_encode( target, ad->ad_cname.bv_val, ad->ad_cname.bv_len, kbuf );
+	key.mv_size = bt_nkey_encode( target, ad->ad_type->sat_cname.bv_val,
+		ad->ad_type->sat_cname.bv_len, kbuf );
 	return dups_get( txn, bi->bi_refs, &key, uuids, n );
+}
+
+/* A database written before references were indexed by attribute type
+ * holds those made through an attribute with options (moRefUnit;x-foo)
+ * under the whole description, where no lookup finds them: they are
+ * moved under the type's name (the part before the first ';') when the
+ * store opens, in its transaction.  *moved counts them. */
+static int
+refs_fold_options( bt_info *bi, MDB_txn *txn, int *moved )
+{
+	typedef struct { unsigned char k[BT_NK_MAX]; size_t klen; bt_uuid v; } pair;
+	MDB_cursor *mc;
+	MDB_val key, val;
+	pair *p = NULL;
+	int n = 0, max = 0, i, rc;
+
+	*moved = 0;
+	rc = mdb_cursor_open( txn, bi->bi_refs, &mc );
+	if ( rc ) return rc;
+	for ( rc = mdb_cursor_get( mc, &key, &val, MDB_FIRST ); rc == 0;
+		rc = mdb_cursor_get( mc, &key, &val, MDB_NEXT ) ) {
+		bt_uuid target;
+		const char *name;
+		size_t len;
+		if ( ( rc = bt_nkey_decode( &key, &target, &name, &len ) ) ) break;
+		if ( !memchr( name, ';', len ) ) continue;
+		if ( val.mv_size != BT_UUID_LEN || key.mv_size > BT_NK_MAX ) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if ( n == max ) {
+			max = max ? 2 * max : 16;
+			p = ch_realloc( p, max * sizeof( pair ) );
+		}
+		memcpy( p[n].k, key.mv_data, key.mv_size );
+		p[n].klen = key.mv_size;
+		memcpy( p[n].v.u, val.mv_data, BT_UUID_LEN );
+		n++;
+	}
+	mdb_cursor_close( mc );
+	if ( rc != MDB_NOTFOUND ) goto out;
+	rc = 0;
+	for ( i = 0; i < n && !rc; i++ ) {
+		unsigned char kbuf[BT_NK_MAX];
+		MDB_val ok = { p[i].klen, p[i].k }, nk, v = { BT_UUID_LEN, p[i].v.u };
+		bt_uuid target;
+		const char *name;
+		size_t len;
+		bt_nkey_decode( &ok, &target, &name, &len );
+		nk.mv_data = kbuf;
+		nk.mv_size = bt_nkey_encode( &target, name,
+			(const char *)memchr( name, ';', len ) - name, kbuf );
+		if ( !( rc = put_once( txn, bi->bi_refs, &nk, &v ) ) )
+			rc = mdb_del( txn, bi->bi_refs, &ok, &v );
+	}
+	if ( !rc ) *moved = n;
+out:
+	ch_free( p );
+	return rc;
 }
 
 /* Writes a version under a new key: r's periods, op, parent, actor and

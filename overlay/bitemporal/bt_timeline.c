@@ -90,7 +90,12 @@ pick_named( bt_info *bi, MDB_txn *txn, bt_uuid *cands, int n,
 		if ( rc == MDB_NOTFOUND ) continue;
 		if ( rc ) return rc;
 		if ( memcmp( &r.parent, parent, sizeof( bt_uuid ) ) == 0 &&
-			bt_row_nrdn( bi, &r, &have, NULL ) == 0 && dn_match( &have, nrdn ) ) {
+			( rc = bt_row_nrdn( bi, &r, &have, NULL ) ) ) {
+			bt_row_free( &r );
+			return rc;
+		}
+		if ( memcmp( &r.parent, parent, sizeof( bt_uuid ) ) == 0 &&
+			dn_match( &have, nrdn ) ) {
 			*u = cands[i];
 			if ( row ) *row = r;
 			else bt_row_free( &r );
@@ -154,9 +159,8 @@ bt_ever_named( bt_info *bi, MDB_txn *txn, struct berval *ndn, bt_uuid **out, int
 	dnParent( ndn, &pdn );
 	if ( BER_BVISEMPTY( &pdn ) ) return 0;
 	rc = bt_ever_named( bi, txn, &pdn, &parents, &np );
-	if ( rc ) return rc;
 	dnRdn( ndn, &nrdn );
-	for ( i = 0; i < np; i++ ) {
+	for ( i = 0; i < np && rc == 0; i++ ) {
 		rc = bt_names_get( bi, txn, &parents[i], &nrdn, &cands, &n );
 		if ( rc ) break;
 		if ( n ) {
@@ -166,6 +170,12 @@ bt_ever_named( bt_info *bi, MDB_txn *txn, struct berval *ndn, bt_uuid **out, int
 		ch_free( cands );
 	}
 	ch_free( parents );
+	if ( rc ) {
+		/* part of the answer is no answer */
+		ch_free( *out );
+		*out = NULL;
+		*nout = 0;
+	}
 	return rc;
 }
 
@@ -181,7 +191,7 @@ bt_resolve_other( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 {
 	bt_uuid *cands = NULL, got;
 	bt_rows rows = { 0 };
-	int n = 0, i, j, rc;
+	int n = 0, i, j, rc, err;
 
 	rc = bt_resolve( bi, txn, ndn, within.from, BT_KNOWN_NOW, &got, NULL );
 	if ( rc == 0 && !( skip && memcmp( &got, skip, sizeof( got ) ) == 0 ) ) {
@@ -191,18 +201,31 @@ bt_resolve_other( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 	if ( rc != 0 && rc != MDB_NOTFOUND ) return rc;
 
 	rc = bt_ever_named( bi, txn, ndn, &cands, &n );
-	if ( rc ) return rc;
+	if ( rc ) {
+		ch_free( cands );
+		return rc;
+	}
 	rc = MDB_NOTFOUND;
 	for ( i = 0; i < n && rc == MDB_NOTFOUND; i++ ) {
 		if ( skip && memcmp( &cands[i], skip, sizeof( bt_uuid ) ) == 0 ) continue;
-		if ( bt_rows_current( bi, txn, &cands[i], within, &rows ) ) continue;
+		/* a candidate that cannot be read might be the one: an error,
+		 * never "not this one" */
+		if ( ( err = bt_rows_current( bi, txn, &cands[i], within, &rows ) ) ) {
+			bt_rows_free( &rows );
+			rc = err;
+			break;
+		}
 		for ( j = 0; j < rows.n; j++ ) {
 			/* named ndn at the start of that version? */
 			bt_time t = rows.r[j].valid.from > within.from ? rows.r[j].valid.from : within.from;
-			if ( bt_resolve( bi, txn, ndn, t, BT_KNOWN_NOW, &got, NULL ) == 0 &&
-				memcmp( &got, &cands[i], sizeof( got ) ) == 0 ) {
+			err = bt_resolve( bi, txn, ndn, t, BT_KNOWN_NOW, &got, NULL );
+			if ( err == 0 && memcmp( &got, &cands[i], sizeof( got ) ) == 0 ) {
 				*u = got;
 				rc = 0;
+				break;
+			}
+			if ( err && err != MDB_NOTFOUND ) {
+				rc = err;
 				break;
 			}
 		}
@@ -250,11 +273,15 @@ bt_child_named( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 				rc = err;
 				break;
 			}
-			for ( j = 0; j < rows.n; j++ ) {
-				if ( bt_period_overlaps( rows.r[j].valid, within[k] ) &&
-					memcmp( &rows.r[j].parent, parent, sizeof( bt_uuid ) ) == 0 &&
-					bt_row_nrdn( bi, &rows.r[j], &have, NULL ) == 0 &&
-					dn_match( &have, &key ) ) {
+			for ( j = 0; j < rows.n && rc == MDB_NOTFOUND; j++ ) {
+				if ( !bt_period_overlaps( rows.r[j].valid, within[k] ) ||
+					memcmp( &rows.r[j].parent, parent, sizeof( bt_uuid ) ) != 0 )
+					continue;
+				if ( ( err = bt_row_nrdn( bi, &rows.r[j], &have, NULL ) ) ) {
+					rc = err;
+					break;
+				}
+				if ( dn_match( &have, &key ) ) {
 					*u = cands[i];
 					rc = 0;
 					break;
@@ -356,7 +383,7 @@ row_dn_walk( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
 		return 0;
 	}
 	if ( bt_uuid_is_zero( &r->parent ) || m ||
-		bt_row_at( bi, txn, &r->parent, vt, kt, &pr ) ) {
+		( rc = bt_row_at( bi, txn, &r->parent, vt, kt, &pr ) ) == MDB_NOTFOUND ) {
 		/* a root, or the parent is not known at that point: the name
 		 * the version was registered under */
 		if ( !bt_uuid_is_zero( &r->parent ) && !m ) memo_add( memo, &r->parent, NULL, NULL );
@@ -364,6 +391,8 @@ row_dn_walk( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
 		ber_dupbv( ndn, &sndn );
 		return 0;
 	}
+	/* a parent that cannot be read is not a parent that is not there */
+	if ( rc ) return rc;
 	if ( depth >= BT_DEPTH_MAX ) {
 		bt_row_free( &pr );
 		Debug( LDAP_DEBUG_ANY, "bitemporal: the parents of \"%s\" are more than %d "

@@ -385,14 +385,16 @@ parent_at( bt_write *w, struct berval *ndn, bt_time t, bt_uuid *parent )
 		/* live now; was it there at t too? */
 		{
 			bt_row r;
-			if ( bt_row_at( w->bi, w->txn, parent, t, BT_KNOWN_NOW, &r ) == 0 ) {
-				bt_row_free( &r );
-				return 0;
-			}
+			rc = bt_row_at( w->bi, w->txn, parent, t, BT_KNOWN_NOW, &r );
+			if ( rc == 0 ) bt_row_free( &r );
 		}
-	} else if ( bt_resolve( w->bi, w->txn, &pdn, t, BT_KNOWN_NOW, parent, NULL ) == 0 ) {
-		return 0;
+	} else {
+		rc = bt_resolve( w->bi, w->txn, &pdn, t, BT_KNOWN_NOW, parent, NULL );
 	}
+	if ( rc == 0 ) return 0;
+	/* a parent whose history cannot be read is not an absent one */
+	if ( rc != MDB_NOTFOUND )
+		FAIL( w, LDAP_OTHER, "bitemporal: cannot read the parent entry's history" );
 	{
 		char tb[BT_TIME_BUFSZ];
 		bt_time_format( t, tb );
@@ -411,6 +413,7 @@ load_target( bt_write *w, Entry **livep )
 {
 	Operation *op = w->op;
 	Entry *e;
+	int rc;
 
 	*livep = NULL;
 	if ( live_get( w, &op->o_req_ndn, &e ) == 0 ) {
@@ -432,32 +435,42 @@ load_target( bt_write *w, Entry **livep )
 		*livep = e;
 		return 0;
 	}
-	if ( bt_resolve_any( w->bi, w->txn, &op->o_req_ndn, w->P, &w->uuid ) == 0 ) {
+	rc = bt_resolve_any( w->bi, w->txn, &op->o_req_ndn, w->P, &w->uuid );
+	if ( rc == 0 ) {
 		/* named by a name it had at another time: it may still be live
 		 * under its present name, which a live change must then use */
 		bt_row r;
-		if ( bt_row_at( w->bi, w->txn, &w->uuid, w->now, BT_KNOWN_NOW, &r ) == 0 ) {
+		rc = bt_row_at( w->bi, w->txn, &w->uuid, w->now, BT_KNOWN_NOW, &r );
+		if ( rc != 0 && rc != MDB_NOTFOUND )
+			FAIL( w, LDAP_OTHER, "bitemporal: cannot read the entry's history" );
+		if ( rc == 0 ) {
 			struct berval dn, ndn;
-			if ( bt_row_dn( w->bi, w->txn, &r, w->now, BT_KNOWN_NOW, &dn, &ndn ) == 0 ) {
-				if ( live_get( w, &ndn, &e ) == 0 ) {
-					bt_uuid lu;
-					if ( bt_entry_uuid( e, &lu ) == 0 &&
-						memcmp( &lu, &w->uuid, sizeof( lu ) ) == 0 ) {
-						w->live = 1;
-						w->live_dn = dn;
-						w->live_ndn = ndn;
-						BER_BVZERO( &dn );
-						BER_BVZERO( &ndn );
-					}
-					live_release( w, e );
-				}
-				ch_free( dn.bv_val );
-				ch_free( ndn.bv_val );
+			rc = bt_row_dn( w->bi, w->txn, &r, w->now, BT_KNOWN_NOW, &dn, &ndn );
+			if ( rc ) {
+				bt_row_free( &r );
+				FAIL( w, LDAP_OTHER, "bitemporal: cannot read the entry's history" );
 			}
+			if ( live_get( w, &ndn, &e ) == 0 ) {
+				bt_uuid lu;
+				if ( bt_entry_uuid( e, &lu ) == 0 &&
+					memcmp( &lu, &w->uuid, sizeof( lu ) ) == 0 ) {
+					w->live = 1;
+					w->live_dn = dn;
+					w->live_ndn = ndn;
+					BER_BVZERO( &dn );
+					BER_BVZERO( &ndn );
+				}
+				live_release( w, e );
+			}
+			ch_free( dn.bv_val );
+			ch_free( ndn.bv_val );
 			bt_row_free( &r );
 		}
 		return 0;
 	}
+	/* an entry whose history cannot be read is not an absent one */
+	if ( rc != MDB_NOTFOUND )
+		FAIL( w, LDAP_OTHER, "bitemporal: cannot read the history of the entries named so" );
 	FAIL( w, LDAP_NO_SUCH_OBJECT, w->dated ?
 		"no such entry during the given period" : NULL );
 }
@@ -606,23 +619,31 @@ live_copy( bt_write *w, struct berval *ndn )
 
 /* The parent of an entry named ndn, whose version hangs under parent, as
  * it is at t: the parent's version then, or for a root (parent all-zero)
- * the live entry above it, if any.  NULL: no parent (the suffix). */
-static Entry *
-parent_entry( bt_write *w, struct berval *ndn, const bt_uuid *parent, bt_time t )
+ * the live entry above it, if any.  *e NULL: no parent (the suffix, or a
+ * parent not there at t).  Returns an LMDB code: a parent whose history
+ * cannot be read is not a missing one (a refusal, never a decision made
+ * without it). */
+static int
+parent_entry( bt_write *w, struct berval *ndn, const bt_uuid *parent, bt_time t,
+	Entry **e )
 {
 	struct berval pdn;
 	bt_row pr;
-	Entry *e;
+	int rc;
 
+	*e = NULL;
 	if ( !bt_uuid_is_zero( parent ) ) {
-		if ( bt_row_at( w->bi, w->txn, parent, t, BT_KNOWN_NOW, &pr ) ) return NULL;
-		e = bt_version_entry( w->bi, w->txn, &pr, t );
+		rc = bt_row_at( w->bi, w->txn, parent, t, BT_KNOWN_NOW, &pr );
+		if ( rc == MDB_NOTFOUND ) return 0;
+		if ( rc ) return rc;
+		rc = bt_version_entry( w->bi, w->txn, &pr, t, e );
 		bt_row_free( &pr );
-		return e;
+		return rc;
 	}
-	if ( be_issuffix( w->op->o_bd, ndn ) ) return NULL;
+	if ( be_issuffix( w->op->o_bd, ndn ) ) return 0;
 	dnParent( ndn, &pdn );
-	return live_copy( w, &pdn );
+	*e = live_copy( w, &pdn );
+	return 0;
 }
 
 /* The checks of one entry (the live one, or a version under its name at
@@ -636,7 +657,10 @@ authz_one( bt_write *w, Entry *e, const bt_uuid *parent, bt_time t,
 
 	rc = bt_authz_entry( &w->az, e, level, ml );
 	if ( rc || children == ACL_NONE ) return rc;
-	p = parent_entry( w, &e->e_nname, parent, t );
+	if ( parent_entry( w, &e->e_nname, parent, t, &p ) ) {
+		w->az.text = "bitemporal: cannot read the parent entry's history";
+		return LDAP_OTHER;
+	}
 	rc = bt_authz_children( &w->az, p, children );
 	if ( p ) entry_free( p );
 	return rc;
@@ -660,11 +684,15 @@ authz_versions( bt_write *w, Entry *live, bt_rows *cur, slap_access_t level,
 		bt_uuid lp;
 		bt_row r;
 		/* the live parent, through the live entry's version */
-		if ( bt_row_at( w->bi, w->txn, &w->uuid, w->now, BT_KNOWN_NOW, &r ) == 0 ) {
+		rc = bt_row_at( w->bi, w->txn, &w->uuid, w->now, BT_KNOWN_NOW, &r );
+		if ( rc == 0 ) {
 			lp = r.parent;
 			bt_row_free( &r );
-		} else {
+		} else if ( rc == MDB_NOTFOUND ) {
 			lp = root;
+		} else {
+			/* not "no parent" (which only the rootdn may write under) */
+			FAIL( w, LDAP_OTHER, "bitemporal: cannot read the entry's history" );
 		}
 		if ( ( rc = authz_one( w, live, &lp, w->now, level, ml, children ) ) )
 			return authz_fail( w, rc );
@@ -672,8 +700,9 @@ authz_versions( bt_write *w, Entry *live, bt_rows *cur, slap_access_t level,
 	for ( i = 0; i < cur->n; i++ ) {
 		bt_row *r = &cur->r[i];
 		bt_time t = r->valid.from > w->P.from ? r->valid.from : w->P.from;
-		Entry *e = bt_version_entry( w->bi, w->txn, r, t );
-		if ( !e ) FAIL( w, LDAP_OTHER, "bitemporal: cannot read history" );
+		Entry *e;
+		if ( bt_version_entry( w->bi, w->txn, r, t, &e ) )
+			FAIL( w, LDAP_OTHER, "bitemporal: cannot read history" );
 		rc = authz_one( w, e, &r->parent, t, level, ml, children );
 		entry_free( e );
 		if ( rc ) return authz_fail( w, rc );
@@ -701,11 +730,16 @@ write_add( bt_write *w )
 		if ( bt_entry_uuid( e, &w->uuid ) ) FAIL( w, LDAP_OTHER, "bitemporal: cannot assign entryUUID" );
 	}
 	if ( parent_during( w, &e->e_nname, w->P, &parent ) ) return w->err;
-	if ( bt_child_named( w->bi, w->txn, &parent, &e->e_nname, &w->P, 1, NULL, &other ) == 0 ||
-		bt_resolve_any( w->bi, w->txn, &e->e_nname, w->P, &other ) == 0 ) {
+	rc = bt_child_named( w->bi, w->txn, &parent, &e->e_nname, &w->P, 1, NULL, &other );
+	if ( rc == MDB_NOTFOUND )
+		rc = bt_resolve_any( w->bi, w->txn, &e->e_nname, w->P, &other );
+	if ( rc == 0 ) {
 		FAIL( w, LDAP_ALREADY_EXISTS, w->dated ?
 			"an entry with this name exists during the given period" : NULL );
 	}
+	/* whether the name is free cannot be told: refused */
+	if ( rc != MDB_NOTFOUND )
+		FAIL( w, LDAP_OTHER, "bitemporal: cannot read the history of the entries named so" );
 	w->live_change = bt_period_contains( w->P, w->now );
 	if ( check_schema( w, e, 1 ) ) return w->err;
 	if ( w->dated && !be_isroot( op ) ) {
@@ -926,8 +960,13 @@ rename_version( bt_write *w, bt_row *old, Entry *e, bt_row *r )
 	ch_free( e->e_nname.bv_val );
 	ber_dupbv( &e->e_name, w->rename_dn );
 	ber_dupbv( &e->e_nname, w->rename_ndn );
-	if ( bt_row_nrdn( w->bi, old, &nrdn, &rdn ) == 0 &&
-		!dn_match( &nrdn, &op->orr_nnewrdn ) ) {
+	/* a version whose name cannot be read is not one already so named */
+	if ( bt_row_nrdn( w->bi, old, &nrdn, &rdn ) ) {
+		w->err = LDAP_OTHER;
+		w->text = "bitemporal: cannot decode history";
+		return w->err;
+	}
+	if ( !dn_match( &nrdn, &op->orr_nnewrdn ) ) {
 		op->o_req_dn = rdn;
 		op->orr_modlist = NULL;
 		if ( slap_modrdn2mods( op, &rs2 ) == LDAP_SUCCESS ) {
@@ -986,7 +1025,8 @@ authz_new_parent( bt_write *w, struct berval *nnewdn )
 
 	if ( !w->op->orr_nnewSup || !needs_authz( w ) ) return 0;
 	if ( parent_at( w, nnewdn, t, &np ) ) return w->err;
-	p = parent_entry( w, nnewdn, &np, t );
+	if ( parent_entry( w, nnewdn, &np, t, &p ) )
+		FAIL( w, LDAP_OTHER, "bitemporal: cannot read the new parent entry's history" );
 	rc = bt_authz_children( &w->az, p, ACL_WADD );
 	if ( p ) entry_free( p );
 	if ( rc ) {
@@ -1019,11 +1059,12 @@ new_name_free( bt_write *w, bt_rows *cur, struct berval *nnewdn, bt_uuid *parent
 	for ( i = 0; i < cur->n; i++ ) exist[i] = bt_period_intersect( cur->r[i].valid, w->P );
 	rc = bt_child_named( w->bi, w->txn, parent, nnewdn, exist, cur->n, &w->uuid, &other );
 	ch_free( exist );
-	if ( rc != 0 && rc != MDB_NOTFOUND )
-		FAIL( w, LDAP_OTHER, "bitemporal: cannot read history" );
-	if ( rc == 0 ||
-		bt_resolve_other( w->bi, w->txn, nnewdn, clip, &w->uuid, &other ) == 0 )
+	if ( rc == MDB_NOTFOUND )
+		rc = bt_resolve_other( w->bi, w->txn, nnewdn, clip, &w->uuid, &other );
+	if ( rc == 0 )
 		FAIL( w, LDAP_ALREADY_EXISTS, "an entry with the new name exists during the given period" );
+	if ( rc != MDB_NOTFOUND )
+		FAIL( w, LDAP_OTHER, "bitemporal: cannot read history" );
 	return 0;
 }
 

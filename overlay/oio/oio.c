@@ -645,12 +645,19 @@ model_delete( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person, i
 	} else if ( !o && oi->oi_bt ) {
 		/* a dated termination of someone not live now */
 		bt_reader rd;
-		if ( bt_read_begin( oi->oi_bt, op, &rd ) == 0 ) {
-			if ( bt_resolve_any( oi->oi_bt, rd.txn, &op->o_req_ndn,
-					(bt_period){ BT_NEG_INFINITY, BT_INFINITY }, person ) == 0 )
-				cascade = 1;
+		int rc = bt_read_begin( oi->oi_bt, op, &rd );
+		if ( rc == 0 ) {
+			rc = bt_resolve_any( oi->oi_bt, rd.txn, &op->o_req_ndn,
+				(bt_period){ BT_NEG_INFINITY, BT_INFINITY }, person );
+			if ( rc == 0 ) cascade = 1;
 			bt_read_end( &rd );
 		}
+		/* the delete is done; whose functions it should end cannot be
+		 * told: said, never taken for "not a person" in silence */
+		if ( rc && rc != MDB_NOTFOUND )
+			Debug( LDAP_DEBUG_ANY, "oio: cannot read the history of \"%s\" (%s): "
+				"if it was a person, their functions are not ended\n",
+				op->o_req_dn.bv_val, mdb_strerror( rc ) );
 	}
 	if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
 		overlay_entry_release_ov( op, e, 0, on );	/* still live: dated */

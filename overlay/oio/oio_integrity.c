@@ -71,7 +71,8 @@ rule_for( AttributeDescription *ad )
 	const ref_rule *r;
 
 	for ( r = ref_rules; r->attr; r++ )
-		if ( strcasecmp( r->attr, ad->ad_cname.bv_val ) == 0 ) return r;
+		/* the type's name: moRefUnit;x-foo is a moRefUnit */
+		if ( strcasecmp( r->attr, ad->ad_type->sat_cname.bv_val ) == 0 ) return r;
 	return NULL;
 }
 
@@ -167,26 +168,38 @@ facet_allowed( const char *facets, struct berval *key )
 	return 0;
 }
 
-/* A class's facet, as it is at instant t, is one of facets. */
+/* Whether a class's facet, as it is at instant t, is one of facets: *ok.
+ * Returns an LMDB code: a facet that cannot be read is not a wrong one. */
 static int
-class_of_facet( check_ctx *c, Entry *cls, const char *facets, bt_time t )
+class_of_facet( check_ctx *c, Entry *cls, const char *facets, bt_time t, int *ok )
 {
 	Attribute *f = attr_find( cls->e_attrs, oio_ad.refFacet );
 	bt_row fr;
 	Entry *fe = NULL;
-	int ok = 0;
+	int rc;
 
+	*ok = 0;
 	if ( !f || f->a_nvals[0].bv_len != BT_UUID_LEN ) return 0;
-	if ( bt_row_at( c->oi->oi_bt, c->txn, (bt_uuid *)f->a_nvals[0].bv_val, t,
-			BT_KNOWN_NOW, &fr ) )
-		return 0;
+	rc = bt_row_at( c->oi->oi_bt, c->txn, (bt_uuid *)f->a_nvals[0].bv_val, t,
+		BT_KNOWN_NOW, &fr );
+	if ( rc == MDB_NOTFOUND ) return 0;
+	if ( rc ) return rc;
 	if ( bt_row_entry( &fr, &fe ) == 0 ) {
 		Attribute *k = attr_find( fe->e_attrs, oio_ad.userKey );
-		ok = k && facet_allowed( facets, &k->a_vals[0] );
+		*ok = k && facet_allowed( facets, &k->a_vals[0] );
 		entry_free( fe );
+	} else {
+		rc = MDB_CORRUPTED;
 	}
 	bt_row_free( &fr );
-	return ok;
+	return rc;
+}
+
+/* A rule that cannot be checked refuses the write: never skipped. */
+static int
+fail_read( check_ctx *c )
+{
+	return fail( c, LDAP_OTHER, "oio: cannot read the history to check the write" );
 }
 
 /* Every version of the target in the period is of the rule's kind. */
@@ -195,17 +208,19 @@ check_kind( check_ctx *c, AttributeDescription *ad, const ref_rule *rule,
 	bt_rows *rows, const char *us )
 {
 	Entry *e = NULL;
-	int i, rc = 0;
+	int i, rc = 0, ok;
 
 	for ( i = 0; i < rows->n && !rc; i++ ) {
 		bt_time t;
 		if ( !bt_period_overlaps( rows->r[i].valid, c->P ) ) continue;
-		if ( bt_row_entry( &rows->r[i], &e ) ) continue;
+		if ( bt_row_entry( &rows->r[i], &e ) ) return fail_read( c );
 		t = rows->r[i].valid.from > c->P.from ? rows->r[i].valid.from : c->P.from;
 		if ( !has_value( e, slap_schema.si_ad_objectClass, rule->oc ) ) {
 			rc = fail( c, LDAP_CONSTRAINT_VIOLATION, "%s: %s is not a %s",
 				ad->ad_cname.bv_val, us, rule->oc );
-		} else if ( rule->facets && !class_of_facet( c, e, rule->facets, t ) ) {
+		} else if ( rule->facets && class_of_facet( c, e, rule->facets, t, &ok ) ) {
+			rc = fail_read( c );
+		} else if ( rule->facets && !ok ) {
 			rc = fail( c, LDAP_CONSTRAINT_VIOLATION, "%s: class %s is not of facet %s",
 				ad->ad_cname.bv_val, us, rule->facets );
 		}
@@ -264,11 +279,16 @@ check_primary( check_ctx *c, const bt_uuid *person, const bt_uuid *self )
 	for ( i = 0; i < n && !rc; i++ ) {
 		bt_rows rows = { 0 };
 		if ( self && memcmp( &others[i], self, sizeof( bt_uuid ) ) == 0 ) continue;
-		if ( bt_rows_current( c->oi->oi_bt, c->txn, &others[i], c->P, &rows ) ) continue;
+		/* an engagement that cannot be read may be the primary one */
+		if ( bt_rows_current( c->oi->oi_bt, c->txn, &others[i], c->P, &rows ) )
+			rc = fail_read( c );
 		for ( j = 0; j < rows.n && !rc; j++ ) {
 			Entry *e;
 			Attribute *p;
-			if ( bt_row_entry( &rows.r[j], &e ) ) continue;
+			if ( bt_row_entry( &rows.r[j], &e ) ) {
+				rc = fail_read( c );
+				break;
+			}
 			p = attr_find( e->e_attrs, oio_ad.refPerson );
 			if ( has_value( e, slap_schema.si_ad_objectClass, "moEngagement" ) &&
 				is_true( attr_find( e->e_attrs, oio_ad.primary ) ) &&
@@ -414,23 +434,28 @@ refers_to( Entry *e, AttributeDescription *ad, const bt_uuid *target )
 	return 0;
 }
 
-/* Whether the target is a person in some version during the period: the
- * cascade ends a person's functions with them, so they are never held. */
+/* Whether the target is a person in some version during the period
+ * (*person): the cascade ends a person's functions with them, so they are
+ * never held.  Returns an LMDB code. */
 static int
-is_person_during( check_ctx *c, const bt_uuid *target )
+is_person_during( check_ctx *c, const bt_uuid *target, int *person )
 {
 	bt_rows own = { 0 };
-	int i, person = 0;
+	int i, rc;
 
-	if ( bt_rows_current( c->oi->oi_bt, c->txn, target, c->P, &own ) ) return 0;
-	for ( i = 0; i < own.n && !person; i++ ) {
+	*person = 0;
+	rc = bt_rows_current( c->oi->oi_bt, c->txn, target, c->P, &own );
+	for ( i = 0; i < own.n && !rc && !*person; i++ ) {
 		Entry *e;
-		if ( bt_row_entry( &own.r[i], &e ) ) continue;
-		person = is_entry_objectclass( e, oio_ad.ocPerson, 0 );
+		if ( bt_row_entry( &own.r[i], &e ) ) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		*person = is_entry_objectclass( e, oio_ad.ocPerson, 0 );
 		entry_free( e );
 	}
 	bt_rows_free( &own );
-	return person;
+	return rc;
 }
 
 /* The referrers found so far: the first few named in the refusal, the
@@ -444,7 +469,7 @@ typedef struct referrers {
 
 /* When the versions of one referrer refer to target by ad within the
  * period: their span in *v, and the index of the earliest such version
- * (-1 if none does). */
+ * (-1 if none does, -2 if one cannot be read: it may refer). */
 static int
 referring_span( check_ctx *c, bt_rows *rows, AttributeDescription *ad,
 	const bt_uuid *target, bt_period *v )
@@ -457,7 +482,7 @@ referring_span( check_ctx *c, bt_rows *rows, AttributeDescription *ad,
 		Entry *e;
 		bt_period o;
 		if ( !bt_period_overlaps( rows->r[j].valid, c->P ) ) continue;
-		if ( bt_row_entry( &rows->r[j], &e ) ) continue;
+		if ( bt_row_entry( &rows->r[j], &e ) ) return -2;
 		if ( refers_to( e, ad, target ) ) {
 			o = bt_period_intersect( rows->r[j].valid, c->P );
 			if ( first < 0 || o.from < v->from ) first = j;
@@ -524,10 +549,16 @@ referrers_by( check_ctx *c, AttributeDescription *ad, const bt_uuid *target, ref
 		int first;
 		if ( memcmp( &refs[i], target, sizeof( bt_uuid ) ) == 0 ) continue;
 		if ( was_seen( l, &refs[i] ) ) continue;
-		if ( bt_rows_current( c->oi->oi_bt, c->txn, &refs[i], c->P, &rows ) ) continue;
-		first = referring_span( c, &rows, ad, target, &v );
+		/* a referrer that cannot be read may still refer: the delete is
+		 * refused, never let through unchecked */
+		first = bt_rows_current( c->oi->oi_bt, c->txn, &refs[i], c->P, &rows ) ? -2 :
+			referring_span( c, &rows, ad, target, &v );
 		if ( first >= 0 ) referrer_add( c, l, &refs[i], ad, &rows.r[first], v );
 		bt_rows_free( &rows );
+		if ( first == -2 ) {
+			ch_free( refs );
+			return fail_read( c );
+		}
 	}
 	ch_free( refs );
 	return 0;
@@ -568,10 +599,12 @@ check_delete( check_ctx *c )
 	bt_uuid target;
 	referrers l;
 	AttributeType *at;
-	int i, rc = 0;
+	int i, rc = 0, person;
 
-	if ( bt_resolve_any( c->oi->oi_bt, c->txn, &c->op->o_req_ndn, c->P, &target ) ) return 0;
-	if ( is_person_during( c, &target ) ) return 0;
+	rc = bt_resolve_any( c->oi->oi_bt, c->txn, &c->op->o_req_ndn, c->P, &target );
+	if ( rc == MDB_NOTFOUND ) return 0;	/* the bitemporal overlay answers 32 */
+	if ( rc || is_person_during( c, &target, &person ) ) return fail_read( c );
+	if ( person ) return 0;
 
 	memset( &l, 0, sizeof( l ) );
 	for ( at_start( &at ); at && !rc; at_next( &at ) ) {
@@ -642,7 +675,7 @@ check_modified_version( check_ctx *c, bt_row *row, const bt_uuid *self )
 	Entry *e;
 	int rc = 0;
 
-	if ( bt_row_entry( row, &e ) ) return 0;
+	if ( bt_row_entry( row, &e ) ) return fail_read( c );
 	for ( ml = c->op->orm_modlist; ml && !rc; ml = ml->sml_next ) {
 		Modification *m = &ml->sml_mod;
 		switch ( m->sm_op ) {
@@ -687,8 +720,13 @@ check_modify( check_ctx *c, oio_kind kind )
 
 	/* every version the modification produces must satisfy the rules:
 	 * apply it to each current version inside the period */
-	if ( bt_resolve_any( c->oi->oi_bt, c->txn, &op->o_req_ndn, c->P, &self ) ) return 0;
-	if ( bt_rows_current( c->oi->oi_bt, c->txn, &self, c->P, &cur ) ) return 0;
+	rc = bt_resolve_any( c->oi->oi_bt, c->txn, &op->o_req_ndn, c->P, &self );
+	if ( rc == MDB_NOTFOUND ) return 0;	/* the bitemporal overlay answers 32 */
+	if ( rc ) return fail_read( c );
+	if ( bt_rows_current( c->oi->oi_bt, c->txn, &self, c->P, &cur ) ) {
+		bt_rows_free( &cur );
+		return fail_read( c );
+	}
 	for ( i = 0; i < cur.n && !rc; i++ )
 		rc = check_modified_version( c, &cur.r[i], &self );
 	bt_rows_free( &cur );
@@ -788,21 +826,24 @@ is_doomed( doomed_list *l, const bt_uuid *u )
 /* One function: if one of its versions from the termination on names the
  * person by via, it is doomed, under the DN it has when that version
  * (or the termination) begins. */
-static void
+static int
 doom_if_referring( bt_info *bi, MDB_txn *txn, const bt_uuid *u, AttributeDescription *via,
 	const bt_uuid *person, bt_period after, doomed_list *l )
 {
 	bt_rows rows = { 0 };
-	int j;
+	int j, rc;
 
-	if ( bt_rows_current( bi, txn, u, after, &rows ) ) goto out;
+	if ( ( rc = bt_rows_current( bi, txn, u, after, &rows ) ) ) goto out;
 	for ( j = 0; j < rows.n; j++ ) {
 		Entry *e;
 		Attribute *a;
 		struct berval ndn;
 		bt_time t;
 		doomed *d;
-		if ( bt_row_entry( &rows.r[j], &e ) ) continue;
+		if ( bt_row_entry( &rows.r[j], &e ) ) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
 		a = attr_find( e->e_attrs, via );
 		if ( !a || a->a_nvals[0].bv_len != BT_UUID_LEN ||
 			memcmp( a->a_nvals[0].bv_val, person->u, BT_UUID_LEN ) != 0 ) {
@@ -814,7 +855,7 @@ doom_if_referring( bt_info *bi, MDB_txn *txn, const bt_uuid *u, AttributeDescrip
 		d->uuid = *u;
 		d->manager = is_entry_objectclass( e, oio_ad.ocManager, 0 );
 		t = rows.r[j].valid.from > after.from ? rows.r[j].valid.from : after.from;
-		if ( bt_row_dn( bi, txn, &rows.r[j], t, BT_KNOWN_NOW, &d->dn, &ndn ) == 0 ) {
+		if ( ( rc = bt_row_dn( bi, txn, &rows.r[j], t, BT_KNOWN_NOW, &d->dn, &ndn ) ) == 0 ) {
 			ch_free( ndn.bv_val );
 			l->n++;
 		}
@@ -823,6 +864,7 @@ doom_if_referring( bt_info *bi, MDB_txn *txn, const bt_uuid *u, AttributeDescrip
 	}
 out:
 	bt_rows_free( &rows );
+	return rc;
 }
 
 /* Every function that names the person (as its person or its owner) in a
@@ -833,21 +875,32 @@ find_doomed( Operation *op, oio_info *oi, const bt_uuid *person, bt_period after
 {
 	AttributeDescription *via[2] = { oio_ad.refPerson, oio_ad.refOwner };
 	bt_reader rd;
-	int v, i;
+	int v, i, rc = 0, err = 0;
 
 	if ( bt_read_begin( oi->oi_bt, op, &rd ) ) return LDAP_OTHER;
 	for ( v = 0; v < 2; v++ ) {
 		bt_uuid *refs = NULL;
 		int n = 0;
-		if ( bt_refs_get( oi->oi_bt, rd.txn, person, via[v], &refs, &n ) ) continue;
+		if ( ( rc = bt_refs_get( oi->oi_bt, rd.txn, person, via[v], &refs, &n ) ) ) {
+			err = rc;
+			continue;
+		}
 		for ( i = 0; i < n; i++ ) {
 			if ( is_doomed( l, &refs[i] ) ) continue;
-			doom_if_referring( oi->oi_bt, rd.txn, &refs[i], via[v], person, after, l );
+			/* one function that cannot be read does not spare the
+			 * others: they are ended, and the failure reported */
+			if ( ( rc = doom_if_referring( oi->oi_bt, rd.txn, &refs[i], via[v],
+					person, after, l ) ) )
+				err = rc;
 		}
 		ch_free( refs );
 	}
 	bt_read_end( &rd );
-	return LDAP_SUCCESS;
+	if ( err )
+		Debug( LDAP_DEBUG_ANY, "oio: the functions of the person terminated as \"%s\" "
+			"cannot all be read (%s): those are not ended\n",
+			op->o_req_dn.bv_val, mdb_strerror( err ) );
+	return err ? LDAP_OTHER : LDAP_SUCCESS;
 }
 
 /* A manager post left vacant: the person reference removed from the
@@ -932,13 +985,14 @@ oio_cascade( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person,
 	bt_period after;
 	doomed_list l = { NULL, 0 };
 	bt_validity validity;
-	int i;
+	int i, rc;
 
 	after.from = bt_has_ctrl( op, bt_validity_cid ) ?
 		bt_validity_of( op )->period.from : slap_get_time();
 	after.to = BT_INFINITY;
 
-	if ( find_doomed( op, oi, person, after, &l ) ) return LDAP_OTHER;
+	/* what could be read is ended even when some could not */
+	rc = find_doomed( op, oi, person, after, &l );
 	memset( &validity, 0, sizeof( validity ) );
 	validity.period = after;
 	validity.has_from = 1;
@@ -947,5 +1001,5 @@ oio_cascade( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person,
 		ch_free( l.d[i].dn.bv_val );
 	}
 	ch_free( l.d );
-	return LDAP_SUCCESS;
+	return rc;
 }
