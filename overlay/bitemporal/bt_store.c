@@ -50,11 +50,54 @@ const char *const bt_opkind_names[] = {
 	"baseline", "add", "modify", "delete", "modrdn", "import"
 };
 
+/* slapcat: the tables may not exist yet, nothing is created; an absent
+ * class index (a database from before it) leaves readers to modir_bt_refs */
+static int
+tables_open_readonly( bt_info *bi )
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ( ( rc = mdb_txn_begin( bi->bi_env, NULL, MDB_RDONLY, &txn ) ) ) return rc;
+	rc = mdb_dbi_open( txn, BT_DB_VERSIONS, 0, &bi->bi_versions );
+	if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_NAMES, MDB_DUPSORT, &bi->bi_names );
+	if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_DUE, 0, &bi->bi_due );
+	if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_REFS, MDB_DUPSORT, &bi->bi_refs );
+	bi->bi_has_refclass = !rc &&
+		!mdb_dbi_open( txn, BT_DB_REFCLASS, MDB_DUPSORT, &bi->bi_refclass );
+	mdb_txn_abort( txn );
+	bi->bi_open = ( rc == 0 );
+	return 0;
+}
+
+/* The tables, created if absent, and brought to this version's form in
+ * txn: references through attributes with options filed under their type,
+ * then the class index completed from the versions (under the same type
+ * names). */
+static int
+tables_open( bt_info *bi, MDB_txn *txn )
+{
+	int rc, moved;
+
+	if ( ( rc = mdb_dbi_open( txn, BT_DB_VERSIONS, MDB_CREATE, &bi->bi_versions ) ) ||
+		( rc = mdb_dbi_open( txn, BT_DB_NAMES, MDB_CREATE | MDB_DUPSORT, &bi->bi_names ) ) ||
+		( rc = mdb_dbi_open( txn, BT_DB_DUE, MDB_CREATE, &bi->bi_due ) ) ||
+		( rc = mdb_dbi_open( txn, BT_DB_REFS, MDB_CREATE | MDB_DUPSORT, &bi->bi_refs ) ) ||
+		( rc = mdb_dbi_open( txn, BT_DB_REFCLASS, MDB_CREATE | MDB_DUPSORT, &bi->bi_refclass ) ) ||
+		( rc = refs_fold_options( bi, txn, &moved ) ) )
+		return rc;
+	if ( moved )
+		Debug( LDAP_DEBUG_ANY, "bitemporal: %d references through attributes "
+			"with options indexed under their attribute type\n", moved );
+	return bt_refclass_complete( bi, txn );
+}
+
 int
 bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr )
 {
 	struct mdb_info *mdb;
 	MDB_txn *txn;
+	unsigned int flags = 0;
 	int rc;
 
 	if ( strcmp( backend->bi_type, "mdb" ) != 0 ) {
@@ -67,60 +110,22 @@ bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr
 	mdb = be->be_private;
 	bi->bi_env = mdb->mi_dbenv;
 	bi->bi_mdb = mdb;
-	{
-		/* LMDB has no nested transactions with a writable map
-		 * (back-mdb's "envflags writemap"): then every write commits
-		 * alone (bt_commit.c) */
-		unsigned int flags = 0;
-		mdb_env_get_flags( bi->bi_env, &flags );
-		bi->bi_no_nesting = ( flags & MDB_WRITEMAP ) != 0;
-	}
+	/* LMDB has no nested transactions with a writable map (back-mdb's
+	 * "envflags writemap"): then every write commits alone (bt_commit.c) */
+	mdb_env_get_flags( bi->bi_env, &flags );
+	bi->bi_no_nesting = ( flags & MDB_WRITEMAP ) != 0;
 
 	if ( slapMode & SLAP_TOOL_READONLY ) {
-		/* slapcat: the tables may not exist yet; nothing to create */
-		rc = mdb_txn_begin( bi->bi_env, NULL, MDB_RDONLY, &txn );
-		if ( rc ) goto fail;
-		rc = mdb_dbi_open( txn, BT_DB_VERSIONS, 0, &bi->bi_versions );
-		if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_NAMES, MDB_DUPSORT, &bi->bi_names );
-		if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_DUE, 0, &bi->bi_due );
-		if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_REFS, MDB_DUPSORT, &bi->bi_refs );
-		/* absent in a database from before it: readers use modir_bt_refs */
-		bi->bi_has_refclass = !rc &&
-			!mdb_dbi_open( txn, BT_DB_REFCLASS, MDB_DUPSORT, &bi->bi_refclass );
-		mdb_txn_abort( txn );
-		bi->bi_open = ( rc == 0 );
+		if ( ( rc = tables_open_readonly( bi ) ) ) goto fail;
 		return 0;
 	}
-
-	rc = mdb_txn_begin( bi->bi_env, NULL, 0, &txn );
-	if ( rc ) goto fail;
-	if ( ( rc = mdb_dbi_open( txn, BT_DB_VERSIONS, MDB_CREATE, &bi->bi_versions ) ) ||
-		( rc = mdb_dbi_open( txn, BT_DB_NAMES, MDB_CREATE | MDB_DUPSORT, &bi->bi_names ) ) ||
-		( rc = mdb_dbi_open( txn, BT_DB_DUE, MDB_CREATE, &bi->bi_due ) ) ||
-		( rc = mdb_dbi_open( txn, BT_DB_REFS, MDB_CREATE | MDB_DUPSORT, &bi->bi_refs ) ) ||
-		( rc = mdb_dbi_open( txn, BT_DB_REFCLASS, MDB_CREATE | MDB_DUPSORT, &bi->bi_refclass ) ) ) {
-		mdb_txn_abort( txn );
-		goto fail;
-	}
-	{
-		int moved;
-		if ( ( rc = refs_fold_options( bi, txn, &moved ) ) ) {
-			mdb_txn_abort( txn );
-			goto fail;
-		}
-		if ( moved )
-			Debug( LDAP_DEBUG_ANY, "bitemporal: %d references through attributes "
-				"with options indexed under their attribute type\n", moved );
-	}
-	/* after the fold: the class index is built from the versions under
-	 * the same (type) names */
-	if ( ( rc = bt_refclass_complete( bi, txn ) ) ) {
+	if ( ( rc = mdb_txn_begin( bi->bi_env, NULL, 0, &txn ) ) ) goto fail;
+	if ( ( rc = tables_open( bi, txn ) ) ) {
 		mdb_txn_abort( txn );
 		goto fail;
 	}
 	bi->bi_has_refclass = 1;
-	rc = mdb_txn_commit( txn );
-	if ( rc ) goto fail;
+	if ( ( rc = mdb_txn_commit( txn ) ) ) goto fail;
 	bi->bi_open = 1;
 	/* keys of new rows are unique from here on, not against the
 	 * snapshots kept while the store was open before */
