@@ -19,6 +19,9 @@
 #include "portable.h"
 
 #include <ac/string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "slap.h"
 #include "slap-config.h"
@@ -987,6 +990,20 @@ point_is_kept( oio_info *oi, const asof_point *pt )
 		oi->oi_asof_known == pt->kt && oi->oi_asof_gen == pt->gen;
 }
 
+/* An organisation at a point is built by whichever thread serves the
+ * search, and glibc gives each thread an arena of its own: freed, the
+ * megabytes of a discarded organisation stay in that arena, and a series
+ * of searches at new points grows slapd's resident memory by a model's
+ * size per arena although little is in use.  Handing free pages back
+ * after a whole model is gone keeps the process near what it holds. */
+static void
+release_freed_memory( void )
+{
+#ifdef __GLIBC__
+	malloc_trim( 0 );
+#endif
+}
+
 /* A search over many entries: the organisation at the point, kept from
  * an earlier search at the same point, or built for this one outside any
  * lock (a rebuild never makes another search, a write or a bind wait) and
@@ -1041,6 +1058,7 @@ search_whole( Operation *op, SlapReply *rs, slap_overinst *on, bt_fixup *fx,
 		ldap_pvt_thread_rdwr_wunlock( &oi->oi_asof_lock );
 	}
 	oio_model_destroy( &own );
+	release_freed_memory();
 	return rc;
 }
 
