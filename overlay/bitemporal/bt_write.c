@@ -689,7 +689,7 @@ write_add( bt_write *w )
 	Entry *e = op->ora_e;
 	bt_uuid parent, other;
 	bt_row r;
-	int rc;
+	int rc, i;
 
 	if ( bt_entry_uuid( e, &w->uuid ) ) {
 		/* internal adds may come without operational attributes */
@@ -701,6 +701,17 @@ write_add( bt_write *w )
 		if ( bt_entry_uuid( e, &w->uuid ) ) FAIL( w, LDAP_OTHER, "bitemporal: cannot assign entryUUID" );
 	}
 	if ( parent_during( w, &e->e_nname, w->P, &parent ) ) return w->err;
+	{
+		/* an entity exists once at a time: its current versions never
+		 * overlap (bt_rows_current relies on it), also when an add
+		 * brings the entryUUID of one that has a history */
+		bt_rows same = { 0 };
+		rc = bt_rows_current( w->bi, w->txn, &w->uuid, w->P, &same );
+		i = same.n;
+		bt_rows_free( &same );
+		if ( rc ) FAIL( w, LDAP_OTHER, "bitemporal: cannot read history" );
+		if ( i ) FAIL( w, LDAP_ALREADY_EXISTS, "an entry with this entryUUID exists during the given period" );
+	}
 	if ( bt_child_named( w->bi, w->txn, &parent, &e->e_nname, &w->P, 1, NULL, &other ) == 0 ||
 		bt_resolve_any( w->bi, w->txn, &e->e_nname, w->P, &other ) == 0 ) {
 		FAIL( w, LDAP_ALREADY_EXISTS, w->dated ?
