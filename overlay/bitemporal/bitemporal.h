@@ -257,7 +257,8 @@ typedef struct bt_job {
 	Operation *op;
 	BackendInfo *orig;		/* back-mdb, whose transaction hook begins the group's */
 	/* the write, run inside a nested transaction published on op's
-	 * o_extra; returns non-zero to keep what it did */
+	 * o_extra (or the group's own, for a leader alone: bt_commit.c);
+	 * returns non-zero to keep what it did */
 	int (*run)( struct bt_job *job );
 	void *arg;
 	int state;

@@ -336,10 +336,16 @@ struct bt_zstreams {
 };
 
 /* deflate's parameters: fast, and a 4 KB window (2^12) that covers a
- * directory entry at a sixteenth of the default's memory */
+ * directory entry at a sixteenth of the default's memory.  memLevel sizes
+ * the match hash (2^(memLevel+7) heads, zeroed by every deflateReset, so
+ * once per snapshot written) and the symbol buffer (2^(memLevel+6)):
+ * at 5, 8 KB zeroed instead of 64 KB at the default 8, and room for 2048
+ * symbols, more than a snapshot of a few KB makes.  Measured on the
+ * snapshots of a benchmark directory (2,000 employees, 793 bytes plain
+ * on average): the same 430 bytes deflated at 8, 5 and 4. */
 #define BT_Z_LEVEL		Z_BEST_SPEED
 #define BT_Z_WINDOW		12
-#define BT_Z_MEMLEVEL	8
+#define BT_Z_MEMLEVEL	5
 
 bt_zstreams *
 bt_zstreams_new( void )

@@ -12,7 +12,9 @@
  *
  * Each write still succeeds or fails on its own: it runs in a nested
  * transaction of the group's, which is merged when the write wants to keep
- * what it did and aborted otherwise.  Nothing is acknowledged before the
+ * what it did and aborted otherwise (a write that leads while nobody has
+ * joined yet runs in the group's transaction itself, which is aborted if
+ * it keeps nothing: lead_alone).  Nothing is acknowledged before the
  * group's commit: the writer's own thread sends its result once the leader
  * says the group is durable (or failed, and then every write of the group
  * reports it and none is stored).
@@ -209,6 +211,48 @@ run_nested( bt_info *bi, bt_job *job, OpExtra *parent )
 	}
 }
 
+/* One write in the group's transaction itself, published on its
+ * operation as a nested one would be; non-zero when it keeps what it did. */
+static int
+run_top( bt_job *job, OpExtra *top )
+{
+	int keep;
+
+	LDAP_SLIST_INSERT_HEAD( &job->op->o_extra, top, oe_next );
+	job->ran = 1;
+	keep = job->run( job );
+	LDAP_SLIST_REMOVE( &job->op->o_extra, top, OpExtra, oe_next );
+	return keep;
+}
+
+/* The first write of a group that nobody has joined yet (a single client
+ * writing one change after another always is alone) runs in the group's
+ * transaction itself: a nested transaction's begin and merge cost more
+ * than its history rows.  Writes that queue meanwhile nest as usual.
+ * Returns non-zero when it kept what it did; otherwise nothing else is in
+ * the transaction, which is aborted (*top is then gone). */
+static int
+lead_alone( bt_info *bi, bt_job *first, OpExtra **top, int mark )
+{
+	if ( run_top( first, *top ) ) return 1;
+	bt_ads_unwind( bi->bi_mdb, mark, bt_ads_mark( bi->bi_mdb ) );
+	first->orig->bi_op_txn( first->op, SLAP_TXN_ABORT, top );
+	bt_leading = 0;
+	return 0;
+}
+
+/* Whether writes are waiting for the group in progress. */
+static int
+queued( bt_info *bi )
+{
+	int any;
+
+	ldap_pvt_thread_mutex_lock( &bi->bi_group_mutex );
+	any = bi->bi_group_queue != NULL;
+	ldap_pvt_thread_mutex_unlock( &bi->bi_group_mutex );
+	return any;
+}
+
 /* Takes up to max queued writes, in arrival order. */
 static bt_job *
 take_queued( bt_info *bi, int max )
@@ -245,7 +289,19 @@ lead( bt_info *bi, bt_job *first )
 		 * only its own nested one */
 		LDAP_SLIST_REMOVE( &first->op->o_extra, oex, OpExtra, oe_next );
 		bt_leading = 1;
-		for ( batch = first, first->next = NULL; batch; batch = take_queued( bi, max - n ) ) {
+		first->next = NULL;
+		batch = first;
+		if ( !queued( bi ) ) {
+			if ( !lead_alone( bi, first, &oex, mark ) ) {
+				done = first;
+				goto handoff;
+			}
+			done = first;
+			dtail = &first->next;
+			n = 1;
+			batch = take_queued( bi, max - n );
+		}
+		for ( ; batch; batch = take_queued( bi, max - n ) ) {
 			for ( j = batch; j; j = next ) {
 				next = j->next;
 				run_nested( bi, j, oex );
@@ -270,6 +326,7 @@ lead( bt_info *bi, bt_job *first )
 		first->next = NULL;
 	}
 
+handoff:
 	ldap_pvt_thread_mutex_lock( &bi->bi_group_mutex );
 	for ( j = done; j; j = next ) {
 		next = j->next;		/* j may be gone once it is marked done */

@@ -852,15 +852,89 @@ rows_collect_fn( MDB_val *key, const bt_vkey *k, MDB_val *val, void *arg )
 	return 0;
 }
 
+/* rows_walk backwards: from u's last version with validFrom <= upto
+ * towards its first. */
+static int
+rows_walk_back( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_time upto,
+	row_fn *fn, void *arg )
+{
+	unsigned char key[BT_VK_LEN];
+	MDB_cursor *mc;
+	MDB_val k, v;
+	bt_vkey vk;
+	int rc, c;
+
+	rc = mdb_cursor_open( txn, bi->bi_versions, &mc );
+	if ( rc ) return rc;
+	/* at or after the last key that can qualify, then back */
+	row_key( key, u, upto, BT_INFINITY, UINT32_MAX );
+	k.mv_data = key;
+	k.mv_size = BT_VK_LEN;
+	rc = mdb_cursor_get( mc, &k, &v, MDB_SET_RANGE );
+	if ( rc == MDB_NOTFOUND ) rc = mdb_cursor_get( mc, &k, &v, MDB_LAST );
+	for ( ; rc == 0; rc = mdb_cursor_get( mc, &k, &v, MDB_PREV ) ) {
+		c = memcmp( (char *)k.mv_data + BT_VK_UUID, u->u,
+			k.mv_size < BT_UUID_LEN ? k.mv_size : BT_UUID_LEN );
+		if ( c > 0 ) continue;		/* the next entity's first key */
+		if ( c < 0 ) break;
+		if ( ( rc = bt_vkey_decode( &k, &vk ) ) ) break;
+		if ( vk.from > upto ) continue;
+		if ( fn( &k, &vk, &v, arg ) ) break;
+	}
+	mdb_cursor_close( mc );
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* rows_collect_fn for a walk backwards, which it ends as soon as no
+ * earlier version can be current in within: the current versions of an
+ * entity never overlap one another (every write supersedes those its
+ * period overlaps, and registers the pieces outside it again), so the
+ * ones before a current version end where it begins. */
+static int
+rows_current_fn( MDB_val *key, const bt_vkey *k, MDB_val *val, void *arg )
+{
+	cur_arg *a = arg;
+	bt_vval v;
+	bt_period p;
+
+	if ( ( a->err = bt_vval_decode( val, &v ) ) ) return 1;
+	if ( v.superseded != BT_INFINITY ) return 0;
+	p.from = k->from;
+	p.to = v.to;
+	if ( bt_period_overlaps( p, a->within ) ) {
+		if ( ( a->err = row_decode( a->bi, a->txn, a->dbi, key, val, rows_push( a->out ) ) ) ) {
+			a->out->n--;
+			return 1;
+		}
+	}
+	return p.from <= a->within.from;
+}
+
 /* The current versions (registration still open) of u whose valid period
- * overlaps within, in validFrom order. */
+ * overlaps within, in validFrom order.
+ *
+ * Walked from the newest validFrom back, and only as far as the current
+ * version that begins at or before within.from: an entity's superseded
+ * versions pile up with every write, and a write from now on (the usual
+ * one) needs only its newest current version.  Walking forward from the
+ * first version read every version the entity ever had, a cost that grew
+ * with its history. */
 int
 bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	bt_period within, bt_rows *out )
 {
 	cur_arg a = { within, out, 0, 0, txn, bi->bi_versions, bi };
-	int rc = rows_walk( bi, txn, u, within.to, rows_collect_fn, &a );
-	return rc ? rc : a.err;
+	int first = out->n, i, j, rc;
+
+	rc = rows_walk_back( bi, txn, u, within.to, rows_current_fn, &a );
+	if ( !rc ) rc = a.err;
+	/* found newest first */
+	for ( i = first, j = out->n - 1; i < j; i++, j-- ) {
+		bt_row t = out->r[i];
+		out->r[i] = out->r[j];
+		out->r[j] = t;
+	}
+	return rc;
 }
 
 /* Every version of u ever registered, in (validFrom, recordedAt) order. */

@@ -711,6 +711,24 @@ authz_versions( bt_write *w, Entry *live, bt_rows *cur, slap_access_t level,
 }
 
 /* ------------------------------------------------------------------ */
+/* An entity exists once at a time: its current versions never overlap
+ * (bt_rows_current relies on it), also when an add brings the entryUUID
+ * of one that has a history.  Non-zero (w->err set) when it is taken
+ * during the add's period or that cannot be told. */
+static int
+uuid_taken( bt_write *w )
+{
+	bt_rows same = { 0 };
+	int rc, n;
+
+	rc = bt_rows_current( w->bi, w->txn, &w->uuid, w->P, &same );
+	n = same.n;
+	bt_rows_free( &same );
+	if ( rc ) FAIL( w, LDAP_OTHER, "bitemporal: cannot read history" );
+	if ( n ) FAIL( w, LDAP_ALREADY_EXISTS, "an entry with this entryUUID exists during the given period" );
+	return 0;
+}
+
 static int
 write_add( bt_write *w )
 {
@@ -730,6 +748,7 @@ write_add( bt_write *w )
 		if ( bt_entry_uuid( e, &w->uuid ) ) FAIL( w, LDAP_OTHER, "bitemporal: cannot assign entryUUID" );
 	}
 	if ( parent_during( w, &e->e_nname, w->P, &parent ) ) return w->err;
+	if ( uuid_taken( w ) ) return w->err;
 	rc = bt_child_named( w->bi, w->txn, &parent, &e->e_nname, &w->P, 1, NULL, &other );
 	if ( rc == MDB_NOTFOUND )
 		rc = bt_resolve_any( w->bi, w->txn, &e->e_nname, w->P, &other );

@@ -185,4 +185,14 @@ is "renaming its sibling (there until 2015) to cn=Kid,ou=Kith from 2010 -> entry
 is "... as-of 2012: one cn=Kid, the first" "$(lsearch -b "ou=Kin,$O" -E "$(asof 'validAt=20120101000000Z')" '(cn=Kid)' description | grep -c '^dn:')" "1"
 is "... and the sibling keeps its name" "$(attr_of "cn=Sib,ou=Kin,$O" cn -E "$(asof 'validAt=20120101000000Z')")" "Sib"
 
+
+# --- an entity exists once at a time: an add that brings the entryUUID ------
+# --- of one with a history is refused where the two would overlap -----------
+check "uid=uno from 2000" ladd -e "$(valid validFrom=20000101000000Z)" -f <(person uno Uno)
+uno_uuid=$(attr_of "uid=uno,$P" entryUUID)
+is "another entry with its entryUUID for 2010 (relax) -> entryAlreadyExists" \
+  "$(rc_of ladd -e relax -e "$(valid 'validFrom=20100101000000Z;validTo=20110101000000Z')" -f <(person duo Duo "entryUUID: $uno_uuid"))" "68"
+is "... nothing under the other name in 2010" "$(rc_of lsearch -b "uid=duo,$P" -s base -E "$(asof 'validAt=20100601000000Z')")" "32"
+is "... the first keeps its history in 2010" "$(attr_of "uid=uno,$P" sn -E "$(asof 'validAt=20100601000000Z')")" "Uno"
+
 finish
