@@ -204,6 +204,9 @@ Entry *bt_entry_own_facts( bt_info *bi, Entry *e, Entry *tmp, Attribute **attrs 
 
 /* bt_store.c: rows, names, due activations */
 int bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr );
+/* key/val into a dupsort table unless the pair is there (a put of an
+ * existing pair still dirties its pages): 0 or an LMDB code */
+int bt_put_once( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val );
 void bt_store_close( bt_info *bi );
 
 int bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e );

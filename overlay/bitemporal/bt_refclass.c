@@ -28,26 +28,6 @@
  * add candidates, which the caller checks against the version). */
 #define BT_REFCLASS_NAME_MAX ( 480 - BT_UUID_LEN )
 
-/* Adds key/val unless it is there: a put of an existing pair still
- * dirties the pages on its path, and nearly every write repeats the
- * references its entry already had. */
-static int
-put_once( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val )
-{
-	MDB_cursor *mc;
-	MDB_val k = *key, v = *val;
-	int rc;
-
-	rc = mdb_cursor_open( txn, dbi, &mc );
-	if ( rc ) return rc;
-	rc = mdb_cursor_get( mc, &k, &v, MDB_GET_BOTH );
-	mdb_cursor_close( mc );
-	if ( rc == 0 ) return 0;
-	if ( rc != MDB_NOTFOUND ) return rc;
-	rc = mdb_put( txn, dbi, key, val, MDB_NODUPDATA );
-	return rc == MDB_KEYEXIST ? 0 : rc;
-}
-
 /* The key of modir_bt_refclass: target, attribute type name, NUL, class
  * name, cut as modir_bt_names keys are (a cut key only adds candidates).
  * The type's name, as in modir_bt_refs: a reference through moRefUnit;x-foo
@@ -123,7 +103,7 @@ bt_refclass_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 				key.mv_size = refclass_key( kbuf, a->a_nvals[i].bv_val, a->a_desc, ocs[j] );
 				val.mv_data = (void *)u->u;
 				val.mv_size = BT_UUID_LEN;
-				rc = put_once( txn, bi->bi_refclass, &key, &val );
+				rc = bt_put_once( txn, bi->bi_refclass, &key, &val );
 				if ( rc ) return rc;
 			}
 		}

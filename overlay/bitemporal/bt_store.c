@@ -422,8 +422,8 @@ rows_push( bt_rows *rs )
  * first matters: a put of an existing pair still dirties the pages on
  * its path, and nearly every write repeats the names and references its
  * entry already had. */
-static int
-put_once( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val )
+int
+bt_put_once( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val )
 {
 	MDB_cursor *mc;
 	MDB_val k = *key, v = *val;
@@ -479,7 +479,7 @@ names_put( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	key.mv_size = bt_nkey_encode( parent, nrdn->bv_val, nrdn->bv_len, kbuf );
 	val.mv_data = (void *)u->u;
 	val.mv_size = BT_UUID_LEN;
-	return put_once( txn, bi->bi_names, &key, &val );
+	return bt_put_once( txn, bi->bi_names, &key, &val );
 }
 
 int
@@ -514,7 +514,7 @@ refs_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 				a->a_desc->ad_type->sat_cname.bv_len, kbuf );
 			val.mv_data = (void *)u->u;
 			val.mv_size = BT_UUID_LEN;
-			rc = put_once( txn, bi->bi_refs, &key, &val );
+			rc = bt_put_once( txn, bi->bi_refs, &key, &val );
 			if ( rc ) return rc;
 		}
 	}
@@ -589,7 +589,7 @@ refs_fold_options( bt_info *bi, MDB_txn *txn, int *moved )
 		nk.mv_data = kbuf;
 		nk.mv_size = bt_nkey_encode( &target, name,
 			(const char *)memchr( name, ';', len ) - name, kbuf );
-		if ( !( rc = put_once( txn, bi->bi_refs, &nk, &v ) ) )
+		if ( !( rc = bt_put_once( txn, bi->bi_refs, &nk, &v ) ) )
 			rc = mdb_del( txn, bi->bi_refs, &ok, &v );
 	}
 	if ( !rc ) *moved = n;

@@ -6,50 +6,15 @@ empty, which python-ldap cannot send as a control value.
 usage: txn_abort.py HOST PORT BINDDN PW DN_OK DN_MISSING ATTR
 Prints the end-of-transaction result code."""
 import socket, sys
+from rawber import START, END, SPEC, tlv, msg, read_msg, result_of
 
 host, port, binddn, pw, dn_ok, dn_missing, attr = sys.argv[1:8]
-START, END, SPEC = b"1.3.6.1.1.21.1", b"1.3.6.1.1.21.3", b"1.3.6.1.1.21.2"
-
-def length(n):
-    if n < 0x80:
-        return bytes([n])
-    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(b)]) + b
-
-def tlv(tag, content):
-    return bytes([tag]) + length(len(content)) + content
-
-def msg(msgid, op, ctrls=b""):
-    return tlv(0x30, tlv(0x02, bytes([msgid])) + op + ctrls)
 
 def modify(dn, attr, val):
     change = tlv(0x30, tlv(0x0a, b"\x00") + tlv(0x30, tlv(0x04, attr.encode()) + tlv(0x31, tlv(0x04, val))))
     return tlv(0x66, tlv(0x04, dn.encode()) + tlv(0x30, change))
 
 spec = tlv(0xa0, tlv(0x30, tlv(0x04, SPEC) + tlv(0x01, b"\xff") + tlv(0x04, b"")))
-
-def read_msg(s, buf):
-    while True:
-        if len(buf) >= 2:
-            n, off = buf[1], 2
-            if n & 0x80:
-                k = n & 0x7f
-                n, off = int.from_bytes(buf[2:2 + k], "big"), 2 + k
-            if len(buf) >= off + n:
-                return buf[:off + n], buf[off + n:]
-        d = s.recv(65536)
-        if not d:
-            return None, buf
-        buf += d
-
-def result_of(m):
-    # SEQUENCE { msgid INTEGER, protocolOp [APPLICATION n] { resultCode ENUMERATED ... } }
-    i = 1 + (1 + (m[1] & 0x7f) if m[1] & 0x80 else 1)
-    i += 2 + m[i + 1]                  # the message id
-    tag = m[i]
-    j = i + 1
-    j += 1 + (m[j] & 0x7f) if m[j] & 0x80 else 1
-    return tag, m[j + 2]
 
 s = socket.create_connection((host, int(port)))
 buf = b""

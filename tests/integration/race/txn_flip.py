@@ -10,48 +10,14 @@ txn_abort.py.
 usage: txn_flip.py HOST PORT BINDDN PW DN ATTR SECONDS TIMEOUT VALUE...
 Prints "done N" (N transactions committed), or "stuck after N"."""
 import socket, sys, time
+from rawber import START, END, SPEC, tlv, msg, read_msg, op_tag, integer
 
 host, port, binddn, pw, dn, attr, seconds, timeout = sys.argv[1:9]
 values = [v.encode() for v in sys.argv[9:]]
-START, END, SPEC = b"1.3.6.1.1.21.1", b"1.3.6.1.1.21.3", b"1.3.6.1.1.21.2"
-
-def length(n):
-    if n < 0x80:
-        return bytes([n])
-    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(b)]) + b
-
-def tlv(tag, content):
-    return bytes([tag]) + length(len(content)) + content
-
-def integer(n):
-    return tlv(0x02, n.to_bytes((n.bit_length() + 8) // 8, "big"))
-
-def msg(msgid, op, ctrls=b""):
-    return tlv(0x30, integer(msgid) + op + ctrls)
 
 def replace(dn, attr, val):
     change = tlv(0x30, tlv(0x0a, b"\x02") + tlv(0x30, tlv(0x04, attr.encode()) + tlv(0x31, tlv(0x04, val))))
     return tlv(0x66, tlv(0x04, dn.encode()) + tlv(0x30, change))
-
-def read_msg(s, buf):
-    while True:
-        if len(buf) >= 2:
-            n, off = buf[1], 2
-            if n & 0x80:
-                k = n & 0x7f
-                n, off = int.from_bytes(buf[2:2 + k], "big"), 2 + k
-            if len(buf) >= off + n:
-                return buf[:off + n], buf[off + n:]
-        d = s.recv(65536)
-        if not d:
-            return None, buf
-        buf += d
-
-def op_tag(m):
-    # SEQUENCE { messageID INTEGER, protocolOp [APPLICATION n] ... }
-    i = 1 + (1 + (m[1] & 0x7f) if m[1] & 0x80 else 1)
-    return m[i + 2 + m[i + 1]]
 
 s = socket.create_connection((host, int(port)))
 s.settimeout(float(timeout))
