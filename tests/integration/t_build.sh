@@ -86,6 +86,10 @@ is "oio includes the bitemporal API" "$(grep -c '#include "bitemporal/bitemporal
 oio_names=$(cd "$TOP" && grep -nowE 'oio_[A-Za-z0-9_]+' overlay/bitemporal/* | tr '\n' ' ')
 is "no file in overlay/bitemporal/ names an oio_ symbol" "$oio_names" ""
 
+# every file says first what it is for
+nohead=$(cd "$TOP" && for f in overlay/*.[ch] overlay/*/*.[ch]; do head -1 "$f" | grep -q '^/\* ' || printf '%s ' "$f"; done)
+is "every file in overlay/ opens with a comment on what it is for" "$nohead" ""
+
 # every function does one thing: none in overlay/ (the embedded LMDB is
 # upstream's) is longer than FUNC_MAX lines, measured on OpenLDAP's brace
 # layout by funclen.awk.  No exceptions.
