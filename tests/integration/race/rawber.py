@@ -56,3 +56,25 @@ def result_of(m):
     j = i + 1
     j += 1 + (m[j] & 0x7f) if m[j] & 0x80 else 1
     return tag, m[j + 2]
+
+
+def bind_request(binddn, pw):
+    """A simple bind, LDAPv3."""
+    return tlv(0x60, tlv(0x02, b"\x03") + tlv(0x04, binddn.encode()) + tlv(0x80, pw.encode()))
+
+
+def txn_end_request():
+    """The end of the transaction (identifier empty, as slapd gives it): commit."""
+    return tlv(0x77, tlv(0x80, END) + tlv(0x81, tlv(0x30, tlv(0x04, b""))))
+
+
+def txn_end_result(s, buf):
+    """The result code of the end of the transaction, or "closed" when
+    slapd drops the connection first."""
+    while True:
+        m, buf = read_msg(s, buf)
+        if m is None:
+            return "closed"
+        tag, rc = result_of(m)
+        if tag == 0x78:
+            return rc

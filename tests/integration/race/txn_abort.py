@@ -6,7 +6,7 @@ empty, which python-ldap cannot send as a control value.
 usage: txn_abort.py HOST PORT BINDDN PW DN_OK DN_MISSING ATTR
 Prints the end-of-transaction result code."""
 import socket, sys
-from rawber import START, END, SPEC, tlv, msg, read_msg, result_of
+from rawber import START, SPEC, tlv, msg, read_msg, bind_request, txn_end_request, txn_end_result
 
 host, port, binddn, pw, dn_ok, dn_missing, attr = sys.argv[1:8]
 
@@ -18,7 +18,7 @@ spec = tlv(0xa0, tlv(0x30, tlv(0x04, SPEC) + tlv(0x01, b"\xff") + tlv(0x04, b"")
 
 s = socket.create_connection((host, int(port)))
 buf = b""
-s.sendall(msg(1, tlv(0x60, tlv(0x02, b"\x03") + tlv(0x04, binddn.encode()) + tlv(0x80, pw.encode()))))
+s.sendall(msg(1, bind_request(binddn, pw)))
 m, buf = read_msg(s, buf)
 s.sendall(msg(2, tlv(0x77, tlv(0x80, START))))
 m, buf = read_msg(s, buf)
@@ -30,14 +30,6 @@ for msgid, dn in ((3, dn_ok), (4, dn_missing)):
     if m is None:
         print("closed")
         sys.exit(0)
-s.sendall(msg(5, tlv(0x77, tlv(0x80, END) + tlv(0x81, tlv(0x30, tlv(0x04, b""))))))
-while True:
-    m, buf = read_msg(s, buf)
-    if m is None:
-        print("closed")
-        break
-    tag, rc = result_of(m)
-    if tag == 0x78:
-        print(rc)
-        break
+s.sendall(msg(5, txn_end_request()))
+print(txn_end_result(s, buf))
 s.close()
