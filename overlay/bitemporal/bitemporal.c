@@ -401,6 +401,7 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 	bi->bi_interval = 1;
 	bi->bt_cache_max_bytes = BT_CACHE_SIZE_DEFAULT;
 	bi->bi_snaps = bt_snapcache_new( BT_SHARE_SNAPS( bi->bt_cache_max_bytes ) );
+	bi->bi_touched = ch_calloc( BT_TOUCH_SLOTS, sizeof( *bi->bi_touched ) );
 	bi->bi_group_max = BT_GROUP_MAX_DEFAULT;
 	bi->bt_past_access = ACL_MANAGE;
 	ldap_pvt_thread_rdwr_init( &bi->bi_cache_lock );
@@ -476,6 +477,7 @@ bt_db_destroy( BackendDB *be, ConfigReply *cr )
 	if ( bi ) {
 		bt_points_clear( bi );
 		bt_snapcache_free( bi->bi_snaps );
+		ch_free( bi->bi_touched );
 		ldap_pvt_thread_rdwr_destroy( &bi->bi_cache_lock );
 		ldap_pvt_thread_mutex_destroy( &bi->bi_point_mutex );
 		bt_group_destroy( bi );

@@ -68,6 +68,8 @@ typedef struct bt_cache {
 #define BT_CACHE_SIZE_DEFAULT ( (size_t)64 << 20 )
 /* At most this many points are kept (within BT_SHARE_POINTS). */
 #define BT_POINTS_MAX 8
+/* slots of bi_touched: a power of two (256 KiB of size_t) */
+#define BT_TOUCH_SLOTS ( 1u << 15 )
 /* A point asked for by one of the last BT_ASKED searches is kept. */
 #define BT_ASKED 16
 typedef struct bt_asked {
@@ -160,6 +162,9 @@ struct bt_info {
 	/* the snapshots of versions, inflated (bt_snapcache.c), shared by
 	 * every read; a part of bitemporal-cache-size (BT_SHARE_SNAPS) */
 	bt_snapcache *bi_snaps;
+	/* the write transaction that last wrote a version of an entity, by a
+	 * slot its UUID picks (bt_store.c, "What changed since a snapshot") */
+	size_t *bi_touched;
 
 	/* group commit (bt_commit.c) */
 	ldap_pvt_thread_mutex_t bi_group_mutex;
@@ -191,6 +196,9 @@ struct bt_info {
 									 * now need manage on the entry; ACL_NONE:
 									 * the write access of the change suffices */
 };
+
+/* lmdb_embedded.c: whether txn is read-only (a boolean) */
+int modir_mdb_txn_rdonly( MDB_txn *txn );
 
 int bt_is_computed( bt_info *bi, AttributeDescription *ad, Entry *e );
 /* Whether ml changes attributes that are computed on some class only (and

@@ -120,6 +120,23 @@ void bt_row_free( bt_row *r );
 void bt_rows_free( bt_rows *rs );
 int bt_row_at( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	bt_time valid_at, bt_time known_at, bt_row *out );
+/* bt_row_at() for a cache over the history: also *span, the part of
+ * valid time around valid_at in which u's answer is the same (the version
+ * out, or none: MDB_NOTFOUND), and *newest, the latest registration time
+ * among u's versions (recorded, or superseded).  The answer is the one
+ * known now, and can serve any read with known_at >= *newest, when
+ * known_at >= *newest. */
+int bt_row_at_span( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
+	bt_time valid_at, bt_time known_at, bt_row *out, bt_period *span,
+	bt_time *newest );
+/* What changed since a read snapshot (bt_store.c).  bt_snapshot_id: the
+ * ID of txn's snapshot if txn is read-only, else 0 (a write transaction
+ * shows what may still be aborted: nothing read in it may be kept).
+ * bt_unchanged_since: whether no version of u has been written by a
+ * transaction after snapshot id (a boolean that may say "changed" of an
+ * entity that was not, never the other way round). */
+size_t bt_snapshot_id( MDB_txn *txn );
+int bt_unchanged_since( bt_info *bi, const bt_uuid *u, size_t id );
 int bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	bt_period within, bt_rows *out );
 int bt_row_entry( bt_row *r, Entry **e );
@@ -157,6 +174,13 @@ bt_dn_memo *bt_dn_memo_new( void );
 void bt_dn_memo_free( bt_dn_memo *memo );
 int bt_row_dn_memo( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time valid_at,
 	bt_time known_at, bt_dn_memo *memo, struct berval *dn, struct berval *ndn );
+/* The name a version was registered under (pointers into r's blob), and
+ * the DN at a point of an entity registered as sdn/sndn under parent: what
+ * bt_row_dn_memo() does for a version, without the version. */
+int bt_row_name( bt_row *r, struct berval *sdn, struct berval *sndn );
+int bt_name_dn_memo( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
+	struct berval *sdn, struct berval *sndn, bt_time valid_at, bt_time known_at,
+	bt_dn_memo *memo, struct berval *dn, struct berval *ndn );
 /* what bt_row_snapshot() adds */
 #define BT_SNAP_PERIODS       1	/* moValidFrom, moValidTo, moRecordedAt, moRecordedBy */
 #define BT_SNAP_REGISTRATION  2	/* moSupersededAt, moVersionOperation, moChangedAttributes */
@@ -216,12 +240,15 @@ int bt_visit_at( bt_info *bi, Operation *op, bt_time valid_at, bt_time known_at,
 /* bitemporal-cache-size bounds all of modir's as-of caches together, in
  * bytes (0: none is kept): the inflated snapshots of versions
  * (bt_snapcache.h), the whole-database points of as-of searches
- * (bt_search.c) and slapo-oio's organisation at a point, each to its
- * share.  Everything a cache holds can be rebuilt from the history: the
- * bound costs speed only. */
-#define BT_SHARE_SNAPS( size )  ( (size) / 4 )
+ * (bt_search.c), slapo-oio's organisation at a point and the entities its
+ * as-of reads of one entry visited (oio_asof_cache.c), each to its share.
+ * Everything a cache holds can be rebuilt from the history: the bound
+ * costs speed only. */
+#define BT_SHARE_SNAPS( size )  ( (size) / 8 )
+#define BT_SHARE_FACTS( size )  ( (size) / 8 )
 #define BT_SHARE_POINTS( size ) ( (size) / 2 )
-#define BT_SHARE_ORG( size )    ( (size) - BT_SHARE_SNAPS( size ) - BT_SHARE_POINTS( size ) )
+#define BT_SHARE_ORG( size )    ( (size) - BT_SHARE_SNAPS( size ) - BT_SHARE_FACTS( size ) - \
+	BT_SHARE_POINTS( size ) )
 size_t bt_cache_size( bt_info *bi );
 
 /* The view generation: +1 with every committed write (views computed

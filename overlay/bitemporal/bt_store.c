@@ -598,6 +598,53 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------------------ */
+/* What changed since a snapshot.
+ *
+ * A cache over the history (slapo-oio's entities at a point) keeps what
+ * it read from one read snapshot and must learn when an entity's versions
+ * change after it.  Every write of a version records its write
+ * transaction's ID in the slot of bi_touched that the entity's UUID
+ * picks; two entities in one slot only make each other look changed.
+ * The ID is recorded inside the write transaction, before the commit: a
+ * snapshot taken before the commit is older than that ID (LMDB gives a
+ * write transaction the ID after the last committed one, and a nested
+ * transaction its parent's), so what was read from it counts as changed;
+ * a write that is aborted leaves an ID that the snapshots after it
+ * already reach, which costs nothing. */
+static unsigned
+touch_slot( const bt_uuid *u )
+{
+	uint32_t h = 2166136261u;
+	int i;
+
+	for ( i = 0; i < BT_UUID_LEN; i++ ) h = ( h ^ u->u[i] ) * 16777619u;
+	return h & ( BT_TOUCH_SLOTS - 1 );
+}
+
+static void
+bt_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *u )
+{
+	size_t id = mdb_txn_id( txn ), *slot = &bi->bi_touched[touch_slot( u )];
+	size_t seen = __atomic_load_n( slot, __ATOMIC_RELAXED );
+
+	while ( seen < id && !__atomic_compare_exchange_n( slot, &seen, id, 0,
+			__ATOMIC_RELEASE, __ATOMIC_RELAXED ) )
+		;
+}
+
+size_t
+bt_snapshot_id( MDB_txn *txn )
+{
+	return modir_mdb_txn_rdonly( txn ) ? mdb_txn_id( txn ) : 0;
+}
+
+int
+bt_unchanged_since( bt_info *bi, const bt_uuid *u, size_t id )
+{
+	return id && __atomic_load_n( &bi->bi_touched[touch_slot( u )], __ATOMIC_ACQUIRE ) <= id;
+}
+
 /* Writes a version under a new key: r's periods, op, parent, actor and
  * changed, and v's format and body (or reference).  r->seq is assigned
  * here.  MDB_BAD_VALSIZE when a field does not fit (bt_codec.h). */
@@ -631,6 +678,7 @@ row_store( bt_info *bi, MDB_txn *txn, bt_row *r, bt_vval *v )
 		/* same second and sequence after a restart: take the next */
 	}
 	if ( rc ) return rc;
+	bt_touch( bi, txn, &r->uuid );
 	/* cannot fail: bt_vval_size() accepted v */
 	return bt_vval_encode( v, d.mv_data );
 }
@@ -747,7 +795,10 @@ bt_row_supersede( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time when )
 	d.mv_data = copy;
 	rc = mdb_put( txn, bi->bi_versions, &k, &d, 0 );
 	ch_free( copy );
-	if ( !rc ) r->superseded = when;
+	if ( !rc ) {
+		r->superseded = when;
+		bt_touch( bi, txn, &r->uuid );
+	}
 	return rc;
 }
 
@@ -819,6 +870,60 @@ bt_row_at( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	if ( !a.found ) return MDB_NOTFOUND;
 	memset( out, 0, sizeof( *out ) );
 	return row_decode( bi, txn, bi->bi_versions, &a.key, &a.val, out );
+}
+
+typedef struct span_arg {
+	at_arg at;
+	bt_period span;
+	bt_time newest;
+} span_arg;
+
+static int
+row_span_fn( MDB_val *key, const bt_vkey *k, MDB_val *val, void *arg )
+{
+	span_arg *a = arg;
+	bt_vval v;
+
+	if ( ( a->at.err = bt_vval_decode( val, &v ) ) ) return 1;
+	if ( k->recorded > a->newest ) a->newest = k->recorded;
+	if ( v.superseded != BT_INFINITY && v.superseded > a->newest ) a->newest = v.superseded;
+	if ( !( k->recorded <= a->at.kt && a->at.kt < v.superseded ) ) return 0;
+	if ( k->from <= a->at.vt && a->at.vt < v.to ) {
+		a->at.key = *key;
+		a->at.val = *val;
+		a->at.found = 1;
+		a->span.from = k->from;
+		a->span.to = v.to;
+	} else if ( !a->at.found && v.to <= a->at.vt && v.to > a->span.from ) {
+		a->span.from = v.to;		/* the gap starts after this one */
+	} else if ( !a->at.found && k->from > a->at.vt && k->from < a->span.to ) {
+		a->span.to = k->from;		/* ... and ends where the next begins */
+	}
+	return 0;
+}
+
+int
+bt_row_at_span( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
+	bt_time valid_at, bt_time known_at, bt_row *out, bt_period *span,
+	bt_time *newest )
+{
+	span_arg a;
+	int rc;
+
+	memset( &a, 0, sizeof( a ) );
+	a.at.vt = valid_at;
+	a.at.kt = known_at;
+	a.span.from = BT_NEG_INFINITY;
+	a.span.to = BT_INFINITY;
+	/* every version: the next one after valid_at ends a gap */
+	rc = rows_walk( bi, txn, u, BT_INFINITY, row_span_fn, &a );
+	if ( rc ) return rc;
+	if ( a.at.err ) return a.at.err;
+	*span = a.span;
+	*newest = a.newest;
+	if ( !a.at.found ) return MDB_NOTFOUND;
+	memset( out, 0, sizeof( *out ) );
+	return row_decode( bi, txn, bi->bi_versions, &a.at.key, &a.at.val, out );
 }
 
 typedef struct cur_arg {

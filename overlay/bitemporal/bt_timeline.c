@@ -359,36 +359,36 @@ memo_add( bt_dn_memo *m, const bt_uuid *u, struct berval *dn, struct berval *ndn
 	}
 }
 
-/* The DN of a version's entry at (vt, kt), rebuilt through its parents.
- * The walk is bounded: a history that names an ancestor cycle (written
- * before moves were checked for one) is an error, not a stack overflow.
- * memo (NULL: none) keeps the parents' DNs for the next walk at the same
- * point. */
+/* The DN at (vt, kt) of an entity registered as sdn/sndn under parent,
+ * rebuilt through its parents.  The walk is bounded: a history that names
+ * an ancestor cycle (written before moves were checked for one) is an
+ * error, not a stack overflow.  memo (NULL: none) keeps the parents' DNs
+ * for the next walk at the same point. */
 static int
-row_dn_walk( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
+name_dn_walk( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
+	struct berval *sdn, struct berval *sndn, bt_time vt, bt_time kt,
 	struct berval *dn, struct berval *ndn, int depth, bt_dn_memo *memo )
 {
-	struct berval sdn, sndn, rdn, nrdn, pdn, pndn;
+	struct berval rdn, nrdn, pdn, pndn, psdn, psndn;
 	dn_memo_ent *m;
 	bt_row pr;
-	int rc = row_stored_dn( r, &sdn, &sndn );
+	int rc = 0;
 
-	if ( rc ) return rc;
-	m = bt_uuid_is_zero( &r->parent ) ? NULL : memo_find( memo, &r->parent );
+	m = bt_uuid_is_zero( parent ) ? NULL : memo_find( memo, parent );
 	if ( m && m->known ) {
-		dnRdn( &sdn, &rdn );
-		dnRdn( &sndn, &nrdn );
+		dnRdn( sdn, &rdn );
+		dnRdn( sndn, &nrdn );
 		build_new_dn( dn, &m->dn, &rdn, NULL );
 		build_new_dn( ndn, &m->ndn, &nrdn, NULL );
 		return 0;
 	}
-	if ( bt_uuid_is_zero( &r->parent ) || m ||
-		( rc = bt_row_at( bi, txn, &r->parent, vt, kt, &pr ) ) == MDB_NOTFOUND ) {
+	if ( bt_uuid_is_zero( parent ) || m ||
+		( rc = bt_row_at( bi, txn, parent, vt, kt, &pr ) ) == MDB_NOTFOUND ) {
 		/* a root, or the parent is not known at that point: the name
 		 * the version was registered under */
-		if ( !bt_uuid_is_zero( &r->parent ) && !m ) memo_add( memo, &r->parent, NULL, NULL );
-		ber_dupbv( dn, &sdn );
-		ber_dupbv( ndn, &sndn );
+		if ( !bt_uuid_is_zero( parent ) && !m ) memo_add( memo, parent, NULL, NULL );
+		ber_dupbv( dn, sdn );
+		ber_dupbv( ndn, sndn );
 		return 0;
 	}
 	/* a parent that cannot be read is not a parent that is not there */
@@ -396,17 +396,19 @@ row_dn_walk( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
 	if ( depth >= BT_DEPTH_MAX ) {
 		bt_row_free( &pr );
 		Debug( LDAP_DEBUG_ANY, "bitemporal: the parents of \"%s\" are more than %d "
-			"levels deep (a cycle in the history?)\n", sdn.bv_val, BT_DEPTH_MAX );
+			"levels deep (a cycle in the history?)\n", sdn->bv_val, BT_DEPTH_MAX );
 		return MDB_CORRUPTED;
 	}
-	if ( ( rc = row_dn_walk( bi, txn, &pr, vt, kt, &pdn, &pndn, depth + 1, memo ) ) ) {
+	if ( ( rc = row_stored_dn( &pr, &psdn, &psndn ) ) ||
+		( rc = name_dn_walk( bi, txn, &pr.parent, &psdn, &psndn, vt, kt,
+			&pdn, &pndn, depth + 1, memo ) ) ) {
 		bt_row_free( &pr );
 		return rc;
 	}
 	bt_row_free( &pr );
-	memo_add( memo, &r->parent, &pdn, &pndn );
-	dnRdn( &sdn, &rdn );
-	dnRdn( &sndn, &nrdn );
+	memo_add( memo, parent, &pdn, &pndn );
+	dnRdn( sdn, &rdn );
+	dnRdn( sndn, &nrdn );
 	build_new_dn( dn, &pdn, &rdn, NULL );
 	build_new_dn( ndn, &pndn, &nrdn, NULL );
 	ch_free( pdn.bv_val );
@@ -414,18 +416,43 @@ row_dn_walk( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
 	return 0;
 }
 
+static int
+row_dn_walk( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
+	struct berval *dn, struct berval *ndn, bt_dn_memo *memo )
+{
+	struct berval sdn, sndn;
+	int rc = row_stored_dn( r, &sdn, &sndn );
+
+	if ( rc ) return rc;
+	return name_dn_walk( bi, txn, &r->parent, &sdn, &sndn, vt, kt, dn, ndn, 0, memo );
+}
+
 int
 bt_row_dn( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
 	struct berval *dn, struct berval *ndn )
 {
-	return row_dn_walk( bi, txn, r, vt, kt, dn, ndn, 0, NULL );
+	return row_dn_walk( bi, txn, r, vt, kt, dn, ndn, NULL );
 }
 
 int
 bt_row_dn_memo( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt, bt_time kt,
 	bt_dn_memo *memo, struct berval *dn, struct berval *ndn )
 {
-	return row_dn_walk( bi, txn, r, vt, kt, dn, ndn, 0, memo );
+	return row_dn_walk( bi, txn, r, vt, kt, dn, ndn, memo );
+}
+
+int
+bt_row_name( bt_row *r, struct berval *sdn, struct berval *sndn )
+{
+	return row_stored_dn( r, sdn, sndn );
+}
+
+int
+bt_name_dn_memo( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
+	struct berval *sdn, struct berval *sndn, bt_time valid_at, bt_time known_at,
+	bt_dn_memo *memo, struct berval *dn, struct berval *ndn )
+{
+	return name_dn_walk( bi, txn, parent, sdn, sndn, valid_at, known_at, dn, ndn, 0, memo );
 }
 
 /* Whether u, or an ancestor of u, is self at some instant of P (as known

@@ -1193,6 +1193,7 @@ oio_db_init( BackendDB *be, ConfigReply *cr )
 	oio_model_init( &oi->oi_asof );
 	ldap_pvt_thread_rdwr_init( &oi->oi_asof_lock );
 	ldap_pvt_thread_mutex_init( &oi->oi_hot_mutex );
+	oi->oi_asof_facts = oio_asof_cache_new();
 	on->on_bi.bi_private = oi;
 	return 0;
 }
@@ -1252,6 +1253,7 @@ oio_db_destroy( BackendDB *be, ConfigReply *cr )
 		oio_model_destroy( &oi->oi_asof );
 		ldap_pvt_thread_rdwr_destroy( &oi->oi_asof_lock );
 		ldap_pvt_thread_mutex_destroy( &oi->oi_hot_mutex );
+		oio_asof_cache_free( oi->oi_asof_facts );
 		ch_free( oi );
 		on->on_bi.bi_private = NULL;
 	}

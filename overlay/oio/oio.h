@@ -73,6 +73,10 @@ typedef struct oio_info {
 	bt_time oi_hot_valid, oi_hot_known;
 	unsigned long oi_hot_gen;
 	int oi_hot_count;
+	/* the entities as-of reads of one entry visited, each with the
+	 * stretch of valid time it holds for (oio_asof_cache.c); it has
+	 * its own locks, taken alone */
+	struct oio_asof_cache *oi_asof_facts;
 } oio_info;
 
 /* attribute descriptions looked up at open */
@@ -117,6 +121,35 @@ oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg )
 typedef void (oio_obj_values_fn)( Entry *e, oio_obj *o, void *arg );
 int oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	oio_obj_values_fn *fn, void *arg );
+
+/* oio_asof_cache.c: what one entity was in a stretch of valid time, as
+ * read from snapshot built: u had no version then (!found), or one under
+ * parent, registered as sdn/sndn, with facts (NULL: no object of the
+ * organisation).  newest: u's latest registration time (reads that know
+ * less cannot use it). */
+typedef struct oio_asof_fact {
+	bt_uuid u;
+	bt_period span;
+	bt_time newest;
+	size_t built;
+	int found;
+	bt_uuid parent;
+	struct berval sdn, sndn;
+	oio_obj *facts;
+} oio_asof_fact;
+typedef struct oio_asof_cache oio_asof_cache;
+oio_asof_cache *oio_asof_cache_new( void );
+void oio_asof_cache_free( oio_asof_cache *c );
+size_t oio_asof_cache_bytes( oio_asof_cache *c );
+void oio_asof_fact_clear( oio_asof_fact *f );
+/* A copy (into *out, freed with oio_asof_fact_clear) of what is kept of u
+ * for a read of snapshot snap (bt_snapshot_id; 0: none) at (vt, kt): 1,
+ * or 0 when nothing kept serves that read. */
+int oio_asof_cache_get( oio_asof_cache *c, bt_info *bi, const bt_uuid *u,
+	bt_time vt, bt_time kt, size_t snap, oio_asof_fact *out );
+/* Keeps *f (the cache owns what it holds: *f is emptied) within max bytes
+ * in all, least recently used out. */
+void oio_asof_cache_put( oio_asof_cache *c, oio_asof_fact *f, size_t max );
 
 /* The instants inside P where the derived values of person e may change:
  * where a version of one of their functions (engagements, posts,

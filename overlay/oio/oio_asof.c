@@ -30,24 +30,99 @@ typedef struct part {
 	bt_info *bi;
 	MDB_txn *txn;
 	bt_time vt, kt;
+	size_t snap;		/* the read snapshot's ID; 0: nothing read is kept */
 	oio_model m;
+	oio_model scratch;	/* entities probed, not part of m */
+	int has_scratch;
 	int err;			/* the history could not be read */
 	bt_uuid *units;		/* units whose posts are loaded */
 	int nunits, maxunits;
 	bt_dn_memo *dns;	/* the DNs of parents at the point */
 } part;
 
-/* The version of u at the point: 0, or non-zero when there is none (a
- * read error is recorded in p->err). */
+/* What was kept of u for this read (oio_asof_cache.c): 1, or 0. */
 static int
-version_at( part *p, const bt_uuid *u, bt_row *r )
+cached( part *p, const bt_uuid *u, oio_asof_fact *f )
 {
+	return p->oi->oi_asof_facts &&
+		oio_asof_cache_get( p->oi->oi_asof_facts, p->bi, u, p->vt, p->kt, p->snap, f );
+}
+
+/* Done with f: kept when it was read here (fresh) from a read snapshot
+ * and is what is known now, else freed. */
+static void
+fact_done( part *p, oio_asof_fact *f, int fresh )
+{
+	size_t max = BT_SHARE_FACTS( bt_cache_size( p->bi ) );
+
+	if ( fresh && !p->err && p->snap && p->kt >= f->newest && max && p->oi->oi_asof_facts ) {
+		f->built = p->snap;
+		oio_asof_cache_put( p->oi->oi_asof_facts, f, max );
+	} else {
+		oio_asof_fact_clear( f );
+	}
+}
+
+/* Entity u at the point, read from the history into m (the part's model,
+ * or its scratch model) under its DN then; f gets what can be kept of it.
+ * Returns its object in m, or NULL (no version then, no object of the
+ * organisation, or an error recorded in p->err). */
+static oio_obj *
+read_entity( part *p, const bt_uuid *u, oio_model *m, oio_asof_fact *f )
+{
+	struct berval sdn, sndn, dn, ndn;
+	oio_obj *o = NULL;
+	bt_row r;
+	Entry *e;
 	int rc;
 
-	if ( p->err || bt_uuid_is_zero( u ) ) return -1;
-	rc = bt_row_at( p->bi, p->txn, u, p->vt, p->kt, r );
-	if ( rc && rc != MDB_NOTFOUND ) p->err = rc;
-	return rc;
+	f->u = *u;
+	rc = bt_row_at_span( p->bi, p->txn, u, p->vt, p->kt, &r, &f->span, &f->newest );
+	if ( rc ) {
+		if ( rc != MDB_NOTFOUND ) p->err = rc;
+		return NULL;
+	}
+	f->found = 1;
+	f->parent = r.parent;
+	if ( bt_row_name( &r, &sdn, &sndn ) ||
+		bt_name_dn_memo( p->bi, p->txn, &r.parent, &sdn, &sndn, p->vt, p->kt,
+			p->dns, &dn, &ndn ) ) {
+		p->err = -1;
+	} else if ( !( e = bt_row_snapshot( p->bi, p->txn, &r, &dn, &ndn, 0 ) ) ) {
+		ch_free( dn.bv_val );
+		ch_free( ndn.bv_val );
+		p->err = -1;
+	} else {
+		ber_dupbv( &f->sdn, &sdn );
+		ber_dupbv( &f->sndn, &sndn );
+		oio_model_put( m, e );
+		entry_free( e );
+		if ( ( o = oio_model_get( m, u ) ) ) f->facts = oio_obj_facts_dup( o );
+	}
+	bt_row_free( &r );
+	return o;
+}
+
+/* A kept entity into the part's model, under its DN at the point. */
+static oio_obj *
+insert_kept( part *p, oio_asof_fact *f )
+{
+	struct berval dn, ndn;
+	oio_obj *o = f->facts;
+
+	if ( bt_name_dn_memo( p->bi, p->txn, &f->parent, &f->sdn, &f->sndn, p->vt, p->kt,
+			p->dns, &dn, &ndn ) ) {
+		p->err = -1;
+		return NULL;
+	}
+	f->facts = NULL;
+	o->dn = dn;
+	o->ndn = ndn;
+	if ( oio_model_insert( &p->m, o ) ) {
+		p->err = -1;
+		return NULL;
+	}
+	return o;
 }
 
 /* Entity u as it was at the point, in the model (NULL: it did not exist
@@ -56,29 +131,23 @@ version_at( part *p, const bt_uuid *u, bt_row *r )
 static oio_obj *
 load( part *p, const bt_uuid *u, bt_uuid *parent )
 {
-	struct berval dn, ndn;
+	oio_asof_fact f;
 	oio_obj *o;
-	bt_row r;
-	Entry *e;
+	int fresh = 0;
 
 	if ( !parent && ( o = oio_model_get( &p->m, u ) ) ) return o;
-	if ( version_at( p, u, &r ) ) return NULL;
-	if ( parent ) *parent = r.parent;
-	o = oio_model_get( &p->m, u );
-	if ( !o ) {
-		if ( bt_row_dn_memo( p->bi, p->txn, &r, p->vt, p->kt, p->dns, &dn, &ndn ) ) {
-			p->err = -1;
-		} else if ( !( e = bt_row_snapshot( p->bi, p->txn, &r, &dn, &ndn, 0 ) ) ) {
-			ch_free( dn.bv_val );
-			ch_free( ndn.bv_val );
-			p->err = -1;
-		} else {
-			oio_model_put( &p->m, e );
-			entry_free( e );
-			o = oio_model_get( &p->m, u );
-		}
+	if ( p->err || bt_uuid_is_zero( u ) ) return NULL;
+	memset( &f, 0, sizeof( f ) );
+	if ( cached( p, u, &f ) ) {
+		if ( !( o = oio_model_get( &p->m, u ) ) && f.found && f.facts )
+			o = insert_kept( p, &f );
+	} else {
+		/* (also when it is in the model and only its parent is asked for) */
+		o = read_entity( p, u, &p->m, &f );
+		fresh = 1;
 	}
-	bt_row_free( &r );
+	if ( parent && f.found ) *parent = f.parent;
+	fact_done( p, &f, fresh );
 	return o;
 }
 
@@ -180,24 +249,26 @@ person_functions( part *p, const bt_uuid *u )
 static int
 is_post( part *p, const bt_uuid *u )
 {
+	oio_asof_fact f;
 	oio_obj *o;
-	bt_row r;
-	Entry *e;
-	int post;
+	int post, fresh = 0;
 
 	if ( ( o = oio_model_get( &p->m, u ) ) ) return o->kind == OIO_MANAGER;
-	if ( version_at( p, u, &r ) ) return 0;
-	if ( bt_row_entry_ro( &r, &e ) ) {
-		bt_row_free( &r );
-		p->err = -1;
-		return 0;
+	if ( p->err || bt_uuid_is_zero( u ) ) return 0;
+	memset( &f, 0, sizeof( f ) );
+	if ( cached( p, u, &f ) ) {
+		post = f.found && f.facts && f.facts->kind == OIO_MANAGER;
+	} else {
+		if ( !p->has_scratch ) {
+			oio_model_init( &p->scratch );
+			p->has_scratch = 1;
+		}
+		o = read_entity( p, u, &p->scratch, &f );
+		post = o && o->kind == OIO_MANAGER;
+		if ( o ) oio_model_drop( &p->scratch, o );
+		fresh = 1;
 	}
-	post = is_entry_objectclass( e, oio_ad.ocManager, 0 );
-	/* decoded in one block that its names point into (bt_row_entry) */
-	BER_BVZERO( &e->e_name );
-	BER_BVZERO( &e->e_nname );
-	entry_free( e );
-	bt_row_free( &r );
+	fact_done( p, &f, fresh );
 	return post;
 }
 
@@ -360,6 +431,7 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	p.txn = txn;
 	p.vt = vt;
 	p.kt = kt;
+	p.snap = bt_snapshot_id( txn );
 	oio_model_init( &p.m );
 	p.dns = bt_dn_memo_new();
 	if ( kind == OIO_PERSON ) person_inputs( &p, &u );
@@ -376,6 +448,7 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	ch_free( p.units );
 	bt_dn_memo_free( p.dns );
 	oio_model_destroy( &p.m );
+	if ( p.has_scratch ) oio_model_destroy( &p.scratch );
 	return rc;
 }
 

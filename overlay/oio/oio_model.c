@@ -63,21 +63,78 @@ vals_bytes( BerVarray v )
 }
 
 size_t
+oio_obj_bytes( const oio_obj *o )
+{
+	size_t n = sizeof( *o ) + o->dn.bv_len + o->ndn.bv_len + o->name.bv_len +
+		o->userkey.bv_len + o->scope.bv_len + o->value.bv_len + 6;
+	int i;
+
+	for ( i = 0; i < D_COUNT; i++ ) n += vals_bytes( o->stored[i] );
+	n += vals_bytes( o->c_reports );
+	for ( i = 0; i < 3; i++ ) n += vals_bytes( o->c_addr[i] );
+	return n;
+}
+
+size_t
 oio_model_bytes( oio_model *m )
 {
 	unsigned pos = 0;
 	size_t n = ( m->by_uuid.size + m->by_dn.size ) * sizeof( void * );
 	oio_obj *o;
-	int i;
 
-	while ( ( o = oio_table_next( &m->by_uuid, &pos ) ) ) {
-		n += sizeof( *o ) + o->dn.bv_len + o->ndn.bv_len + o->name.bv_len +
-			o->userkey.bv_len + o->scope.bv_len + o->value.bv_len + 6;
-		for ( i = 0; i < D_COUNT; i++ ) n += vals_bytes( o->stored[i] );
-		n += vals_bytes( o->c_reports );
-		for ( i = 0; i < 3; i++ ) n += vals_bytes( o->c_addr[i] );
-	}
+	while ( ( o = oio_table_next( &m->by_uuid, &pos ) ) ) n += oio_obj_bytes( o );
 	return n;
+}
+
+static void
+bv_dup_or_zero( struct berval *dst, const struct berval *src )
+{
+	if ( src->bv_val ) ber_dupbv( dst, (struct berval *)src );
+	else BER_BVZERO( dst );
+}
+
+oio_obj *
+oio_obj_facts_dup( const oio_obj *o )
+{
+	oio_obj *c = ber_memcalloc( 1, sizeof( *c ) );
+
+	c->uuid = o->uuid;
+	c->kind = o->kind;
+	c->person = o->person;
+	c->unit = o->unit;
+	c->jobfn = o->jobfn;
+	c->engtype = o->engtype;
+	c->addrtype = o->addrtype;
+	c->visibility = o->visibility;
+	c->owner = o->owner;
+	c->facet = o->facet;
+	c->has_person = o->has_person;
+	c->primary = o->primary;
+	c->has_visibility = o->has_visibility;
+	bv_dup_or_zero( &c->name, &o->name );
+	bv_dup_or_zero( &c->userkey, &o->userkey );
+	bv_dup_or_zero( &c->scope, &o->scope );
+	bv_dup_or_zero( &c->value, &o->value );
+	return c;
+}
+
+int
+oio_model_insert( oio_model *m, oio_obj *o )
+{
+	oio_obj *other = oio_table_find( &m->by_dn, o->ndn.bv_val, o->ndn.bv_len );
+
+	/* one object per name, as oio_model_put keeps it */
+	if ( other ) oio_model_drop( m, other );
+	if ( oio_table_put( &m->by_uuid, o ) ) {
+		oio_obj_free( o );
+		return -1;
+	}
+	if ( oio_table_put( &m->by_dn, o ) ) {
+		oio_table_del( &m->by_uuid, o->uuid.u, BT_UUID_LEN );
+		oio_obj_free( o );
+		return -1;
+	}
+	return 0;
 }
 
 void

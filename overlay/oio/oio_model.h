@@ -97,6 +97,16 @@ oio_obj *oio_model_get_dn( oio_model *m, struct berval *ndn );
 oio_kind oio_model_del_dn( oio_model *m, struct berval *ndn );
 void oio_model_drop( oio_model *m, oio_obj *o );
 void oio_obj_free( oio_obj *o );
+/* What o holds on the heap, about */
+size_t oio_obj_bytes( const oio_obj *o );
+/* A copy of o's own facts (uuid, kind, references and strings), without
+ * its names, stored values and scratch: what a cache of entities at a
+ * point keeps (oio_asof_cache.c). */
+oio_obj *oio_obj_facts_dup( const oio_obj *o );
+/* Puts o (named, not in m yet, allocated as oio_obj_facts_dup does) into
+ * m, which owns it from then on: 0, or -1 when it could not be indexed
+ * (o is freed). */
+int oio_model_insert( oio_model *m, oio_obj *o );
 
 /* What the rules need of the schema, which only slapd knows, for the
  * values of derived attribute d that addresses give (D_MAIL, D_PHONE,

@@ -111,6 +111,30 @@ is "a subtree as-of read after it sees it" \
   "$(lsearch -b "$P" -E "$(asof "validAt=$t1")" "(sn=Corrected)" 1.1 | grep -c '^dn:')" "1"
 is "before it the surname is what it was" "$(sn_at "$dn" "$t2")" "$old"
 one_vs_whole "after the write"
+
+# --- a correction of a unit, after the reads have kept the units ----------
+# oio keeps the entities an as-of read visits (a unit, its posts) with the
+# stretch of time they hold for; a dated correction of a unit's key must
+# reach the next read of a person below it at once, and a read that knows
+# only what was known before the correction must not get the kept unit.
+dept_at() { lsearch -b "$1" -s base -E "$(asof "validAt=$2${3:+;knownAt=$3}")" departmentNumber 2>/dev/null \
+  | sed -n 's/^departmentNumber: //p'; }
+for dn in $PEOPLE; do
+  key=$(dept_at "$dn" "$t1"); [ -n "$key" ] && break
+done
+# the unit's DN as LDIF gives it (base64 when it is not ASCII: "ø")
+unit=$(lsearch -b "$SUFFIX" "(&(objectClass=moOrgUnit)(moUserKey=$key))" 1.1 \
+  | awk '/^dn:: / {print $2; exit} /^dn: / {printf "%s", substr($0, 5) | "base64 -w0"; exit}')
+is "the person's unit at $t1 is found by its key" "$(dept_at "$dn" "$t1") ${unit:+found}" "$key found"
+known=$(gt now); sleep 1
+check "a dated correction of that unit's key from a year ago" lmodify -e "$(valid "validFrom=$(gt '-1 year')")" \
+  -f <(printf 'dn:: %s\nchangetype: modify\nreplace: moUserKey\nmoUserKey: %s-corrected\n' "$unit" "$key")
+is "the next as-of read of the person sees the corrected key" "$(dept_at "$dn" "$t1")" "$key-corrected"
+is "... and again (now from what was kept)" "$(dept_at "$dn" "$t1")" "$key-corrected"
+is "a read known at before the correction gets the key as it was known then" "$(dept_at "$dn" "$t1" "$known")" "$key"
+check "the correction undone (the truth file knows the key)" lmodify -e "$(valid "validFrom=$(gt '-1 year')")" \
+  -f <(printf 'dn:: %s\nchangetype: modify\nreplace: moUserKey\nmoUserKey: %s\n' "$unit" "$key")
+is "... and an as-of read sees that at once" "$(dept_at "$dn" "$t1")" "$key"
 stop_slapd "$R/slapd.pid"
 
 # --- several points, one bound ----------------------------------------------

@@ -1,0 +1,242 @@
+/* oio_asof_cache.c - the entities an as-of read of one person or unit
+ * visits, kept between reads: what oio_asof.c would otherwise read from
+ * the history again for every date.
+ *
+ * An as-of read at a new date visits some forty entities (the person,
+ * their functions, the units above them with the posts and people that
+ * manage each), and most of them are the same for every person of a unit
+ * and for every date in a long stretch of time: a unit's version holds
+ * for years.  So what one read found out about an entity is kept with the
+ * stretch of valid time in which it holds (the version's period, or the
+ * gap between two versions) and the read snapshot it came from; a later
+ * read at any date of that stretch takes it instead of walking the
+ * entity's versions and decoding its snapshot.
+ *
+ * What is kept is an entity's own facts (bt_row_at_span), never a value
+ * computed from other entities: its kind, its references and strings as
+ * the rules read them (oio_obj_facts_dup), its parent and the name it was
+ * registered under (its DN at a date depends on its parents' versions and
+ * is rebuilt per read), or that it had no version then.  It is valid
+ * while no version of the entity has been written since its snapshot
+ * (bt_unchanged_since) and only for reads that know at least what it was
+ * read with (known_at >= the entity's newest registration time, and a
+ * snapshot no older than its own).
+ *
+ * Shards with a mutex, a hash table and a least recently used list each,
+ * bounded together by bytes (a share of bitemporal-cache-size, taken
+ * again at each put: a smaller bound applies from the next one on).  Copies
+ * are made under the shard's mutex; nothing else is done under it.
+ */
+#include "portable.h"
+
+#include <ac/string.h>
+
+#include "slap.h"
+
+#include "oio.h"
+
+#define AC_SHARDS	16
+#define AC_BUCKETS	1024	/* per shard; chains grow beyond */
+
+typedef struct ac_ent {
+	struct ac_ent *hnext;			/* hash chain */
+	struct ac_ent *lprev, *lnext;	/* least recently used list */
+	unsigned bucket;
+	oio_asof_fact f;
+	size_t bytes;
+} ac_ent;
+
+typedef struct ac_shard {
+	ldap_pvt_thread_mutex_t mutex;
+	ac_ent *buckets[AC_BUCKETS];
+	ac_ent *head, *tail;			/* most recently used first */
+	size_t bytes, max;
+} ac_shard;
+
+struct oio_asof_cache {
+	ac_shard shards[AC_SHARDS];
+};
+
+static uint32_t
+ac_hash( const bt_uuid *u )
+{
+	uint32_t h = 2166136261u;
+	int i;
+
+	for ( i = 0; i < BT_UUID_LEN; i++ ) h = ( h ^ u->u[i] ) * 16777619u;
+	return h;
+}
+
+void
+oio_asof_fact_clear( oio_asof_fact *f )
+{
+	ch_free( f->sdn.bv_val );
+	ch_free( f->sndn.bv_val );
+	if ( f->facts ) oio_obj_free( f->facts );
+	memset( f, 0, sizeof( *f ) );
+}
+
+static size_t
+fact_bytes( const oio_asof_fact *f )
+{
+	return sizeof( ac_ent ) + f->sdn.bv_len + f->sndn.bv_len + 2 +
+		( f->facts ? oio_obj_bytes( f->facts ) : 0 );
+}
+
+oio_asof_cache *
+oio_asof_cache_new( void )
+{
+	oio_asof_cache *c = ch_calloc( 1, sizeof( *c ) );
+	int i;
+
+	for ( i = 0; i < AC_SHARDS; i++ ) ldap_pvt_thread_mutex_init( &c->shards[i].mutex );
+	return c;
+}
+
+static void
+lru_unlink( ac_shard *s, ac_ent *e )
+{
+	if ( e->lprev ) e->lprev->lnext = e->lnext;
+	else s->head = e->lnext;
+	if ( e->lnext ) e->lnext->lprev = e->lprev;
+	else s->tail = e->lprev;
+	e->lprev = e->lnext = NULL;
+}
+
+static void
+lru_front( ac_shard *s, ac_ent *e )
+{
+	e->lnext = s->head;
+	if ( s->head ) s->head->lprev = e;
+	s->head = e;
+	if ( !s->tail ) s->tail = e;
+}
+
+/* Takes e out of s and frees it. */
+static void
+ent_drop( ac_shard *s, ac_ent *e )
+{
+	ac_ent **pp;
+
+	for ( pp = &s->buckets[e->bucket]; *pp && *pp != e; pp = &( *pp )->hnext )
+		;
+	if ( *pp ) *pp = e->hnext;
+	lru_unlink( s, e );
+	s->bytes -= e->bytes;
+	oio_asof_fact_clear( &e->f );
+	ch_free( e );
+}
+
+static void
+shard_trim( ac_shard *s )
+{
+	while ( s->tail && s->bytes > s->max ) ent_drop( s, s->tail );
+}
+
+void
+oio_asof_cache_free( oio_asof_cache *c )
+{
+	int i;
+
+	if ( !c ) return;
+	for ( i = 0; i < AC_SHARDS; i++ ) {
+		ac_shard *s = &c->shards[i];
+		while ( s->head ) ent_drop( s, s->head );
+		ldap_pvt_thread_mutex_destroy( &s->mutex );
+	}
+	ch_free( c );
+}
+
+size_t
+oio_asof_cache_bytes( oio_asof_cache *c )
+{
+	size_t n = 0;
+	int i;
+
+	for ( i = 0; i < AC_SHARDS; i++ ) {
+		ldap_pvt_thread_mutex_lock( &c->shards[i].mutex );
+		n += c->shards[i].bytes;
+		ldap_pvt_thread_mutex_unlock( &c->shards[i].mutex );
+	}
+	return n;
+}
+
+/* Whether e can answer a read of snapshot snap at (vt, kt); an entry
+ * whose entity has been written since it was read is dropped. */
+static int
+ent_serves( ac_shard *s, ac_ent *e, bt_info *bi, bt_time vt, bt_time kt,
+	size_t snap, int *dropped )
+{
+	*dropped = 0;
+	if ( !bt_unchanged_since( bi, &e->f.u, e->f.built ) ) {
+		ent_drop( s, e );
+		*dropped = 1;
+		return 0;
+	}
+	return e->f.span.from <= vt && vt < e->f.span.to && kt >= e->f.newest &&
+		e->f.built <= snap;
+}
+
+int
+oio_asof_cache_get( oio_asof_cache *c, bt_info *bi, const bt_uuid *u,
+	bt_time vt, bt_time kt, size_t snap, oio_asof_fact *out )
+{
+	uint32_t h = ac_hash( u );
+	ac_shard *s = &c->shards[h % AC_SHARDS];
+	ac_ent *e, *next;
+	int found = 0, dropped;
+
+	if ( !snap ) return 0;
+	ldap_pvt_thread_mutex_lock( &s->mutex );
+	for ( e = s->buckets[( h / AC_SHARDS ) % AC_BUCKETS]; e && !found; e = next ) {
+		next = e->hnext;
+		if ( memcmp( &e->f.u, u, sizeof( *u ) ) ) continue;
+		if ( !ent_serves( s, e, bi, vt, kt, snap, &dropped ) ) continue;
+		*out = e->f;
+		ber_dupbv( &out->sdn, &e->f.sdn );
+		ber_dupbv( &out->sndn, &e->f.sndn );
+		out->facts = e->f.facts ? oio_obj_facts_dup( e->f.facts ) : NULL;
+		lru_unlink( s, e );
+		lru_front( s, e );
+		found = 1;
+	}
+	ldap_pvt_thread_mutex_unlock( &s->mutex );
+	return found;
+}
+
+void
+oio_asof_cache_put( oio_asof_cache *c, oio_asof_fact *f, size_t max )
+{
+	uint32_t h = ac_hash( &f->u );
+	ac_shard *s = &c->shards[h % AC_SHARDS];
+	ac_ent *e, *next;
+	unsigned b = ( h / AC_SHARDS ) % AC_BUCKETS;
+	size_t bytes = fact_bytes( f );
+
+	ldap_pvt_thread_mutex_lock( &s->mutex );
+	s->max = max / AC_SHARDS;	/* bitemporal-cache-size may have changed */
+	if ( !f->built || bytes > s->max ) {
+		shard_trim( s );
+		ldap_pvt_thread_mutex_unlock( &s->mutex );
+		oio_asof_fact_clear( f );
+		return;
+	}
+	/* what it replaces: the same entity over an overlapping stretch */
+	for ( e = s->buckets[b]; e; e = next ) {
+		next = e->hnext;
+		if ( memcmp( &e->f.u, &f->u, sizeof( f->u ) ) == 0 &&
+			bt_period_overlaps( e->f.span, f->span ) )
+			ent_drop( s, e );
+	}
+	e = ch_calloc( 1, sizeof( *e ) );
+	e->f = *f;
+	e->bytes = bytes;
+	e->bucket = b;
+	e->hnext = s->buckets[b];
+	s->buckets[b] = e;
+	lru_front( s, e );
+	s->bytes += bytes;
+	shard_trim( s );
+	ldap_pvt_thread_mutex_unlock( &s->mutex );
+	memset( f, 0, sizeof( *f ) );	/* the cache owns it now */
+}
