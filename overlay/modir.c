@@ -9,36 +9,8 @@
 #include "portable.h"
 
 #include "slap.h"
-#include "slap-config.h"
-#include "ldap_rq.h"
 
 #include "modir.h"
-
-void
-modir_modrdn_newdn( Operation *op, struct berval *dn, struct berval *ndn )
-{
-	struct berval pdn, npdn;
-
-	if ( op->orr_nnewSup ) {
-		pdn = *op->orr_newSup;
-		npdn = *op->orr_nnewSup;
-	} else {
-		dnParent( &op->o_req_dn, &pdn );
-		dnParent( &op->o_req_ndn, &npdn );
-	}
-	build_new_dn( dn, &pdn, &op->orr_newrdn, NULL );
-	build_new_dn( ndn, &npdn, &op->orr_nnewrdn, NULL );
-}
-
-void
-modir_task_done( struct re_s *rtask )
-{
-	ldap_pvt_thread_mutex_lock( &slapd_rq.rq_mutex );
-	if ( ldap_pvt_runqueue_isrunning( &slapd_rq, rtask ) )
-		ldap_pvt_runqueue_stoptask( &slapd_rq, rtask );
-	ldap_pvt_runqueue_resched( &slapd_rq, rtask, 0 );
-	ldap_pvt_thread_mutex_unlock( &slapd_rq.rq_mutex );
-}
 
 int
 init_module( int argc, char *argv[] )

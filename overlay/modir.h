@@ -9,6 +9,7 @@ struct re_s;
 int bitemporal_initialize( void );
 int oio_initialize( void );
 
+/* modir_slapd.c: what both overlays do with slapd the same way */
 /* The name a modrdn gives its entry: new RDN under the new (or the same)
  * parent; dn and ndn are ch_malloc'd. */
 void modir_modrdn_newdn( Operation *op, struct berval *dn, struct berval *ndn );

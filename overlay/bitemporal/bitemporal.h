@@ -212,9 +212,6 @@ Entry *bt_entry_own_facts( bt_info *bi, Entry *e, Entry *tmp, Attribute **attrs 
 
 /* bt_store.c: rows, names, due activations */
 int bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr );
-/* key/val into a dupsort table unless the pair is there (a put of an
- * existing pair still dirties its pages): 0 or an LMDB code */
-int bt_put_once( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val );
 void bt_store_close( bt_info *bi );
 
 int bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e );
@@ -237,8 +234,16 @@ int bt_due_next( bt_info *bi, MDB_txn *txn, const bt_time *after_t,
 /* the references of e (entity u), under its structural class and the
  * classes above it */
 int bt_refclass_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u );
-/* builds modir_bt_refclass from the versions when it is short */
-int bt_refclass_complete( bt_info *bi, MDB_txn *txn );
+/* what modir_bt_refclass holds for (target, ad, oc); bi_has_refclass
+ * must be set (bt_refs_get_class falls back to modir_bt_refs) */
+int bt_refclass_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
+	AttributeDescription *ad, ObjectClass *oc, bt_uuid **uuids, int *n );
+
+/* bt_index.c: what the index tables are written with (bt_is_reference:
+ * bitemporal_api.h) */
+/* key/val into a dupsort table unless the pair is there (a put of an
+ * existing pair still dirties its pages): 0 or an LMDB code */
+int bt_put_once( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val );
 
 /* bt_timeline.c: names and snapshots at a point in (valid, known) time */
 int bt_is_tracked( bt_info *bi, Entry *e );

@@ -10,7 +10,10 @@
  * this unit" directly.  Written with modir_bt_refs (bt_row_put); built
  * from the versions when the store opens a database that has fewer of its
  * pairs than modir_bt_refs (one from before it, the import of an older
- * export): every pair of the one has at least one in the other.
+ * export): every pair of the one has at least one in the other.  This
+ * file is the table's key, its writes and its reads; the store
+ * (bt_store.c) calls them, at a version's write, at open and in
+ * bt_refs_get_class, and nothing here calls the store.
  *
  *   modir_bt_refclass  target uuid(16) attribute name NUL class name
  *                        -> uuid(16)  (dupsort)
@@ -111,67 +114,11 @@ bt_refclass_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 	return 0;
 }
 
-/* modir_bt_refclass from the versions, when it holds fewer pairs than
- * modir_bt_refs: every version of every entity, in the store's open
- * transaction */
-int
-bt_refclass_complete( bt_info *bi, MDB_txn *txn )
-{
-	MDB_stat rs, cs;
-	MDB_cursor *mc;
-	MDB_val k, v;
-	bt_uuid u, last;
-	unsigned long n = 0;
-	int rc, have = 0, i;
-
-	if ( ( rc = mdb_stat( txn, bi->bi_refs, &rs ) ) ||
-		( rc = mdb_stat( txn, bi->bi_refclass, &cs ) ) ) return rc;
-	if ( cs.ms_entries >= rs.ms_entries ) return 0;
-	Debug( LDAP_DEBUG_ANY, "bitemporal: indexing the references of the history "
-		"by class (%lu of %lu pairs)\n", (unsigned long)cs.ms_entries,
-		(unsigned long)rs.ms_entries );
-	rc = mdb_cursor_open( txn, bi->bi_versions, &mc );
-	if ( rc ) return rc;
-	for ( rc = mdb_cursor_get( mc, &k, &v, MDB_FIRST ); rc == 0;
-		rc = mdb_cursor_get( mc, &k, &v, MDB_NEXT ) ) {
-		bt_rows rows = { 0 };
-		if ( k.mv_size < BT_UUID_LEN ) continue;
-		memcpy( u.u, k.mv_data, BT_UUID_LEN );
-		if ( have && memcmp( &u, &last, sizeof( u ) ) == 0 ) continue;
-		last = u;
-		have = 1;
-		/* the versions of one entity; the writes below go to another
-		 * table, which leaves this cursor where it is */
-		rc = bt_rows_all( bi, txn, &u, &rows );
-		for ( i = 0; i < rows.n && !rc; i++ ) {
-			Entry *e;
-			if ( bt_row_entry_ro( &rows.r[i], &e ) ) {
-				rc = MDB_CORRUPTED;
-				break;
-			}
-			rc = bt_refclass_put( bi, txn, e, &u );
-			BER_BVZERO( &e->e_name );
-			BER_BVZERO( &e->e_nname );
-			entry_free( e );
-			n++;
-		}
-		bt_rows_free( &rows );
-		if ( rc ) break;
-	}
-	mdb_cursor_close( mc );
-	if ( rc == MDB_NOTFOUND ) rc = 0;
-	if ( rc ) Debug( LDAP_DEBUG_ANY, "bitemporal: cannot index the references "
-		"of the history by class: %s\n", mdb_strerror( rc ) );
-	else Debug( LDAP_DEBUG_STATS, "bitemporal: %lu versions indexed by class\n", n );
-	return rc;
-}
-
 /* The entities that ever referenced target through ad in a version of
- * class oc: every one whose structural class is oc or below it; where
- * the index by class is missing (a read-only tool on an older database),
- * every one that referenced it (bt_refs_get). */
+ * class oc: every one whose structural class is oc or below it (the
+ * index by class must be there: bt_refs_get_class). */
 int
-bt_refs_get_class( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
+bt_refclass_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 	AttributeDescription *ad, ObjectClass *oc, bt_uuid **uuids, int *n )
 {
 	unsigned char kbuf[BT_UUID_LEN + BT_REFCLASS_NAME_MAX];
@@ -179,7 +126,6 @@ bt_refs_get_class( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 	MDB_val key, val;
 	int rc, max = 0;
 
-	if ( !bi->bi_has_refclass ) return bt_refs_get( bi, txn, target, ad, uuids, n );
 	*uuids = NULL;
 	*n = 0;
 	key.mv_data = kbuf;

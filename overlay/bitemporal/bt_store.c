@@ -70,6 +70,61 @@ tables_open_readonly( bt_info *bi )
 	return 0;
 }
 
+/* modir_bt_refclass from the versions, when it holds fewer pairs than
+ * modir_bt_refs: every version of every entity, in the store's open
+ * transaction */
+static int
+refclass_complete( bt_info *bi, MDB_txn *txn )
+{
+	MDB_stat rs, cs;
+	MDB_cursor *mc;
+	MDB_val k, v;
+	bt_uuid u, last;
+	unsigned long n = 0;
+	int rc, have = 0, i;
+
+	if ( ( rc = mdb_stat( txn, bi->bi_refs, &rs ) ) ||
+		( rc = mdb_stat( txn, bi->bi_refclass, &cs ) ) ) return rc;
+	if ( cs.ms_entries >= rs.ms_entries ) return 0;
+	Debug( LDAP_DEBUG_ANY, "bitemporal: indexing the references of the history "
+		"by class (%lu of %lu pairs)\n", (unsigned long)cs.ms_entries,
+		(unsigned long)rs.ms_entries );
+	rc = mdb_cursor_open( txn, bi->bi_versions, &mc );
+	if ( rc ) return rc;
+	for ( rc = mdb_cursor_get( mc, &k, &v, MDB_FIRST ); rc == 0;
+		rc = mdb_cursor_get( mc, &k, &v, MDB_NEXT ) ) {
+		bt_rows rows = { 0 };
+		if ( k.mv_size < BT_UUID_LEN ) continue;
+		memcpy( u.u, k.mv_data, BT_UUID_LEN );
+		if ( have && memcmp( &u, &last, sizeof( u ) ) == 0 ) continue;
+		last = u;
+		have = 1;
+		/* the versions of one entity; the writes below go to another
+		 * table, which leaves this cursor where it is */
+		rc = bt_rows_all( bi, txn, &u, &rows );
+		for ( i = 0; i < rows.n && !rc; i++ ) {
+			Entry *e;
+			if ( bt_row_entry_ro( &rows.r[i], &e ) ) {
+				rc = MDB_CORRUPTED;
+				break;
+			}
+			rc = bt_refclass_put( bi, txn, e, &u );
+			BER_BVZERO( &e->e_name );
+			BER_BVZERO( &e->e_nname );
+			entry_free( e );
+			n++;
+		}
+		bt_rows_free( &rows );
+		if ( rc ) break;
+	}
+	mdb_cursor_close( mc );
+	if ( rc == MDB_NOTFOUND ) rc = 0;
+	if ( rc ) Debug( LDAP_DEBUG_ANY, "bitemporal: cannot index the references "
+		"of the history by class: %s\n", mdb_strerror( rc ) );
+	else Debug( LDAP_DEBUG_STATS, "bitemporal: %lu versions indexed by class\n", n );
+	return rc;
+}
+
 /* The tables, created if absent, and brought to this version's form in
  * txn: references through attributes with options filed under their type,
  * then the class index completed from the versions (under the same type
@@ -89,7 +144,7 @@ tables_open( bt_info *bi, MDB_txn *txn )
 	if ( moved )
 		Debug( LDAP_DEBUG_ANY, "bitemporal: %d references through attributes "
 			"with options indexed under their attribute type\n", moved );
-	return bt_refclass_complete( bi, txn );
+	return refclass_complete( bi, txn );
 }
 
 int
@@ -418,27 +473,6 @@ rows_push( bt_rows *rs )
 	return &rs->r[rs->n++];
 }
 
-/* Adds key/val to a dupsort table unless it is there already.  Looking
- * first matters: a put of an existing pair still dirties the pages on
- * its path, and nearly every write repeats the names and references its
- * entry already had. */
-int
-bt_put_once( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val )
-{
-	MDB_cursor *mc;
-	MDB_val k = *key, v = *val;
-	int rc;
-
-	rc = mdb_cursor_open( txn, dbi, &mc );
-	if ( rc ) return rc;
-	rc = mdb_cursor_get( mc, &k, &v, MDB_GET_BOTH );
-	mdb_cursor_close( mc );
-	if ( rc == 0 ) return 0;
-	if ( rc != MDB_NOTFOUND ) return rc;
-	rc = mdb_put( txn, dbi, key, val, MDB_NODUPDATA );
-	return rc == MDB_KEYEXIST ? 0 : rc;
-}
-
 /* The uuids stored under key in a dupsort table (names, refs): *uuids
  * (ch_malloc'd) and *n.  On error, none (and *uuids NULL). */
 static int
@@ -480,15 +514,6 @@ names_put( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	val.mv_data = (void *)u->u;
 	val.mv_size = BT_UUID_LEN;
 	return bt_put_once( txn, bi->bi_names, &key, &val );
-}
-
-int
-bt_is_reference( AttributeDescription *ad )
-{
-	static const struct berval uuid_syntax = BER_BVC( "1.3.6.1.1.16.1" );
-
-	return ad != slap_schema.si_ad_entryUUID && ad->ad_type->sat_syntax &&
-		bvmatch( &ad->ad_type->sat_syntax->ssyn_bvoid, &uuid_syntax );
 }
 
 /* Indexes the references a snapshot makes (its UUID-syntax attributes). */
@@ -537,6 +562,17 @@ bt_refs_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 	key.mv_size = bt_nkey_encode( target, ad->ad_type->sat_cname.bv_val,
 		ad->ad_type->sat_cname.bv_len, kbuf );
 	return dups_get( txn, bi->bi_refs, &key, uuids, n );
+}
+
+/* The entities that ever referenced target through ad in a version of
+ * class oc (bt_refclass_get); where the index by class is missing (a
+ * read-only tool on an older database), every one that referenced it. */
+int
+bt_refs_get_class( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
+	AttributeDescription *ad, ObjectClass *oc, bt_uuid **uuids, int *n )
+{
+	if ( !bi->bi_has_refclass ) return bt_refs_get( bi, txn, target, ad, uuids, n );
+	return bt_refclass_get( bi, txn, target, ad, oc, uuids, n );
 }
 
 /* A database written before references were indexed by attribute type

@@ -168,49 +168,6 @@ oio_cf_gen( ConfigArgs *c )
 	return oio_cf_directives[c->type].set( c, oi );
 }
 
-/* ------------------------------------------------------------------ */
-/* Writing below ourselves */
-
-/* A fresh internal operation below this overlay, as the root DN, with no
- * controls and none of the template's o_extra (an activation mark or a
- * finished transaction must not leak into it). */
-
-void
-oio_op_below( oio_writer *w, Operation *op2, BackendDB *db, slap_callback *cb, void **ctrls )
-{
-	*op2 = *w->op;
-	*db = *w->op->o_bd;
-	db->bd_info = (BackendInfo *)w->on;
-	op2->o_bd = db;
-	op2->o_dn = db->be_rootdn;
-	op2->o_ndn = db->be_rootndn;
-	LDAP_SLIST_INIT( &op2->o_extra );
-	if ( w->txn ) LDAP_SLIST_INSERT_HEAD( &op2->o_extra, w->txn, oe_next );
-	/* recorded in the history as ours, not as the rootdn's (one op2 of
-	 * a writer at a time holds it) */
-	w->actor.oe.oe_key = &bt_actor_key;
-	ber_str2bv( BT_ACTOR_OIO, 0, 0, &w->actor.ndn );
-	LDAP_SLIST_INSERT_HEAD( &op2->o_extra, &w->actor.oe, oe_next );
-	memset( op2->o_ctrlflag, 0, sizeof( op2->o_ctrlflag ) );
-	memset( ctrls, 0, SLAP_MAX_CIDS * sizeof( void * ) );
-	op2->o_controls = ctrls;
-	op2->o_ctrls = NULL;
-	BER_BVZERO( &op2->o_csn );
-	op2->o_noop = 0;
-	op2->o_callback = cb;
-	memset( cb, 0, sizeof( *cb ) );
-	cb->sc_response = slap_null_cb;
-}
-
-int
-oio_run_below( oio_writer *w, Operation *op2, slap_operation_t which )
-{
-	SlapReply rs2 = { REP_RESULT };
-
-	overlay_op_walk( op2, &rs2, which, w->on->on_info, w->on->on_next );
-	return rs2.sr_err;
-}
-
 /* The replace modifications that bring o's stored derived values to v:
  * none for an attribute whose set of values is unchanged. */
 static Modifications *
@@ -802,18 +759,6 @@ is_input( AttributeDescription *ad )
 		ad == oio_ad.refOwner || ad == oio_ad.primary || ad == oio_ad.userKey ||
 		ad == oio_ad.name || ad == oio_ad.scope || ad == oio_ad.addressValue ||
 		ad == oio_ad.ou || ad == slap_schema.si_ad_objectClass;
-}
-
-int
-oio_is_derived( AttributeDescription *ad, oio_kind kind )
-{
-	int i, first = kind == OIO_PERSON ? 0 : D_PERSON_LAST + 1;
-	int last = kind == OIO_PERSON ? D_PERSON_LAST : D_COUNT - 1;
-
-	if ( kind != OIO_PERSON && kind != OIO_UNIT ) return 0;
-	for ( i = first; i <= last; i++ )
-		if ( ad == oio_ad.derived[i] ) return 1;
-	return 0;
 }
 
 

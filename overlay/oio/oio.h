@@ -96,6 +96,9 @@ int oio_ads_init( ConfigReply *cr );
  * OIO_OTHER for an entry that is no model object (or one the model could
  * not record: the model is then marked not loaded, to be read again). */
 oio_kind oio_kind_of( Entry *e );
+/* 1 when ad is a value derived on objects of this kind (the overlay's
+ * to write), 0 when not */
+int oio_is_derived( AttributeDescription *ad, oio_kind kind );
 oio_kind oio_model_put( oio_model *m, Entry *e );
 void oio_model_rename( oio_model *m, struct berval *old_ndn,
 	struct berval *dn, struct berval *ndn );
@@ -163,7 +166,7 @@ int oio_asof_cuts( oio_info *oi, MDB_txn *txn, Entry *e, bt_period P,
  * thousands never becomes one transaction of unbounded size. */
 #define OIO_BATCH_MAX 500
 
-/* oio.c: internal writes below the overlay */
+/* oio_below.c: internal writes below the overlay */
 typedef struct oio_writer {
 	Operation *op;			/* template: connection, thread, memory */
 	slap_overinst *on;
@@ -174,7 +177,6 @@ typedef struct oio_writer {
 void oio_op_below( oio_writer *w, Operation *op2, BackendDB *db,
 	slap_callback *cb, void **ctrls );
 int oio_run_below( oio_writer *w, Operation *op2, slap_operation_t which );
-int oio_is_derived( AttributeDescription *ad, oio_kind kind );
 
 /* oio_integrity.c */
 int oio_check_write( Operation *op, SlapReply *rs, oio_info *oi,

@@ -1,7 +1,8 @@
 /* oio_entry.c - live entries into the oio overlay's model (oio_model.h):
  * the schema it reads (attribute descriptions and object classes looked up
- * at open), which entries are model objects (by object class), the inputs an
- * object takes from its entry, renames of whole subtrees, and what the
+ * at open), which entries are model objects (by object class) and which
+ * of their attributes are derived (oio_is_derived), the inputs an object
+ * takes from its entry, renames of whole subtrees, and what the
  * rules ask of the schema about derived values (oio_value_rules).  The
  * slapd side of the model; the rules (oio_derive.c) never see an entry.
  */
@@ -91,6 +92,20 @@ oio_kind_of( Entry *e )
 	if ( is_entry_objectclass( e, oio_ad.ocFacet, 0 ) ) return OIO_FACET;
 	if ( is_entry_objectclass( e, oio_ad.ocOrg, 0 ) ) return OIO_ORG;
 	return OIO_OTHER;
+}
+
+/* Whether ad is one of the values derived on an object of this kind:
+ * the overlay's to write, refused in a client's write. */
+int
+oio_is_derived( AttributeDescription *ad, oio_kind kind )
+{
+	int i, first = kind == OIO_PERSON ? 0 : D_PERSON_LAST + 1;
+	int last = kind == OIO_PERSON ? D_PERSON_LAST : D_COUNT - 1;
+
+	if ( kind != OIO_PERSON && kind != OIO_UNIT ) return 0;
+	for ( i = first; i <= last; i++ )
+		if ( ad == oio_ad.derived[i] ) return 1;
+	return 0;
 }
 
 static void

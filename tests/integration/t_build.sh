@@ -98,4 +98,11 @@ long=$(awk -f "$TOP/tests/integration/funclen.awk" \
     $(ls "$TOP"/overlay/*.c "$TOP"/overlay/*/*.c | grep -v '/lmdb_embedded') |
   awk -v max=$FUNC_MAX '$3 > max { sub( /.*\/overlay\//, "overlay/", $1 ); print $1 " " $2 " (" $3 " lines)" }')
 is "no function in overlay/ is longer than $FUNC_MAX lines" "$long" ""
+
+# the files call each other in layers, never in a cycle: a file that
+# calls another is above it (callcycles.py reads the symbols of the built
+# objects; a cycle is printed with the symbols that make each edge)
+cycles=$(/usr/bin/python3 "$TOP/tests/integration/callcycles.py" "$BUILD" 2>&1)
+is "no cycle of calls between the files of overlay/" "$?" "0"
+if [ -n "$cycles" ]; then printf '%s\n' "$cycles" | sed 's/^/#   /'; fi
 finish
