@@ -241,7 +241,7 @@ int bt_visit_at( bt_info *bi, Operation *op, bt_time valid_at, bt_time known_at,
  * bytes (0: none is kept): the inflated snapshots of versions
  * (bt_snapcache.h), the whole-database points of as-of searches
  * (bt_search.c), slapo-oio's organisation at a point and the entities its
- * as-of reads of one entry visited (oio_asof_cache.c), each to its share.
+ * as-of reads of one entry visited, each to its share.
  * Everything a cache holds can be rebuilt from the history: the bound
  * costs speed only. */
 #define BT_SHARE_SNAPS( size )  ( (size) / 8 )
