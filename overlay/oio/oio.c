@@ -1116,6 +1116,9 @@ oio_bt_attach( slap_overinst *bt_on, bt_info *bi )
 	for ( o2 = bt_on->on_info->oi_list; o2 && o2 != bt_on; o2 = o2->on_next ) {
 		oio_info *oi = o2->on_bi.bi_private;
 		if ( strcmp( o2->on_bi.bi_type, "oio" ) || !oi ) continue;
+		/* what was kept was read from the history that closed, and the
+		 * marks of what changed since are that history's */
+		oio_asof_cache_clear( oi->oi_asof_facts );
 		if ( bi ) {
 			oi->oi_bt = bi;
 			oio_register_derived( bi );

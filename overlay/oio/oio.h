@@ -145,6 +145,9 @@ typedef struct oio_asof_fact {
 typedef struct oio_asof_cache oio_asof_cache;
 oio_asof_cache *oio_asof_cache_new( void );
 void oio_asof_cache_free( oio_asof_cache *c );
+/* Forgets everything kept (the history it was read from is gone, or
+ * another one took its place) */
+void oio_asof_cache_clear( oio_asof_cache *c );
 size_t oio_asof_cache_bytes( oio_asof_cache *c );
 void oio_asof_fact_clear( oio_asof_fact *f );
 /* A copy (into *out, freed with oio_asof_fact_clear) of what is kept of u

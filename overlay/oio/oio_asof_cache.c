@@ -134,16 +134,26 @@ shard_trim( ac_shard *s )
 }
 
 void
+oio_asof_cache_clear( oio_asof_cache *c )
+{
+	int i;
+
+	for ( i = 0; c && i < AC_SHARDS; i++ ) {
+		ac_shard *s = &c->shards[i];
+		ldap_pvt_thread_mutex_lock( &s->mutex );
+		while ( s->head ) ent_drop( s, s->head );
+		ldap_pvt_thread_mutex_unlock( &s->mutex );
+	}
+}
+
+void
 oio_asof_cache_free( oio_asof_cache *c )
 {
 	int i;
 
 	if ( !c ) return;
-	for ( i = 0; i < AC_SHARDS; i++ ) {
-		ac_shard *s = &c->shards[i];
-		while ( s->head ) ent_drop( s, s->head );
-		ldap_pvt_thread_mutex_destroy( &s->mutex );
-	}
+	oio_asof_cache_clear( c );
+	for ( i = 0; i < AC_SHARDS; i++ ) ldap_pvt_thread_mutex_destroy( &c->shards[i].mutex );
 	ch_free( c );
 }
 
