@@ -40,11 +40,13 @@ typedef struct part {
 	bt_dn_memo *dns;	/* the DNs of parents at the point */
 } part;
 
-/* What was kept of u for this read (oio_asof_cache.c): 1, or 0. */
+/* What was kept of u for this read (oio_asof_cache.c): 1, or 0.  Nothing
+ * is when bitemporal-cache-size is 0 (set live: at once; what was kept
+ * goes with the next entities kept). */
 static int
 cached( part *p, const bt_uuid *u, oio_asof_fact *f )
 {
-	return p->oi->oi_asof_facts &&
+	return p->oi->oi_asof_facts && BT_SHARE_FACTS( bt_cache_size( p->bi ) ) &&
 		oio_asof_cache_get( p->oi->oi_asof_facts, p->bi, u, p->vt, p->kt, p->snap, f );
 }
 
@@ -55,7 +57,7 @@ fact_done( part *p, oio_asof_fact *f, int fresh )
 {
 	size_t max = BT_SHARE_FACTS( bt_cache_size( p->bi ) );
 
-	if ( fresh && !p->err && p->snap && p->kt >= f->newest && max && p->oi->oi_asof_facts ) {
+	if ( fresh && !p->err && p->snap && p->kt >= f->newest && p->oi->oi_asof_facts ) {
 		f->built = p->snap;
 		oio_asof_cache_put( p->oi->oi_asof_facts, f, max );
 	} else {
