@@ -111,10 +111,10 @@ oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg )
 
 /* oio_asof.c: the derived values of one person or unit at (vt, kt), from
  * the entries they depend on only, read in txn; fn gets the entry and its
- * object with the computed values in stored[].  Returns 0 (also for an
- * entry that has no derived values), or -1 when the history cannot be
- * read. */
-typedef void (oio_obj_values_fn)( Entry *e, oio_obj *o, void *arg );
+ * object, in a model that keeps the computed values (oio_obj_values).
+ * Returns 0 (also for an entry that has no derived values), or -1 when the
+ * history cannot be read. */
+typedef void (oio_obj_values_fn)( Entry *e, oio_model *m, oio_obj *o, void *arg );
 int oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	oio_obj_values_fn *fn, void *arg );
 

@@ -338,7 +338,7 @@ person_inputs( part *p, const bt_uuid *u )
 }
 
 static int
-keep_computed( oio_obj *o, BerVarray *v, void *arg )
+keep_computed( oio_model *m, oio_obj *o, BerVarray *v, void *arg )
 {
 	return 0;	/* computed values become the object's values */
 }
@@ -360,7 +360,7 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	p.txn = txn;
 	p.vt = vt;
 	p.kt = kt;
-	oio_model_init( &p.m );
+	oio_model_init( &p.m, 1 );	/* its values are read back */
 	p.dns = bt_dn_memo_new();
 	if ( kind == OIO_PERSON ) person_inputs( &p, &u );
 	else unit_chain( &p, &u );
@@ -371,7 +371,7 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	} else {
 		p.m.loaded = 1;
 		oio_compute( oi, &p.m, keep_computed, NULL );
-		if ( ( o = oio_model_get( &p.m, &u ) ) ) fn( e, o, arg );
+		if ( ( o = oio_model_get( &p.m, &u ) ) ) fn( e, &p.m, o, arg );
 	}
 	ch_free( p.units );
 	bt_dn_memo_free( p.dns );
