@@ -366,7 +366,12 @@ model_load( oio_info *oi, Operation *op )
 	op2.ors_scope = LDAP_SCOPE_SUBTREE;
 	op2.ors_slimit = SLAP_NO_LIMIT;
 	op2.ors_tlimit = SLAP_NO_LIMIT;
-	op2.ors_attrs = slap_anlist_all_attributes;
+	/* the entries as stored (their entryUUIDs with them); "+" would have
+	 * the bitemporal overlay compute every entry's period attributes from
+	 * its history, which the model never reads: a pass over the history
+	 * filling its cache of snapshots, and an entry whose current version
+	 * does not read (bt_operational) would be left out of the model */
+	op2.ors_attrs = slap_anlist_all_user_attributes;
 	ber_str2bv( "(objectClass=*)", 0, 0, &op2.ors_filterstr );
 	op2.ors_filter = str2filter_x( &op2, op2.ors_filterstr.bv_val );
 	if ( !op2.ors_filter ) return LDAP_OTHER;
@@ -376,8 +381,11 @@ model_load( oio_info *oi, Operation *op )
 	oio_model_clear( &oi->oi_model );
 	db.bd_info->bi_op_search( &op2, &rs );
 	filter_free_x( &op2, op2.ors_filter, 1 );
-	if ( rs.sr_err == LDAP_SUCCESS || rs.sr_err == LDAP_NO_SUCH_OBJECT )
+	if ( rs.sr_err == LDAP_SUCCESS || rs.sr_err == LDAP_NO_SUCH_OBJECT ) {
 		oi->oi_model.loaded = 1;
+		Debug( LDAP_DEBUG_STATS, "oio: the live organisation loaded: %u objects, %lu bytes\n",
+			oi->oi_model.by_uuid.count, (unsigned long)oio_model_bytes( &oi->oi_model ) );
+	}
 	return rs.sr_err;
 }
 

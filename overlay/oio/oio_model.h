@@ -59,7 +59,7 @@ enum { OIO_S_RDN, OIO_S_NRDN, OIO_S_NAME, OIO_S_USERKEY, OIO_S_SCOPE, OIO_S_VALU
  * normalized DN (oio_model.c). */
 typedef struct oio_parent oio_parent;
 
-/* An object of the model: ~112 bytes in the model's pages and one block of
+/* An object of the model: 120 bytes in the model's pages and one block of
  * strings.  Its DN is its RDN under its parent's DN; its derived values as
  * stored are one 64-bit hash per attribute (they serve only to tell
  * whether what the rules give differs), or the values themselves in a
