@@ -237,14 +237,12 @@ renamed( struct berval *odn, struct berval *ondn, struct berval *old_ndn,
 	memcpy( nd->bv_val + keep_p, dn->bv_val, dn->bv_len + 1 );
 }
 
-/* Whether o is named old_ndn or is below it: its parent's DN is that or
- * below it. */
+/* Whether o is below old_ndn: its parent's DN is that or below it. */
 static int
-is_moved( oio_obj *o, struct berval *old_ndn )
+is_below( oio_obj *o, struct berval *old_ndn )
 {
 	struct berval pndn;
 
-	if ( oio_obj_is_named( o, old_ndn ) ) return 1;
 	oio_obj_parent_ndn( o, &pndn );
 	return pndn.bv_len && ( dn_match( &pndn, old_ndn ) || dnIsSuffix( &pndn, old_ndn ) );
 }
@@ -255,12 +253,12 @@ void
 oio_model_rename( oio_model *m, struct berval *old_ndn,
 	struct berval *dn, struct berval *ndn )
 {
-	oio_obj **moved = NULL, *o;
+	oio_obj **moved = NULL, *o, *top = oio_model_get_dn( m, old_ndn );
 	unsigned i, n = 0, max = 0, pos = 0;
 
 	/* collect first: a delete may move items the iteration has passed */
 	while ( ( o = oio_table_next( &m->by_dn, &pos ) ) ) {
-		if ( !is_moved( o, old_ndn ) ) continue;
+		if ( o != top && !is_below( o, old_ndn ) ) continue;
 		if ( n == max ) {
 			max = max ? max * 2 : 64;
 			moved = ch_realloc( moved, max * sizeof( *moved ) );
