@@ -171,7 +171,7 @@ oio_cf_gen( ConfigArgs *c )
 /* The replace modifications that bring o's stored derived values to v:
  * none for an attribute whose set of values is unchanged. */
 static Modifications *
-derived_mods( oio_obj *o, BerVarray *v )
+derived_mods( oio_model *md, oio_obj *o, BerVarray *v )
 {
 	Modifications *ml = NULL, **tail = &ml;
 	int i, first = o->kind == OIO_PERSON ? 0 : D_PERSON_LAST + 1;
@@ -180,7 +180,7 @@ derived_mods( oio_obj *o, BerVarray *v )
 	for ( i = first; i <= last; i++ ) {
 		Modifications *m;
 		int nv = 0;
-		if ( oio_same_values( v[i], o->stored[i] ) ) continue;
+		if ( oio_obj_stored_is( md, o, i, v[i] ) ) continue;
 		while ( v[i] && v[i][nv].bv_val ) nv++;
 		m = ch_calloc( 1, sizeof( *m ) );
 		m->sml_op = LDAP_MOD_REPLACE;
@@ -216,10 +216,10 @@ typedef struct pending_list {
  * only once they are stored (returns 1), or at once when no attribute
  * of o's kind changed (returns 0). */
 static int
-pending_add( oio_obj *o, BerVarray *v, void *arg )
+pending_add( oio_model *m, oio_obj *o, BerVarray *v, void *arg )
 {
 	pending_list *l = arg;
-	Modifications *ml = derived_mods( o, v );
+	Modifications *ml = derived_mods( m, o, v );
 	pending *p;
 	int i;
 
@@ -231,8 +231,7 @@ pending_add( oio_obj *o, BerVarray *v, void *arg )
 	p = &l->p[l->n++];
 	memset( p, 0, sizeof( *p ) );
 	p->uuid = o->uuid;
-	ber_dupbv( &p->dn, &o->dn );
-	ber_dupbv( &p->ndn, &o->ndn );
+	oio_obj_dn( o, &p->dn, &p->ndn );
 	p->ml = ml;
 	for ( i = 0; i < D_COUNT; i++ )
 		if ( v[i] ) ber_bvarray_dup_x( &p->v[i], v[i], NULL );
@@ -324,7 +323,12 @@ model_load( oio_info *oi, Operation *op )
 	op2.ors_scope = LDAP_SCOPE_SUBTREE;
 	op2.ors_slimit = SLAP_NO_LIMIT;
 	op2.ors_tlimit = SLAP_NO_LIMIT;
-	op2.ors_attrs = slap_anlist_all_attributes;
+	/* the entries as stored (their entryUUIDs with them); "+" would have
+	 * the bitemporal overlay compute every entry's period attributes from
+	 * its history, which the model never reads: a pass over the history
+	 * filling its cache of snapshots, and an entry whose current version
+	 * does not read (bt_operational) would be left out of the model */
+	op2.ors_attrs = slap_anlist_all_user_attributes;
 	ber_str2bv( "(objectClass=*)", 0, 0, &op2.ors_filterstr );
 	op2.ors_filter = str2filter_x( &op2, op2.ors_filterstr.bv_val );
 	if ( !op2.ors_filter ) return LDAP_OTHER;
@@ -334,8 +338,11 @@ model_load( oio_info *oi, Operation *op )
 	oio_model_clear( &oi->oi_model );
 	db.bd_info->bi_op_search( &op2, &rs );
 	filter_free_x( &op2, op2.ors_filter, 1 );
-	if ( rs.sr_err == LDAP_SUCCESS || rs.sr_err == LDAP_NO_SUCH_OBJECT )
+	if ( rs.sr_err == LDAP_SUCCESS || rs.sr_err == LDAP_NO_SUCH_OBJECT ) {
 		oi->oi_model.loaded = 1;
+		Debug( LDAP_DEBUG_STATS, "oio: the live organisation loaded: %u objects, %lu bytes\n",
+			oi->oi_model.by_uuid.count, (unsigned long)oio_model_bytes( &oi->oi_model ) );
+	}
 	return rs.sr_err;
 }
 
@@ -454,18 +461,14 @@ pending_write( oio_info *oi, Operation *op, pending_list *l )
 static int
 pending_record( oio_model *m, pending_list *l )
 {
-	int i, j, n = 0;
+	int i, n = 0;
 	oio_obj *o;
 
 	for ( i = 0; i < l->n; i++ ) {
 		if ( !l->p[i].stored ) continue;
 		n++;
 		if ( !( o = oio_model_get( m, &l->p[i].uuid ) ) ) continue;
-		for ( j = 0; j < D_COUNT; j++ ) {
-			ber_bvarray_free( o->stored[j] );
-			o->stored[j] = l->p[i].v[j];
-			l->p[i].v[j] = NULL;
-		}
+		oio_obj_store( m, o, l->p[i].v );
 	}
 	return n;
 }
@@ -853,7 +856,7 @@ asof_put( Entry *e, void *arg )
 }
 
 static int
-asof_keep( oio_obj *o, BerVarray *v, void *arg )
+asof_keep( oio_model *m, oio_obj *o, BerVarray *v, void *arg )
 {
 	return 0;	/* computed values become the object's values */
 }
@@ -861,7 +864,7 @@ asof_keep( oio_obj *o, BerVarray *v, void *arg )
 /* The derived values of o replace what the version of e stored, where
  * they differ. */
 static void
-apply_derived( Entry *e, oio_obj *o, void *arg )
+apply_derived( Entry *e, oio_model *m, oio_obj *o, void *arg )
 {
 	int i, first, last;
 
@@ -870,10 +873,11 @@ apply_derived( Entry *e, oio_obj *o, void *arg )
 	last = o->kind == OIO_PERSON ? D_PERSON_LAST : D_COUNT - 1;
 	for ( i = first; i <= last; i++ ) {
 		Attribute *a = attr_find( e->e_attrs, oio_ad.derived[i] );
+		BerVarray v = oio_obj_values( m, o, i );
 		/* mostly what was stored then is what the rules give: keep it */
-		if ( a ? oio_same_values( a->a_vals, o->stored[i] ) : !o->stored[i] ) continue;
+		if ( a ? oio_same_values( a->a_vals, v ) : !v ) continue;
 		attr_delete( &e->e_attrs, oio_ad.derived[i] );
-		if ( o->stored[i] ) attr_merge_normalize( e, oio_ad.derived[i], o->stored[i], NULL );
+		if ( v ) attr_merge_normalize( e, oio_ad.derived[i], v, NULL );
 	}
 }
 
@@ -886,7 +890,7 @@ asof_fixup( Operation *op, Entry *e, bt_fixup *fx )
 	bt_uuid u;
 
 	if ( bt_entry_uuid( e, &u ) || !( o = oio_model_get( fx->arg, &u ) ) ) return;
-	apply_derived( e, o, NULL );
+	apply_derived( e, fx->arg, o, NULL );
 }
 
 /* A history listing: where a person's derived values change within a
@@ -972,7 +976,7 @@ search_whole( Operation *op, SlapReply *rs, slap_overinst *on, bt_fixup *fx,
 	shared = point_is_kept( oi, pt );
 	if ( !shared ) {
 		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
-		oio_model_init( &own );
+		oio_model_init( &own, 1 );
 		if ( bt_visit_at( oi->oi_bt, op, a->valid_at, a->known_at, asof_put, &own ) ) {
 			/* an organisation with parts missing would derive wrong
 			 * values: no answer rather than a wrong one */
@@ -1143,8 +1147,8 @@ oio_db_init( BackendDB *be, ConfigReply *cr )
 	oi = ch_calloc( 1, sizeof( oio_info ) );
 
 	oi->oi_manager_policy = OIO_TERMINATE_MANAGERS;
-	oio_model_init( &oi->oi_model );
-	oio_model_init( &oi->oi_asof );
+	oio_model_init( &oi->oi_model, 0 );	/* hashes: its values only decide writes */
+	oio_model_init( &oi->oi_asof, 1 );	/* values: as-of reads show them */
 	ldap_pvt_thread_rdwr_init( &oi->oi_asof_lock );
 	ldap_pvt_thread_mutex_init( &oi->oi_hot_mutex );
 	oi->oi_asof_facts = oio_asof_cache_new();

@@ -120,28 +120,32 @@ oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg )
 
 /* oio_asof.c: the derived values of one person or unit at (vt, kt), from
  * the entries they depend on only, read in txn; fn gets the entry and its
- * object with the computed values in stored[].  Returns 0 (also for an
- * entry that has no derived values), or -1 when the history cannot be
- * read. */
-typedef void (oio_obj_values_fn)( Entry *e, oio_obj *o, void *arg );
+ * object, in a model that keeps the computed values (oio_obj_values).
+ * Returns 0 (also for an entry that has no derived values), or -1 when the
+ * history cannot be read. */
+typedef void (oio_obj_values_fn)( Entry *e, oio_model *m, oio_obj *o, void *arg );
 int oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	oio_obj_values_fn *fn, void *arg );
 
 /* oio_asof_cache.c: what one entity was in a stretch of valid time, as
  * read from snapshot built: u had no version then (!found), or one under
- * parent, registered as sdn/sndn, with facts (NULL: no object of the
- * organisation).  newest: u's latest registration time (reads that know
- * less cannot use it). */
+ * parent, registered as sdn/sndn, and if it is an object of the
+ * organisation (has_facts) its facts (oio_obj_facts) and strings (name,
+ * user key, scope, value: ch_malloc'd or empty).  newest: u's latest
+ * registration time (reads that know less cannot use it). */
 typedef struct oio_asof_fact {
 	bt_uuid u;
 	bt_period span;
 	bt_time newest;
 	size_t built;
-	int found;
+	int found, has_facts;
 	bt_uuid parent;
 	struct berval sdn, sndn;
-	oio_obj *facts;
+	oio_obj facts;
+	struct berval strs[4];
 } oio_asof_fact;
+/* f takes the facts and strings of o */
+void oio_asof_fact_of( oio_asof_fact *f, const oio_obj *o );
 typedef struct oio_asof_cache oio_asof_cache;
 oio_asof_cache *oio_asof_cache_new( void );
 void oio_asof_cache_free( oio_asof_cache *c );

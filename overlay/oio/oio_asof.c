@@ -99,7 +99,7 @@ read_entity( part *p, const bt_uuid *u, oio_model *m, oio_asof_fact *f )
 		ber_dupbv( &f->sndn, &sndn );
 		oio_model_put( m, e );
 		entry_free( e );
-		if ( ( o = oio_model_get( m, u ) ) ) f->facts = oio_obj_facts_dup( o );
+		if ( ( o = oio_model_get( m, u ) ) ) oio_asof_fact_of( f, o );
 	}
 	bt_row_free( &r );
 	return o;
@@ -110,20 +110,24 @@ static oio_obj *
 insert_kept( part *p, oio_asof_fact *f )
 {
 	struct berval dn, ndn;
-	oio_obj *o = f->facts;
+	oio_obj *o;
 
 	if ( bt_name_dn_memo( p->bi, p->txn, &f->parent, &f->sdn, &f->sndn, p->vt, p->kt,
 			p->dns, &dn, &ndn ) ) {
 		p->err = -1;
 		return NULL;
 	}
-	f->facts = NULL;
-	o->dn = dn;
-	o->ndn = ndn;
-	if ( oio_model_insert( &p->m, o ) ) {
-		p->err = -1;
-		return NULL;
+	o = oio_model_add( &p->m, &f->u, &dn, &ndn );
+	ch_free( dn.bv_val );
+	ch_free( ndn.bv_val );
+	if ( o ) {
+		oio_obj_set_facts( o, &f->facts );
+		if ( oio_obj_set_strs( o, &f->strs[0], &f->strs[1], &f->strs[2], &f->strs[3] ) ) {
+			oio_model_drop( &p->m, o );
+			o = NULL;
+		}
 	}
+	if ( !o ) p->err = -1;	/* out of memory */
 	return o;
 }
 
@@ -141,7 +145,7 @@ load( part *p, const bt_uuid *u, bt_uuid *parent )
 	if ( p->err || bt_uuid_is_zero( u ) ) return NULL;
 	memset( &f, 0, sizeof( f ) );
 	if ( cached( p, u, &f ) ) {
-		if ( !( o = oio_model_get( &p->m, u ) ) && f.found && f.facts )
+		if ( !( o = oio_model_get( &p->m, u ) ) && f.found && f.has_facts )
 			o = insert_kept( p, &f );
 	} else {
 		/* (also when it is in the model and only its parent is asked for) */
@@ -259,10 +263,10 @@ is_post( part *p, const bt_uuid *u )
 	if ( p->err || bt_uuid_is_zero( u ) ) return 0;
 	memset( &f, 0, sizeof( f ) );
 	if ( cached( p, u, &f ) ) {
-		post = f.found && f.facts && f.facts->kind == OIO_MANAGER;
+		post = f.found && f.has_facts && f.facts.kind == OIO_MANAGER;
 	} else {
 		if ( !p->has_scratch ) {
-			oio_model_init( &p->scratch );
+			oio_model_init( &p->scratch, 0 );
 			p->has_scratch = 1;
 		}
 		o = read_entity( p, u, &p->scratch, &f );
@@ -411,7 +415,7 @@ person_inputs( part *p, const bt_uuid *u )
 }
 
 static int
-keep_computed( oio_obj *o, BerVarray *v, void *arg )
+keep_computed( oio_model *m, oio_obj *o, BerVarray *v, void *arg )
 {
 	return 0;	/* computed values become the object's values */
 }
@@ -434,7 +438,7 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	p.vt = vt;
 	p.kt = kt;
 	p.snap = bt_snapshot_id( txn );
-	oio_model_init( &p.m );
+	oio_model_init( &p.m, 1 );	/* its values are read back */
 	p.dns = bt_dn_memo_new();
 	if ( kind == OIO_PERSON ) person_inputs( &p, &u );
 	else unit_chain( &p, &u );
@@ -445,7 +449,7 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	} else {
 		p.m.loaded = 1;
 		oio_compute( oi, &p.m, keep_computed, NULL );
-		if ( ( o = oio_model_get( &p.m, &u ) ) ) fn( e, o, arg );
+		if ( ( o = oio_model_get( &p.m, &u ) ) ) fn( e, &p.m, o, arg );
 	}
 	ch_free( p.units );
 	bt_dn_memo_free( p.dns );

@@ -70,17 +70,52 @@ ac_hash( const bt_uuid *u )
 void
 oio_asof_fact_clear( oio_asof_fact *f )
 {
+	int i;
+
 	ch_free( f->sdn.bv_val );
 	ch_free( f->sndn.bv_val );
-	if ( f->facts ) oio_obj_free( f->facts );
+	for ( i = 0; i < 4; i++ ) ch_free( f->strs[i].bv_val );
 	memset( f, 0, sizeof( *f ) );
+}
+
+void
+oio_asof_fact_of( oio_asof_fact *f, const oio_obj *o )
+{
+	static const int which[4] = { OIO_S_NAME, OIO_S_USERKEY, OIO_S_SCOPE, OIO_S_VALUE };
+	struct berval bv;
+	int i;
+
+	f->has_facts = 1;
+	oio_obj_facts( o, &f->facts );
+	for ( i = 0; i < 4; i++ ) {
+		oio_obj_str( o, which[i], &bv );
+		if ( bv.bv_len ) ber_dupbv( &f->strs[i], &bv );
+		else BER_BVZERO( &f->strs[i] );
+	}
+}
+
+/* *out: a copy of f that the caller owns */
+static void
+fact_copy( oio_asof_fact *out, const oio_asof_fact *f )
+{
+	int i;
+
+	*out = *f;
+	ber_dupbv( &out->sdn, (struct berval *)&f->sdn );
+	ber_dupbv( &out->sndn, (struct berval *)&f->sndn );
+	for ( i = 0; i < 4; i++ ) {
+		if ( f->strs[i].bv_val ) ber_dupbv( &out->strs[i], (struct berval *)&f->strs[i] );
+	}
 }
 
 static size_t
 fact_bytes( const oio_asof_fact *f )
 {
-	return sizeof( ac_ent ) + f->sdn.bv_len + f->sndn.bv_len + 2 +
-		( f->facts ? oio_obj_bytes( f->facts ) : 0 );
+	size_t n = sizeof( ac_ent ) + f->sdn.bv_len + f->sndn.bv_len + 2;
+	int i;
+
+	for ( i = 0; i < 4; i++ ) n += f->strs[i].bv_val ? f->strs[i].bv_len + 1 : 0;
+	return n;
 }
 
 oio_asof_cache *
@@ -202,10 +237,7 @@ oio_asof_cache_get( oio_asof_cache *c, bt_info *bi, const bt_uuid *u,
 		next = e->hnext;
 		if ( memcmp( &e->f.u, u, sizeof( *u ) ) ) continue;
 		if ( !ent_serves( s, e, bi, vt, kt, snap, &dropped ) ) continue;
-		*out = e->f;
-		ber_dupbv( &out->sdn, &e->f.sdn );
-		ber_dupbv( &out->sndn, &e->f.sndn );
-		out->facts = e->f.facts ? oio_obj_facts_dup( e->f.facts ) : NULL;
+		fact_copy( out, &e->f );
 		lru_unlink( s, e );
 		lru_front( s, e );
 		found = 1;

@@ -79,31 +79,46 @@ add_distinct( BerVarray *v, struct berval *val, const oio_value_rules *vr, int d
 	add_value( v, val );
 }
 
-/* The unit's parent unit, if its DIT parent is one.  In a normalized DN
- * the first ',' ends the RDN (oio_model.h). */
+/* What one computation works out per object, by its id, kept while it
+ * runs only: the model itself stays small (oio_model.h). */
+typedef struct scratch {
+	unsigned primary;		/* person: primary engagement */
+	unsigned manager;		/* unit: its own filled post's person */
+	unsigned parent;		/* unit: parent unit */
+	unsigned mgr_post;		/* unit: that post (the lowest entryUUID wins) */
+	unsigned reports, reports_last;	/* person: the first and last reporting to them */
+	unsigned next_report;	/* person: the next one reporting to the same manager */
+	int active;
+	BerVarray *addr;		/* person: mail, telephoneNumber, mobile */
+} scratch;
+
+typedef struct derivation {
+	oio_model *m;
+	scratch *s;				/* by id */
+} derivation;
+
+#define S( d, o ) ( &(d)->s[(o)->id] )
+#define BY_ID( d, id ) oio_model_by_id( (d)->m, id )
+
+/* The unit's parent unit, if its DIT parent is one. */
 static oio_obj *
 parent_unit( oio_model *m, oio_obj *u )
 {
-	struct berval pdn = BER_BVNULL;
-	char *comma = u->ndn.bv_val ? memchr( u->ndn.bv_val, ',', u->ndn.bv_len ) : NULL;
-	oio_obj *p;
+	oio_obj *p = oio_model_parent( m, u );
 
-	if ( !comma ) return NULL;
-	pdn.bv_val = comma + 1;
-	pdn.bv_len = u->ndn.bv_len - ( pdn.bv_val - u->ndn.bv_val );
-	p = oio_model_get_dn( m, &pdn );
 	return p && p->kind == OIO_UNIT ? p : NULL;
 }
 
 /* The nearest filled manager post from u upwards whose person is not
  * exclude (OS2mo's inherit + exclude_self). */
 static oio_obj *
-inherited_manager( oio_obj *u, oio_obj *exclude )
+inherited_manager( derivation *d, oio_obj *u, oio_obj *exclude )
 {
 	int guard = 0;
 
-	for ( ; u && guard < OIO_CHAIN_MAX; u = u->c_parent, guard++ ) {
-		if ( u->c_manager && u->c_manager != exclude ) return u->c_manager;
+	for ( ; u && guard < OIO_CHAIN_MAX; u = BY_ID( d, S( d, u )->parent ), guard++ ) {
+		oio_obj *mgr = BY_ID( d, S( d, u )->manager );
+		if ( mgr && mgr != exclude ) return mgr;
 	}
 	return NULL;
 }
@@ -131,20 +146,48 @@ set_one( BerVarray *v, struct berval *val )
 	if ( val && !BER_BVISNULL( val ) && val->bv_len ) add_value( v, val );
 }
 
+/* o's string which, as a value */
+static void
+set_str( BerVarray *v, oio_obj *o, int which )
+{
+	struct berval s;
+
+	oio_obj_str( o, which, &s );
+	set_one( v, &s );
+}
+
+/* o's DN, as a value */
+static void
+set_dn( BerVarray *v, oio_obj *o )
+{
+	struct berval dn;
+
+	oio_obj_dn( o, &dn, NULL );
+	set_one( v, &dn );
+	ber_memfree( dn.bv_val );
+}
+
+static int
+str_is( oio_obj *o, int which, const char *want )
+{
+	struct berval s;
+
+	oio_obj_str( o, which, &s );
+	return s.bv_len == strlen( want ) && strncasecmp( s.bv_val, want, s.bv_len ) == 0;
+}
+
 static int
 class_scope_is( oio_model *m, const bt_uuid *cls, const char *scope )
 {
 	oio_obj *c = oio_model_get( m, cls );
-	return c && c->kind == OIO_CLASS && c->scope.bv_len == strlen( scope ) &&
-		strncasecmp( c->scope.bv_val, scope, c->scope.bv_len ) == 0;
+	return c && c->kind == OIO_CLASS && str_is( c, OIO_S_SCOPE, scope );
 }
 
 static int
 class_key_is( oio_model *m, const bt_uuid *cls, const char *key )
 {
 	oio_obj *c = oio_model_get( m, cls );
-	return c && c->kind == OIO_CLASS && c->userkey.bv_len == strlen( key ) &&
-		strncasecmp( c->userkey.bv_val, key, c->userkey.bv_len ) == 0;
+	return c && c->kind == OIO_CLASS && str_is( c, OIO_S_USERKEY, key );
 }
 
 int
@@ -163,135 +206,161 @@ oio_same_values( BerVarray a, BerVarray b )
 }
 
 static struct berval bv_true = BER_BVC( "TRUE" ), bv_false = BER_BVC( "FALSE" );
+
+/* Whether post o's entryUUID is below that of the post that manages the
+ * unit so far (none: all ones, as no entryUUID is above it). */
+static int
+post_wins( derivation *d, oio_obj *o, scratch *t )
+{
+	static const bt_uuid none = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	oio_obj *cur = BY_ID( d, t->mgr_post );
+
+	return uuid_less( &o->uuid, cur ? &cur->uuid : &none );
+}
+
+/* A person's own address o, published where its visibility allows: public
+ * ones only (and internal ones where configured); secret ones never.  An
+ * address without a visibility class is public (docs/schema-mapping.md,
+ * as in OS2mo); one whose class is not known here is not. */
+static void
+structure_address( derivation *d, oio_obj *o, int publish_internal, const oio_value_rules *vr )
+{
+	static const char *const types[3] = {
+		"EmailEmployee", "PhoneEmployee", "MobilePhoneEmployee" };
+	oio_model *m = d->m;
+	oio_obj *t = oio_model_get( m, &o->owner );
+	struct berval value;
+	scratch *s;
+	int i;
+
+	oio_obj_str( o, OIO_S_VALUE, &value );
+	if ( !t || t->kind != OIO_PERSON || BER_BVISEMPTY( &value ) ) return;
+	if ( o->has_visibility &&
+		!class_scope_is( m, &o->visibility, "PUBLIC" ) &&
+		!( publish_internal && class_scope_is( m, &o->visibility, "INTERNAL" ) ) )
+		return;
+	s = S( d, t );
+	for ( i = 0; i < 3; i++ ) {
+		if ( !class_key_is( m, &o->addrtype, types[i] ) ) continue;
+		/* a value the attribute cannot hold is not published */
+		if ( vr && vr->valid && !vr->valid( D_MAIL + i, &value ) ) break;
+		if ( !s->addr && !( s->addr = ber_memcalloc( 3, sizeof( BerVarray ) ) ) ) break;
+		add_distinct( &s->addr[i], &value, vr, D_MAIL + i );
+		break;
+	}
+}
+
 /* Pass 1, structure: each person's primary engagement and whether they
  * are active, each unit's parent unit and its own manager (the lowest
  * entryUUID among its filled posts), each person's published addresses. */
 static void
-compute_structure( oio_model *m, int publish_internal, const oio_value_rules *vr )
+compute_structure( derivation *d, int publish_internal, const oio_value_rules *vr )
 {
+	oio_model *m = d->m;
 	oio_obj *o;
-	int i;
 
 	FOREACH_OBJ( m, o ) {
-		o->c_primary = NULL;
-		o->c_manager = NULL;
-		o->c_active = 0;
-		memset( &o->c_mgr_post, 0xff, sizeof( o->c_mgr_post ) );
-		ber_bvarray_free( o->c_reports );
-		o->c_reports = NULL;
-		for ( i = 0; i < 3; i++ ) {
-			ber_bvarray_free( o->c_addr[i] );
-			o->c_addr[i] = NULL;
-		}
-		o->c_parent = o->kind == OIO_UNIT ? parent_unit( m, o ) : NULL;
+		oio_obj *p = o->kind == OIO_UNIT ? parent_unit( m, o ) : NULL;
+		S( d, o )->parent = p ? p->id : 0;
 	}
 	FOREACH_OBJ( m, o ) {
 		oio_obj *t;
 		if ( o->kind == OIO_ENGAGEMENT ) {
+			scratch *s;
 			t = oio_model_get( m, &o->person );
 			if ( !t || t->kind != OIO_PERSON ) continue;
-			t->c_active = 1;
-			if ( o->primary && ( !t->c_primary || uuid_less( &o->uuid, &t->c_primary->uuid ) ) )
-				t->c_primary = o;
+			s = S( d, t );
+			s->active = 1;
+			if ( o->primary && ( !s->primary || uuid_less( &o->uuid, &BY_ID( d, s->primary )->uuid ) ) )
+				s->primary = o->id;
 		} else if ( o->kind == OIO_MANAGER && o->has_person ) {
 			oio_obj *p = oio_model_get( m, &o->person );
 			t = oio_model_get( m, &o->unit );
 			if ( !t || t->kind != OIO_UNIT || !p || p->kind != OIO_PERSON ) continue;
-			if ( uuid_less( &o->uuid, &t->c_mgr_post ) ) {
-				t->c_mgr_post = o->uuid;
-				t->c_manager = p;
+			if ( post_wins( d, o, S( d, t ) ) ) {
+				S( d, t )->mgr_post = o->id;
+				S( d, t )->manager = p->id;
 			}
 		} else if ( o->kind == OIO_ADDRESS ) {
-			/* a person's own addresses, public ones only (and internal
-			 * ones where configured); secret ones never.  An address
-			 * without a visibility class is public (docs/schema-mapping.md,
-			 * as in OS2mo); one whose class is not known here is not */
-			static const char *const types[3] = {
-				"EmailEmployee", "PhoneEmployee", "MobilePhoneEmployee" };
-			t = oio_model_get( m, &o->owner );
-			if ( !t || t->kind != OIO_PERSON || BER_BVISEMPTY( &o->value ) ) continue;
-			if ( o->has_visibility &&
-				!class_scope_is( m, &o->visibility, "PUBLIC" ) &&
-				!( publish_internal && class_scope_is( m, &o->visibility, "INTERNAL" ) ) )
-				continue;
-			for ( i = 0; i < 3; i++ ) {
-				if ( !class_key_is( m, &o->addrtype, types[i] ) ) continue;
-				/* a value the attribute cannot hold is not published */
-				if ( !vr || !vr->valid || vr->valid( D_MAIL + i, &o->value ) )
-					add_distinct( &t->c_addr[i], &o->value, vr, D_MAIL + i );
-				break;
-			}
+			structure_address( d, o, publish_internal, vr );
 		}
 	}
-
 }
 
 /* Pass 2: whom each person reports to, so that every manager's direct
- * reports are known before anything is written. */
+ * reports are known before anything is written (in the order the model
+ * is walked in). */
 static void
-compute_reports( oio_model *m )
+compute_reports( derivation *d )
 {
 	oio_obj *o;
 
-	FOREACH_OBJ( m, o ) {
-		oio_obj *unit, *mgr;
-		if ( o->kind != OIO_PERSON || !o->c_primary ) continue;
-		unit = oio_model_get( m, &o->c_primary->unit );
+	FOREACH_OBJ( d->m, o ) {
+		oio_obj *unit, *mgr, *e;
+		scratch *ms;
+		if ( o->kind != OIO_PERSON || !( e = BY_ID( d, S( d, o )->primary ) ) ) continue;
+		unit = oio_model_get( d->m, &e->unit );
 		if ( !unit || unit->kind != OIO_UNIT ) continue;
-		mgr = inherited_manager( unit, o );
-		if ( mgr ) add_value( &mgr->c_reports, &o->dn );
+		if ( !( mgr = inherited_manager( d, unit, o ) ) ) continue;
+		ms = S( d, mgr );
+		if ( ms->reports_last ) S( d, BY_ID( d, ms->reports_last ) )->next_report = o->id;
+		else ms->reports = o->id;
+		ms->reports_last = o->id;
 	}
-
 }
 
 /* A person's derived values (the person attributes of oio_derived_names). */
 static void
-person_values( oio_model *m, oio_obj *o, BerVarray *v )
+person_values( derivation *d, oio_obj *o, BerVarray *v )
 {
-	oio_obj *e = o->c_primary, *unit = NULL, *c;
+	oio_model *m = d->m;
+	scratch *s = S( d, o );
+	oio_obj *e = BY_ID( d, s->primary ), *unit = NULL, *c, *r;
 	int i;
 
 	if ( e ) {
 		unit = oio_model_get( m, &e->unit );
 		if ( unit && unit->kind != OIO_UNIT ) unit = NULL;
 		if ( ( c = oio_model_get( m, &e->jobfn ) ) && c->kind == OIO_CLASS )
-			set_one( &v[D_TITLE], &c->name );
+			set_str( &v[D_TITLE], c, OIO_S_NAME );
 		if ( ( c = oio_model_get( m, &e->engtype ) ) && c->kind == OIO_CLASS )
-			set_one( &v[D_EMPLOYEE_TYPE], &c->name );
-		set_one( &v[D_EMPLOYEE_NUMBER], &e->userkey );
+			set_str( &v[D_EMPLOYEE_TYPE], c, OIO_S_NAME );
+		set_str( &v[D_EMPLOYEE_NUMBER], e, OIO_S_USERKEY );
 		if ( unit ) {
-			oio_obj *mgr = inherited_manager( unit, o );
-			set_one( &v[D_OU], &unit->name );
-			set_one( &v[D_DEPARTMENT], &unit->userkey );
-			if ( mgr ) set_one( &v[D_MANAGER], &mgr->dn );
+			oio_obj *mgr = inherited_manager( d, unit, o );
+			set_str( &v[D_OU], unit, OIO_S_NAME );
+			set_str( &v[D_DEPARTMENT], unit, OIO_S_USERKEY );
+			if ( mgr ) set_dn( &v[D_MANAGER], mgr );
 		}
 	}
 	for ( i = 0; i < 3; i++ )
-		if ( o->c_addr[i] ) ber_bvarray_dup_x( &v[D_MAIL + i], o->c_addr[i], NULL );
-	add_value( &v[D_ACTIVE], o->c_active ? &bv_true : &bv_false );
-	if ( o->c_reports ) ber_bvarray_dup_x( &v[D_DIRECT_REPORTS], o->c_reports, NULL );
+		if ( s->addr && s->addr[i] ) ber_bvarray_dup_x( &v[D_MAIL + i], s->addr[i], NULL );
+	add_value( &v[D_ACTIVE], s->active ? &bv_true : &bv_false );
+	for ( r = BY_ID( d, s->reports ); r; r = BY_ID( d, S( d, r )->next_report ) )
+		set_dn( &v[D_DIRECT_REPORTS], r );
 }
 
 /* A unit's: its path from the organisation's root unit and its inherited
  * manager. */
 static void
-unit_values( oio_obj *o, BerVarray *v )
+unit_values( derivation *d, oio_obj *o, BerVarray *v )
 {
-	oio_obj *u, *mgr = inherited_manager( o, NULL );
-	struct berval path = BER_BVNULL;
-	oio_obj *chain[OIO_CHAIN_MAX];
+	oio_obj *u, *mgr = inherited_manager( d, o, NULL );
+	struct berval path = BER_BVNULL, name[OIO_CHAIN_MAX];
 	int i, n = 0;
 
-	for ( u = o; u && n < OIO_CHAIN_MAX; u = u->c_parent ) chain[n++] = u;
+	for ( u = o; u && n < OIO_CHAIN_MAX; u = BY_ID( d, S( d, u )->parent ) )
+		oio_obj_str( u, OIO_S_NAME, &name[n++] );
 	{
 		size_t len = 0;
 		char *p;
-		for ( i = 0; i < n; i++ ) len += chain[i]->name.bv_len + 1;
+		for ( i = 0; i < n; i++ ) len += name[i].bv_len + 1;
 		path.bv_val = p = ber_memalloc( len + 1 );
 		if ( !p ) return;
 		for ( i = n - 1; i >= 0; i-- ) {
-			memcpy( p, chain[i]->name.bv_val, chain[i]->name.bv_len );
-			p += chain[i]->name.bv_len;
+			memcpy( p, name[i].bv_val, name[i].bv_len );
+			p += name[i].bv_len;
 			if ( i ) *p++ = '\\';
 		}
 		*p = '\0';
@@ -305,43 +374,54 @@ unit_values( oio_obj *o, BerVarray *v )
 		us.bv_val = uuid_str( &mgr->uuid, buf );
 		us.bv_len = UUID_STR_LEN;
 		set_one( &v[D_UNIT_MANAGER], &us );
-		set_one( &v[D_UNIT_MANAGER_DN], &mgr->dn );
+		set_dn( &v[D_UNIT_MANAGER_DN], mgr );
 	}
 }
 
-int
-oio_model_derive( oio_model *m, int publish_internal, const oio_value_rules *vr,
-	oio_write_fn *write, void *arg )
+/* Pass 3: every derived value; write what differs from what is stored. */
+static int
+compute_values( derivation *d, oio_write_fn *write, void *arg )
 {
-	oio_obj *o;
 	BerVarray v[D_COUNT];
-	int i, rc, nwritten = 0;
+	int i, nwritten = 0;
+	oio_obj *o;
 
-	compute_structure( m, publish_internal, vr );
-	compute_reports( m );
-
-	/* pass 3: every derived value; write what differs */
-	FOREACH_OBJ( m, o ) {
+	FOREACH_OBJ( d->m, o ) {
 		if ( o->kind != OIO_PERSON && o->kind != OIO_UNIT ) continue;
 		memset( v, 0, sizeof( v ) );
-		if ( o->kind == OIO_PERSON ) person_values( m, o, v );
-		else unit_values( o, v );
+		if ( o->kind == OIO_PERSON ) person_values( d, o, v );
+		else unit_values( d, o, v );
 		for ( i = 0; i < D_COUNT; i++ ) {
-			if ( !oio_same_values( v[i], o->stored[i] ) ) break;
+			if ( !oio_obj_stored_is( d->m, o, i, v[i] ) ) break;
 		}
-		if ( i < D_COUNT ) {
-			rc = write( o, v, arg );
-			if ( rc == 0 ) {
-				for ( i = 0; i < D_COUNT; i++ ) {
-					ber_bvarray_free( o->stored[i] );
-					o->stored[i] = v[i];
-					v[i] = NULL;
-				}
-				nwritten++;
-			}
+		if ( i < D_COUNT && write( d->m, o, v, arg ) == 0 ) {
+			oio_obj_store( d->m, o, v );
+			nwritten++;
 		}
 		for ( i = 0; i < D_COUNT; i++ ) ber_bvarray_free( v[i] );
 	}
 	return nwritten;
 }
 
+int
+oio_model_derive( oio_model *m, int publish_internal, const oio_value_rules *vr,
+	oio_write_fn *write, void *arg )
+{
+	derivation d;
+	unsigned id;
+	int i, n;
+
+	d.m = m;
+	d.s = ber_memcalloc( m->nids, sizeof( scratch ) );
+	if ( !d.s ) return 0;
+	compute_structure( &d, publish_internal, vr );
+	compute_reports( &d );
+	n = compute_values( &d, write, arg );
+	for ( id = 0; id < m->nids; id++ ) {
+		if ( !d.s[id].addr ) continue;
+		for ( i = 0; i < 3; i++ ) ber_bvarray_free( d.s[id].addr[i] );
+		ber_memfree( d.s[id].addr );
+	}
+	ber_memfree( d.s );
+	return n;
+}

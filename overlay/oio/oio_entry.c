@@ -108,49 +108,84 @@ oio_is_derived( AttributeDescription *ad, oio_kind kind )
 	return 0;
 }
 
-static void
-get_ref( Entry *e, AttributeDescription *ad, bt_uuid *u, int *has )
+/* ad's entryUUID reference into *u (zero without one); whether it has one */
+static int
+get_ref( Entry *e, AttributeDescription *ad, bt_uuid *u )
 {
 	Attribute *a = attr_find( e->e_attrs, ad );
 
 	memset( u, 0, sizeof( *u ) );
-	if ( has ) *has = 0;
 	if ( a && a->a_nvals[0].bv_len == BT_UUID_LEN ) {
 		memcpy( u->u, a->a_nvals[0].bv_val, BT_UUID_LEN );
-		if ( has ) *has = 1;
+		return 1;
 	}
+	return 0;
 }
 
-static void
-get_str( Entry *e, AttributeDescription *ad, struct berval *out )
+static struct berval *
+str_of( Entry *e, AttributeDescription *ad )
 {
 	Attribute *a = attr_find( e->e_attrs, ad );
 
-	ch_free( out->bv_val );
-	BER_BVZERO( out );
-	if ( a ) ber_dupbv( out, &a->a_vals[0] );
-}
-
-/* The live DIT has one entry per name: an object the model still records
- * under ndn other than o is stale (a change the model missed) and goes. */
-static void
-dn_claim( oio_model *m, struct berval *ndn, oio_obj *o )
-{
-	oio_obj *other = oio_table_find( &m->by_dn, ndn->bv_val, ndn->bv_len );
-
-	if ( other && other != o ) oio_model_drop( m, other );
+	return a ? &a->a_vals[0] : NULL;
 }
 
 /* A model that could not record an object no longer mirrors the live
  * DIT: it is read again by the task (oio.c), and until then not used. */
 static oio_kind
-model_lost( oio_model *m, oio_obj *o )
+model_lost( oio_model *m, struct berval *dn )
 {
 	Debug( LDAP_DEBUG_ANY, "oio: out of memory recording \"%s\"; the model is read again\n",
-		o->dn.bv_val );
-	oio_model_drop( m, o );
+		dn->bv_val );
 	m->loaded = 0;
 	return OIO_OTHER;
+}
+
+/* The inputs the rules read of an object of o's kind (oio_derive.c): the
+ * references of engagements, manager posts and addresses, and the
+ * strings of units, classes, engagements and addresses. */
+static int
+put_inputs( oio_obj *o, Entry *e )
+{
+	Attribute *a = attr_find( e->e_attrs, oio_ad.primary );
+	struct berval *name = NULL, *userkey = NULL, *scope = NULL, *value = NULL;
+
+	o->primary = a && a->a_vals[0].bv_len == 4 &&
+		strncasecmp( a->a_vals[0].bv_val, "TRUE", 4 ) == 0;
+	o->has_person = o->has_visibility = 0;
+	/* the union of references: these four cover the address's three */
+	memset( &o->person, 0, sizeof( o->person ) );
+	memset( &o->unit, 0, sizeof( o->unit ) );
+	memset( &o->jobfn, 0, sizeof( o->jobfn ) );
+	memset( &o->engtype, 0, sizeof( o->engtype ) );
+	switch ( o->kind ) {
+	case OIO_ENGAGEMENT:
+	case OIO_MANAGER:
+		o->has_person = get_ref( e, oio_ad.refPerson, &o->person );
+		get_ref( e, oio_ad.refUnit, &o->unit );
+		get_ref( e, oio_ad.refJobFunction, &o->jobfn );
+		get_ref( e, oio_ad.refEngagementType, &o->engtype );
+		userkey = str_of( e, oio_ad.userKey );
+		break;
+	case OIO_ADDRESS:
+		get_ref( e, oio_ad.refOwner, &o->owner );
+		get_ref( e, oio_ad.refAddressType, &o->addrtype );
+		o->has_visibility = get_ref( e, oio_ad.refVisibility, &o->visibility );
+		value = str_of( e, oio_ad.addressValue );
+		break;
+	case OIO_UNIT:
+		name = str_of( e, oio_ad.ou );
+		userkey = str_of( e, oio_ad.userKey );
+		break;
+	case OIO_CLASS:
+		name = str_of( e, oio_ad.name );
+		userkey = str_of( e, oio_ad.userKey );
+		scope = str_of( e, oio_ad.scope );
+		break;
+	default:
+		break;
+	}
+	return oio_obj_set_strs( o, name, userkey, scope, value );
 }
 
 /* Records a live entry (added, modified, renamed, or read at load). */
@@ -163,64 +198,68 @@ oio_model_put( oio_model *m, Entry *e )
 	int i;
 
 	if ( kind == OIO_OTHER || bt_entry_uuid( e, &u ) ) return OIO_OTHER;
-	o = oio_table_find( &m->by_uuid, u.u, BT_UUID_LEN );
+	o = oio_model_get( m, &u );
 	if ( o ) {
-		if ( !dn_match( &o->ndn, &e->e_nname ) ) {
-			/* the key changes: out of the index, renamed, back in */
-			if ( oio_table_find( &m->by_dn, o->ndn.bv_val, o->ndn.bv_len ) == o )
-				oio_table_del( &m->by_dn, o->ndn.bv_val, o->ndn.bv_len );
-			ch_free( o->dn.bv_val );
-			ch_free( o->ndn.bv_val );
-			ber_dupbv( &o->dn, &e->e_name );
-			ber_dupbv( &o->ndn, &e->e_nname );
-			dn_claim( m, &o->ndn, o );
-			if ( oio_table_put( &m->by_dn, o ) ) return model_lost( m, o );
-		}
-	} else {
-		o = ch_calloc( 1, sizeof( *o ) );
-		o->uuid = u;
-		ber_dupbv( &o->dn, &e->e_name );
-		ber_dupbv( &o->ndn, &e->e_nname );
-		dn_claim( m, &o->ndn, NULL );
-		if ( oio_table_put( &m->by_uuid, o ) || oio_table_put( &m->by_dn, o ) )
-			return model_lost( m, o );
+		/* the key changes: out of the index, renamed, back in */
+		if ( !oio_obj_is_named( o, &e->e_nname ) &&
+			oio_model_set_dn( m, o, &e->e_name, &e->e_nname ) )
+			return model_lost( m, &e->e_name );
+	} else if ( !( o = oio_model_add( m, &u, &e->e_name, &e->e_nname ) ) ) {
+		return model_lost( m, &e->e_name );
 	}
 	o->kind = kind;
-	get_ref( e, oio_ad.refPerson, &o->person, &o->has_person );
-	get_ref( e, oio_ad.refUnit, &o->unit, NULL );
-	get_ref( e, oio_ad.refJobFunction, &o->jobfn, NULL );
-	get_ref( e, oio_ad.refEngagementType, &o->engtype, NULL );
-	get_ref( e, oio_ad.refAddressType, &o->addrtype, NULL );
-	get_ref( e, oio_ad.refVisibility, &o->visibility, &o->has_visibility );
-	get_ref( e, oio_ad.refOwner, &o->owner, NULL );
-	get_ref( e, oio_ad.refFacet, &o->facet, NULL );
-	{
-		Attribute *a = attr_find( e->e_attrs, oio_ad.primary );
-		o->primary = a && a->a_vals[0].bv_len == 4 &&
-			strncasecmp( a->a_vals[0].bv_val, "TRUE", 4 ) == 0;
-	}
-	get_str( e, oio_ad.userKey, &o->userkey );
-	get_str( e, oio_ad.scope, &o->scope );
-	get_str( e, oio_ad.addressValue, &o->value );
-	switch ( kind ) {
-	case OIO_UNIT:
-		get_str( e, oio_ad.ou, &o->name );
-		break;
-	case OIO_CLASS:
-		get_str( e, oio_ad.name, &o->name );
-		break;
-	default:
-		break;
+	if ( put_inputs( o, e ) ) {
+		oio_model_drop( m, o );
+		return model_lost( m, &e->e_name );
 	}
 	if ( kind == OIO_PERSON || kind == OIO_UNIT ) {
 		for ( i = 0; i < D_COUNT; i++ ) {
 			Attribute *a = attr_find( e->e_attrs, oio_ad.derived[i] );
-			ber_bvarray_free( o->stored[i] );
-			o->stored[i] = NULL;
-			if ( a ) ber_bvarray_dup_x( &o->stored[i], a->a_vals, NULL );
+			oio_obj_store_one( m, o, i, a ? a->a_vals : NULL );
 		}
 	}
 	return kind;
+}
+
+/* The names of an object o named odn/ondn after the rename of old_ndn to
+ * dn/ndn: what is below the renamed entry is kept, the new name put under
+ * it.  ber_memalloc'd. */
+static void
+renamed( struct berval *odn, struct berval *ondn, struct berval *old_ndn,
+	struct berval *dn, struct berval *ndn, struct berval *nd, struct berval *nn )
+{
+	size_t keep_n = ondn->bv_len - old_ndn->bv_len;
+	size_t keep_p = keep_n;
+
+	if ( odn->bv_len >= ondn->bv_len - keep_n ) {
+		/* the pretty DN's part below the entry: as many RDNs as the
+		 * normalized one; find it by counting separators */
+		int rdns = 0, k;
+		const char *p;
+		for ( k = 0; k < (int)keep_n; k++ )
+			if ( ondn->bv_val[k] == ',' && ( k == 0 || ondn->bv_val[k - 1] != '\\' ) ) rdns++;
+		for ( p = odn->bv_val, k = 0; *p && k < rdns; p++ )
+			if ( *p == ',' && ( p == odn->bv_val || p[-1] != '\\' ) ) k++;
+		keep_p = rdns ? (size_t)( p - odn->bv_val ) : 0;
+	}
+	nn->bv_len = keep_n + ndn->bv_len;
+	nn->bv_val = ch_malloc( nn->bv_len + 1 );
+	memcpy( nn->bv_val, ondn->bv_val, keep_n );
+	memcpy( nn->bv_val + keep_n, ndn->bv_val, ndn->bv_len + 1 );
+	nd->bv_len = keep_p + dn->bv_len;
+	nd->bv_val = ch_malloc( nd->bv_len + 1 );
+	memcpy( nd->bv_val, odn->bv_val, keep_p );
+	memcpy( nd->bv_val + keep_p, dn->bv_val, dn->bv_len + 1 );
+}
+
+/* Whether o is below old_ndn: its parent's DN is that or below it. */
+static int
+is_below( oio_obj *o, struct berval *old_ndn )
+{
+	struct berval pndn;
+
+	oio_obj_parent_ndn( o, &pndn );
+	return pndn.bv_len && ( dn_match( &pndn, old_ndn ) || dnIsSuffix( &pndn, old_ndn ) );
 }
 
 /* A rename: the entry named old_ndn (if it is in the model) and every
@@ -229,54 +268,29 @@ void
 oio_model_rename( oio_model *m, struct berval *old_ndn,
 	struct berval *dn, struct berval *ndn )
 {
-	oio_obj **moved = NULL, *o;
+	oio_obj **moved = NULL, *o, *top = oio_model_get_dn( m, old_ndn );
 	unsigned i, n = 0, max = 0, pos = 0;
 
 	/* collect first: a delete may move items the iteration has passed */
 	while ( ( o = oio_table_next( &m->by_dn, &pos ) ) ) {
-		if ( !dn_match( &o->ndn, old_ndn ) && !dnIsSuffix( &o->ndn, old_ndn ) ) continue;
+		if ( o != top && !is_below( o, old_ndn ) ) continue;
 		if ( n == max ) {
 			max = max ? max * 2 : 64;
 			moved = ch_realloc( moved, max * sizeof( *moved ) );
 		}
 		moved[n++] = o;
 	}
-	for ( i = 0; i < n; i++ )
-		oio_table_del( &m->by_dn, moved[i]->ndn.bv_val, moved[i]->ndn.bv_len );
+	/* all leave their old names first: one may take another's */
+	for ( i = 0; i < n; i++ ) oio_model_unindex( m, moved[i] );
 	for ( i = 0; i < n; i++ ) {
-		oio_obj *o = moved[i];
-		/* keep what is below the renamed entry, put the new name under it */
-		size_t keep_n = o->ndn.bv_len - old_ndn->bv_len;
-		size_t keep_p = keep_n;
-		struct berval nd, nn;
-		if ( o->dn.bv_len >= o->ndn.bv_len - keep_n ) {
-			/* the pretty DN's part below the entry: as many RDNs as the
-			 * normalized one; find it by counting separators */
-			int rdns = 0, k;
-			const char *p;
-			for ( k = 0; k < (int)keep_n; k++ )
-				if ( o->ndn.bv_val[k] == ',' && ( k == 0 || o->ndn.bv_val[k - 1] != '\\' ) ) rdns++;
-			for ( p = o->dn.bv_val, k = 0; *p && k < rdns; p++ )
-				if ( *p == ',' && ( p == o->dn.bv_val || p[-1] != '\\' ) ) k++;
-			keep_p = rdns ? (size_t)( p - o->dn.bv_val ) : 0;
-		}
-		nn.bv_len = keep_n + ndn->bv_len;
-		nn.bv_val = ch_malloc( nn.bv_len + 1 );
-		memcpy( nn.bv_val, o->ndn.bv_val, keep_n );
-		memcpy( nn.bv_val + keep_n, ndn->bv_val, ndn->bv_len + 1 );
-		nd.bv_len = keep_p + dn->bv_len;
-		nd.bv_val = ch_malloc( nd.bv_len + 1 );
-		memcpy( nd.bv_val, o->dn.bv_val, keep_p );
-		memcpy( nd.bv_val + keep_p, dn->bv_val, dn->bv_len + 1 );
-		ch_free( o->dn.bv_val );
-		ch_free( o->ndn.bv_val );
-		o->dn = nd;
-		o->ndn = nn;
-	}
-	for ( i = 0; i < n; i++ ) {
-		/* after all have left their old names: one may take another's */
-		dn_claim( m, &moved[i]->ndn, moved[i] );
-		if ( oio_table_put( &m->by_dn, moved[i] ) ) model_lost( m, moved[i] );
+		struct berval odn, ondn, nd, nn;
+		oio_obj_dn( moved[i], &odn, &ondn );
+		renamed( &odn, &ondn, old_ndn, dn, ndn, &nd, &nn );
+		if ( oio_model_index( m, moved[i], &nd, &nn ) ) model_lost( m, &nd );
+		ch_free( odn.bv_val );
+		ch_free( ondn.bv_val );
+		ch_free( nd.bv_val );
+		ch_free( nn.bv_val );
 	}
 	ch_free( moved );
 }

@@ -48,65 +48,123 @@ enum {
 };
 extern const char *const oio_derived_names[D_COUNT];
 
+/* The strings of an object, one block (oio_obj.names): its RDN and
+ * normalized RDN, then what the rules read: a unit's ou, a class's moName
+ * (name), moUserKey, a class's moScope, an address's moAddressValue. */
+enum { OIO_S_RDN, OIO_S_NRDN, OIO_S_NAME, OIO_S_USERKEY, OIO_S_SCOPE, OIO_S_VALUE,
+	OIO_S_COUNT };
+
+/* The parent of objects' DNs, held once for all its children (an
+ * organisation's functions share one, its people another): its DN and
+ * normalized DN (oio_model.c). */
+typedef struct oio_parent oio_parent;
+
+/* An object of the model: 120 bytes in the model's pages and one block of
+ * strings.  Its DN is its RDN under its parent's DN; its derived values as
+ * stored are one 64-bit hash per attribute (they serve only to tell
+ * whether what the rules give differs), or the values themselves in a
+ * model that keeps them (oio_model_init). */
 typedef struct oio_obj {
 	bt_uuid uuid;
-	oio_kind kind;
-	struct berval dn, ndn;
+	unsigned id;			/* index in the model's pages, from 1 (scratch of
+							 * the derivation is kept by it) */
+	unsigned dn_hash;		/* of its normalized DN, the DN index's hash */
+	unsigned char kind;		/* oio_kind */
+	unsigned char has_person, primary;
+	unsigned char has_visibility;	/* address: absent = public (OS2mo's default) */
+	oio_parent *parent;		/* NULL: a DN of one RDN */
+	char *names;			/* OIO_S_COUNT strings, one block (oio_obj_str) */
 
-	/* inputs */
-	bt_uuid person, unit, jobfn, engtype, addrtype, visibility, owner, facet;
-	int has_person, primary;
-	int has_visibility;		/* address: absent = public (OS2mo's default) */
-	struct berval name;		/* unit: ou; class: moName; org: o */
-	struct berval userkey;	/* moUserKey */
-	struct berval scope;	/* class: moScope */
-	struct berval value;	/* address: moAddressValue */
+	/* inputs: the references an object of its kind has (the others read
+	 * none of them: the rules and oio_asof.c look at the kind first) */
+	union {
+		struct { bt_uuid person, unit, jobfn, engtype; };	/* engagement, manager */
+		struct { bt_uuid owner, addrtype, visibility; };	/* address */
+	};
 
-	/* derived values as they are stored in the live entry */
-	BerVarray stored[D_COUNT];
-
-	/* scratch, valid during one computation */
-	struct oio_obj *c_primary;	/* person: primary engagement */
-	struct oio_obj *c_manager;	/* unit: its own filled post's person */
-	struct oio_obj *c_parent;	/* unit: parent unit */
-	bt_uuid c_mgr_post;			/* unit: uuid of that post (lowest wins) */
-	int c_active;
-	BerVarray c_reports;		/* person: DNs reporting to them */
-	BerVarray c_addr[3];		/* person: mail, telephoneNumber, mobile */
+	/* derived values as they are stored in the live entry (person, unit;
+	 * NULL: none): uint64_t[D_COUNT] hashes, or BerVarray[D_COUNT] */
+	void *stored;
 } oio_obj;
+
+/* Objects live in pages of OIO_PAGE that never move: a pointer to one
+ * stays valid while it is in the model. */
+#define OIO_PAGE 256
 
 typedef struct oio_model {
 	ldap_pvt_thread_mutex_t mutex;
 	oio_table by_uuid, by_dn;
+	oio_table parents;		/* oio_parent by their names */
+	oio_obj **pages;
+	unsigned npages;
+	unsigned nids;			/* ids given out: 1 .. nids - 1 */
+	unsigned *free_ids;		/* of objects dropped, to be given again */
+	unsigned nfree, maxfree;
+	int keeps_values;		/* stored: the values, not their hashes */
 	int loaded;
 } oio_model;
 
-/* oio_model.c: the objects and their two indexes.  An object is
- * ber_memcalloc'd, its bervals ber_memalloc'd; the model owns what is in
- * it.  oio_model_drop takes o out of both indexes and frees it;
+/* oio_model.c: the objects and their two indexes.  The model owns what is
+ * in it (liblber's memory).  keeps_values: the stored derived values are
+ * kept (as-of models, whose values are read back); else their hashes (the
+ * live model, whose values only decide what to write).  oio_model_add puts
+ * a new object u named dn/ndn into both indexes (NULL: out of memory);
+ * oio_model_set_dn renames o, dropping any other object that the DN index
+ * still has under ndn (the live DIT has one entry per name: that one is
+ * stale), and returns 0, or -1 when out of memory (o is then dropped).
+ * oio_model_drop takes o out of both indexes and frees it;
  * oio_model_del_dn does that for the object named ndn and returns its kind
  * (OIO_OTHER: none). */
-void oio_model_init( oio_model *m );
+void oio_model_init( oio_model *m, int keeps_values );
 void oio_model_destroy( oio_model *m );
 void oio_model_clear( oio_model *m );
 void oio_model_swap( oio_model *a, oio_model *b );
-/* what m holds on the heap, about (its objects, their values, the tables) */
+/* what m holds on the heap, about (its pages, strings, values, tables) */
 size_t oio_model_bytes( oio_model *m );
 oio_obj *oio_model_get( oio_model *m, const bt_uuid *u );
 oio_obj *oio_model_get_dn( oio_model *m, struct berval *ndn );
+oio_obj *oio_model_by_id( oio_model *m, unsigned id );
+/* the object named by o's parent DN, if the model has it */
+oio_obj *oio_model_parent( oio_model *m, oio_obj *o );
+oio_obj *oio_model_add( oio_model *m, const bt_uuid *u, struct berval *dn, struct berval *ndn );
+int oio_model_set_dn( oio_model *m, oio_obj *o, struct berval *dn, struct berval *ndn );
+/* oio_model_set_dn in two steps, for renames of many objects: all leave
+ * the DN index, then each takes its new names (oio_model_index: 0, or -1
+ * with o dropped). */
+void oio_model_unindex( oio_model *m, oio_obj *o );
+int oio_model_index( oio_model *m, oio_obj *o, struct berval *dn, struct berval *ndn );
 oio_kind oio_model_del_dn( oio_model *m, struct berval *ndn );
 void oio_model_drop( oio_model *m, oio_obj *o );
-void oio_obj_free( oio_obj *o );
-/* What o holds on the heap, about */
-size_t oio_obj_bytes( const oio_obj *o );
-/* A copy of o's own facts (uuid, kind, references and strings), without
- * its names, stored values and scratch: what a cache of entities at a
- * point keeps (oio_asof_cache.c). */
-oio_obj *oio_obj_facts_dup( const oio_obj *o );
-/* Puts o (named, not in m yet, allocated as oio_obj_facts_dup does) into
- * m, which owns it from then on: 0, or -1 when it could not be indexed
- * (o is freed). */
-int oio_model_insert( oio_model *m, oio_obj *o );
+
+/* An object's strings: *out points into the object (valid until its
+ * strings or names change), bv_len 0 when it has none. */
+void oio_obj_str( const oio_obj *o, int which, struct berval *out );
+/* Sets the strings the rules read (NULL or empty: none); its names stay.
+ * 0, or -1 when out of memory (nothing changed). */
+int oio_obj_set_strs( oio_obj *o, struct berval *name, struct berval *userkey,
+	struct berval *scope, struct berval *value );
+/* o's DN and normalized DN, ber_memalloc'd (either may be NULL: not wanted) */
+void oio_obj_dn( oio_obj *o, struct berval *dn, struct berval *ndn );
+/* o's parent's normalized DN (points into the model; empty: none) */
+void oio_obj_parent_ndn( oio_obj *o, struct berval *out );
+/* Whether o is named ndn. */
+int oio_obj_is_named( oio_obj *o, struct berval *ndn );
+
+/* The derived values as stored: whether v (a set) is what is stored for
+ * attribute d; records v as stored (consumed: kept, or hashed and freed,
+ * and zeroed); in a model that keeps values, what is stored for d. */
+int oio_obj_stored_is( oio_model *m, oio_obj *o, int d, BerVarray v );
+void oio_obj_store( oio_model *m, oio_obj *o, BerVarray *v );
+/* records v (not consumed: copied or hashed) as what is stored for d */
+void oio_obj_store_one( oio_model *m, oio_obj *o, int d, BerVarray v );
+BerVarray oio_obj_values( oio_model *m, oio_obj *o, int d );
+
+/* What a cache of entities at a point keeps of o (oio_asof_cache.c): its
+ * kind, flags and references, into *facts (an oio_obj outside any model:
+ * no id, names, parent or stored values; its strings are kept apart,
+ * oio_obj_str), and given back to an object just added (oio_model_add). */
+void oio_obj_facts( const oio_obj *o, oio_obj *facts );
+void oio_obj_set_facts( oio_obj *o, const oio_obj *facts );
 
 /* What the rules need of the schema, which only slapd knows, for the
  * values of derived attribute d that addresses give (D_MAIL, D_PHONE,
@@ -126,7 +184,7 @@ typedef struct oio_value_rules {
  * as stored).  publish_internal: addresses of visibility INTERNAL are
  * published too (oio-internal-addresses).  Returns how many objects were
  * written. */
-typedef int (oio_write_fn)( oio_obj *o, BerVarray *values, void *arg );
+typedef int (oio_write_fn)( oio_model *m, oio_obj *o, BerVarray *values, void *arg );
 int oio_model_derive( oio_model *m, int publish_internal, const oio_value_rules *vr,
 	oio_write_fn *write, void *arg );
 

@@ -7,14 +7,19 @@
 
 #define OIO_TABLE_MIN 64	/* slots of a table's first allocation */
 
+unsigned
+oio_table_hash( unsigned h, const void *p, size_t n )
+{
+	const unsigned char *s = p;
+
+	while ( n-- ) { h ^= *s++; h *= 16777619u; }	/* FNV-1a */
+	return h;
+}
+
 static unsigned
 hash_bytes( const void *p, size_t n )
 {
-	const unsigned char *s = p;
-	unsigned h = 2166136261u;	/* FNV-1a */
-
-	while ( n-- ) { h ^= *s++; h *= 16777619u; }
-	return h;
+	return oio_table_hash( OIO_TABLE_HASH_INIT, p, n );
 }
 
 static unsigned
@@ -23,6 +28,7 @@ home_of( const oio_table *t, const void *item )
 	const void *k;
 	size_t n;
 
+	if ( !t->key ) return t->hash( item ) & ( t->size - 1 );
 	t->key( item, &k, &n );
 	return hash_bytes( k, n ) & ( t->size - 1 );
 }
@@ -32,6 +38,14 @@ oio_table_init( oio_table *t, oio_table_key_fn *key )
 {
 	memset( t, 0, sizeof( *t ) );
 	t->key = key;
+}
+
+void
+oio_table_init_fn( oio_table *t, oio_table_hash_fn *hash, oio_table_match_fn *match )
+{
+	memset( t, 0, sizeof( *t ) );
+	t->hash = hash;
+	t->match = match;
 }
 
 void
@@ -91,6 +105,7 @@ slot_is( const oio_table *t, unsigned i, const void *key, size_t len )
 	const void *k;
 	size_t n;
 
+	if ( !t->key ) return t->match( t->slot[i], key, len );
 	t->key( t->slot[i], &k, &n );
 	return n == len && memcmp( k, key, len ) == 0;
 }
@@ -118,19 +133,17 @@ oio_table_find( const oio_table *t, const void *key, size_t len )
 	return i < t->size ? t->slot[i] : NULL;
 }
 
-void *
-oio_table_del( oio_table *t, const void *key, size_t len )
+/* Empties slot i and closes the hole: an item further on in the run may
+ * move back into it unless that would put it before its home (its home
+ * lies cyclically in (i, j]); the hole then moves on to where it was. */
+static void *
+remove_at( oio_table *t, unsigned i )
 {
-	unsigned mask = t->size - 1, i = lookup( t, key, len ), j;
-	void *item;
+	unsigned mask = t->size - 1, j;
+	void *item = t->slot[i];
 
-	if ( i >= t->size ) return NULL;
-	item = t->slot[i];
 	t->slot[i] = NULL;
 	t->count--;
-	/* Close the hole: an item further on in the run may move back into
-	 * it unless that would put it before its home (its home lies
-	 * cyclically in (i, j]); the hole then moves on to where it was. */
 	for ( j = ( i + 1 ) & mask; t->slot[j]; j = ( j + 1 ) & mask ) {
 		unsigned h = home_of( t, t->slot[j] );
 		if ( ( ( j - h ) & mask ) >= ( ( j - i ) & mask ) ) {
@@ -140,6 +153,25 @@ oio_table_del( oio_table *t, const void *key, size_t len )
 		}
 	}
 	return item;
+}
+
+void *
+oio_table_del( oio_table *t, const void *key, size_t len )
+{
+	unsigned i = lookup( t, key, len );
+
+	return i < t->size ? remove_at( t, i ) : NULL;
+}
+
+void *
+oio_table_del_item( oio_table *t, const void *item )
+{
+	unsigned i;
+
+	if ( !t->count ) return NULL;
+	for ( i = home_of( t, item ); t->slot[i]; i = ( i + 1 ) & ( t->size - 1 ) )
+		if ( t->slot[i] == item ) return remove_at( t, i );
+	return NULL;
 }
 
 void *

@@ -32,14 +32,30 @@
 /* The key of an item: *key, *len (the bytes are hashed and compared). */
 typedef void (oio_table_key_fn)( const void *item, const void **key, size_t *len );
 
+/* Or, for an item whose key is not one run of bytes (the model's objects:
+ * their normalized RDN, then their parent's normalized DN): the hash of
+ * its key, which must be oio_table_hash( OIO_TABLE_HASH_INIT, key bytes )
+ * of the bytes a lookup names it by, and whether the item has those bytes
+ * as its key. */
+typedef unsigned (oio_table_hash_fn)( const void *item );
+typedef int (oio_table_match_fn)( const void *item, const void *key, size_t len );
+
 typedef struct oio_table {
 	void **slot;			/* size slots; NULL: empty */
 	unsigned size;			/* 0 or a power of two */
 	unsigned count;			/* items in the table */
-	oio_table_key_fn *key;
+	oio_table_key_fn *key;	/* NULL: hash and match */
+	oio_table_hash_fn *hash;
+	oio_table_match_fn *match;
 } oio_table;
 
 void oio_table_init( oio_table *t, oio_table_key_fn *key );
+void oio_table_init_fn( oio_table *t, oio_table_hash_fn *hash, oio_table_match_fn *match );
+
+/* The table's hash (FNV-1a) of n more bytes after h: a key given in parts
+ * hashes as the parts in order, from OIO_TABLE_HASH_INIT. */
+#define OIO_TABLE_HASH_INIT 2166136261u
+unsigned oio_table_hash( unsigned h, const void *p, size_t n );
 /* Frees the slots (not the items); the table is empty and usable again. */
 void oio_table_clear( oio_table *t );
 
@@ -50,6 +66,10 @@ int oio_table_put( oio_table *t, void *item );
 void *oio_table_find( const oio_table *t, const void *key, size_t len );
 /* Removes the item with this key and returns it; NULL if there is none. */
 void *oio_table_del( oio_table *t, const void *key, size_t len );
+
+/* Removes item itself (found by its hash, told by its address: no key
+ * bytes needed); returns it, or NULL if it is not in the table. */
+void *oio_table_del_item( oio_table *t, const void *item );
 
 /* Iteration: unsigned pos = 0; while ( ( item = oio_table_next( t, &pos ) ) ) */
 void *oio_table_next( const oio_table *t, unsigned *pos );

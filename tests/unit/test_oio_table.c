@@ -153,7 +153,8 @@ ref_del( oio_table *t, ref *r, unsigned i )
 	if ( oio_table_del( t, it->key, it->len ) ) return "a second delete finds it again";
 	r->where[it->id] = -1;
 	if ( it != last ) {
-		if ( oio_table_del( t, last->key, last->len ) != last ) return "delete does not return the item";
+		/* by the item, as the model takes objects out of its DN index */
+		if ( oio_table_del_item( t, last ) != last ) return "delete by item does not return it";
 		*it = *last;
 		r->where[it->id] = i;
 		if ( oio_table_put( t, it ) ) return "put fails";
@@ -243,6 +244,12 @@ test_basics( void )
 	ok( oio_table_del( &t, v[0].key, v[0].len ) == &v[0], "delete returns the item" );
 	ok( oio_table_find( &t, v[0].key, v[0].len ) == NULL, "gone after delete" );
 	ok( oio_table_find( &t, v[1].key, v[1].len ) == &v[1], "the other stays" );
+	is_int( t.count, 1, "count" );
+	ok( oio_table_del_item( &t, &v[0] ) == NULL, "delete by item: an item not in the table" );
+	is_int( oio_table_put( &t, &v[0] ), 0, "put it again" );
+	ok( oio_table_del_item( &t, &v[1] ) == &v[1], "delete by item returns it" );
+	ok( oio_table_find( &t, v[1].key, v[1].len ) == NULL && oio_table_find( &t, v[0].key, v[0].len ) == &v[0],
+		"... gone; the other stays" );
 	is_int( t.count, 1, "count" );
 	oio_table_clear( &t );
 	is_int( t.count, 0, "clear empties the table" );
