@@ -190,21 +190,6 @@ class_key_is( oio_model *m, const bt_uuid *cls, const char *key )
 	return c && c->kind == OIO_CLASS && str_is( c, OIO_S_USERKEY, key );
 }
 
-int
-oio_same_values( BerVarray a, BerVarray b )
-{
-	int i, j, na = 0, nb = 0;
-
-	for ( i = 0; a && a[i].bv_val; i++ ) na++;
-	for ( i = 0; b && b[i].bv_val; i++ ) nb++;
-	if ( na != nb ) return 0;
-	for ( i = 0; i < na; i++ ) {
-		for ( j = 0; j < nb; j++ ) if ( same_bv( &a[i], &b[j] ) ) break;
-		if ( j == nb ) return 0;
-	}
-	return 1;
-}
-
 static struct berval bv_true = BER_BVC( "TRUE" ), bv_false = BER_BVC( "FALSE" );
 
 /* Whether post o's entryUUID is below that of the post that manages the

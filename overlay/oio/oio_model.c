@@ -681,6 +681,23 @@ oio_obj_values( oio_model *m, oio_obj *o, int d )
 	return m->keeps_values && o->stored ? ( (BerVarray *)o->stored )[d] : NULL;
 }
 
+/* (here, not with the rules: the model compares what is stored with it) */
+int
+oio_same_values( BerVarray a, BerVarray b )
+{
+	int i, j, na = 0, nb = 0;
+
+	for ( i = 0; a && a[i].bv_val; i++ ) na++;
+	for ( i = 0; b && b[i].bv_val; i++ ) nb++;
+	if ( na != nb ) return 0;
+	for ( i = 0; i < na; i++ ) {
+		for ( j = 0; j < nb; j++ ) if ( a[i].bv_len == b[j].bv_len &&
+			memcmp( a[i].bv_val, b[j].bv_val, a[i].bv_len ) == 0 ) break;
+		if ( j == nb ) return 0;
+	}
+	return 1;
+}
+
 void
 oio_obj_facts( const oio_obj *o, oio_obj *facts )
 {
