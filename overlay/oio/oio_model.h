@@ -188,7 +188,7 @@ typedef int (oio_write_fn)( oio_model *m, oio_obj *o, BerVarray *values, void *a
 int oio_model_derive( oio_model *m, int publish_internal, const oio_value_rules *vr,
 	oio_write_fn *write, void *arg );
 
-/* The same values in any order (a derived attribute is a set). */
+/* oio_model.c: the same values in any order (a derived attribute is a set). */
 int oio_same_values( BerVarray a, BerVarray b );
 
 #endif /* OIO_MODEL_H */
