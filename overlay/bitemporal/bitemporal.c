@@ -402,6 +402,7 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 	bi->bt_cache_max_bytes = BT_CACHE_SIZE_DEFAULT;
 	bi->bi_snaps = bt_snapcache_new( BT_SHARE_SNAPS( bi->bt_cache_max_bytes ) );
 	bi->bi_touched = ch_calloc( BT_TOUCH_SLOTS, sizeof( *bi->bi_touched ) );
+	bi->bi_touched_refs = ch_calloc( BT_TOUCH_SLOTS, sizeof( *bi->bi_touched_refs ) );
 	bi->bi_group_max = BT_GROUP_MAX_DEFAULT;
 	bi->bt_past_access = ACL_MANAGE;
 	ldap_pvt_thread_rdwr_init( &bi->bi_cache_lock );
@@ -478,6 +479,7 @@ bt_db_destroy( BackendDB *be, ConfigReply *cr )
 		bt_points_clear( bi );
 		bt_snapcache_free( bi->bi_snaps );
 		ch_free( bi->bi_touched );
+		ch_free( bi->bi_touched_refs );
 		ldap_pvt_thread_rdwr_destroy( &bi->bi_cache_lock );
 		ldap_pvt_thread_mutex_destroy( &bi->bi_point_mutex );
 		bt_group_destroy( bi );

@@ -165,6 +165,7 @@ struct bt_info {
 	/* the write transaction that last wrote a version of an entity, by a
 	 * slot its UUID picks (bt_store.c, "What changed since a snapshot") */
 	size_t *bi_touched;
+	size_t *bi_touched_refs;	/* the same for what refers to an entity */
 
 	/* group commit (bt_commit.c) */
 	ldap_pvt_thread_mutex_t bi_group_mutex;
@@ -196,6 +197,12 @@ struct bt_info {
 									 * now need manage on the entry; ACL_NONE:
 									 * the write access of the change suffices */
 };
+
+/* bt_touched.c: what changed since a snapshot (bitemporal_api.h,
+ * bt_unchanged_since): a version of u, or an entry of the reference
+ * index under target, written in txn */
+void bt_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *u );
+void bt_refs_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *target );
 
 /* lmdb_embedded.c: whether txn is read-only (a boolean) */
 int modir_mdb_txn_rdonly( MDB_txn *txn );
@@ -243,7 +250,7 @@ int bt_refclass_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
  * bitemporal_api.h) */
 /* key/val into a dupsort table unless the pair is there (a put of an
  * existing pair still dirties its pages): 0 or an LMDB code */
-int bt_put_once( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val );
+int bt_put_once( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, int *added );
 
 /* bt_timeline.c: names and snapshots at a point in (valid, known) time */
 int bt_is_tracked( bt_info *bi, Entry *e );

@@ -137,6 +137,10 @@ int bt_row_at_span( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
  * entity that was not, never the other way round). */
 size_t bt_snapshot_id( MDB_txn *txn );
 int bt_unchanged_since( bt_info *bi, const bt_uuid *u, size_t id );
+/* ... and whether nothing new has come to refer to target since (an
+ * entity whose version names it, by attribute or by class: what
+ * bt_refs_get and bt_refs_get_class return) */
+int bt_refs_unchanged_since( bt_info *bi, const bt_uuid *target, size_t id );
 int bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	bt_period within, bt_rows *out );
 int bt_row_entry( bt_row *r, Entry **e );

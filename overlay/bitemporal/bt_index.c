@@ -13,17 +13,18 @@
 
 #include "bitemporal.h"
 
-/* Adds key/val to a dupsort table unless it is there already.  Looking
- * first matters: a put of an existing pair still dirties the pages on
- * its path, and nearly every write repeats the names and references its
- * entry already had. */
+/* Adds key/val to a dupsort table unless it is there already; *added
+ * (if not NULL) says which.  Looking first matters: a put of an existing
+ * pair still dirties the pages on its path, and nearly every write
+ * repeats the names and references its entry already had. */
 int
-bt_put_once( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val )
+bt_put_once( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, int *added )
 {
 	MDB_cursor *mc;
 	MDB_val k = *key, v = *val;
 	int rc;
 
+	if ( added ) *added = 0;
 	rc = mdb_cursor_open( txn, dbi, &mc );
 	if ( rc ) return rc;
 	rc = mdb_cursor_get( mc, &k, &v, MDB_GET_BOTH );
@@ -31,6 +32,7 @@ bt_put_once( MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val )
 	if ( rc == 0 ) return 0;
 	if ( rc != MDB_NOTFOUND ) return rc;
 	rc = mdb_put( txn, dbi, key, val, MDB_NODUPDATA );
+	if ( rc == 0 && added ) *added = 1;
 	return rc == MDB_KEYEXIST ? 0 : rc;
 }
 

@@ -94,7 +94,7 @@ bt_refclass_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 	Attribute *a;
 	MDB_val key, val;
 	unsigned i;
-	int n = -1, j, rc;
+	int n = -1, j, rc, added;
 
 	for ( a = e->e_attrs; a; a = a->a_next ) {
 		if ( !bt_is_reference( a->a_desc ) ) continue;
@@ -106,7 +106,8 @@ bt_refclass_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 				key.mv_size = refclass_key( kbuf, a->a_nvals[i].bv_val, a->a_desc, ocs[j] );
 				val.mv_data = (void *)u->u;
 				val.mv_size = BT_UUID_LEN;
-				rc = bt_put_once( txn, bi->bi_refclass, &key, &val );
+				rc = bt_put_once( txn, bi->bi_refclass, &key, &val, &added );
+				if ( !rc && added ) bt_refs_touch( bi, txn, (bt_uuid *)a->a_nvals[i].bv_val );
 				if ( rc ) return rc;
 			}
 		}

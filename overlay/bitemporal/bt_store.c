@@ -513,7 +513,7 @@ names_put( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	key.mv_size = bt_nkey_encode( parent, nrdn->bv_val, nrdn->bv_len, kbuf );
 	val.mv_data = (void *)u->u;
 	val.mv_size = BT_UUID_LEN;
-	return bt_put_once( txn, bi->bi_names, &key, &val );
+	return bt_put_once( txn, bi->bi_names, &key, &val, NULL );
 }
 
 /* Indexes the references a snapshot makes (its UUID-syntax attributes). */
@@ -524,7 +524,7 @@ refs_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 	Attribute *a;
 	MDB_val key, val;
 	unsigned i;
-	int rc;
+	int rc, added;
 
 	for ( a = e->e_attrs; a; a = a->a_next ) {
 		if ( !bt_is_reference( a->a_desc ) ) continue;
@@ -539,8 +539,9 @@ refs_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 				a->a_desc->ad_type->sat_cname.bv_len, kbuf );
 			val.mv_data = (void *)u->u;
 			val.mv_size = BT_UUID_LEN;
-			rc = bt_put_once( txn, bi->bi_refs, &key, &val );
+			rc = bt_put_once( txn, bi->bi_refs, &key, &val, &added );
 			if ( rc ) return rc;
+			if ( added ) bt_refs_touch( bi, txn, (bt_uuid *)a->a_nvals[i].bv_val );
 		}
 	}
 	return bi->bi_has_refclass ? bt_refclass_put( bi, txn, e, u ) : 0;
@@ -625,60 +626,13 @@ refs_fold_options( bt_info *bi, MDB_txn *txn, int *moved )
 		nk.mv_data = kbuf;
 		nk.mv_size = bt_nkey_encode( &target, name,
 			(const char *)memchr( name, ';', len ) - name, kbuf );
-		if ( !( rc = bt_put_once( txn, bi->bi_refs, &nk, &v ) ) )
+		if ( !( rc = bt_put_once( txn, bi->bi_refs, &nk, &v, NULL ) ) )
 			rc = mdb_del( txn, bi->bi_refs, &ok, &v );
 	}
 	if ( !rc ) *moved = n;
 out:
 	ch_free( p );
 	return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* What changed since a snapshot.
- *
- * A cache over the history (slapo-oio's entities at a point) keeps what
- * it read from one read snapshot and must learn when an entity's versions
- * change after it.  Every write of a version records its write
- * transaction's ID in the slot of bi_touched that the entity's UUID
- * picks; two entities in one slot only make each other look changed.
- * The ID is recorded inside the write transaction, before the commit: a
- * snapshot taken before the commit is older than that ID (LMDB gives a
- * write transaction the ID after the last committed one, and a nested
- * transaction its parent's), so what was read from it counts as changed;
- * a write that is aborted leaves an ID that the snapshots after it
- * already reach, which costs nothing. */
-static unsigned
-touch_slot( const bt_uuid *u )
-{
-	uint32_t h = 2166136261u;
-	int i;
-
-	for ( i = 0; i < BT_UUID_LEN; i++ ) h = ( h ^ u->u[i] ) * 16777619u;
-	return h & ( BT_TOUCH_SLOTS - 1 );
-}
-
-static void
-bt_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *u )
-{
-	size_t id = mdb_txn_id( txn ), *slot = &bi->bi_touched[touch_slot( u )];
-	size_t seen = __atomic_load_n( slot, __ATOMIC_RELAXED );
-
-	while ( seen < id && !__atomic_compare_exchange_n( slot, &seen, id, 0,
-			__ATOMIC_RELEASE, __ATOMIC_RELAXED ) )
-		;
-}
-
-size_t
-bt_snapshot_id( MDB_txn *txn )
-{
-	return modir_mdb_txn_rdonly( txn ) ? mdb_txn_id( txn ) : 0;
-}
-
-int
-bt_unchanged_since( bt_info *bi, const bt_uuid *u, size_t id )
-{
-	return id && __atomic_load_n( &bi->bi_touched[touch_slot( u )], __ATOMIC_ACQUIRE ) <= id;
 }
 
 /* Writes a version under a new key: r's periods, op, parent, actor and

@@ -162,6 +162,14 @@ int oio_asof_cache_get( oio_asof_cache *c, bt_info *bi, const bt_uuid *u,
 /* Keeps *f (the cache owns what it holds: *f is emptied) within max bytes
  * in all, least recently used out. */
 void oio_asof_cache_put( oio_asof_cache *c, oio_asof_fact *f, size_t max );
+/* What refers to target through ad in versions of class oc (NULL: any),
+ * as bt_refs_get_class (bt_refs_get) gave it to a read of snapshot built,
+ * kept until something new refers to target (bt_refs_unchanged_since):
+ * get gives a ch_malloc'd copy (1), or 0; put copies refs. */
+int oio_asof_refs_get( oio_asof_cache *c, bt_info *bi, const bt_uuid *target,
+	AttributeDescription *ad, ObjectClass *oc, size_t snap, bt_uuid **out, int *n );
+void oio_asof_refs_put( oio_asof_cache *c, const bt_uuid *target, AttributeDescription *ad,
+	ObjectClass *oc, size_t built, const bt_uuid *refs, int n, size_t max );
 
 /* The instants inside P where the derived values of person e may change:
  * where a version of one of their functions (engagements, posts,

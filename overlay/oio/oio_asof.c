@@ -157,6 +157,26 @@ load( part *p, const bt_uuid *u, bt_uuid *parent )
 	return o;
 }
 
+/* What named target in ad in versions of class oc (NULL: any class):
+ * kept, or read from the history's index (and kept).  The LMDB code. */
+static int
+refs_lookup( part *p, const bt_uuid *target, AttributeDescription *ad, ObjectClass *oc,
+	bt_uuid **out, int *n )
+{
+	oio_asof_cache *c = p->oi->oi_asof_facts;
+	size_t max = BT_SHARE_FACTS( bt_cache_size( p->bi ) );
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ( c && max && oio_asof_refs_get( c, p->bi, target, ad, oc, p->snap, out, n ) )
+		return 0;
+	rc = oc ? bt_refs_get_class( p->bi, p->txn, target, ad, oc, out, n )
+		: bt_refs_get( p->bi, p->txn, target, ad, out, n );
+	if ( rc == 0 && c && p->snap ) oio_asof_refs_put( c, target, ad, oc, p->snap, *out, *n, max );
+	return rc;
+}
+
 /* Every entity that named target in ad, loaded; *out (ch_malloc'd) gets
  * their entryUUIDs. */
 static int
@@ -166,7 +186,7 @@ referrers( part *p, const bt_uuid *target, AttributeDescription *ad, bt_uuid **o
 
 	*out = NULL;
 	if ( p->err || !ad ) return 0;
-	rc = bt_refs_get( p->bi, p->txn, target, ad, out, &n );
+	rc = refs_lookup( p, target, ad, NULL, out, &n );
 	if ( rc ) {
 		p->err = rc;
 		return 0;
@@ -191,7 +211,7 @@ referrers_of( part *p, const bt_uuid *target, AttributeDescription *ad,
 		if ( !ocs[k] ) return referrers( p, target, ad, out );	/* schema without it */
 	}
 	for ( k = 0; k < nocs && !p->err; k++ ) {
-		rc = bt_refs_get_class( p->bi, p->txn, target, ad, ocs[k], &got, &ngot );
+		rc = refs_lookup( p, target, ad, ocs[k], &got, &ngot );
 		if ( rc ) {
 			p->err = rc;
 			break;
@@ -296,7 +316,7 @@ unit_functions( part *p, const bt_uuid *u, int people )
 	} else {
 		/* only the posts count: the index by class names them without
 		 * the engagements, which far outnumber them */
-		rc = bt_refs_get_class( p->bi, p->txn, u, oio_ad.refUnit, oio_ad.ocManager, &refs, &n );
+		rc = refs_lookup( p, u, oio_ad.refUnit, oio_ad.ocManager, &refs, &n );
 		if ( rc ) {
 			p->err = rc;
 			return;

@@ -38,11 +38,18 @@
 #define AC_SHARDS	16
 #define AC_BUCKETS	1024	/* per shard; chains grow beyond */
 
+/* An entity at a point (f), or what refers to the entity f.u through ad
+ * in versions of class oc (NULL: any): refs, nrefs (is_refs). */
 typedef struct ac_ent {
 	struct ac_ent *hnext;			/* hash chain */
 	struct ac_ent *lprev, *lnext;	/* least recently used list */
 	unsigned bucket;
 	oio_asof_fact f;
+	int is_refs;
+	AttributeDescription *ad;
+	ObjectClass *oc;
+	bt_uuid *refs;
+	int nrefs;
 	size_t bytes;
 } ac_ent;
 
@@ -159,6 +166,7 @@ ent_drop( ac_shard *s, ac_ent *e )
 	lru_unlink( s, e );
 	s->bytes -= e->bytes;
 	oio_asof_fact_clear( &e->f );
+	ch_free( e->refs );
 	ch_free( e );
 }
 
@@ -235,7 +243,7 @@ oio_asof_cache_get( oio_asof_cache *c, bt_info *bi, const bt_uuid *u,
 	ldap_pvt_thread_mutex_lock( &s->mutex );
 	for ( e = s->buckets[( h / AC_SHARDS ) % AC_BUCKETS]; e && !found; e = next ) {
 		next = e->hnext;
-		if ( memcmp( &e->f.u, u, sizeof( *u ) ) ) continue;
+		if ( e->is_refs || memcmp( &e->f.u, u, sizeof( *u ) ) ) continue;
 		if ( !ent_serves( s, e, bi, vt, kt, snap, &dropped ) ) continue;
 		fact_copy( out, &e->f );
 		lru_unlink( s, e );
@@ -266,7 +274,7 @@ oio_asof_cache_put( oio_asof_cache *c, oio_asof_fact *f, size_t max )
 	/* what it replaces: the same entity over an overlapping stretch */
 	for ( e = s->buckets[b]; e; e = next ) {
 		next = e->hnext;
-		if ( memcmp( &e->f.u, &f->u, sizeof( f->u ) ) == 0 &&
+		if ( !e->is_refs && memcmp( &e->f.u, &f->u, sizeof( f->u ) ) == 0 &&
 			bt_period_overlaps( e->f.span, f->span ) )
 			ent_drop( s, e );
 	}
@@ -281,4 +289,81 @@ oio_asof_cache_put( oio_asof_cache *c, oio_asof_fact *f, size_t max )
 	shard_trim( s );
 	ldap_pvt_thread_mutex_unlock( &s->mutex );
 	memset( f, 0, sizeof( *f ) );	/* the cache owns it now */
+}
+
+/* The referrer lists: valid in any part of valid time (the index holds
+ * every entity that ever referred), until something new refers. */
+static ac_ent *
+refs_find( ac_shard *s, unsigned b, const bt_uuid *target, AttributeDescription *ad,
+	ObjectClass *oc )
+{
+	ac_ent *e;
+
+	for ( e = s->buckets[b]; e; e = e->hnext )
+		if ( e->is_refs && e->ad == ad && e->oc == oc &&
+			memcmp( &e->f.u, target, sizeof( *target ) ) == 0 ) return e;
+	return NULL;
+}
+
+int
+oio_asof_refs_get( oio_asof_cache *c, bt_info *bi, const bt_uuid *target,
+	AttributeDescription *ad, ObjectClass *oc, size_t snap, bt_uuid **out, int *n )
+{
+	uint32_t h = ac_hash( target );
+	ac_shard *s = &c->shards[h % AC_SHARDS];
+	ac_ent *e;
+	int found = 0;
+
+	if ( !snap ) return 0;
+	ldap_pvt_thread_mutex_lock( &s->mutex );
+	e = refs_find( s, ( h / AC_SHARDS ) % AC_BUCKETS, target, ad, oc );
+	if ( e && !bt_refs_unchanged_since( bi, target, e->f.built ) ) {
+		ent_drop( s, e );
+	} else if ( e && e->f.built <= snap ) {
+		*n = e->nrefs;
+		*out = ch_malloc( ( e->nrefs ? e->nrefs : 1 ) * sizeof( bt_uuid ) );
+		memcpy( *out, e->refs, e->nrefs * sizeof( bt_uuid ) );
+		lru_unlink( s, e );
+		lru_front( s, e );
+		found = 1;
+	}
+	ldap_pvt_thread_mutex_unlock( &s->mutex );
+	return found;
+}
+
+void
+oio_asof_refs_put( oio_asof_cache *c, const bt_uuid *target, AttributeDescription *ad,
+	ObjectClass *oc, size_t built, const bt_uuid *refs, int n, size_t max )
+{
+	uint32_t h = ac_hash( target );
+	ac_shard *s = &c->shards[h % AC_SHARDS];
+	unsigned b = ( h / AC_SHARDS ) % AC_BUCKETS;
+	size_t bytes = sizeof( ac_ent ) + n * sizeof( bt_uuid );
+	ac_ent *e;
+
+	ldap_pvt_thread_mutex_lock( &s->mutex );
+	s->max = max / AC_SHARDS;
+	if ( !built || bytes > s->max ) {
+		shard_trim( s );
+		ldap_pvt_thread_mutex_unlock( &s->mutex );
+		return;
+	}
+	if ( ( e = refs_find( s, b, target, ad, oc ) ) ) ent_drop( s, e );
+	e = ch_calloc( 1, sizeof( *e ) );
+	e->is_refs = 1;
+	e->f.u = *target;
+	e->f.built = built;
+	e->ad = ad;
+	e->oc = oc;
+	e->nrefs = n;
+	e->refs = ch_malloc( ( n ? n : 1 ) * sizeof( bt_uuid ) );
+	memcpy( e->refs, refs, n * sizeof( bt_uuid ) );
+	e->bytes = bytes;
+	e->bucket = b;
+	e->hnext = s->buckets[b];
+	s->buckets[b] = e;
+	lru_front( s, e );
+	s->bytes += bytes;
+	shard_trim( s );
+	ldap_pvt_thread_mutex_unlock( &s->mutex );
 }

@@ -135,6 +135,39 @@ is "a read known at before the correction gets the key as it was known then" "$(
 check "the correction undone (the truth file knows the key)" lmodify -e "$(valid "validFrom=$(gt '-1 year')")" \
   -f <(printf 'dn:: %s\nchangetype: modify\nreplace: moUserKey\nmoUserKey: %s\n' "$unit" "$key")
 is "... and an as-of read sees that at once" "$(dept_at "$dn" "$t1")" "$key"
+
+# --- a new manager post in that unit, after the reads kept its posts ----
+# The lists of what refers to an entity (a unit's posts) are kept too; a
+# post added for the unit from a year ago, with the lowest entryUUID (the
+# lowest post wins), must make its holder the manager of the person at
+# once.  A base read (what is kept) and a subtree read (the whole
+# organisation) are compared, not the generator's truth, which no longer
+# holds.
+mgr_at() { lsearch -b "$1" -s base -E "$(asof "validAt=$2")" manager 2>/dev/null | sed -n 's/^manager: //p'; }
+for h in $PEOPLE; do
+  [ "$h" != "$dn" ] && [ -n "$(dept_at "$h" "$t1")" ] && break
+done
+uuid_of() { lsearch -b "$1" -s base entryUUID | sed -n 's/^entryUUID: //p'; }
+unit_uuid=$(uuid_of "$(printf '%s' "$unit" | base64 -d)")
+post=00000000-0000-4000-8000-000000000001
+before=$(mgr_at "$dn" "$t1")
+check "a manager post for the unit from a year ago, held by $h" \
+  lmodify -e relax -e "$(valid "validFrom=$(gt '-1 year')")" -f <(printf 'dn: cn=%s,ou=functions,%s\nchangetype: add\nobjectClass: moManager\ncn: %s\nmoRefUnit: %s\nmoRefPerson: %s\nentryUUID: %s\n' \
+    "$post" "$SUFFIX" "$post" "$unit_uuid" "$(uuid_of "$h")" "$post")
+is "the person's manager at $t1 is the new post's holder at once (was ${before:-none})" \
+  "$(mgr_at "$dn" "$t1" | tr A-Z a-z)" "$(printf '%s' "$h" | tr A-Z a-z)"
+/usr/bin/python3 "$HERE/oio/check_asof_one.py" "$URI" "$ROOTDN" "$ROOTPW" "$T_DIR/truth.json" \
+  --no-truth "$t1" >"$T_DIR/asof.out" 2>&1
+if grep -q '^not ok' "$T_DIR/asof.out" || ! grep -q '^ok' "$T_DIR/asof.out"; then
+  not_ok "after the new post: one entry as-of agrees with the whole organisation"
+  grep '^not ok\|^#' "$T_DIR/asof.out" | head -12 | sed 's/^/#   /'
+else
+  ok "after the new post: one entry as-of agrees with the whole organisation"
+fi
+# ended again from (seconds after) its start: no point checked later sees it
+check "the post ended again from a year ago" ldapdelete -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" \
+  -e "$(valid "validFrom=$(gt '-1 year')")" "cn=$post,ou=functions,$SUFFIX"
+is "... and the manager at $t1 is what it was" "$(mgr_at "$dn" "$t1")" "$before"
 stop_slapd "$R/slapd.pid"
 
 # --- several points, one bound ----------------------------------------------

@@ -6,7 +6,9 @@ subtree as-of search from the whole organisation at that point.  Both must
 agree for every person and unit, at several points of the history, and at
 now both must equal the generator's truth.
 
-usage: check_asof_one.py URI BINDDN PASSWORD TRUTH.json VALIDAT...
+usage: check_asof_one.py URI BINDDN PASSWORD TRUTH.json [--no-truth] VALIDAT...
+The first VALIDAT is the generator's now, checked against the truth too,
+unless --no-truth (the directory was changed since).
 Prints TAP lines; exits 1 on any mismatch.
 """
 import json
@@ -35,6 +37,9 @@ def entries(l, base, scope, flt, attrs, t):
 def main():
     uri, binddn, pw, truthfile = sys.argv[1:5]
     dates = sys.argv[5:]
+    check_truth = not (dates and dates[0] == "--no-truth")
+    if not check_truth:
+        dates = dates[1:]
     truth = json.load(open(truthfile, encoding="utf-8"))
     t = truth["after_history"]
     l = ldap.initialize(uri)
@@ -55,7 +60,7 @@ def main():
                     if norm(a, one.get(a.lower())) != norm(a, w.get(a.lower())):
                         bad.append("%s %s: base %s, subtree %s" % (dn, a, norm(a, one.get(a.lower())),
                                                                     norm(a, w.get(a.lower()))))
-                if i == 0:  # the first point is now: the truth too
+                if i == 0 and check_truth:  # the first point is now: the truth too
                     exp = expect.get(dn) or {k.lower(): v for k, v in
                                              next((v for d, v in expect.items() if d.lower() == dn), {}).items()}
                     exp = {k.lower(): v for k, v in exp.items()}
@@ -63,7 +68,7 @@ def main():
                         if norm(a, one.get(a.lower())) != norm(a, exp.get(a.lower())):
                             bad.append("%s %s: base %s, truth %s" % (dn, a, norm(a, one.get(a.lower())),
                                                                       norm(a, exp.get(a.lower()))))
-            label = "now (and the truth)" if i == 0 else when
+            label = "now (and the truth)" if i == 0 and check_truth else when
             if bad or not whole:
                 failed += 1
                 print("not ok - as-of %s: base and subtree searches agree on every %s (%d wrong of %d)"
