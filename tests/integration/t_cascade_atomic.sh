@@ -68,6 +68,7 @@ is "ben and his three functions are live" \
 is "terminating ben now is refused (constraintViolation)" "$(rc_of ldel "$BEN")" "19"
 says "... naming the function that cannot end" "cn=a-ben-phone,$F"
 says "... and why" "subordinates"
+diag "$(grep -i "additional info" "$T_DIR/last.out")"
 sleep 1.5   # the oio task's next run: nothing for it to follow either
 unchanged "ben and every function unchanged: live, as-of, history"
 is "no version was written" "$(versions)" "$nv"
