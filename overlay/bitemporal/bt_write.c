@@ -175,13 +175,20 @@ pass_down( bt_write *w, SlapReply *rs, slap_operation_t which, bt_capture *cap )
 		cap->done = 1;
 		cap->err = ( rc == SLAP_CB_CONTINUE || rc == LDAP_SUCCESS ) ? LDAP_OTHER : rc;
 	}
-	if ( !w->foreign_txn && cap->err == LDAP_OTHER && cap->text &&
+	if ( cap->err == LDAP_OTHER && cap->text &&
 		strcmp( cap->text, "commit failed" ) == 0 ) {
-		/* back-mdb 2.5 (delete, modrdn) tests a stale rs->sr_err after
+		/* back-mdb 2.5 (delete, modify) tests a stale rs->sr_err after
 		 * skipping its commit when the transaction is not its own: e.g.
-		 * MDB_NOTFOUND left by the "is the parent now a leaf" probe.  It
-		 * committed nothing, so this text can only come from that test;
-		 * the change itself is complete in our transaction. */
+		 * MDB_NOTFOUND left by the "is the parent now a leaf" probe of a
+		 * delete that leaves its parent without children.  It committed
+		 * nothing, so this text can only come from that test; the change
+		 * itself is complete in the transaction.  That holds for every
+		 * transaction published on the operation, whoever owns it: ours,
+		 * a group's, an LDAP transaction's (RFC 5805), or the one a write
+		 * entails its consequences in (bt_consequence).  Before, only ours
+		 * and a group's were spared: an LDAP transaction deleting a
+		 * parent's last child was aborted with "commit failed", and so was
+		 * a termination whose cascade did. */
 		cap->err = LDAP_SUCCESS;
 		ch_free( cap->text );
 		cap->text = NULL;
