@@ -180,9 +180,11 @@ int bt_nested_end( void *mdb, OpExtra *nested, int mark, int keep );
  * before passing the write down.  Once the write's own change has
  * succeeded (its history rows and its live change), before anything is
  * committed, the bitemporal overlay calls fn with the entity written (u),
- * the instant its change takes effect (from) and txn: an OpExtra to
- * publish on the writes fn makes below its overlay, which then run in
- * that transaction; reads through bt_read_begin( op ) read in it too.
+ * the instant its change takes effect (from: the write's validFrom, or
+ * now for an activation of a due change, which calls it too) and txn: an
+ * OpExtra to publish on the writes fn makes below its overlay, which then
+ * run in that transaction; reads through bt_read_begin( op ) read in it
+ * too (what will be committed, not a snapshot from before the write).
  * fn returns an LDAP result code: anything but LDAP_SUCCESS undoes the
  * write and everything fn wrote, and the write is answered with that code
  * and the text fn left in text (len bytes).
