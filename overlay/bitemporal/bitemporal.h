@@ -100,9 +100,10 @@ size_t bt_points_fit( bt_info *bi );
  *     runs every write of it through all the overlays, the bootstrap,
  *     retire_due, and the oio overlay's batches.  Nested transactions
  *     take nothing more.  The lock is not recursive: a thread that holds
- *     it never begins another write transaction, and a write it starts
- *     meanwhile (oio's cascade inside an LDAP transaction) runs nested in
- *     the one it holds (bt_published_write).  A read transaction (bt_read_begin) takes no
+ *     it never begins another write transaction; the writes a write
+ *     entails (bt_consequence: oio's cascade) run in the transaction it
+ *     holds, whoever owns it (the write alone, a group, an LDAP
+ *     transaction).  A read transaction (bt_read_begin) takes no
  *     lock and never waits for the writer; a thread may hold one while
  *     it writes (boot_cb says why that is legal).
  *  3. the oio overlay's model mutex (oio.h): taken under the writer lock

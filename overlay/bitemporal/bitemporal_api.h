@@ -200,12 +200,45 @@ void bt_ads_unwind( void *mdb, int mark, int high );
  * fail alone; bt_nested_end merges (keep) or aborts it, unwinds the
  * attribute table when it is not kept, and frees it. */
 OpExtra *bt_nested_begin( void *mdb, OpExtra *parent, int *mark );
-/* The write transaction published on op (an LDAP transaction's, while
- * its writes run), or NULL.  A write its owner starts meanwhile must run
- * nested in it: its thread holds back-mdb's writer lock, and a
- * transaction of its own would wait for that lock forever. */
-OpExtra *bt_published_write( void *mdb, Operation *op );
 int bt_nested_end( void *mdb, OpExtra *nested, int mark, int keep );
+/* What a write entails in another overlay's model, written in the write's
+ * own transaction, so that both commit or neither does (slapo-oio: a
+ * person's termination ends their functions).  The overlay hangs a
+ * bt_consequence on the operation's o_extra under bt_consequence_key
+ * before passing the write down.  Once the write's own change has
+ * succeeded (its history rows and its live change), before anything is
+ * committed, the bitemporal overlay calls fn with the entity written (u),
+ * the instant its change takes effect (from: the write's validFrom, or
+ * now for an activation of a due change, which calls it too) and txn: an
+ * OpExtra to publish on the writes fn makes below its overlay, which then
+ * run in that transaction; reads through bt_read_begin( op ) read in it
+ * too (what will be committed, not a snapshot from before the write).
+ * fn returns an LDAP result code: anything but LDAP_SUCCESS undoes the
+ * write and everything fn wrote, and the write is answered with that code
+ * and the text fn left in text (len bytes).
+ *
+ * Why there and not after the result: a write is acknowledged once it is
+ * committed, and what its consequence would then write is a second
+ * transaction that can fail alone (the person gone, a function still
+ * naming them).  Why not before passing the write down: the transaction is
+ * the bitemporal overlay's (its own, a group commit's, an LDAP
+ * transaction's) and begins below the overlay that hangs the hook.
+ *
+ * Called under back-mdb's writer lock, possibly in another thread than
+ * the operation's (the leader of a group commit runs a queued write on the
+ * writer's Operation while the writer sleeps, bt_commit.c): fn waits for
+ * no lock a holder of the writer lock must not wait for (bitemporal.h,
+ * the lock order), and begins no write transaction of its own. */
+typedef struct bt_consequence {
+	OpExtra oe;
+	int (*fn)( Operation *op, const bt_uuid *u, bt_time from, OpExtra *txn,
+		struct bt_consequence *cq, char *text, size_t len );
+	void *arg;
+	int ran;		/* set when fn was called */
+} bt_consequence;
+extern int bt_consequence_key;
+/* room for the text of a refusal fn gives */
+#define BT_CONSEQUENCE_TEXT_LEN 768
 /* A write committed by its transaction's owner (bt_write.c): views
  * cached before it are stale. */
 void bt_note_committed( bt_info *bi, bt_time now );

@@ -96,8 +96,9 @@ bt_group_destroy( bt_info *bi )
  * group commit (a failed or no-op write's nested transaction, below), the
  * oio task's batches of derived values (a batch with a failed write is
  * aborted, and those are the writes that first store moDirectReports,
- * moUnitManagerDN, ... on a new directory), the cascade's writes (they go
- * through a group), the overlay's own transactions.  Every such abort
+ * moUnitManagerDN, ... on a new directory), a write whose consequence
+ * (bt_consequence: oio's cascade, written in the write's transaction)
+ * fails, the overlay's own transactions.  Every such abort
  * therefore unwinds the table first, to where it was when the transaction
  * began: bt_ads_mark before, bt_ads_unwind when it does not commit.  Only
  * the transaction's owner registers attributes meanwhile: it holds LMDB's
@@ -130,20 +131,6 @@ bt_ads_unwind( void *mdbp, int mark, int high )
 		}
 	}
 	if ( mdb->mi_numads > mark ) mdb->mi_numads = mark;
-}
-
-OpExtra *
-bt_published_write( void *mdbp, Operation *op )
-{
-	OpExtra *oex;
-
-	LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next ) {
-		if ( oex->oe_key == mdbp ) break;
-	}
-	if ( oex && !( ((mdb_op_info *)oex)->moi_flag & MOI_READER ) &&
-		((mdb_op_info *)oex)->moi_txn )
-		return oex;
-	return NULL;
 }
 
 OpExtra *

@@ -26,6 +26,7 @@
 int bt_activation_key;
 int bt_actor_key;		/* an overlay's own write, recorded under its name */
 int bt_resolved_key;	/* the live name a write reached (bt_resolved) */
+int bt_consequence_key;	/* what a write entails, in its transaction (bt_consequence) */
 
 /* What bt_activate.c hangs on its internal operations: the projection of
  * this entity onto the live DIT, serving its activations due up to upto. */
@@ -174,13 +175,20 @@ pass_down( bt_write *w, SlapReply *rs, slap_operation_t which, bt_capture *cap )
 		cap->done = 1;
 		cap->err = ( rc == SLAP_CB_CONTINUE || rc == LDAP_SUCCESS ) ? LDAP_OTHER : rc;
 	}
-	if ( !w->foreign_txn && cap->err == LDAP_OTHER && cap->text &&
+	if ( cap->err == LDAP_OTHER && cap->text &&
 		strcmp( cap->text, "commit failed" ) == 0 ) {
-		/* back-mdb 2.5 (delete, modrdn) tests a stale rs->sr_err after
+		/* back-mdb 2.5 (delete, modify) tests a stale rs->sr_err after
 		 * skipping its commit when the transaction is not its own: e.g.
-		 * MDB_NOTFOUND left by the "is the parent now a leaf" probe.  It
-		 * committed nothing, so this text can only come from that test;
-		 * the change itself is complete in our transaction. */
+		 * MDB_NOTFOUND left by the "is the parent now a leaf" probe of a
+		 * delete that leaves its parent without children.  It committed
+		 * nothing, so this text can only come from that test; the change
+		 * itself is complete in the transaction.  That holds for every
+		 * transaction published on the operation, whoever owns it: ours,
+		 * a group's, an LDAP transaction's (RFC 5805), or the one a write
+		 * entails its consequences in (bt_consequence).  Before, only ours
+		 * and a group's were spared: an LDAP transaction deleting a
+		 * parent's last child was aborted with "commit failed", and so was
+		 * a termination whose cascade did. */
 		cap->err = LDAP_SUCCESS;
 		ch_free( cap->text );
 		cap->text = NULL;
@@ -1165,6 +1173,48 @@ op_which( Operation *op )
 	}
 }
 
+/* What another overlay says the write entails (bt_consequence), written
+ * in the write's transaction once its own change has succeeded: a
+ * refusal there undoes the write, whose answer it becomes (cap).  u: the
+ * entity written; from: when its change takes effect.  Returns non-zero
+ * when the write may be kept. */
+static int
+write_consequence( bt_write *w, bt_capture *cap, const bt_uuid *u, bt_time from )
+{
+	OpExtra *oex;
+	bt_consequence *cq;
+	mdb_op_info share;
+	char text[BT_CONSEQUENCE_TEXT_LEN];
+	int rc;
+
+	if ( cap->err != LDAP_SUCCESS || w->op->o_noop ) return 1;
+	LDAP_SLIST_FOREACH( oex, &w->op->o_extra, oe_next ) {
+		if ( oex->oe_key == &bt_consequence_key ) break;
+	}
+	if ( !oex ) return 1;
+	cq = (bt_consequence *)oex;
+	/* w->txn for writes below the other overlay: back-mdb finds it
+	 * published and leaves its begin and commit to its owner (MOI_KEEPER:
+	 * not freed by back-mdb).  No nested transaction: a refusal undoes
+	 * the whole write anyway, and LMDB cannot nest under writemap. */
+	memset( &share, 0, sizeof( share ) );
+	share.moi_oe.oe_key = w->bi->bi_mdb;
+	share.moi_txn = w->txn;
+	share.moi_flag = MOI_KEEPER;
+	text[0] = '\0';
+	cq->ran = 1;
+	rc = cq->fn( w->op, u, from, &share.moi_oe, cq, text, sizeof( text ) );
+	if ( rc == LDAP_SUCCESS ) return 1;
+	cap->err = rc;
+	ch_free( cap->text );
+	cap->text = ch_strdup( text[0] ? text : "the write's consequences could not be written" );
+	if ( cap->ctrls ) {
+		ldap_controls_free( cap->ctrls );
+		cap->ctrls = NULL;
+	}
+	return 0;
+}
+
 /* Our own activation (bt_activate.c): the history is already written; the
  * live change and the removal of the due rows commit together. */
 static int
@@ -1184,6 +1234,8 @@ write_activation( bt_write *w, SlapReply *rs, bt_activation *act )
 		return LDAP_OTHER;
 	}
 	pass_down( w, rs, op_which( w->op ), &cap );
+	/* a person's termination falling due ends what is still theirs */
+	write_consequence( w, &cap, &act->uuid, slap_get_time() );
 	if ( cap.err == LDAP_SUCCESS ) {
 		if ( txn_end( w, 1 ) ) {
 			cap.err = LDAP_OTHER;
@@ -1299,6 +1351,7 @@ write_in_txn( bt_write *w, SlapReply *rs, bt_capture *cap )
 		cap->done = 1;
 		cap->err = LDAP_SUCCESS;
 	}
+	if ( !write_consequence( w, cap, &w->uuid, w->P.from ) ) return 0;
 	return cap->err == LDAP_SUCCESS && !op->o_noop;
 }
 

@@ -565,6 +565,12 @@ typedef struct oio_cb {
 	slap_overinst *on;
 	oio_kind kind;			/* of the entry written, before the write */
 	int inputs;				/* the write touched inputs of derived values */
+	/* a delete: the cascade of a person's termination, written in the
+	 * delete's transaction (terminate_functions) */
+	bt_consequence cq;
+	int cq_hung;			/* cq is on the operation's o_extra */
+	oio_terminated term;	/* what the check saw the delete terminate */
+	BerVarray touched;		/* the functions the cascade ended or vacated */
 } oio_cb;
 
 static Entry *
@@ -611,44 +617,27 @@ model_refresh( Operation *op, slap_overinst *on, oio_model *m, struct berval *nd
 }
 
 /* A delete: the entry leaves the model if it left the live DIT now (a
- * dated delete leaves it live).  A person's delete, dated or not, also
- * terminates their functions: *person is set and 1 returned.  Called with
- * the model's mutex held; sets *recompute when the model changed. */
-static int
-model_delete( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person, int *recompute )
+ * dated delete leaves it live).  Called with the model's mutex held;
+ * sets *recompute when the model changed. */
+static void
+model_delete( Operation *op, oio_cb *c, int *recompute )
 {
-	oio_model *m = &oi->oi_model;
+	oio_model *m = &c->oi->oi_model;
 	oio_obj *o = oio_model_get_dn( m, &op->o_req_ndn );
-	int cascade = 0;
 	Entry *e;
 
-	if ( o && o->kind == OIO_PERSON ) {
-		*person = o->uuid;
-		cascade = 1;
-	} else if ( !o && oi->oi_bt ) {
-		/* a dated termination of someone not live now */
-		bt_reader rd;
-		int rc = bt_read_begin( oi->oi_bt, op, &rd );
-		if ( rc == 0 ) {
-			rc = bt_resolve_any( oi->oi_bt, rd.txn, &op->o_req_ndn,
-				(bt_period){ BT_NEG_INFINITY, BT_INFINITY }, person );
-			if ( rc == 0 ) cascade = 1;
-			bt_read_end( &rd );
-		}
-		/* the delete is done; whose functions it should end cannot be
-		 * told: said, never taken for "not a person" in silence */
-		if ( rc && rc != MDB_NOTFOUND )
-			Debug( LDAP_DEBUG_ANY, "oio: cannot read the history of \"%s\" (%s): "
-				"if it was a person, their functions are not ended\n",
-				op->o_req_dn.bv_val, mdb_strerror( rc ) );
-	}
-	if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
-		overlay_entry_release_ov( op, e, 0, on );	/* still live: dated */
+	/* a person's delete that no bitemporal write carried (an entry it
+	 * does not track): no cascade ran, and none can run now that the
+	 * delete is committed */
+	if ( o && o->kind == OIO_PERSON && !c->cq.ran )
+		Debug( LDAP_DEBUG_ANY, "oio: \"%s\" was terminated without the bitemporal "
+			"overlay (not tracked?): their functions are not ended\n", op->o_req_dn.bv_val );
+	if ( ( e = live_entry( op, c->on, &op->o_req_ndn ) ) ) {
+		overlay_entry_release_ov( op, e, 0, c->on );	/* still live: dated */
 	} else {
 		oio_model_del_dn( m, &op->o_req_ndn );
 		*recompute = 1;
 	}
-	return cascade;
 }
 
 /* A modrdn that took effect now renames the entry and everything below it
@@ -675,28 +664,31 @@ model_rename( Operation *op, slap_overinst *on, oio_model *m )
 	return 1;
 }
 
-/* The person's termination ends (or vacates) their functions, then the
- * model learns what it touched.  Called with the model's mutex held; it
- * is released meanwhile, because the cascade writes below this overlay
- * and waits for back-mdb's writer lock (oio.h, lock order). */
-static void
-terminate_person( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person )
+/* A bt_consequence (bitemporal_api.h): the delete of u has succeeded in
+ * its transaction, not yet committed; if u is a person, their functions
+ * end (or are vacated) from the same instant, in the same transaction, or
+ * the delete is refused.  Under back-mdb's writer lock, maybe in a group
+ * commit leader's thread: no lock of this overlay is taken (oio.h, lock
+ * order); what was ended is recorded for oio_response. */
+static int
+terminate_functions( Operation *op, const bt_uuid *u, bt_time from, OpExtra *txn,
+	bt_consequence *cq, char *text, size_t len )
 {
-	oio_model *m = &oi->oi_model;
-	BerVarray touched = NULL;
-	int i;
+	oio_cb *c = cq->arg;
+	int person, rc;
 
-	ldap_pvt_thread_mutex_unlock( &m->mutex );
-	if ( oio_cascade( op, oi, on, person, &touched ) != LDAP_SUCCESS )
-		/* the person is gone; what still refers to them is reported
-		 * (and refused on delete of the referrers' targets) */
-		Debug( LDAP_DEBUG_ANY, "oio: the termination of \"%s\" could not end all "
-			"of their functions; see the messages above\n", op->o_req_dn.bv_val );
-	ldap_pvt_thread_mutex_lock( &m->mutex );
-	/* what the termination ended (or left vacant) now */
-	for ( i = 0; touched && touched[i].bv_val; i++ )
-		model_refresh( op, on, m, &touched[i] );
-	ber_bvarray_free( touched );
+	if ( op->o_tag != LDAP_REQ_DELETE ) return LDAP_SUCCESS;
+	rc = oio_terminates_person( op, c->oi, u, &c->term, &person );
+	if ( rc ) {
+		snprintf( text, len, "oio: cannot read the history of %s to end the functions "
+			"of a person with them (%s); nothing was changed",
+			op->o_req_dn.bv_val, mdb_strerror( rc ) );
+		return LDAP_OTHER;
+	}
+	if ( !person ) return LDAP_SUCCESS;
+	ber_bvarray_free( c->touched );
+	c->touched = NULL;
+	return oio_cascade( op, c->oi, c->on, u, from, txn, &c->touched, text, len );
 }
 
 /* After a successful write: the model follows the live DIT, and the task
@@ -710,8 +702,7 @@ oio_response( Operation *op, SlapReply *rs )
 	oio_model *m = &oi->oi_model;
 	BackendInfo *saved = op->o_bd->bd_info;
 	struct berval req_dn = op->o_req_dn, req_ndn = op->o_req_ndn;
-	int recompute = c->inputs, cascade = 0;
-	bt_uuid person;
+	int recompute = c->inputs, i;
 	Entry *e;
 
 	if ( rs->sr_type != REP_RESULT || rs->sr_err != LDAP_SUCCESS )
@@ -735,14 +726,16 @@ oio_response( Operation *op, SlapReply *rs )
 		}
 		break;
 	case LDAP_REQ_DELETE:
-		cascade = model_delete( op, oi, on, &person, &recompute );
+		model_delete( op, c, &recompute );
 		break;
 	case LDAP_REQ_MODRDN:
 		if ( model_rename( op, on, m ) ) recompute = 1;
 		break;
 	}
-	if ( cascade && oi->oi_bt ) {
-		terminate_person( op, oi, on, &person );
+	/* what a person's termination ended (or left vacant) with them,
+	 * committed with the delete */
+	for ( i = 0; c->touched && c->touched[i].bv_val; i++ ) {
+		model_refresh( op, on, m, &c->touched[i] );
 		recompute = 1;
 	}
 	if ( recompute ) oi->oi_dirty = 1;
@@ -766,6 +759,8 @@ oio_cleanup( Operation *op, SlapReply *rs )
 				break;
 			}
 		}
+		if ( c->cq_hung ) LDAP_SLIST_REMOVE( &op->o_extra, &c->cq.oe, OpExtra, oe_next );
+		ber_bvarray_free( c->touched );
 		op->o_tmpfree( c, op->o_tmpmemctx );
 	}
 	return SLAP_CB_CONTINUE;
@@ -828,9 +823,11 @@ oio_op_write( Operation *op, SlapReply *rs )
 		break;
 	}
 
-	if ( oio_check_write( op, rs, oi, on, kind ) ) return rs->sr_err;
-
 	c = op->o_tmpcalloc( 1, sizeof( *c ), op->o_tmpmemctx );
+	if ( oio_check_write( op, rs, oi, on, kind, &c->term ) ) {
+		op->o_tmpfree( c, op->o_tmpmemctx );
+		return rs->sr_err;
+	}
 	c->cb.sc_response = oio_response;
 	c->cb.sc_cleanup = oio_cleanup;
 	c->cb.sc_private = c;
@@ -840,6 +837,14 @@ oio_op_write( Operation *op, SlapReply *rs )
 	c->kind = kind;
 	c->inputs = inputs;
 	op->o_callback = &c->cb;
+	if ( op->o_tag == LDAP_REQ_DELETE ) {
+		/* a person's functions end in the delete's own transaction */
+		c->cq.oe.oe_key = &bt_consequence_key;
+		c->cq.fn = terminate_functions;
+		c->cq.arg = c;
+		LDAP_SLIST_INSERT_HEAD( &op->o_extra, &c->cq.oe, oe_next );
+		c->cq_hung = 1;
+	}
 	return SLAP_CB_CONTINUE;
 }
 
@@ -1170,13 +1175,26 @@ oio_db_open( BackendDB *be, ConfigReply *cr )
 	oi->oi_db = be->bd_self;
 	if ( !( o2 = bitemporal_below( on, cr ) ) ) return 1;
 	oi->oi_bt = o2->on_bi.bi_private;
+	if ( !( slapMode & SLAP_TOOL_MODE ) ) {
+		/* without the task no derived value is ever written: the
+		 * database does not open (in a running slapd the cn=config add
+		 * is refused) rather than serve values that never follow */
+		ldap_pvt_thread_mutex_lock( &slapd_rq.rq_mutex );
+		oi->oi_task = ldap_pvt_runqueue_insert( &slapd_rq, 1, oio_task, oi,
+			"oio_derive", be->be_suffix[0].bv_val );
+		ldap_pvt_thread_mutex_unlock( &slapd_rq.rq_mutex );
+		if ( !oi->oi_task ) {
+			snprintf( cr->msg, sizeof( cr->msg ), "oio: cannot start the task that "
+				"writes the derived attributes of \"%s\" (out of memory)",
+				be->be_suffix[0].bv_val );
+			Debug( LDAP_DEBUG_ANY, "%s\n", cr->msg );
+			return 1;
+		}
+	}
+	/* last, when nothing can fail any more: an open that failed must not
+	 * leave the bitemporal overlay keeping title, ou, ... out of the
+	 * versions for an oio overlay that is not there */
 	oio_register_derived( oi->oi_bt );
-	if ( slapMode & SLAP_TOOL_MODE ) return 0;
-
-	ldap_pvt_thread_mutex_lock( &slapd_rq.rq_mutex );
-	oi->oi_task = ldap_pvt_runqueue_insert( &slapd_rq, 1, oio_task, oi,
-		"oio_derive", be->be_suffix[0].bv_val );
-	ldap_pvt_thread_mutex_unlock( &slapd_rq.rq_mutex );
 	return 0;
 }
 

@@ -39,10 +39,11 @@ enum { OIO_TERMINATE_MANAGERS = 0, OIO_VACATE_MANAGERS };
  *    an LDAP transaction (RFC 5805) reach oio_op_write and oio_response
  *    with the writer lock held, and take the mutex; so the mutex is never
  *    held while waiting for the writer lock: oio_derive computes under it
- *    and writes after releasing it, and oio_response releases it around
- *    a termination's cascade, which writes.  The cascade of a termination
- *    inside an LDAP transaction runs nested in that transaction: its
- *    thread holds the writer lock already (bt_published_write).  Held
+ *    and writes after releasing it.  A termination's cascade
+ *    (oio_cascade) runs inside the person's delete, in its transaction,
+ *    under the writer lock (a bt_consequence, bitemporal_api.h), maybe
+ *    in a group commit leader's thread: it takes no lock of this
+ *    overlay, and the model learns what it ended in oio_response.  Held
  *    across reads of the live DIT (entry lookups, model_load's search):
  *    readers never wait for the writer.  oio_cf_rederive takes it in a
  *    paused server.
@@ -196,9 +197,29 @@ void oio_op_below( oio_writer *w, Operation *op2, BackendDB *db,
 int oio_run_below( oio_writer *w, Operation *op2, slap_operation_t which );
 
 /* oio_integrity.c */
+/* What the check of a delete learnt, before the write: the entity the
+ * delete terminates and whether it is a person during the period ended
+ * (then the referrers are not checked: the cascade ends them). */
+typedef struct oio_terminated {
+	bt_uuid uuid;
+	int known;			/* the check resolved the entity */
+	int person;
+} oio_terminated;
 int oio_check_write( Operation *op, SlapReply *rs, oio_info *oi,
-	slap_overinst *on, oio_kind kind );
-int oio_cascade( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person,
-	BerVarray *touched );
+	slap_overinst *on, oio_kind kind, oio_terminated *term );
+/* Whether the delete of u (in op's transaction) terminates a person:
+ * *person; what the check saw (term) for that entity, else its history.
+ * Returns an LMDB code. */
+int oio_terminates_person( Operation *op, oio_info *oi, const bt_uuid *u,
+	const oio_terminated *term, int *person );
+/* Ends (or vacates) every function of person from the instant from on,
+ * by writes below the overlay in txn (the person's delete's transaction,
+ * published on each); their normalised DNs join *touched.  Returns
+ * LDAP_SUCCESS, or the result the termination is refused with, its text
+ * in text (len bytes) naming the function that cannot end and why: 19
+ * for a function the rules refuse to end, 80 for one that could not be
+ * read or written.  The caller undoes what was written. */
+int oio_cascade( Operation *op, oio_info *oi, slap_overinst *on, const bt_uuid *person,
+	bt_time from, OpExtra *txn, BerVarray *touched, char *text, size_t len );
 
 #endif /* OIO_H */

@@ -89,6 +89,7 @@ typedef struct check_ctx {
 	MDB_txn *txn;
 	bt_period P;
 	int activation;		/* the bitemporal overlay carrying out a recorded change */
+	oio_terminated *term;	/* a delete: what it terminates */
 	char buf[OIO_REFUSAL_LEN];
 } check_ctx;
 
@@ -604,6 +605,11 @@ check_delete( check_ctx *c )
 	rc = bt_resolve_any( c->oi->oi_bt, c->txn, &c->op->o_req_ndn, c->P, &target );
 	if ( rc == MDB_NOTFOUND ) return 0;	/* the bitemporal overlay answers 32 */
 	if ( rc || is_person_during( c, &target, &person ) ) return fail_read( c );
+	if ( c->term ) {
+		c->term->uuid = target;
+		c->term->known = 1;
+		c->term->person = person;
+	}
 	if ( person ) return 0;
 
 	memset( &l, 0, sizeof( l ) );
@@ -752,7 +758,7 @@ check( check_ctx *c, oio_kind kind )
 
 int
 oio_check_write( Operation *op, SlapReply *rs, oio_info *oi, slap_overinst *on,
-	oio_kind kind )
+	oio_kind kind, oio_terminated *term )
 {
 	check_ctx c;
 	bt_reader rd;
@@ -764,6 +770,7 @@ oio_check_write( Operation *op, SlapReply *rs, oio_info *oi, slap_overinst *on,
 	c.op = op;
 	c.rs = rs;
 	c.oi = oi;
+	c.term = term;
 	c.P = write_period( op );
 	{
 		OpExtra *oex;
@@ -800,7 +807,43 @@ refuse:
 /* ------------------------------------------------------------------ */
 /* Terminating a person: every function that refers to them ends at the
  * same date, future ones included; with oio-terminated-managers vacate,
- * manager posts stay and lose their person instead. */
+ * manager posts stay and lose their person instead.
+ *
+ * All of it is written in the person's delete's own transaction, once the
+ * delete has succeeded there and before it is committed (a bt_consequence,
+ * oio.c): the person's termination and the end of every function are
+ * committed together or not at all.  A function that cannot be ended
+ * refuses the termination, naming it and why; nothing is changed.  Before,
+ * the cascade ran after the delete was committed and acknowledged, and a
+ * function it could not end kept naming a person who was gone. */
+
+int
+oio_terminates_person( Operation *op, oio_info *oi, const bt_uuid *u,
+	const oio_terminated *term, int *person )
+{
+	check_ctx c;
+	bt_reader rd;
+	int rc;
+
+	/* the check before the write saw the person's versions in the period
+	 * the delete ends (which the delete has now superseded) */
+	if ( term && term->known && memcmp( &term->uuid, u, sizeof( *u ) ) == 0 ) {
+		*person = term->person;
+		return 0;
+	}
+	/* an activation (not checked), or the write reached another entity
+	 * than the check resolved: what is left of it says what it is */
+	memset( &c, 0, sizeof( c ) );
+	c.op = op;
+	c.oi = oi;
+	c.P.from = BT_NEG_INFINITY;
+	c.P.to = BT_INFINITY;
+	if ( ( rc = bt_read_begin( oi->oi_bt, op, &rd ) ) ) return rc;
+	c.txn = rd.txn;
+	rc = is_person_during( &c, u, person );
+	bt_read_end( &rd );
+	return rc;
+}
 
 typedef struct doomed {
 	bt_uuid uuid;
@@ -868,39 +911,31 @@ out:
 }
 
 /* Every function that names the person (as its person or its owner) in a
- * version from the termination on, read in one snapshot. */
+ * version from the termination on, read in the delete's transaction (what
+ * will be committed with it).  Returns an LMDB code: a function that
+ * cannot be read may be one that must end, so the termination is refused
+ * rather than done in part. */
 static int
 find_doomed( Operation *op, oio_info *oi, const bt_uuid *person, bt_period after,
 	doomed_list *l )
 {
 	AttributeDescription *via[2] = { oio_ad.refPerson, oio_ad.refOwner };
 	bt_reader rd;
-	int v, i, rc = 0, err = 0;
+	int v, i, rc;
 
-	if ( bt_read_begin( oi->oi_bt, op, &rd ) ) return LDAP_OTHER;
-	for ( v = 0; v < 2; v++ ) {
+	if ( ( rc = bt_read_begin( oi->oi_bt, op, &rd ) ) ) return rc;
+	for ( v = 0; v < 2 && !rc; v++ ) {
 		bt_uuid *refs = NULL;
 		int n = 0;
-		if ( ( rc = bt_refs_get( oi->oi_bt, rd.txn, person, via[v], &refs, &n ) ) ) {
-			err = rc;
-			continue;
-		}
-		for ( i = 0; i < n; i++ ) {
+		rc = bt_refs_get( oi->oi_bt, rd.txn, person, via[v], &refs, &n );
+		for ( i = 0; i < n && !rc; i++ ) {
 			if ( is_doomed( l, &refs[i] ) ) continue;
-			/* one function that cannot be read does not spare the
-			 * others: they are ended, and the failure reported */
-			if ( ( rc = doom_if_referring( oi->oi_bt, rd.txn, &refs[i], via[v],
-					person, after, l ) ) )
-				err = rc;
+			rc = doom_if_referring( oi->oi_bt, rd.txn, &refs[i], via[v], person, after, l );
 		}
 		ch_free( refs );
 	}
 	bt_read_end( &rd );
-	if ( err )
-		Debug( LDAP_DEBUG_ANY, "oio: the functions of the person terminated as \"%s\" "
-			"cannot all be read (%s): those are not ended\n",
-			op->o_req_dn.bv_val, mdb_strerror( err ) );
-	return err ? LDAP_OTHER : LDAP_SUCCESS;
+	return rc;
 }
 
 /* A manager post left vacant: the person reference removed from the
@@ -929,77 +964,122 @@ vacate_post( oio_writer *w, Operation *op2 )
 	return rc;
 }
 
+/* The text of the refusal of a write below us, for the termination's. */
+typedef struct why_ctx {
+	char buf[SLAP_TEXT_BUFLEN];
+} why_ctx;
+
+static int
+why_response( Operation *op, SlapReply *rs )
+{
+	why_ctx *y = op->o_callback->sc_private;
+
+	if ( rs->sr_type == REP_RESULT && rs->sr_err != LDAP_SUCCESS )
+		snprintf( y->buf, sizeof( y->buf ), "%s",
+			rs->sr_text && *rs->sr_text ? rs->sr_text : ldap_err2string( rs->sr_err ) );
+	return 0;
+}
+
 /* Ends one doomed function with a dated delete from the termination on,
  * or vacates it (a manager post, by policy); below this overlay, so the
- * bitemporal overlay records it.  Its normalised DN joins touched.
- *
- * A termination inside an LDAP transaction (RFC 5805) is answered while
- * the transaction, and back-mdb's writer lock, are this thread's: the
- * cascade runs nested in that transaction and commits or aborts with it
- * (oio.h, lock order). */
-static void
-end_function( Operation *op, oio_info *oi, slap_overinst *on, doomed *d,
-	bt_validity *validity, BerVarray *touched )
+ * bitemporal overlay records it, in w->txn (the person's delete's).  Its
+ * normalised DN joins touched.  Returns the write's LDAP result; why
+ * says what refused it. */
+static int
+end_function( oio_writer *w, doomed *d, bt_validity *validity, BerVarray *touched,
+	why_ctx *why )
 {
-	oio_writer w = { op, on, oi, NULL };
-	void *mdb = oi->oi_db->be_private;
-	OpExtra *parent = bt_published_write( mdb, op );
 	Operation op2;
 	BackendDB db;
 	slap_callback cb;
 	void *ctrls[SLAP_MAX_CIDS];
 	struct berval ndn;
-	int rc, mark = 0;
+	int rc;
 
-	if ( dnNormalize( 0, NULL, NULL, &d->dn, &ndn, NULL ) ) return;
-	if ( parent && !( w.txn = bt_nested_begin( mdb, parent, &mark ) ) ) {
-		ch_free( ndn.bv_val );
-		return;
+	if ( dnNormalize( 0, NULL, NULL, &d->dn, &ndn, NULL ) ) {
+		snprintf( why->buf, sizeof( why->buf ), "its name cannot be normalized" );
+		return LDAP_OTHER;
 	}
-	oio_op_below( &w, &op2, &db, &cb, ctrls );
+	oio_op_below( w, &op2, &db, &cb, ctrls );
+	cb.sc_response = why_response;
+	cb.sc_private = why;
 	op2.o_req_dn = d->dn;
 	op2.o_req_ndn = ndn;
 	ctrls[bt_validity_cid] = validity;
 	op2.o_ctrlflag[bt_validity_cid] = SLAP_CONTROL_CRITICAL;
-	if ( d->manager && oi->oi_manager_policy == OIO_VACATE_MANAGERS ) {
-		rc = vacate_post( &w, &op2 );
+	if ( d->manager && w->oi->oi_manager_policy == OIO_VACATE_MANAGERS ) {
+		rc = vacate_post( w, &op2 );
 	} else {
 		op2.o_tag = LDAP_REQ_DELETE;
-		rc = oio_run_below( &w, &op2, op_delete );
+		rc = oio_run_below( w, &op2, op_delete );
 	}
-	if ( w.txn && bt_nested_end( mdb, w.txn, mark, rc == LDAP_SUCCESS ) && rc == LDAP_SUCCESS )
-		rc = LDAP_OTHER;
 	if ( rc != LDAP_SUCCESS ) {
-		Debug( LDAP_DEBUG_ANY, "oio: terminating \"%s\" with its person failed: %d\n",
-			d->dn.bv_val, rc );
 		ch_free( ndn.bv_val );
-	} else {
-		ber_bvarray_add( touched, &ndn );
+		return rc;
 	}
+	ber_bvarray_add( touched, &ndn );
+	return rc;
+}
+
+/* The refusal of a termination: a function could not end (rc, why), or
+ * (d NULL) the functions could not be read (why). */
+static int
+refuse_termination( Operation *op, bt_time from, doomed *d, int rc, const char *why,
+	char *text, size_t len )
+{
+	char fs[BT_TIME_BUFSZ];
+
+	bt_time_format( from, fs );
+	if ( !d ) {
+		snprintf( text, len, "oio: cannot terminate %s from %s: the functions that "
+			"end with them cannot all be read (%s); nothing was changed",
+			op->o_req_dn.bv_val, fs, why );
+		return LDAP_OTHER;
+	}
+	snprintf( text, len, "oio: cannot terminate %s from %s: their function %s cannot be "
+		"%s: %s (%d); nothing was changed", op->o_req_dn.bv_val, fs, d->dn.bv_val,
+		d->manager ? "ended or left vacant" : "ended", why, rc );
+	/* a function the rules keep alive is a constraint on the termination;
+	 * a store that failed is no rule */
+	switch ( rc ) {
+	case LDAP_OTHER: case LDAP_BUSY: case LDAP_UNAVAILABLE:
+	case LDAP_ADMINLIMIT_EXCEEDED:
+		return LDAP_OTHER;
+	}
+	return LDAP_CONSTRAINT_VIOLATION;
 }
 
 int
-oio_cascade( Operation *op, oio_info *oi, slap_overinst *on, bt_uuid *person,
-	BerVarray *touched )
+oio_cascade( Operation *op, oio_info *oi, slap_overinst *on, const bt_uuid *person,
+	bt_time from, OpExtra *txn, BerVarray *touched, char *text, size_t len )
 {
-	bt_period after;
+	oio_writer w = { op, on, oi, txn };
+	bt_period after = { from, BT_INFINITY };
 	doomed_list l = { NULL, 0 };
 	bt_validity validity;
+	why_ctx why;
 	int i, rc;
 
-	after.from = bt_has_ctrl( op, bt_validity_cid ) ?
-		bt_validity_of( op )->period.from : slap_get_time();
-	after.to = BT_INFINITY;
-
-	/* what could be read is ended even when some could not */
 	rc = find_doomed( op, oi, person, after, &l );
+	if ( rc ) {
+		Debug( LDAP_DEBUG_ANY, "oio: the functions of \"%s\" cannot all be read (%s): "
+			"its termination is refused\n", op->o_req_dn.bv_val, mdb_strerror( rc ) );
+		rc = refuse_termination( op, from, NULL, rc, mdb_strerror( rc ), text, len );
+	}
 	memset( &validity, 0, sizeof( validity ) );
 	validity.period = after;
 	validity.has_from = 1;
-	for ( i = 0; i < l.n; i++ ) {
-		end_function( op, oi, on, &l.d[i], &validity, touched );
-		ch_free( l.d[i].dn.bv_val );
+	for ( i = 0; i < l.n && rc == LDAP_SUCCESS; i++ ) {
+		why.buf[0] = '\0';
+		rc = end_function( &w, &l.d[i], &validity, touched, &why );
+		if ( rc != LDAP_SUCCESS ) {
+			Debug( LDAP_DEBUG_ANY, "oio: ending \"%s\" with its person \"%s\" failed: %s (%d): "
+				"the termination is refused\n", l.d[i].dn.bv_val, op->o_req_dn.bv_val,
+				why.buf, rc );
+			rc = refuse_termination( op, from, &l.d[i], rc, why.buf, text, len );
+		}
 	}
+	for ( i = 0; i < l.n; i++ ) ch_free( l.d[i].dn.bv_val );
 	ch_free( l.d );
 	return rc;
 }

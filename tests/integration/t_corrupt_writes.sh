@@ -7,7 +7,8 @@
 # by a former name answered noSuchObject, a dated add beside a damaged
 # former holder of the name went through, a delete of a unit whose
 # referrer could not be read was let through unchecked, a one-level as-of
-# search left the damaged entry out with success.
+# search left the damaged entry out with success, a person whose
+# engagement could not be read was terminated and the engagement left.
 # With slapd stopped, every version row of four entities is cut shorter
 # than its header with python3-lmdb (as t_corrupt_rows.sh does one row).
 # Also: a reference through an attribute with options (moRefUnit;x-foo) is
@@ -158,6 +159,11 @@ is "deleting unit C, whose engagement e-dora cannot be read, answers 80 (not 0)"
 is "... unit C is still there" "$(val "ou=C,$K" ou)" "C"
 is "a second primary engagement of dora (the first cannot be read) answers 80 (not 0)" \
   "$(rc_of ladd -e "$(valid validFrom=20120101000000Z)" -f <(printf 'dn: cn=e-dora2,%s\nobjectClass: moEngagement\ncn: e-dora2\nmoUserKey: 9105\nmoRefPerson: %s\nmoRefUnit: %s\nmoRefJobFunction: %s\nmoRefEngagementType: %s\nmoPrimary: TRUE\n' "$F" ${U}00105 ${U}00012 ${U}000c1 ${U}000c3))" "80"
+is "terminating dora, whose engagement cannot be read, answers 80 (not 0 with the engagement left)" \
+  "$(rc_of root ldapdelete "uid=dora,$P")" "80"
+grep -q "cannot terminate uid=dora.*cannot all be read" "$T_DIR/last.out" &&
+  ok "... saying why" || { not_ok "... saying why"; sed 's/^/#   /' "$T_DIR/last.out"; }
+is "... dora is still there" "$(val "uid=dora,$P" uid)" "dora"
 is "slapd is still running" "$(rc_of ldapsearch -x -H "$URI" -b "" -s base -LLL 1.1)" "0"
 
 stop_slapd "$D/slapd.pid"
