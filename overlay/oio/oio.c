@@ -367,7 +367,11 @@ model_load( oio_info *oi, Operation *op )
 	op2.ors_scope = LDAP_SCOPE_SUBTREE;
 	op2.ors_slimit = SLAP_NO_LIMIT;
 	op2.ors_tlimit = SLAP_NO_LIMIT;
-	op2.ors_attrs = slap_anlist_all_attributes;
+	/* load_cb reads the stored entry (entryUUID is stored too); "+"
+	 * would have every operational attribute computed for nothing: the
+	 * bitemporal overlay's periods (a walk of the entity's versions and
+	 * an inflate, per entry) and back-mdb's hasSubordinates */
+	op2.ors_attrs = slap_anlist_all_user_attributes;
 	ber_str2bv( "(objectClass=*)", 0, 0, &op2.ors_filterstr );
 	op2.ors_filter = str2filter_x( &op2, op2.ors_filterstr.bv_val );
 	if ( !op2.ors_filter ) return LDAP_OTHER;

@@ -47,6 +47,18 @@ add_value( BerVarray *v, struct berval *val )
 	if ( ber_bvarray_add( v, &dup ) < 0 ) ber_memfree( dup.bv_val );
 }
 
+/* Appends val itself (not a copy) to the scratch list *v: the scratch
+ * lists of a computation (c_reports, c_addr) borrow the values of the
+ * objects they name, which stay put while the computation runs, and are
+ * copied only for an object whose values are written.  A copy per value
+ * and computation, freed at the next one, was a fifth of what the
+ * overlay's task did every second of a bulk import. */
+static void
+add_borrowed( BerVarray *v, struct berval *val )
+{
+	ber_bvarray_add( v, val );
+}
+
 /* Whether a sorts before b: the bytes, a prefix first. */
 static int
 bv_less( const struct berval *a, const struct berval *b )
@@ -57,26 +69,22 @@ bv_less( const struct berval *a, const struct berval *b )
 	return c < 0 || ( c == 0 && a->bv_len < b->bv_len );
 }
 
-/* Adds val to *v, the values of derived attribute d, unless it is one of
- * them already under the attribute's equality (oio_value_rules): a
+/* Adds val (borrowed) to the scratch list *v, the values of derived
+ * attribute d, unless it is one of them already under the attribute's equality (oio_value_rules): a
  * derived attribute is a set.  Of two equal values the one that sorts
  * first stays, whatever order the model is walked in. */
 static void
 add_distinct( BerVarray *v, struct berval *val, const oio_value_rules *vr, int d )
 {
-	struct berval dup;
 	int i;
 
 	for ( i = 0; *v && (*v)[i].bv_val; i++ ) {
 		if ( vr && vr->same ? !vr->same( d, &(*v)[i], val ) : !same_bv( &(*v)[i], val ) )
 			continue;
-		if ( bv_less( val, &(*v)[i] ) && ber_dupbv( &dup, val ) ) {
-			ber_memfree( (*v)[i].bv_val );
-			(*v)[i] = dup;
-		}
+		if ( bv_less( val, &(*v)[i] ) ) (*v)[i] = *val;
 		return;
 	}
-	add_value( v, val );
+	add_borrowed( v, val );
 }
 
 /* The unit's parent unit, if its DIT parent is one.  In a normalized DN
@@ -125,12 +133,6 @@ uuid_str( const bt_uuid *u, char buf[UUID_STR_LEN + 1] )
 	return buf;
 }
 
-static void
-set_one( BerVarray *v, struct berval *val )
-{
-	if ( val && !BER_BVISNULL( val ) && val->bv_len ) add_value( v, val );
-}
-
 static int
 class_scope_is( oio_model *m, const bt_uuid *cls, const char *scope )
 {
@@ -177,12 +179,7 @@ compute_structure( oio_model *m, int publish_internal, const oio_value_rules *vr
 		o->c_manager = NULL;
 		o->c_active = 0;
 		memset( &o->c_mgr_post, 0xff, sizeof( o->c_mgr_post ) );
-		ber_bvarray_free( o->c_reports );
-		o->c_reports = NULL;
-		for ( i = 0; i < 3; i++ ) {
-			ber_bvarray_free( o->c_addr[i] );
-			o->c_addr[i] = NULL;
-		}
+		oio_obj_scratch_free( o );
 		o->c_parent = o->kind == OIO_UNIT ? parent_unit( m, o ) : NULL;
 	}
 	FOREACH_OBJ( m, o ) {
@@ -239,14 +236,35 @@ compute_reports( oio_model *m )
 		unit = oio_model_get( m, &o->c_primary->unit );
 		if ( !unit || unit->kind != OIO_UNIT ) continue;
 		mgr = inherited_manager( unit, o );
-		if ( mgr ) add_value( &mgr->c_reports, &o->dn );
+		if ( mgr ) add_borrowed( &mgr->c_reports, &o->dn );
 	}
 
 }
 
+/* The values the rules give one object, borrowed from the model: per
+ * derived attribute one value (one[d]), a scratch list (many[d]) or none.
+ * They are compared with what is stored as they are, and copied
+ * (values_of) only for an object whose values changed: the computation
+ * runs over the whole model every second that writes changed an input
+ * (oio.c, oio_derive), and copying every value of every person and unit
+ * to find the few that changed was most of its cost. */
+typedef struct dview {
+	struct berval one[D_COUNT];
+	BerVarray many[D_COUNT];
+	char uuid[UUID_STR_LEN + 1];	/* D_UNIT_MANAGER's value */
+	char *path;						/* D_UNIT_PATH's value, reused */
+	size_t pathmax;
+} dview;
+
+static void
+set_one( dview *dv, int d, struct berval *val )
+{
+	if ( val && !BER_BVISNULL( val ) && val->bv_len ) dv->one[d] = *val;
+}
+
 /* A person's derived values (the person attributes of oio_derived_names). */
 static void
-person_values( oio_model *m, oio_obj *o, BerVarray *v )
+person_values( oio_model *m, oio_obj *o, dview *dv )
 {
 	oio_obj *e = o->c_primary, *unit = NULL, *c;
 	int i;
@@ -255,57 +273,80 @@ person_values( oio_model *m, oio_obj *o, BerVarray *v )
 		unit = oio_model_get( m, &e->unit );
 		if ( unit && unit->kind != OIO_UNIT ) unit = NULL;
 		if ( ( c = oio_model_get( m, &e->jobfn ) ) && c->kind == OIO_CLASS )
-			set_one( &v[D_TITLE], &c->name );
+			set_one( dv, D_TITLE, &c->name );
 		if ( ( c = oio_model_get( m, &e->engtype ) ) && c->kind == OIO_CLASS )
-			set_one( &v[D_EMPLOYEE_TYPE], &c->name );
-		set_one( &v[D_EMPLOYEE_NUMBER], &e->userkey );
+			set_one( dv, D_EMPLOYEE_TYPE, &c->name );
+		set_one( dv, D_EMPLOYEE_NUMBER, &e->userkey );
 		if ( unit ) {
 			oio_obj *mgr = inherited_manager( unit, o );
-			set_one( &v[D_OU], &unit->name );
-			set_one( &v[D_DEPARTMENT], &unit->userkey );
-			if ( mgr ) set_one( &v[D_MANAGER], &mgr->dn );
+			set_one( dv, D_OU, &unit->name );
+			set_one( dv, D_DEPARTMENT, &unit->userkey );
+			if ( mgr ) set_one( dv, D_MANAGER, &mgr->dn );
 		}
 	}
-	for ( i = 0; i < 3; i++ )
-		if ( o->c_addr[i] ) ber_bvarray_dup_x( &v[D_MAIL + i], o->c_addr[i], NULL );
-	add_value( &v[D_ACTIVE], o->c_active ? &bv_true : &bv_false );
-	if ( o->c_reports ) ber_bvarray_dup_x( &v[D_DIRECT_REPORTS], o->c_reports, NULL );
+	for ( i = 0; i < 3; i++ ) dv->many[D_MAIL + i] = o->c_addr[i];
+	dv->one[D_ACTIVE] = o->c_active ? bv_true : bv_false;
+	dv->many[D_DIRECT_REPORTS] = o->c_reports;
 }
 
 /* A unit's: its path from the organisation's root unit and its inherited
- * manager. */
-static void
-unit_values( oio_obj *o, BerVarray *v )
+ * manager.  Returns -1 when there is no memory for the path. */
+static int
+unit_values( oio_obj *o, dview *dv )
 {
 	oio_obj *u, *mgr = inherited_manager( o, NULL );
-	struct berval path = BER_BVNULL;
 	oio_obj *chain[OIO_CHAIN_MAX];
+	size_t len = 0;
+	char *p;
 	int i, n = 0;
 
 	for ( u = o; u && n < OIO_CHAIN_MAX; u = u->c_parent ) chain[n++] = u;
-	{
-		size_t len = 0;
-		char *p;
-		for ( i = 0; i < n; i++ ) len += chain[i]->name.bv_len + 1;
-		path.bv_val = p = ber_memalloc( len + 1 );
-		if ( !p ) return;
-		for ( i = n - 1; i >= 0; i-- ) {
-			memcpy( p, chain[i]->name.bv_val, chain[i]->name.bv_len );
-			p += chain[i]->name.bv_len;
-			if ( i ) *p++ = '\\';
-		}
-		*p = '\0';
-		path.bv_len = p - path.bv_val;
+	for ( i = 0; i < n; i++ ) len += chain[i]->name.bv_len + 1;
+	if ( len + 1 > dv->pathmax ) {
+		if ( !( p = ber_memrealloc( dv->path, len + 1 ) ) ) return -1;
+		dv->path = p;
+		dv->pathmax = len + 1;
 	}
-	set_one( &v[D_UNIT_PATH], &path );
-	ber_memfree( path.bv_val );
+	for ( p = dv->path, i = n - 1; i >= 0; i-- ) {
+		memcpy( p, chain[i]->name.bv_val, chain[i]->name.bv_len );
+		p += chain[i]->name.bv_len;
+		if ( i ) *p++ = '\\';
+	}
+	*p = '\0';
+	if ( p > dv->path ) {
+		dv->one[D_UNIT_PATH].bv_val = dv->path;
+		dv->one[D_UNIT_PATH].bv_len = p - dv->path;
+	}
 	if ( mgr ) {
-		char buf[UUID_STR_LEN + 1];
-		struct berval us;
-		us.bv_val = uuid_str( &mgr->uuid, buf );
-		us.bv_len = UUID_STR_LEN;
-		set_one( &v[D_UNIT_MANAGER], &us );
-		set_one( &v[D_UNIT_MANAGER_DN], &mgr->dn );
+		dv->one[D_UNIT_MANAGER].bv_val = uuid_str( &mgr->uuid, dv->uuid );
+		dv->one[D_UNIT_MANAGER].bv_len = UUID_STR_LEN;
+		set_one( dv, D_UNIT_MANAGER_DN, &mgr->dn );
+	}
+	return 0;
+}
+
+/* Whether derived attribute d of the object has the values stored, as
+ * oio_same_values tells of their copies. */
+static int
+view_same( dview *dv, int d, BerVarray stored )
+{
+	if ( dv->many[d] ) return oio_same_values( dv->many[d], stored );
+	if ( dv->one[d].bv_val )
+		return stored && stored[0].bv_val && !stored[1].bv_val &&
+			same_bv( &stored[0], &dv->one[d] );
+	return !stored || !stored[0].bv_val;
+}
+
+/* The object's values, copied into v (which the caller frees). */
+static void
+values_of( dview *dv, BerVarray *v )
+{
+	int d;
+
+	for ( d = 0; d < D_COUNT; d++ ) {
+		v[d] = NULL;
+		if ( dv->many[d] ) ber_bvarray_dup_x( &v[d], dv->many[d], NULL );
+		else if ( dv->one[d].bv_val ) add_value( &v[d], &dv->one[d] );
 	}
 }
 
@@ -315,33 +356,36 @@ oio_model_derive( oio_model *m, int publish_internal, const oio_value_rules *vr,
 {
 	oio_obj *o;
 	BerVarray v[D_COUNT];
+	dview dv;
 	int i, rc, nwritten = 0;
 
 	compute_structure( m, publish_internal, vr );
 	compute_reports( m );
 
 	/* pass 3: every derived value; write what differs */
+	memset( &dv, 0, sizeof( dv ) );
 	FOREACH_OBJ( m, o ) {
 		if ( o->kind != OIO_PERSON && o->kind != OIO_UNIT ) continue;
-		memset( v, 0, sizeof( v ) );
-		if ( o->kind == OIO_PERSON ) person_values( m, o, v );
-		else unit_values( o, v );
+		memset( dv.one, 0, sizeof( dv.one ) );
+		memset( dv.many, 0, sizeof( dv.many ) );
+		if ( o->kind == OIO_PERSON ) person_values( m, o, &dv );
+		else if ( unit_values( o, &dv ) ) continue;
 		for ( i = 0; i < D_COUNT; i++ ) {
-			if ( !oio_same_values( v[i], o->stored[i] ) ) break;
+			if ( !view_same( &dv, i, o->stored[i] ) ) break;
 		}
-		if ( i < D_COUNT ) {
-			rc = write( o, v, arg );
-			if ( rc == 0 ) {
-				for ( i = 0; i < D_COUNT; i++ ) {
-					ber_bvarray_free( o->stored[i] );
-					o->stored[i] = v[i];
-					v[i] = NULL;
-				}
-				nwritten++;
+		if ( i == D_COUNT ) continue;
+		values_of( &dv, v );
+		rc = write( o, v, arg );
+		if ( rc == 0 ) {
+			for ( i = 0; i < D_COUNT; i++ ) {
+				ber_bvarray_free( o->stored[i] );
+				o->stored[i] = v[i];
+				v[i] = NULL;
 			}
+			nwritten++;
 		}
 		for ( i = 0; i < D_COUNT; i++ ) ber_bvarray_free( v[i] );
 	}
+	ber_memfree( dv.path );
 	return nwritten;
 }
-

@@ -48,9 +48,31 @@ oio_obj_free( oio_obj *o )
 	ber_memfree( o->scope.bv_val );
 	ber_memfree( o->value.bv_val );
 	for ( i = 0; i < D_COUNT; i++ ) ber_bvarray_free( o->stored[i] );
-	ber_bvarray_free( o->c_reports );
-	for ( i = 0; i < 3; i++ ) ber_bvarray_free( o->c_addr[i] );
+	oio_obj_scratch_free( o );
 	ber_memfree( o );
+}
+
+void
+oio_obj_scratch_free( oio_obj *o )
+{
+	int i;
+
+	ber_memfree( o->c_reports );
+	o->c_reports = NULL;
+	for ( i = 0; i < 3; i++ ) {
+		ber_memfree( o->c_addr[i] );
+		o->c_addr[i] = NULL;
+	}
+}
+
+/* The array of a scratch list alone: its values are other objects'. */
+static size_t
+list_bytes( BerVarray v )
+{
+	size_t n = 0;
+
+	for ( ; v && v->bv_val; v++ ) n += sizeof( *v );
+	return v ? n + sizeof( *v ) : n;
 }
 
 static size_t
@@ -74,8 +96,8 @@ oio_model_bytes( oio_model *m )
 		n += sizeof( *o ) + o->dn.bv_len + o->ndn.bv_len + o->name.bv_len +
 			o->userkey.bv_len + o->scope.bv_len + o->value.bv_len + 6;
 		for ( i = 0; i < D_COUNT; i++ ) n += vals_bytes( o->stored[i] );
-		n += vals_bytes( o->c_reports );
-		for ( i = 0; i < 3; i++ ) n += vals_bytes( o->c_addr[i] );
+		n += list_bytes( o->c_reports );
+		for ( i = 0; i < 3; i++ ) n += list_bytes( o->c_addr[i] );
 	}
 	return n;
 }

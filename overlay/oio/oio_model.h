@@ -71,6 +71,9 @@ typedef struct oio_obj {
 	struct oio_obj *c_parent;	/* unit: parent unit */
 	bt_uuid c_mgr_post;			/* unit: uuid of that post (lowest wins) */
 	int c_active;
+	/* lists of values borrowed from other objects (their DNs, address
+	 * values), valid during one computation: the arrays are o's, the
+	 * values are not (oio_obj_scratch_free) */
 	BerVarray c_reports;		/* person: DNs reporting to them */
 	BerVarray c_addr[3];		/* person: mail, telephoneNumber, mobile */
 } oio_obj;
@@ -97,6 +100,8 @@ oio_obj *oio_model_get_dn( oio_model *m, struct berval *ndn );
 oio_kind oio_model_del_dn( oio_model *m, struct berval *ndn );
 void oio_model_drop( oio_model *m, oio_obj *o );
 void oio_obj_free( oio_obj *o );
+/* frees o's scratch lists (c_reports, c_addr): their arrays alone */
+void oio_obj_scratch_free( oio_obj *o );
 
 /* What the rules need of the schema, which only slapd knows, for the
  * values of derived attribute d that addresses give (D_MAIL, D_PHONE,
