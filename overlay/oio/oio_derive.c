@@ -133,20 +133,64 @@ uuid_str( const bt_uuid *u, char buf[UUID_STR_LEN + 1] )
 	return buf;
 }
 
+/* What the address rules ask of a class, found once per computation
+ * (c_class) rather than per address and question: its scope, and which
+ * of the three published address types its key names (CLS_TYPE << i). */
+enum { CLS_PUBLIC = 1, CLS_INTERNAL = 2, CLS_TYPE = 4 };
+static const char *const addr_types[3] = {
+	"EmailEmployee", "PhoneEmployee", "MobilePhoneEmployee" };
+
 static int
-class_scope_is( oio_model *m, const bt_uuid *cls, const char *scope )
+is_ci( const struct berval *v, const char *s )
 {
-	oio_obj *c = oio_model_get( m, cls );
-	return c && c->kind == OIO_CLASS && c->scope.bv_len == strlen( scope ) &&
-		strncasecmp( c->scope.bv_val, scope, c->scope.bv_len ) == 0;
+	size_t n = strlen( s );
+	return v->bv_len == n && strncasecmp( v->bv_val, s, n ) == 0;
 }
 
 static int
-class_key_is( oio_model *m, const bt_uuid *cls, const char *key )
+class_flags( oio_obj *c )
+{
+	int f = 0, i;
+
+	if ( is_ci( &c->scope, "PUBLIC" ) ) f |= CLS_PUBLIC;
+	if ( is_ci( &c->scope, "INTERNAL" ) ) f |= CLS_INTERNAL;
+	for ( i = 0; i < 3; i++ )
+		if ( is_ci( &c->userkey, addr_types[i] ) ) f |= CLS_TYPE << i;
+	return f;
+}
+
+/* The class cls's flags, 0 when it is no class known here. */
+static int
+class_of( oio_model *m, const bt_uuid *cls )
 {
 	oio_obj *c = oio_model_get( m, cls );
-	return c && c->kind == OIO_CLASS && c->userkey.bv_len == strlen( key ) &&
-		strncasecmp( c->userkey.bv_val, key, c->userkey.bv_len ) == 0;
+	return c && c->kind == OIO_CLASS ? c->c_class : 0;
+}
+
+/* An address of a person's own, public only (and internal where
+ * configured); secret ones never.  An address without a visibility class
+ * is public (docs/schema-mapping.md, as in OS2mo); one whose class is not
+ * known here is not. */
+static void
+person_address( oio_model *m, oio_obj *o, int publish_internal, const oio_value_rules *vr )
+{
+	oio_obj *t = oio_model_get( m, &o->owner );
+	int i, type;
+
+	if ( !t || t->kind != OIO_PERSON || BER_BVISEMPTY( &o->value ) ) return;
+	if ( o->has_visibility ) {
+		int vis = class_of( m, &o->visibility );
+		if ( !( vis & CLS_PUBLIC ) && !( publish_internal && ( vis & CLS_INTERNAL ) ) )
+			return;
+	}
+	type = class_of( m, &o->addrtype );
+	for ( i = 0; i < 3; i++ ) {
+		if ( !( type & ( CLS_TYPE << i ) ) ) continue;
+		/* a value the attribute cannot hold is not published */
+		if ( !vr || !vr->valid || vr->valid( D_MAIL + i, &o->value ) )
+			add_distinct( &t->c_addr[i], &o->value, vr, D_MAIL + i );
+		break;
+	}
 }
 
 int
@@ -172,7 +216,6 @@ static void
 compute_structure( oio_model *m, int publish_internal, const oio_value_rules *vr )
 {
 	oio_obj *o;
-	int i;
 
 	FOREACH_OBJ( m, o ) {
 		o->c_primary = NULL;
@@ -181,6 +224,7 @@ compute_structure( oio_model *m, int publish_internal, const oio_value_rules *vr
 		memset( &o->c_mgr_post, 0xff, sizeof( o->c_mgr_post ) );
 		oio_obj_scratch_free( o );
 		o->c_parent = o->kind == OIO_UNIT ? parent_unit( m, o ) : NULL;
+		o->c_class = o->kind == OIO_CLASS ? class_flags( o ) : 0;
 	}
 	FOREACH_OBJ( m, o ) {
 		oio_obj *t;
@@ -199,28 +243,9 @@ compute_structure( oio_model *m, int publish_internal, const oio_value_rules *vr
 				t->c_manager = p;
 			}
 		} else if ( o->kind == OIO_ADDRESS ) {
-			/* a person's own addresses, public ones only (and internal
-			 * ones where configured); secret ones never.  An address
-			 * without a visibility class is public (docs/schema-mapping.md,
-			 * as in OS2mo); one whose class is not known here is not */
-			static const char *const types[3] = {
-				"EmailEmployee", "PhoneEmployee", "MobilePhoneEmployee" };
-			t = oio_model_get( m, &o->owner );
-			if ( !t || t->kind != OIO_PERSON || BER_BVISEMPTY( &o->value ) ) continue;
-			if ( o->has_visibility &&
-				!class_scope_is( m, &o->visibility, "PUBLIC" ) &&
-				!( publish_internal && class_scope_is( m, &o->visibility, "INTERNAL" ) ) )
-				continue;
-			for ( i = 0; i < 3; i++ ) {
-				if ( !class_key_is( m, &o->addrtype, types[i] ) ) continue;
-				/* a value the attribute cannot hold is not published */
-				if ( !vr || !vr->valid || vr->valid( D_MAIL + i, &o->value ) )
-					add_distinct( &t->c_addr[i], &o->value, vr, D_MAIL + i );
-				break;
-			}
+			person_address( m, o, publish_internal, vr );
 		}
 	}
-
 }
 
 /* Pass 2: whom each person reports to, so that every manager's direct

@@ -57,9 +57,12 @@ oio_obj_scratch_free( oio_obj *o )
 {
 	int i;
 
-	ber_memfree( o->c_reports );
-	o->c_reports = NULL;
+	if ( o->c_reports ) {
+		ber_memfree( o->c_reports );
+		o->c_reports = NULL;
+	}
 	for ( i = 0; i < 3; i++ ) {
+		if ( !o->c_addr[i] ) continue;
 		ber_memfree( o->c_addr[i] );
 		o->c_addr[i] = NULL;
 	}

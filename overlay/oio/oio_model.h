@@ -71,6 +71,7 @@ typedef struct oio_obj {
 	struct oio_obj *c_parent;	/* unit: parent unit */
 	bt_uuid c_mgr_post;			/* unit: uuid of that post (lowest wins) */
 	int c_active;
+	int c_class;				/* class: what the address rules ask of it */
 	/* lists of values borrowed from other objects (their DNs, address
 	 * values), valid during one computation: the arrays are o's, the
 	 * values are not (oio_obj_scratch_free) */

@@ -2,19 +2,32 @@
  * (contract in oio_table.h). */
 #include "oio_table.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define OIO_TABLE_MIN 64	/* slots of a table's first allocation */
 
+/* Eight bytes at a step, each step a multiply and a shift (the mixing of
+ * MurmurHash3's finalizer): the derivation looks objects up by entryUUID
+ * some twenty thousand times per second of writes at 2,000 employees, and
+ * FNV-1a's byte at a time was most of what a lookup cost. */
 static unsigned
 hash_bytes( const void *p, size_t n )
 {
 	const unsigned char *s = p;
-	unsigned h = 2166136261u;	/* FNV-1a */
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
-	while ( n-- ) { h ^= *s++; h *= 16777619u; }
-	return h;
+	for ( ; n >= 8; s += 8, n -= 8 ) {
+		memcpy( &w, s, 8 );
+		h = ( h ^ w ) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy( &w, s, n );
+	h = ( h ^ w ) * 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 29;
+	return (unsigned)h;
 }
 
 static unsigned
