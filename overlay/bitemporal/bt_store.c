@@ -711,6 +711,18 @@ bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 	}
 	rc = row_store( bi, txn, r, &v );
 	if ( rc ) goto out;
+	/* The new version is what the entity's next change reads first (and
+	 * inflated, that was a tenth of a single writer's modify): kept plain
+	 * in the snapshot cache under the key it was given.  A key is never
+	 * given twice while the cache lives (bi_seq only grows; a write that
+	 * is aborted leaves an entry no row will ever name), and only a reader
+	 * that found the row in LMDB asks for it: never before its commit,
+	 * except the writer itself. */
+	{
+		unsigned char holder[BT_VK_LEN];
+		row_key( holder, &r->uuid, r->valid.from, r->recorded, r->seq );
+		bt_snapcache_put( bi->bi_snaps, holder, blob.bv_val, blob.bv_len );
+	}
 
 	if ( bt_uuid_is_zero( &r->parent ) ) {
 		nrdn = e->e_nname;

@@ -169,6 +169,19 @@ facet_allowed( const char *facets, struct berval *key )
 	return 0;
 }
 
+/* The versions the rules look at are only read: decoded in place
+ * (bt_row_entry_ro), one block that the entry's names and values point
+ * into, rather than decoded and then copied attribute by attribute
+ * (bt_row_entry), which was a third of what a dated write's checks cost.
+ * read_done frees such an entry. */
+static void
+read_done( Entry *e )
+{
+	BER_BVZERO( &e->e_name );
+	BER_BVZERO( &e->e_nname );
+	entry_free( e );
+}
+
 /* Whether a class's facet, as it is at instant t, is one of facets: *ok.
  * Returns an LMDB code: a facet that cannot be read is not a wrong one. */
 static int
@@ -185,10 +198,10 @@ class_of_facet( check_ctx *c, Entry *cls, const char *facets, bt_time t, int *ok
 		BT_KNOWN_NOW, &fr );
 	if ( rc == MDB_NOTFOUND ) return 0;
 	if ( rc ) return rc;
-	if ( bt_row_entry( &fr, &fe ) == 0 ) {
+	if ( bt_row_entry_ro( &fr, &fe ) == 0 ) {
 		Attribute *k = attr_find( fe->e_attrs, oio_ad.userKey );
 		*ok = k && facet_allowed( facets, &k->a_vals[0] );
-		entry_free( fe );
+		read_done( fe );
 	} else {
 		rc = MDB_CORRUPTED;
 	}
@@ -214,7 +227,7 @@ check_kind( check_ctx *c, AttributeDescription *ad, const ref_rule *rule,
 	for ( i = 0; i < rows->n && !rc; i++ ) {
 		bt_time t;
 		if ( !bt_period_overlaps( rows->r[i].valid, c->P ) ) continue;
-		if ( bt_row_entry( &rows->r[i], &e ) ) return fail_read( c );
+		if ( bt_row_entry_ro( &rows->r[i], &e ) ) return fail_read( c );
 		t = rows->r[i].valid.from > c->P.from ? rows->r[i].valid.from : c->P.from;
 		if ( !has_value( e, slap_schema.si_ad_objectClass, rule->oc ) ) {
 			rc = fail( c, LDAP_CONSTRAINT_VIOLATION, "%s: %s is not a %s",
@@ -225,7 +238,7 @@ check_kind( check_ctx *c, AttributeDescription *ad, const ref_rule *rule,
 			rc = fail( c, LDAP_CONSTRAINT_VIOLATION, "%s: class %s is not of facet %s",
 				ad->ad_cname.bv_val, us, rule->facets );
 		}
-		entry_free( e );
+		read_done( e );
 		e = NULL;
 	}
 	return rc;
@@ -286,7 +299,7 @@ check_primary( check_ctx *c, const bt_uuid *person, const bt_uuid *self )
 		for ( j = 0; j < rows.n && !rc; j++ ) {
 			Entry *e;
 			Attribute *p;
-			if ( bt_row_entry( &rows.r[j], &e ) ) {
+			if ( bt_row_entry_ro( &rows.r[j], &e ) ) {
 				rc = fail_read( c );
 				break;
 			}
@@ -302,7 +315,7 @@ check_primary( check_ctx *c, const bt_uuid *person, const bt_uuid *self )
 					"moPrimary: person %s already has a primary engagement (%s) during %s",
 					us, e->e_name.bv_val, ps );
 			}
-			entry_free( e );
+			read_done( e );
 		}
 		bt_rows_free( &rows );
 	}
@@ -448,12 +461,12 @@ is_person_during( check_ctx *c, const bt_uuid *target, int *person )
 	rc = bt_rows_current( c->oi->oi_bt, c->txn, target, c->P, &own );
 	for ( i = 0; i < own.n && !rc && !*person; i++ ) {
 		Entry *e;
-		if ( bt_row_entry( &own.r[i], &e ) ) {
+		if ( bt_row_entry_ro( &own.r[i], &e ) ) {
 			rc = MDB_CORRUPTED;
 			break;
 		}
 		*person = is_entry_objectclass( e, oio_ad.ocPerson, 0 );
-		entry_free( e );
+		read_done( e );
 	}
 	bt_rows_free( &own );
 	return rc;
@@ -483,14 +496,14 @@ referring_span( check_ctx *c, bt_rows *rows, AttributeDescription *ad,
 		Entry *e;
 		bt_period o;
 		if ( !bt_period_overlaps( rows->r[j].valid, c->P ) ) continue;
-		if ( bt_row_entry( &rows->r[j], &e ) ) return -2;
+		if ( bt_row_entry_ro( &rows->r[j], &e ) ) return -2;
 		if ( refers_to( e, ad, target ) ) {
 			o = bt_period_intersect( rows->r[j].valid, c->P );
 			if ( first < 0 || o.from < v->from ) first = j;
 			if ( o.from < v->from ) v->from = o.from;
 			if ( o.to > v->to ) v->to = o.to;
 		}
-		entry_free( e );
+		read_done( e );
 	}
 	return first;
 }
