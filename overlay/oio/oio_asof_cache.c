@@ -322,7 +322,7 @@ oio_asof_refs_get( oio_asof_cache *c, bt_info *bi, const bt_uuid *target,
 	} else if ( e && e->f.built <= snap ) {
 		*n = e->nrefs;
 		*out = ch_malloc( ( e->nrefs ? e->nrefs : 1 ) * sizeof( bt_uuid ) );
-		memcpy( *out, e->refs, e->nrefs * sizeof( bt_uuid ) );
+		if ( e->nrefs ) memcpy( *out, e->refs, e->nrefs * sizeof( bt_uuid ) );
 		lru_unlink( s, e );
 		lru_front( s, e );
 		found = 1;
@@ -357,7 +357,7 @@ oio_asof_refs_put( oio_asof_cache *c, const bt_uuid *target, AttributeDescriptio
 	e->oc = oc;
 	e->nrefs = n;
 	e->refs = ch_malloc( ( n ? n : 1 ) * sizeof( bt_uuid ) );
-	memcpy( e->refs, refs, n * sizeof( bt_uuid ) );
+	if ( n ) memcpy( e->refs, refs, n * sizeof( bt_uuid ) );	/* refs: NULL for none */
 	e->bytes = bytes;
 	e->bucket = b;
 	e->hnext = s->buckets[b];
