@@ -39,7 +39,8 @@ if [ -n "${MODIR_SANITIZE_PRELOAD:-}" ]; then
   for tool in slapd slapadd slapcat slaptest; do
     cat > "$T_DIR/bin/$tool" <<EOF2
 #!/bin/sh
-export LD_PRELOAD="$MODIR_SANITIZE_PRELOAD"
+# (the runtimes first, then what a test preloads itself: t_task_start)
+export LD_PRELOAD="$MODIR_SANITIZE_PRELOAD\${LD_PRELOAD:+:\$LD_PRELOAD}"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:log_path=$T_DIR/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$T_DIR/ubsan"
 exec /usr/sbin/$tool "\$@"
