@@ -30,15 +30,28 @@ touch_slot( const bt_uuid *u )
 	return h & ( BT_TOUCH_SLOTS - 1 );
 }
 
-void
-bt_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *u )
+/* slot takes id unless it holds a later one already */
+static void
+slot_raise( size_t *slot, size_t id )
 {
-	size_t id = mdb_txn_id( txn ), *slot = &bi->bi_touched[touch_slot( u )];
 	size_t seen = __atomic_load_n( slot, __ATOMIC_RELAXED );
 
 	while ( seen < id && !__atomic_compare_exchange_n( slot, &seen, id, 0,
 			__ATOMIC_RELEASE, __ATOMIC_RELAXED ) )
 		;
+}
+
+/* whether a snapshot id (0: none) is no older than what slot holds */
+static int
+slot_reached( size_t *slot, size_t id )
+{
+	return id && __atomic_load_n( slot, __ATOMIC_ACQUIRE ) <= id;
+}
+
+void
+bt_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *u )
+{
+	slot_raise( &bi->bi_touched[touch_slot( u )], mdb_txn_id( txn ) );
 }
 
 /* The same for the referrers of an entity (bi_touched_refs): a new entry
@@ -46,19 +59,13 @@ bt_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *u )
 void
 bt_refs_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *target )
 {
-	size_t id = mdb_txn_id( txn ), *slot = &bi->bi_touched_refs[touch_slot( target )];
-	size_t seen = __atomic_load_n( slot, __ATOMIC_RELAXED );
-
-	while ( seen < id && !__atomic_compare_exchange_n( slot, &seen, id, 0,
-			__ATOMIC_RELEASE, __ATOMIC_RELAXED ) )
-		;
+	slot_raise( &bi->bi_touched_refs[touch_slot( target )], mdb_txn_id( txn ) );
 }
 
 int
 bt_refs_unchanged_since( bt_info *bi, const bt_uuid *target, size_t id )
 {
-	return id && __atomic_load_n( &bi->bi_touched_refs[touch_slot( target )],
-		__ATOMIC_ACQUIRE ) <= id;
+	return slot_reached( &bi->bi_touched_refs[touch_slot( target )], id );
 }
 
 size_t
@@ -70,6 +77,6 @@ bt_snapshot_id( MDB_txn *txn )
 int
 bt_unchanged_since( bt_info *bi, const bt_uuid *u, size_t id )
 {
-	return id && __atomic_load_n( &bi->bi_touched[touch_slot( u )], __ATOMIC_ACQUIRE ) <= id;
+	return slot_reached( &bi->bi_touched[touch_slot( u )], id );
 }
 

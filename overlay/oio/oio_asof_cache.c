@@ -176,6 +176,20 @@ shard_trim( ac_shard *s )
 	while ( s->tail && s->bytes > s->max ) ent_drop( s, s->tail );
 }
 
+/* e (bytes in all) into bucket b of s, most recently used; the least
+ * recently used go while s holds more than its bound */
+static void
+ent_link( ac_shard *s, ac_ent *e, unsigned b, size_t bytes )
+{
+	e->bytes = bytes;
+	e->bucket = b;
+	e->hnext = s->buckets[b];
+	s->buckets[b] = e;
+	lru_front( s, e );
+	s->bytes += bytes;
+	shard_trim( s );
+}
+
 void
 oio_asof_cache_clear( oio_asof_cache *c )
 {
@@ -280,13 +294,7 @@ oio_asof_cache_put( oio_asof_cache *c, oio_asof_fact *f, size_t max )
 	}
 	e = ch_calloc( 1, sizeof( *e ) );
 	e->f = *f;
-	e->bytes = bytes;
-	e->bucket = b;
-	e->hnext = s->buckets[b];
-	s->buckets[b] = e;
-	lru_front( s, e );
-	s->bytes += bytes;
-	shard_trim( s );
+	ent_link( s, e, b, bytes );
 	ldap_pvt_thread_mutex_unlock( &s->mutex );
 	memset( f, 0, sizeof( *f ) );	/* the cache owns it now */
 }
@@ -358,12 +366,6 @@ oio_asof_refs_put( oio_asof_cache *c, const bt_uuid *target, AttributeDescriptio
 	e->nrefs = n;
 	e->refs = ch_malloc( ( n ? n : 1 ) * sizeof( bt_uuid ) );
 	if ( n ) memcpy( e->refs, refs, n * sizeof( bt_uuid ) );	/* refs: NULL for none */
-	e->bytes = bytes;
-	e->bucket = b;
-	e->hnext = s->buckets[b];
-	s->buckets[b] = e;
-	lru_front( s, e );
-	s->bytes += bytes;
-	shard_trim( s );
+	ent_link( s, e, b, bytes );
 	ldap_pvt_thread_mutex_unlock( &s->mutex );
 }
