@@ -154,6 +154,14 @@ lru_front( ac_shard *s, ac_ent *e )
 	if ( !s->tail ) s->tail = e;
 }
 
+/* e is the most recently used of s */
+static void
+lru_touch( ac_shard *s, ac_ent *e )
+{
+	lru_unlink( s, e );
+	lru_front( s, e );
+}
+
 /* Takes e out of s and frees it. */
 static void
 ent_drop( ac_shard *s, ac_ent *e )
@@ -260,8 +268,7 @@ oio_asof_cache_get( oio_asof_cache *c, bt_info *bi, const bt_uuid *u,
 		if ( e->is_refs || memcmp( &e->f.u, u, sizeof( *u ) ) ) continue;
 		if ( !ent_serves( s, e, bi, vt, kt, snap, &dropped ) ) continue;
 		fact_copy( out, &e->f );
-		lru_unlink( s, e );
-		lru_front( s, e );
+		lru_touch( s, e );
 		found = 1;
 	}
 	ldap_pvt_thread_mutex_unlock( &s->mutex );
@@ -331,8 +338,7 @@ oio_asof_refs_get( oio_asof_cache *c, bt_info *bi, const bt_uuid *target,
 		*n = e->nrefs;
 		*out = ch_malloc( ( e->nrefs ? e->nrefs : 1 ) * sizeof( bt_uuid ) );
 		if ( e->nrefs ) memcpy( *out, e->refs, e->nrefs * sizeof( bt_uuid ) );
-		lru_unlink( s, e );
-		lru_front( s, e );
+		lru_touch( s, e );
 		found = 1;
 	}
 	ldap_pvt_thread_mutex_unlock( &s->mutex );
