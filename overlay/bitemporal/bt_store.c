@@ -858,20 +858,26 @@ row_at_fn( MDB_val *key, const bt_vkey *k, MDB_val *val, void *arg )
 	return 0;
 }
 
+/* What a walk for the version at a point ended with (rc: the walk's):
+ * the version decoded into out, MDB_NOTFOUND, or the error. */
+static int
+at_result( bt_info *bi, MDB_txn *txn, int rc, at_arg *a, bt_row *out )
+{
+	if ( rc ) return rc;
+	if ( a->err ) return a->err;
+	if ( !a->found ) return MDB_NOTFOUND;
+	memset( out, 0, sizeof( *out ) );
+	return row_decode( bi, txn, bi->bi_versions, &a->key, &a->val, out );
+}
+
 /* The version of u valid at valid_at as known at known_at. */
 int
 bt_row_at( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	bt_time valid_at, bt_time known_at, bt_row *out )
 {
 	at_arg a = { valid_at, known_at };
-	int rc;
 
-	rc = rows_walk( bi, txn, u, valid_at, row_at_fn, &a );
-	if ( rc ) return rc;
-	if ( a.err ) return a.err;
-	if ( !a.found ) return MDB_NOTFOUND;
-	memset( out, 0, sizeof( *out ) );
-	return row_decode( bi, txn, bi->bi_versions, &a.key, &a.val, out );
+	return at_result( bi, txn, rows_walk( bi, txn, u, valid_at, row_at_fn, &a ), &a, out );
 }
 
 typedef struct span_arg {
@@ -919,13 +925,9 @@ bt_row_at_span( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	a.span.to = BT_INFINITY;
 	/* every version: the next one after valid_at ends a gap */
 	rc = rows_walk( bi, txn, u, BT_INFINITY, row_span_fn, &a );
-	if ( rc ) return rc;
-	if ( a.at.err ) return a.at.err;
 	*span = a.span;
 	*newest = a.newest;
-	if ( !a.at.found ) return MDB_NOTFOUND;
-	memset( out, 0, sizeof( *out ) );
-	return row_decode( bi, txn, bi->bi_versions, &a.at.key, &a.at.val, out );
+	return at_result( bi, txn, rc, &a.at, out );
 }
 
 typedef struct cur_arg {
