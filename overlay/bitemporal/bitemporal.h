@@ -38,6 +38,11 @@ typedef struct bt_cached {
 } bt_cached;
 void bt_cache_pack( Entry *e, struct berval *blob, struct berval *ndn );
 Entry *bt_cache_unpack( struct berval *blob );
+/* bt_decode.c: entry_decode() of a checked snapshot (eh as entry_header()
+ * left it, its block holding the berval arrays), names resolved through a
+ * per-thread cache.  LDAP_SUCCESS with *e, whose e_bv is eh's block; or
+ * an LDAP error with the block still the caller's. */
+int bt_entry_decode( EntryHeader *eh, Entry **e );
 void bt_cache_entry_free( Entry *e );
 /* bt_pack.c: the block format, no allocation of its own.  bt_pack_into
  * writes e into block, bt_pack_size( e ) bytes at a pointer's alignment,
@@ -75,6 +80,10 @@ typedef struct bt_cache {
 typedef struct bt_asked {
 	bt_time vt, kt;
 	unsigned long gen;
+	/* the share of bitemporal-cache-size a collect of this point (any
+	 * gen) outgrew; 0: none did.  Not collected again while the share is
+	 * no larger: each try reads the whole database and then walks */
+	size_t toobig;
 } bt_asked;
 void bt_cache_clear( bt_cache *c );
 /* frees every kept point (bt_search.c); the caller excludes searches */

@@ -453,25 +453,46 @@ effective_known( bt_walk *w )
 }
 
 /* Whether one of the last BT_ASKED big searches before this one asked
- * for the same point; remembers this one's. */
+ * for the same point, and the point may fit share (no collect of it
+ * outgrew a share as large); remembers this one's. */
 static int
-point_asked_before( bt_info *bi, bt_time vt, bt_time kt, unsigned long gen )
+point_asked_before( bt_info *bi, bt_time vt, bt_time kt, unsigned long gen,
+	size_t share )
 {
 	int i, same = 0;
+	size_t toobig = 0;
 
 	ldap_pvt_thread_mutex_lock( &bi->bi_point_mutex );
 	for ( i = 0; i < BT_ASKED && !same; i++ ) {
 		bt_asked *a = &bi->bi_asked[i];
-		same = a->vt == vt && a->kt == kt && a->gen == gen;
+		if ( a->vt != vt || a->kt != kt ) continue;
+		if ( a->toobig > toobig ) toobig = a->toobig;
+		same = a->gen == gen;
 	}
 	if ( !same ) {
 		bt_asked *a = &bi->bi_asked[bi->bi_nasked++ % BT_ASKED];
 		a->vt = vt;
 		a->kt = kt;
 		a->gen = gen;
+		a->toobig = toobig;
 	}
 	ldap_pvt_thread_mutex_unlock( &bi->bi_point_mutex );
-	return same;
+	return same && share > toobig;
+}
+
+/* A collect of the point (vt, kt) outgrew share: remembered for the
+ * point at every read snapshot (a write changes its size by little). */
+static void
+point_too_big( bt_info *bi, bt_time vt, bt_time kt, size_t share )
+{
+	int i;
+
+	ldap_pvt_thread_mutex_lock( &bi->bi_point_mutex );
+	for ( i = 0; i < BT_ASKED; i++ ) {
+		bt_asked *a = &bi->bi_asked[i];
+		if ( a->vt == vt && a->kt == kt && a->toobig < share ) a->toobig = share;
+	}
+	ldap_pvt_thread_mutex_unlock( &bi->bi_point_mutex );
 }
 
 /* The suffix or an entry right below it (ou=people, ou=organisation):
@@ -736,6 +757,7 @@ search_points( bt_walk *w, int *rc )
 	 * committed since (our writes, oio's batches, LDAP transactions,
 	 * activations) and whenever they counted themselves */
 	unsigned long gen = (unsigned long)mdb_txn_id( w->txn );
+	size_t share = BT_SHARE_POINTS( bi->bt_cache_max_bytes );
 	bt_cache *c;
 
 	if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bi_cache_lock ) == 0 ) {
@@ -746,7 +768,7 @@ search_points( bt_walk *w, int *rc )
 		}
 		ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
 	}
-	if ( !point_asked_before( bi, w->vt, kt, gen ) ) return 0;
+	if ( !point_asked_before( bi, w->vt, kt, gen, share ) ) return 0;
 	/* built outside any lock: no search, write or bind waits */
 	c = ch_calloc( 1, sizeof( *c ) );
 	c->vt = w->vt;
@@ -757,6 +779,7 @@ search_points( bt_walk *w, int *rc )
 		point_keep( bi, c );
 		return 1;
 	}
+	if ( !w->stop ) point_too_big( bi, w->vt, kt, share );
 	bt_cache_clear( c );
 	ch_free( c );
 	if ( w->stop ) {

@@ -1109,7 +1109,7 @@ bt_row_entry_ro( bt_row *r, Entry **ep )
 	eh.data = eh.bv.bv_val + eh.nvals * sizeof( struct berval );
 	memcpy( eh.data, r->blob.bv_val, r->blob.bv_len );
 	eh.data += eoff;
-	rc = entry_decode( &eh, &e );
+	rc = bt_entry_decode( &eh, &e );
 	if ( rc ) {
 		ch_free( eh.bv.bv_val );
 		return rc;

@@ -217,6 +217,17 @@ grep -q 'oio: the organisation at a point, [0-9]* bytes: not kept' "$R/slapd.log
   ! grep -q 'oio: the organisation at a point, [0-9]* bytes: kept' "$R/slapd.log" \
   && ok "oio keeps no organisation larger than its share" || not_ok "oio keeps no organisation larger than its share"
 one_vs_whole "bitemporal-cache-size 100000"
+# a point known not to fit is not collected again (each try reads the
+# whole database, then the search walks it anyway): asked four more times,
+# never tried; a larger bound set live makes it worth a try again
+: > "$R/slapd.log"
+is "a point too large, asked four more times: the same answers" \
+  "$(sub "$d1") $(sub "$d1") $(sub "$d1") $(sub "$d1")" "$a1 $a1 $a1 $a1"
+is "... and no collect of it is tried again" "$(grep -a -c 'larger than its share of bitemporal-cache-size' "$R/slapd.log")" "0"
+check "bitemporal-cache-size raised live" ldapmodify -x -H "$URI" -D "$CFGDN" -w "$ROOTPW" \
+  -f <(printf 'dn: olcOverlay={0}bitemporal,olcDatabase={1}mdb,cn=config\nchangetype: modify\nreplace: olcBitemporalCacheSize\nolcBitemporalCacheSize: %s\n' "$size")
+is "... then the point is kept from its next search on, same answers" "$(sub "$d1") $(sub "$d1")" "$a1 $a1"
+grep -q 'as-of points kept: 1,' "$R/slapd.log" && ok "... kept" || not_ok "... kept"
 stop_slapd "$R/slapd.pid"
 
 finish

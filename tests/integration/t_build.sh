@@ -105,4 +105,19 @@ is "no function in overlay/ is longer than $FUNC_MAX lines" "$long" ""
 cycles=$(/usr/bin/python3 "$TOP/tests/integration/callcycles.py" "$BUILD" 2>&1)
 is "no cycle of calls between the files of overlay/" "$?" "0"
 if [ -n "$cycles" ]; then printf '%s\n' "$cycles" | sed 's/^/#   /'; fi
+# the preset dictionary of the history's zlib streams is written twice, in
+# the module (bt_codec.c) and in the offline tool (modir-history): the
+# same bytes, or one of them cannot read what the other wrote
+zd=$(/usr/bin/python3 - "$TOP" <<'PYEOF'
+import ast, importlib.machinery, re, sys
+top = sys.argv[1]
+c = open(top + "/overlay/bitemporal/bt_codec.c").read()
+body = c[c.index("static const char bt_zdict[] ="):]
+body = re.sub(r"/\*.*?\*/", "", body[body.index("=") + 1:body.index(";")], flags=re.S)
+cdict = b"".join(ast.literal_eval("b" + lit) for lit in re.findall(r'"(?:[^"\\]|\\.)*"', body))
+tool = importlib.machinery.SourceFileLoader("mh", top + "/tools/modir-history").load_module()
+print("same" if cdict == tool.ZDICT and len(cdict) > 500 else "differ: %d / %d bytes" % (len(cdict), len(tool.ZDICT)))
+PYEOF
+)
+is "the zlib dictionary of bt_codec.c and of modir-history are the same bytes" "$zd" "same"
 finish

@@ -26,9 +26,11 @@ for u in cut actor snap plainlen nvals fine; do UU[$u]=$(val "uid=$u,$P" entryUU
 nfine=$(lsearch -b "uid=fine,$P" -s base -E "$(history_ctl)" '(objectClass=*)' title | grep -c '^title:')
 stop_slapd "$D/slapd.pid"
 
-out=$("$PY" - "$D/db" "${UU[cut]}" "${UU[actor]}" "${UU[snap]}" "${UU[plainlen]}" "${UU[nvals]}" <<'PYEOF'
-import lmdb, sys, uuid, zlib
-db_dir, cut, actor, snap, plainlen, nvals = sys.argv[1:]
+out=$("$PY" - "$D/db" "${UU[cut]}" "${UU[actor]}" "${UU[snap]}" "${UU[plainlen]}" "${UU[nvals]}" "$TOP/tools/modir-history" <<'PYEOF'
+import importlib.machinery, lmdb, sys, uuid, zlib
+db_dir, cut, actor, snap, plainlen, nvals, tool = sys.argv[1:]
+# streams name the module's preset dictionary: inflated as the tool does
+inflate = importlib.machinery.SourceFileLoader("mh", tool).load_module().inflate
 env = lmdb.open(db_dir, max_dbs=16, subdir=True)
 vdb = env.open_db(b"modir_bt_versions", create=False)
 def getlen(b, i):
@@ -53,7 +55,7 @@ def parts(v):
     a = int.from_bytes(v[34:36], 'big'); c = int.from_bytes(v[36:38], 'big')
     h = 38 + a + c
     if v[0] == 2:
-        return v[:h], zlib.decompress(v[h + 4:])
+        return v[:h], inflate(v[h + 4:])
     return v[:h], v[h:]
 done = []
 with env.begin(write=True) as txn:

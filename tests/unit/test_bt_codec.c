@@ -8,6 +8,7 @@
 #include "tap.h"
 
 #include <errno.h>
+#include <zlib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -306,6 +307,57 @@ same_head( const bt_vval *a, const bt_vval *b )
 		a->changed_len == b->changed_len && memcmp( a->changed, b->changed, a->changed_len ) == 0;
 }
 
+/* A zlib stream of s as another writer makes it: dynamic codes, and the
+ * dictionary dict (NULL: none).  Its length, 0 on failure. */
+static size_t
+zlib_stream( const sbuf *s, const char *dict, unsigned char *out, size_t room )
+{
+	z_stream zs;
+	size_t n = 0;
+
+	memset( &zs, 0, sizeof( zs ) );
+	if ( deflateInit2( &zs, Z_BEST_SPEED, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY ) != Z_OK )
+		return 0;
+	if ( dict && deflateSetDictionary( &zs, (const Bytef *)dict, strlen( dict ) ) != Z_OK )
+		goto done;
+	zs.next_in = s->p;
+	zs.avail_in = s->n;
+	zs.next_out = out;
+	zs.avail_out = room;
+	if ( deflate( &zs, Z_FINISH ) == Z_STREAM_END ) n = zs.total_out;
+done:
+	deflateEnd( &zs );
+	return n;
+}
+
+/* The rows stored before the preset dictionary (plain zlib streams) read
+ * as they did; a stream that names a dictionary other than ours is
+ * corrupt, not inflated against ours. */
+static void
+test_old_streams( bt_zstreams *z, const sbuf *s, const bt_vval *tmpl )
+{
+	size_t room = s->n + 64, n;
+	unsigned char *zb = malloc( room ), *plain = malloc( s->n + 1 );
+	bt_vval d = *tmpl;
+
+	n = zlib_stream( s, NULL, zb, room );
+	d.body = zb;
+	d.body_len = n;
+	ok( n > 0 && !( zb[1] & 0x20 ) && bt_vval_snapshot( z, &d, plain ) == 0 &&
+		memcmp( plain, s->p, s->n ) == 0,
+		"a stream without a dictionary (written before it) inflates to its snapshot" );
+	n = zlib_stream( s, "objectClass entryUUID someone else's words", zb, room );
+	d.body_len = n;
+	ok( n > 0 && ( zb[1] & 0x20 ) && bt_vval_snapshot( z, &d, plain ) == MDB_CORRUPTED,
+		"a stream naming another dictionary is refused as corrupt" );
+	n = zlib_stream( s, NULL, zb, room );
+	d.body_len = n;
+	ok( bt_vval_snapshot( z, &d, plain ) == 0 && memcmp( plain, s->p, s->n ) == 0,
+		"... and the same streams read the next row as before" );
+	free( zb );
+	free( plain );
+}
+
 static void
 test_rows( bt_zstreams *z, rows3 *st )
 {
@@ -364,6 +416,8 @@ test_rows( bt_zstreams *z, rows3 *st )
 	ok( bt_deflate( z, s.p, s.n, zb, &zlen ) == 0 && zlen == d.body_len &&
 		bt_vval_snapshot( z, &d, plain ) == 0 && memcmp( plain, s.p, s.n ) == 0,
 		"deflate and inflate again with the same streams: same stream, same snapshot" );
+	ok( zlen > 2 && ( zb[1] & 0x20 ), "a stream written now names the preset dictionary (FDICT)" );
+	test_old_streams( z, &s, &d );
 	st->b[1] = enc;
 	st->n[1] = n;
 
