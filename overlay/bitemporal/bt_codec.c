@@ -96,7 +96,7 @@ bt_vval_decode( const MDB_val *val, bt_vval *v )
 	if ( size < BT_VV_HDR_LEN ) return MDB_CORRUPTED;
 	memset( &d, 0, sizeof( d ) );
 	d.format = p[BT_VV_FORMAT];
-	if ( d.format < BT_ROW_PLAIN || d.format > BT_ROW_SAME ) return MDB_CORRUPTED;
+	if ( d.format < BT_ROW_PLAIN || d.format > BT_ROW_LAST ) return MDB_CORRUPTED;
 	if ( p[BT_VV_OP] > BT_OP_LAST ) return MDB_CORRUPTED;
 	d.op = (bt_opkind)p[BT_VV_OP];
 	d.to = bt_time_get_key( p + BT_VV_TO );
@@ -119,6 +119,7 @@ bt_vval_decode( const MDB_val *val, bt_vval *v )
 		d.body_len = d.plain_len = blen;
 		break;
 	case BT_ROW_DEFLATE:
+	case BT_ROW_DEFLATE_DICT:
 		if ( blen < BT_VB_PLAINLEN ) return MDB_CORRUPTED;
 		d.plain_len = get_u32( p + head );
 		d.body = p + head + BT_VB_PLAINLEN;
@@ -148,6 +149,7 @@ bt_vval_size( const bt_vval *v, size_t *size )
 		body = v->body_len;
 		break;
 	case BT_ROW_DEFLATE:
+	case BT_ROW_DEFLATE_DICT:
 		if ( v->plain_len > BT_SNAPSHOT_MAX ) return MDB_BAD_VALSIZE;
 		if ( !deflated_fits( v->plain_len, v->body_len ) ) return EINVAL;
 		body = BT_VB_PLAINLEN + v->body_len;
@@ -184,6 +186,7 @@ bt_vval_encode( const bt_vval *v, unsigned char *out )
 	p += v->changed_len;
 	switch ( v->format ) {
 	case BT_ROW_DEFLATE:
+	case BT_ROW_DEFLATE_DICT:
 		put_u32( p, (uint32_t)v->plain_len );
 		p += BT_VB_PLAINLEN;
 		/* fall through */
@@ -274,6 +277,7 @@ bt_vval_snapshot( bt_zstreams *z, const bt_vval *v, void *out )
 		if ( v->body_len ) memcpy( out, v->body, v->body_len );
 		break;
 	case BT_ROW_DEFLATE:
+	case BT_ROW_DEFLATE_DICT:
 		if ( !z ) return EINVAL;
 		if ( ( rc = bt_inflate( z, v, out ) ) ) return rc;
 		break;
@@ -346,17 +350,17 @@ struct bt_zstreams {
 #define BT_Z_LEVEL		Z_BEST_SPEED
 #define BT_Z_WINDOW		12
 #define BT_Z_MEMLEVEL	5
-/* Fixed Huffman codes: a stream with its own code tables makes inflate
- * build them per stream, ~15 k of the ~30 k instructions a snapshot of
- * 500-800 bytes costs to inflate; without them it is ~13 % larger, which
- * the dictionary more than wins back (measured on the entries of a
- * benchmark directory, 533 bytes plain on average: 0.63 of the plain
- * size before, 0.59 now; inflate 30 k -> 17 k instructions, deflate the
- * same). */
+/* Format 4 (bt_codec.h): fixed Huffman codes, a raw stream, the preset
+ * dictionary.  A stream with its own code tables makes inflate build them
+ * per stream, ~15 k of the ~30 k instructions a snapshot of 500-800 bytes
+ * costs to inflate; without them it is ~13 % larger, which the dictionary
+ * more than wins back (the entries of a benchmark directory, 533 bytes
+ * plain on average: 0.63 of the plain size in format 2, 0.59 in format 4;
+ * deflate the same). */
 #define BT_Z_STRATEGY	Z_FIXED
 
-/* The preset dictionary of every stream written since 2026-12 (see
- * bt_codec.h, Compression): what nearly every snapshot holds, as
+/* The preset dictionary of every format-4 stream (see bt_codec.h,
+ * Compression): what nearly every snapshot holds, as
  * entry_encode() writes it (an attribute's name ends with a NUL), the
  * most frequent last, where the shortest distances reach it.  Part of
  * the stored form: never edited. */
@@ -409,7 +413,7 @@ bt_deflate( bt_zstreams *z, const void *in, size_t len,
 	/* smaller means the stream and its plain length in under len bytes */
 	if ( len <= BT_VB_PLAINLEN + 1 ) return 0;
 	if ( !z->def_ok ) {
-		if ( deflateInit2( &z->def, BT_Z_LEVEL, Z_DEFLATED, BT_Z_WINDOW,
+		if ( deflateInit2( &z->def, BT_Z_LEVEL, Z_DEFLATED, -BT_Z_WINDOW,
 				BT_Z_MEMLEVEL, BT_Z_STRATEGY ) != Z_OK )
 			return ENOMEM;
 		z->def_ok = 1;
@@ -430,49 +434,30 @@ bt_deflate( bt_zstreams *z, const void *in, size_t len,
 	return 0;
 }
 
-/* The dictionary's Adler-32, as a stream's header names it; computed
- * once (a race computes the same value twice). */
-static uLong
-bt_zdict_id( void )
-{
-	static uLong id;
-	uLong v = __atomic_load_n( &id, __ATOMIC_RELAXED );
-
-	if ( !v ) {
-		v = adler32( adler32( 0L, Z_NULL, 0 ), (const Bytef *)bt_zdict, BT_ZDICT_LEN );
-		__atomic_store_n( &id, v, __ATOMIC_RELAXED );
-	}
-	return v;
-}
-
 int
 bt_inflate( bt_zstreams *z, const bt_vval *v, void *out )
 {
-	int zrc;
+	int raw = v->format == BT_ROW_DEFLATE_DICT;
 
-	if ( v->format != BT_ROW_DEFLATE ) return EINVAL;
+	if ( !BT_ROW_DEFLATED( v->format ) ) return EINVAL;
+	/* one stream for both: a raw one (negative window bits) or a zlib one,
+	 * the same window */
 	if ( !z->inf_ok ) {
 		z->inf.next_in = Z_NULL;
 		z->inf.avail_in = 0;
-		if ( inflateInit( &z->inf ) != Z_OK ) return ENOMEM;
+		if ( inflateInit2( &z->inf, raw ? -MAX_WBITS : MAX_WBITS ) != Z_OK ) return ENOMEM;
 		z->inf_ok = 1;
-	} else if ( inflateReset( &z->inf ) != Z_OK ) {
+	} else if ( inflateReset2( &z->inf, raw ? -MAX_WBITS : MAX_WBITS ) != Z_OK ) {
 		return ENOMEM;
 	}
+	if ( raw && inflateSetDictionary( &z->inf, (const Bytef *)bt_zdict, BT_ZDICT_LEN ) != Z_OK )
+		return ENOMEM;
 	z->inf.next_in = (Bytef *)v->body;
 	z->inf.avail_in = v->body_len;
 	z->inf.next_out = out;
 	z->inf.avail_out = v->plain_len;
-	zrc = inflate( &z->inf, Z_FINISH );
-	if ( zrc == Z_NEED_DICT ) {
-		/* the header named a dictionary (its Adler-32 in strm.adler):
-		 * ours, or the stream is not one of ours */
-		if ( z->inf.adler != bt_zdict_id() ||
-			inflateSetDictionary( &z->inf, (const Bytef *)bt_zdict, BT_ZDICT_LEN ) != Z_OK )
-			return MDB_CORRUPTED;
-		zrc = inflate( &z->inf, Z_FINISH );
-	}
-	if ( zrc != Z_STREAM_END ||
+	/* a format-2 stream that asks for a dictionary is none of ours */
+	if ( inflate( &z->inf, Z_FINISH ) != Z_STREAM_END ||
 		z->inf.total_out != v->plain_len || z->inf.avail_in != 0 )
 		return MDB_CORRUPTED;
 	return 0;

@@ -89,10 +89,20 @@ int bt_vkey_decode( const MDB_val *key, bt_vkey *k );
  *   always a row of format 1 or 2.  A dated change registers the
  *   unchanged parts of a version again with new periods; they share its
  *   snapshot instead of copying it, which halves what a change adds to
- *   the history and how often it splits a page. */
+ *   the history and how often it splits a page;
+ * 4 the snapshot deflated as format 2 lays it out (its plain length, then
+ *   the stream), but the stream raw (RFC 1951: no zlib header, no
+ *   Adler-32 of its own) and started from a preset dictionary (bt_codec.c,
+ *   Compression below).  Written since 2026-12; format 2 rows, written
+ *   before, read as they always did.
+ * A format-3 row names a row of format 1, 2 or 4. */
 #define BT_ROW_PLAIN	1
 #define BT_ROW_DEFLATE	2
 #define BT_ROW_SAME		3
+#define BT_ROW_DEFLATE_DICT	4
+#define BT_ROW_LAST		BT_ROW_DEFLATE_DICT
+/* a format whose body is a plain length and a deflate stream */
+#define BT_ROW_DEFLATED( f )	( (f) == BT_ROW_DEFLATE || (f) == BT_ROW_DEFLATE_DICT )
 #define BT_VB_PLAINLEN	4	/* format 2: the plain length before the stream */
 /* The largest snapshot a version may hold (its plain size, before
  * deflating): written only if it can be read back. */
@@ -163,7 +173,7 @@ void bt_vval_set_superseded( unsigned char *val, bt_time when );
  * snapshot a read error instead of a read past the buffer.  0, or
  * MDB_CORRUPTED. */
 int bt_snapshot_check( const void *data, size_t len );
-/* The snapshot of v (format 1 or 2) into out, which has room for
+/* The snapshot of v (format 1, 2 or 4) into out, which has room for
  * v->plain_len bytes: copied or inflated (z may be NULL for format 1),
  * then bt_snapshot_check()ed.  0, MDB_CORRUPTED, EINVAL for format 3 (its
  * snapshot is another row's), or ENOMEM. */
@@ -215,35 +225,38 @@ int bt_dkey_decode( const MDB_val *key, bt_time *t, bt_uuid *u );
  * stream, each set up on first use and reset per use; the caller keeps
  * one per thread (bt_store.c: under a thread-pool key) and never shares
  * it between threads.  A 4 KB window covers a directory entry; the output
- * is an ordinary zlib stream (RFC 1950).
+ * is a format-4 body's stream.
  *
- * Streams written since 2026-12 start from a preset dictionary
- * (bt_codec.c, BT_ZDICT: the names and values nearly every snapshot
- * holds) and use deflate's fixed Huffman codes: a snapshot of a few
- * hundred bytes then inflates in half the instructions (no code tables
- * to build per stream, the as-of read's largest cost) and is still
- * smaller than one deflated without them.  The stream's header names
- * the dictionary by its Adler-32 (FDICT); a stream without one, as
- * written before, inflates as it always did.  The dictionary is part of
- * the stored form: it never changes (another one would be a second
- * dictionary, known by its own Adler-32). */
+ * Why format 4: inflating a snapshot is most of what reading a version
+ * costs (an as-of read of the whole organisation inflates every entry).
+ * A stream of deflate's fixed Huffman codes needs no code tables built
+ * per stream (half of inflate's instructions for a snapshot of a few
+ * hundred bytes); started from a preset dictionary (bt_zdict in
+ * bt_codec.c: the names and values nearly every snapshot holds) it is
+ * still smaller than a format-2 stream; and a raw stream computes no
+ * Adler-32 of its output or of the dictionary (a tenth of an as-of
+ * read of the organisation when the stream was a zlib one naming the
+ * dictionary).  What the checksum caught, bt_snapshot_check() catches:
+ * every inflated snapshot is checked before anything reads it.  The
+ * dictionary is part of the stored form: it never changes (another one
+ * would be another format). */
 /* NULL when out of memory; free with bt_zstreams_free() (NULL is fine). */
 bt_zstreams *bt_zstreams_new( void );
 void bt_zstreams_free( bt_zstreams *z );
 
 /* Deflates len bytes of a snapshot into out, which has room for len
- * bytes: the zlib stream of a format-2 body (its plain length is len).
+ * bytes: the stream of a format-4 body (its plain length is len).
  * *outlen is its size, or 0 when deflating would not make the value
  * smaller (the stream and its plain length would take len bytes or more):
  * store it plain.  0, MDB_BAD_VALSIZE when len exceeds BT_SNAPSHOT_MAX,
  * or ENOMEM. */
 int bt_deflate( bt_zstreams *z, const void *in, size_t len,
 	unsigned char *out, size_t *outlen );
-/* Inflates the body of v (format 2, as bt_vval_decode() returned it) into
- * out, which has room for v->plain_len bytes.  0, MDB_CORRUPTED when the
- * body is not one zlib stream that yields exactly plain_len bytes and ends
- * where the body ends, or that names a dictionary other than BT_ZDICT,
- * EINVAL when v is not of format 2, or ENOMEM. */
+/* Inflates the body of v (format 2 or 4, as bt_vval_decode() returned it)
+ * into out, which has room for v->plain_len bytes.  0, MDB_CORRUPTED when
+ * the body is not one stream of its format that yields exactly plain_len
+ * bytes and ends where the body ends, EINVAL when v is of another format,
+ * or ENOMEM. */
 int bt_inflate( bt_zstreams *z, const bt_vval *v, void *out );
 
 #endif /* BT_CODEC_H */

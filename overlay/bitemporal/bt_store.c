@@ -394,7 +394,7 @@ row_body( bt_info *bi, MDB_txn *txn, MDB_dbi dbi, const bt_vkey *k,
 		return 0;
 	if ( ( rc = row_snapshot( txn, dbi, k, v, &s ) ) ) return rc;
 	buf = ch_malloc( v->head_len + s.plain_len + 1 );
-	if ( s.format == BT_ROW_DEFLATE ) {
+	if ( BT_ROW_DEFLATED( s.format ) ) {
 		bt_zstreams *z = bt_zstreams_get( &owned );
 		rc = z ? bt_vval_snapshot( z, &s, buf + v->head_len ) : ENOMEM;
 		if ( owned ) bt_zstreams_free( z );
@@ -704,7 +704,7 @@ bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 		if ( owned ) bt_zstreams_free( zs );
 		if ( rc == MDB_BAD_VALSIZE ) goto out;	/* over BT_SNAPSHOT_MAX */
 		if ( rc == 0 && zlen ) {
-			v.format = BT_ROW_DEFLATE;
+			v.format = BT_ROW_DEFLATE_DICT;
 			v.body = z;
 			v.body_len = zlen;
 		}

@@ -57,7 +57,7 @@ reads_back( const bt_vval *v, const unsigned char *snap, size_t slen,
 	MDB_val val;
 
 	if ( zs ) {
-		w.format = BT_ROW_DEFLATE;
+		w.format = BT_ROW_DEFLATE_DICT;
 		w.body = zs;
 		w.body_len = zlen;
 	} else {

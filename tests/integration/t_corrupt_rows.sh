@@ -48,14 +48,14 @@ def newest(txn, u):
     pre = uuid.UUID(u).bytes
     best = None
     for k, v in txn.cursor(vdb):
-        if k[:16] == pre and v[10:18] == b'\xff' * 8 and v[0] in (1, 2):
+        if k[:16] == pre and v[10:18] == b'\xff' * 8 and v[0] in (1, 2, 4):
             best = (k, v)
     return best
 def parts(v):
     a = int.from_bytes(v[34:36], 'big'); c = int.from_bytes(v[36:38], 'big')
     h = 38 + a + c
-    if v[0] == 2:
-        return v[:h], inflate(v[h + 4:])
+    if v[0] in (2, 4):
+        return v[:h], inflate(v[0], v[h + 4:])
     return v[:h], v[h:]
 done = []
 with env.begin(write=True) as txn:
@@ -65,8 +65,9 @@ with env.begin(write=True) as txn:
     h, s = parts(v);              txn.put(k, b'\x01' + h[1:] + s[:-1], db=vdb); done.append('snap')
     k, v = newest(txn, plainlen)
     h, s = parts(v)
-    z = v[len(h) + 4:] if v[0] == 2 else zlib.compress(s)
-    txn.put(k, b'\x02' + h[1:] + (len(s) + 1).to_bytes(4, 'big') + z, db=vdb); done.append('plainlen')
+    z = v[len(h) + 4:] if v[0] in (2, 4) else zlib.compress(s)
+    fmt = v[0] if v[0] in (2, 4) else 2
+    txn.put(k, bytes([fmt]) + h[1:] + (len(s) + 1).to_bytes(4, 'big') + z, db=vdb); done.append('plainlen')
     k, v = newest(txn, nvals)
     h, s = parts(v)
     na, i = getlen(s, 0); nv, j = getlen(s, i)

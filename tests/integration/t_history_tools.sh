@@ -30,7 +30,7 @@ env = lmdb.open(sys.argv[1], readonly=True, lock=False, max_dbs=16, subdir=True)
 with env.begin() as txn:
     db = env.open_db(b"modir_bt_versions", txn=txn, create=False)
     fmts = [v[0] for _, v in txn.cursor(db)]
-print(fmts.count(3), sum(1 for f in fmts if f in (1, 2)))
+print(fmts.count(3), sum(1 for f in fmts if f in (1, 2, 4)))
 PYEOF
 )
 set -- $shared

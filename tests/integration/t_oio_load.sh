@@ -37,7 +37,7 @@ with env.begin(write=True) as txn:
     # the current version: the last row of u still registered
     # (supersededAt = infinity: 0xff.. after the sign flip)
     for k, v in txn.cursor(vdb):
-        if k[:16] == pre and v[10:18] == b'\xff' * 8 and v[0] in (1, 2):
+        if k[:16] == pre and v[10:18] == b'\xff' * 8 and v[0] in (1, 2, 4):
             best = (k, v)
     if best:
         txn.put(best[0], best[1][:30], db=vdb)

@@ -330,9 +330,9 @@ done:
 	return n;
 }
 
-/* The rows stored before the preset dictionary (plain zlib streams) read
- * as they did; a stream that names a dictionary other than ours is
- * corrupt, not inflated against ours. */
+/* The rows stored before format 4 (format 2: zlib streams) read as they
+ * did, with the same streams between format-4 reads; a format-2 stream
+ * that asks for a dictionary is none of ours. */
 static void
 test_old_streams( bt_zstreams *z, const sbuf *s, const bt_vval *tmpl )
 {
@@ -340,16 +340,17 @@ test_old_streams( bt_zstreams *z, const sbuf *s, const bt_vval *tmpl )
 	unsigned char *zb = malloc( room ), *plain = malloc( s->n + 1 );
 	bt_vval d = *tmpl;
 
+	d.format = BT_ROW_DEFLATE;
 	n = zlib_stream( s, NULL, zb, room );
 	d.body = zb;
 	d.body_len = n;
 	ok( n > 0 && !( zb[1] & 0x20 ) && bt_vval_snapshot( z, &d, plain ) == 0 &&
 		memcmp( plain, s->p, s->n ) == 0,
-		"a stream without a dictionary (written before it) inflates to its snapshot" );
+		"format 2 (a zlib stream, as written before format 4) inflates to its snapshot" );
 	n = zlib_stream( s, "objectClass entryUUID someone else's words", zb, room );
 	d.body_len = n;
 	ok( n > 0 && ( zb[1] & 0x20 ) && bt_vval_snapshot( z, &d, plain ) == MDB_CORRUPTED,
-		"a stream naming another dictionary is refused as corrupt" );
+		"a format-2 stream naming a dictionary is refused as corrupt" );
 	n = zlib_stream( s, NULL, zb, room );
 	d.body_len = n;
 	ok( bt_vval_snapshot( z, &d, plain ) == 0 && memcmp( plain, s->p, s->n ) == 0,
@@ -391,10 +392,10 @@ test_rows( bt_zstreams *z, rows3 *st )
 	st->b[0] = enc;
 	st->n[0] = n;
 
-	/* format 2 */
+	/* format 4 */
 	is_int( bt_deflate( z, s.p, s.n, zb, &zlen ), 0, "deflate a snapshot" );
 	ok( zlen > 0 && zlen + BT_VB_PLAINLEN < s.n, "the deflated snapshot is smaller (%zu < %zu)", zlen + BT_VB_PLAINLEN, s.n );
-	v.format = BT_ROW_DEFLATE;
+	v.format = BT_ROW_DEFLATE_DICT;
 	v.body = zb;
 	v.body_len = zlen;
 	v.plain_len = s.n;
@@ -402,13 +403,13 @@ test_rows( bt_zstreams *z, rows3 *st )
 	val.mv_data = enc;
 	val.mv_size = n;
 	ok( enc && bt_vval_decode( &val, &d ) == 0 && same_head( &v, &d ) && d.plain_len == s.n &&
-		d.body_len == zlen && memcmp( d.body, zb, zlen ) == 0, "format 2 round trip" );
+		d.body_len == zlen && memcmp( d.body, zb, zlen ) == 0, "format 4 round trip" );
 	plain = malloc( s.n + 1 );
 	ok( bt_vval_snapshot( z, &d, plain ) == 0 && memcmp( plain, s.p, s.n ) == 0,
-		"format 2: inflates to the snapshot deflated" );
+		"format 4: inflates to the snapshot deflated" );
 	{
 		unsigned char *again = encode( &d, &n2 );
-		ok( again && n2 == n && memcmp( again, enc, n ) == 0, "format 2 re-encodes to the same bytes" );
+		ok( again && n2 == n && memcmp( again, enc, n ) == 0, "format 4 re-encodes to the same bytes" );
 		free( again );
 	}
 	/* again with the same streams: they are reset per use */
@@ -416,7 +417,12 @@ test_rows( bt_zstreams *z, rows3 *st )
 	ok( bt_deflate( z, s.p, s.n, zb, &zlen ) == 0 && zlen == d.body_len &&
 		bt_vval_snapshot( z, &d, plain ) == 0 && memcmp( plain, s.p, s.n ) == 0,
 		"deflate and inflate again with the same streams: same stream, same snapshot" );
-	ok( zlen > 2 && ( zb[1] & 0x20 ), "a stream written now names the preset dictionary (FDICT)" );
+	{
+		bt_vval d2 = d;
+		d2.format = BT_ROW_DEFLATE;
+		is_int( bt_vval_snapshot( z, &d2, plain ), MDB_CORRUPTED,
+			"a stream written now is raw and starts from the dictionary: read as format 2, refused" );
+	}
 	test_old_streams( z, &s, &d );
 	st->b[1] = enc;
 	st->n[1] = n;
@@ -470,7 +476,7 @@ test_rows( bt_zstreams *z, rows3 *st )
 		size_t bn;
 		ok( bt_snapshot_check( big.p, big.n ) == 0 && bt_deflate( z, big.p, big.n, bz, &zlen ) == 0 && zlen > 0,
 			"a 70 KB snapshot checks and deflates" );
-		bv.format = BT_ROW_DEFLATE;
+		bv.format = BT_ROW_DEFLATE_DICT;
 		bv.body = bz;
 		bv.body_len = zlen;
 		bv.plain_len = big.n;
@@ -529,7 +535,7 @@ test_limits( bt_zstreams *z )
 	is_int( bt_vval_size( &v, &n ), MDB_BAD_VALSIZE, "a deflated snapshot stating over BT_SNAPSHOT_MAX is refused" );
 	v.plain_len = 100 * BT_INFLATE_RATIO + 1;
 	is_int( bt_vval_size( &v, &n ), EINVAL, "a plain length no stream of that size can yield is refused" );
-	v.format = 4;
+	v.format = BT_ROW_LAST + 1;
 	is_int( bt_vval_size( &v, &n ), EINVAL, "an unknown format is not encoded" );
 	v.format = BT_ROW_PLAIN;
 	v.body_len = v.plain_len = 1;
@@ -635,7 +641,7 @@ test_lengths( bt_zstreams *z, rows3 *st )
 		for ( int f = 0; f < 3; f++ ) {
 			unsigned char *b = dup_exact( st->b[f], st->n[f] );
 			for ( unsigned x = 0; x < 256; x++ ) {
-				if ( x >= BT_ROW_PLAIN && x <= BT_ROW_SAME ) continue;
+				if ( x >= BT_ROW_PLAIN && x <= BT_ROW_LAST ) continue;
 				b[BT_VV_FORMAT] = x;
 				if ( read_value( z, b, st->n[f], &v ) != MDB_CORRUPTED ) bad++;
 			}
@@ -652,9 +658,9 @@ test_lengths( bt_zstreams *z, rows3 *st )
 	{
 		size_t bad = 0;
 		for ( int f = 0; f < 3; f++ )
-			for ( int g = BT_ROW_PLAIN; g <= BT_ROW_SAME; g++ ) {
+			for ( int g = BT_ROW_PLAIN; g <= BT_ROW_LAST; g++ ) {
 				unsigned char *b;
-				if ( g == f + 1 ) continue;
+				if ( g == st->b[f][BT_VV_FORMAT] ) continue;
 				b = dup_exact( st->b[f], st->n[f] );
 				b[BT_VV_FORMAT] = g;
 				if ( read_value( z, b, st->n[f], &v ) == 0 ) bad++;
