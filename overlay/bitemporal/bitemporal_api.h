@@ -185,6 +185,15 @@ int bt_row_name( bt_row *r, struct berval *sdn, struct berval *sndn );
 int bt_name_dn_memo( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	struct berval *sdn, struct berval *sndn, bt_time valid_at, bt_time known_at,
 	bt_dn_memo *memo, struct berval *dn, struct berval *ndn );
+/* What a caller already knows of entity u at the memo's point, asked
+ * before a parent's version is read from the history: 1 with the parent
+ * and the name the version valid then was registered under (ch_malloc'd
+ * copies the walk frees), -1 when u has no version then, 0 when it does
+ * not know (the version is read).  What it answers must be what the
+ * history holds for that (txn, valid_at, known_at). */
+typedef int (bt_name_fn)( void *arg, const bt_uuid *u, bt_uuid *parent,
+	struct berval *sdn, struct berval *sndn );
+void bt_dn_memo_ask( bt_dn_memo *memo, bt_name_fn *fn, void *arg );
 /* what bt_row_snapshot() adds */
 #define BT_SNAP_PERIODS       1	/* moValidFrom, moValidTo, moRecordedAt, moRecordedBy */
 #define BT_SNAP_REGISTRATION  2	/* moSupersededAt, moVersionOperation, moChangedAttributes */

@@ -305,7 +305,16 @@ typedef struct dn_memo_ent {
 struct bt_dn_memo {
 	dn_memo_ent *e;
 	int n, max;
+	bt_name_fn *ask;		/* asked before a parent's version is read */
+	void *ask_arg;
 };
+
+void
+bt_dn_memo_ask( bt_dn_memo *m, bt_name_fn *fn, void *arg )
+{
+	m->ask = fn;
+	m->ask_arg = arg;
+}
 
 bt_dn_memo *
 bt_dn_memo_new( void )
@@ -359,6 +368,49 @@ memo_add( bt_dn_memo *m, const bt_uuid *u, struct berval *dn, struct berval *ndn
 	}
 }
 
+/* A parent at the point: its own parent and the name its version was
+ * registered under, from the memo's caller if it knows them, else from
+ * the version read (then row holds it and the names point into it). */
+typedef struct parent_rec {
+	bt_uuid parent;
+	struct berval sdn, sndn;
+	bt_row row;
+	int has_row;
+} parent_rec;
+
+static int
+parent_name( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_time vt, bt_time kt,
+	bt_dn_memo *memo, parent_rec *pr )
+{
+	int rc;
+
+	memset( pr, 0, sizeof( *pr ) );
+	if ( memo && memo->ask ) {
+		rc = memo->ask( memo->ask_arg, u, &pr->parent, &pr->sdn, &pr->sndn );
+		if ( rc > 0 ) return 0;
+		if ( rc < 0 ) return MDB_NOTFOUND;
+	}
+	if ( ( rc = bt_row_at( bi, txn, u, vt, kt, &pr->row ) ) ) return rc;
+	pr->has_row = 1;
+	pr->parent = pr->row.parent;
+	if ( ( rc = row_stored_dn( &pr->row, &pr->sdn, &pr->sndn ) ) ) {
+		bt_row_free( &pr->row );
+		pr->has_row = 0;
+	}
+	return rc;
+}
+
+static void
+parent_name_free( parent_rec *pr )
+{
+	if ( pr->has_row ) {
+		bt_row_free( &pr->row );
+	} else {
+		ch_free( pr->sdn.bv_val );
+		ch_free( pr->sndn.bv_val );
+	}
+}
+
 /* The DN at (vt, kt) of an entity registered as sdn/sndn under parent,
  * rebuilt through its parents.  The walk is bounded: a history that names
  * an ancestor cycle (written before moves were checked for one) is an
@@ -369,9 +421,9 @@ name_dn_walk( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	struct berval *sdn, struct berval *sndn, bt_time vt, bt_time kt,
 	struct berval *dn, struct berval *ndn, int depth, bt_dn_memo *memo )
 {
-	struct berval rdn, nrdn, pdn, pndn, psdn, psndn;
+	struct berval rdn, nrdn, pdn, pndn;
 	dn_memo_ent *m;
-	bt_row pr;
+	parent_rec pr;
 	int rc = 0;
 
 	m = bt_uuid_is_zero( parent ) ? NULL : memo_find( memo, parent );
@@ -383,7 +435,7 @@ name_dn_walk( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 		return 0;
 	}
 	if ( bt_uuid_is_zero( parent ) || m ||
-		( rc = bt_row_at( bi, txn, parent, vt, kt, &pr ) ) == MDB_NOTFOUND ) {
+		( rc = parent_name( bi, txn, parent, vt, kt, memo, &pr ) ) == MDB_NOTFOUND ) {
 		/* a root, or the parent is not known at that point: the name
 		 * the version was registered under */
 		if ( !bt_uuid_is_zero( parent ) && !m ) memo_add( memo, parent, NULL, NULL );
@@ -394,18 +446,15 @@ name_dn_walk( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	/* a parent that cannot be read is not a parent that is not there */
 	if ( rc ) return rc;
 	if ( depth >= BT_DEPTH_MAX ) {
-		bt_row_free( &pr );
+		parent_name_free( &pr );
 		Debug( LDAP_DEBUG_ANY, "bitemporal: the parents of \"%s\" are more than %d "
 			"levels deep (a cycle in the history?)\n", sdn->bv_val, BT_DEPTH_MAX );
 		return MDB_CORRUPTED;
 	}
-	if ( ( rc = row_stored_dn( &pr, &psdn, &psndn ) ) ||
-		( rc = name_dn_walk( bi, txn, &pr.parent, &psdn, &psndn, vt, kt,
-			&pdn, &pndn, depth + 1, memo ) ) ) {
-		bt_row_free( &pr );
-		return rc;
-	}
-	bt_row_free( &pr );
+	rc = name_dn_walk( bi, txn, &pr.parent, &pr.sdn, &pr.sndn, vt, kt,
+		&pdn, &pndn, depth + 1, memo );
+	parent_name_free( &pr );
+	if ( rc ) return rc;
 	memo_add( memo, parent, &pdn, &pndn );
 	dnRdn( sdn, &rdn );
 	dnRdn( sndn, &nrdn );

@@ -65,6 +65,35 @@ fact_done( part *p, oio_asof_fact *f, int fresh )
 	}
 }
 
+/* Asked by the walk that builds a DN at the point before it reads a
+ * parent's version (bt_name_fn): what this read may take of the parent
+ * from the entities kept, the name and parent it had then.  The units
+ * above a person are kept by every read below them; their versions were
+ * read once per read for the DNs alone. */
+static int
+kept_name( void *arg, const bt_uuid *u, bt_uuid *parent, struct berval *sdn,
+	struct berval *sndn )
+{
+	part *p = arg;
+	oio_asof_fact f;
+	int rc = 0;
+
+	memset( &f, 0, sizeof( f ) );
+	if ( !cached( p, u, &f ) ) return 0;
+	if ( !f.found ) {
+		rc = -1;
+	} else if ( !BER_BVISNULL( &f.sdn ) && !BER_BVISNULL( &f.sndn ) ) {
+		*parent = f.parent;
+		*sdn = f.sdn;		/* the walk frees them */
+		*sndn = f.sndn;
+		BER_BVZERO( &f.sdn );
+		BER_BVZERO( &f.sndn );
+		rc = 1;
+	}
+	oio_asof_fact_clear( &f );
+	return rc;
+}
+
 /* Entity u at the point, read from the history into m (the part's model,
  * or its scratch model) under its DN then; f gets what can be kept of it.
  * Returns its object in m, or NULL (no version then, no object of the
@@ -380,8 +409,53 @@ child_fn( const bt_uuid *u, struct berval *nrdn, void *arg )
 	return 0;
 }
 
+/* Whether unit u has a manager at the point, and if so what the people
+ * holding its posts depend on for their own manager: the chains above
+ * the units of all their engagements (any may be primary).  Such a unit's
+ * people report to its manager; its managers may report to the manager
+ * above (a manager of a unit reports to the manager of the unit above).
+ * A post without a person leaves the unit to the walk.  A unit the read's
+ * own manager holds is one of their units, walked from its top itself. */
+static int
+managed( part *p, const bt_uuid *u )
+{
+	bt_uuid *posts = NULL, *refs;
+	int i, j, n = 0, nrefs, has = 0, rc;
+
+	if ( ( rc = refs_lookup( p, u, oio_ad.refUnit, oio_ad.ocManager, &posts, &n ) ) ) {
+		p->err = rc;
+		return 0;
+	}
+	for ( i = 0; i < n && !p->err && !has; i++ ) {
+		oio_obj *f;
+		if ( is_post( p, &posts[i] ) && ( f = load( p, &posts[i], NULL ) ) &&
+			f->kind == OIO_MANAGER && f->has_person && memcmp( &f->unit, u, sizeof( *u ) ) == 0 )
+			has = 1;
+	}
+	for ( i = 0; has && i < n && !p->err; i++ ) {
+		oio_obj *f = oio_model_get( &p->m, &posts[i] );
+		bt_uuid holder;
+		if ( !f || f->kind != OIO_MANAGER || !f->has_person ||
+			memcmp( &f->unit, u, sizeof( *u ) ) != 0 )
+			continue;
+		holder = f->person;
+		if ( !person_functions( p, &holder ) ) continue;
+		nrefs = functions_of( p, &holder, &refs );
+		for ( j = 0; j < nrefs && !p->err; j++ ) {
+			oio_obj *e = oio_model_get( &p->m, &refs[j] );
+			if ( e && e->kind == OIO_ENGAGEMENT && e->has_person &&
+				memcmp( &e->person, &holder, sizeof( holder ) ) == 0 )
+				unit_chain( p, &e->unit );
+		}
+		ch_free( refs );
+	}
+	ch_free( posts );
+	return has;
+}
+
 /* The units below w at the point, with their people: who reports to the
- * manager of w is decided inside w's subtree. */
+ * manager of w is decided inside w's subtree, down to the units that have
+ * a manager of their own (managed): below them nobody reports to w's. */
 static void
 unit_subtree( part *p, const bt_uuid *w, int depth )
 {
@@ -393,6 +467,7 @@ unit_subtree( part *p, const bt_uuid *w, int depth )
 		return;
 	}
 	unit_chain( p, w );
+	if ( depth > 0 && managed( p, w ) ) return;
 	unit_functions( p, w, 1 );
 	rc = bt_names_children( p->bi, p->txn, w, child_fn, &c );
 	if ( rc && !p->err ) p->err = rc;
@@ -460,6 +535,7 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	p.snap = bt_snapshot_id( txn );
 	oio_model_init( &p.m, 1 );	/* its values are read back */
 	p.dns = bt_dn_memo_new();
+	bt_dn_memo_ask( p.dns, kept_name, &p );
 	if ( kind == OIO_PERSON ) person_inputs( &p, &u );
 	else unit_chain( &p, &u );
 	if ( p.err ) {

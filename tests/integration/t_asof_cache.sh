@@ -228,6 +228,34 @@ check "bitemporal-cache-size raised live" ldapmodify -x -H "$URI" -D "$CFGDN" -w
   -f <(printf 'dn: olcOverlay={0}bitemporal,olcDatabase={1}mdb,cn=config\nchangetype: modify\nreplace: olcBitemporalCacheSize\nolcBitemporalCacheSize: %s\n' "$size")
 is "... then the point is kept from its next search on, same answers" "$(sub "$d1") $(sub "$d1")" "$a1 $a1"
 grep -q 'as-of points kept: 1,' "$R/slapd.log" && ok "... kept" || not_ok "... kept"
+
+# --- a manager's direct reports from the units they depend on -----------------
+# An as-of read of a manager reads the units they manage and below, down to
+# units with a manager of their own (overlay/oio/oio_asof.c, unit_subtree):
+# m manages TA and its child TB; x manages TC (a child of TA) but works in
+# TD below it; p works in TB.  m's reports are p (TB is m's own) and x (TD
+# has no manager, TC's is x, so above it: TA's, m); what x or p depend on
+# lies below a unit another manager holds, or beside it.
+top=$(lsearch -b "o=line,ou=organisation,$SUFFIX" -s one '(objectClass=moOrgUnit)' 1.1 | sed -n 's/^dn: //p' | head -1)
+eng=$(lsearch -b "ou=functions,$SUFFIX" '(&(objectClass=moEngagement)(moPrimary=TRUE))' moRefJobFunction moRefEngagementType | head -4)
+jf=$(echo "$eng" | sed -n 's/^moRefJobFunction: //p' | head -1); et=$(echo "$eng" | sed -n 's/^moRefEngagementType: //p' | head -1)
+U0=00000000-0000-4000-9000-0000000000
+unit_ldif() { printf 'dn: ou=%s,%s\nobjectClass: organizationalUnit\nobjectClass: moOrgUnit\nou: %s\nmoUserKey: %s\nentryUUID: %s\n\n' "$1" "$2" "$1" "$3" "$4"; }
+person_ldif() { printf 'dn: uid=%s,%s\nobjectClass: inetOrgPerson\nobjectClass: moPerson\ncn: %s\nsn: %s\nuid: %s\nmoUserKey: %s\nmoCPRNumber: 01017012%s\nentryUUID: %s\n\n' "$1" "$P" "$1" "$1" "$1" "$1" "$2" "$3"; }
+eng_ldif() { printf 'dn: cn=%s,ou=functions,%s\nobjectClass: moEngagement\ncn: %s\nmoRefPerson: %s\nmoRefUnit: %s\nmoRefJobFunction: %s\nmoRefEngagementType: %s\nmoPrimary: TRUE\nentryUUID: %s\n\n' "$1" "$SUFFIX" "$1" "$2" "$3" "$jf" "$et" "$1"; }
+post_ldif() { printf 'dn: cn=%s,ou=functions,%s\nobjectClass: moManager\ncn: %s\nmoRefUnit: %s\nmoRefPerson: %s\nentryUUID: %s\n\n' "$1" "$SUFFIX" "$1" "$2" "$3" "$1"; }
+{
+  unit_ldif TA "$top" 91001 ${U0}a1; unit_ldif TB "ou=TA,$top" 91002 ${U0}b1
+  unit_ldif TC "ou=TA,$top" 91003 ${U0}c1; unit_ldif TD "ou=TC,ou=TA,$top" 91004 ${U0}d1
+  person_ldif tmgrm 01 ${U0}01; person_ldif tmgrx 02 ${U0}02; person_ldif tclkp 03 ${U0}03
+  eng_ldif ${U0}e1 ${U0}01 ${U0}a1; eng_ldif ${U0}e2 ${U0}02 ${U0}d1; eng_ldif ${U0}e3 ${U0}03 ${U0}b1
+  post_ldif ${U0}f1 ${U0}a1 ${U0}01; post_ldif ${U0}f2 ${U0}b1 ${U0}01; post_ldif ${U0}f3 ${U0}c1 ${U0}02
+} > "$T_DIR/mgr.ldif"
+check "units TA > TB, TC > TD, managers m (TA, TB) and x (TC, working in TD), p in TB" ladd -e relax -f "$T_DIR/mgr.ldif"
+reports() { lsearch -b "uid=tmgrm,$P" -s base "$@" moDirectReports | sed -n 's/^moDirectReports: //p' | tr A-Z a-z | sort | tr '\n' ' '; }
+want="uid=tclkp,$(echo "$P" | tr A-Z a-z) uid=tmgrx,$(echo "$P" | tr A-Z a-z) "
+wait_is "m's live direct reports are p and x" "$want" reports
+is "... and so are they in an as-of read of m alone" "$(reports -E "$(asof "validAt=$(gt '+1 minute')")")" "$want"
 stop_slapd "$R/slapd.pid"
 
 finish
