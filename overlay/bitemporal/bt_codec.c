@@ -210,8 +210,8 @@ bt_vval_set_superseded( unsigned char *val, bt_time when )
 /* entry_encode()'s lengths (slapd entry.c, entry_putlen): below 0x80 one
  * byte; else 0x80 | n, then the length in n (1-4) big-endian bytes, the
  * fewest that hold it. */
-static int
-snap_len( const unsigned char **p, const unsigned char *end, size_t *len )
+int
+bt_snapshot_len( const unsigned char **p, const unsigned char *end, size_t *len )
 {
 	static const size_t least[5] = { 0, 0x80, 0x100, 0x10000, 0x1000000 };
 	size_t n, i, v;
@@ -234,7 +234,7 @@ snap_len( const unsigned char **p, const unsigned char *end, size_t *len )
 static int
 snap_field( const unsigned char **p, const unsigned char *end, size_t *len )
 {
-	if ( snap_len( p, end, len ) || (size_t)( end - *p ) <= *len || ( *p )[*len] != '\0' )
+	if ( bt_snapshot_len( p, end, len ) || (size_t)( end - *p ) <= *len || ( *p )[*len] != '\0' )
 		return -1;
 	*p += *len + 1;
 	return 0;
@@ -246,18 +246,18 @@ bt_snapshot_check( const void *data, size_t len )
 	const unsigned char *p = data, *end = p + len;
 	size_t nattrs, nvals, seen = 0, a, i, n, k, flen;
 
-	if ( snap_len( &p, end, &nattrs ) || snap_len( &p, end, &nvals ) ) return MDB_CORRUPTED;
+	if ( bt_snapshot_len( &p, end, &nattrs ) || bt_snapshot_len( &p, end, &nvals ) ) return MDB_CORRUPTED;
 	/* the DN and the normalized DN; then the attributes, each with
 	 * a name (never empty: an empty one ends entry_decode's walk) */
 	if ( nattrs < 1 || snap_field( &p, end, &flen ) || snap_field( &p, end, &flen ) )
 		return MDB_CORRUPTED;
 	for ( a = 0; a < nattrs; a++ ) {
 		if ( snap_field( &p, end, &flen ) || flen == 0 ) return MDB_CORRUPTED;
-		if ( snap_len( &p, end, &n ) ) return MDB_CORRUPTED;
+		if ( bt_snapshot_len( &p, end, &n ) ) return MDB_CORRUPTED;
 		for ( i = 0; i < n; i++ )
 			if ( snap_field( &p, end, &flen ) ) return MDB_CORRUPTED;
 		/* normalized values: none (the same as the values) or one each */
-		if ( snap_len( &p, end, &k ) || ( k != 0 && k != n ) ) return MDB_CORRUPTED;
+		if ( bt_snapshot_len( &p, end, &k ) || ( k != 0 && k != n ) ) return MDB_CORRUPTED;
 		for ( i = 0; i < k; i++ )
 			if ( snap_field( &p, end, &flen ) ) return MDB_CORRUPTED;
 		/* entry_decode() fills nvals bervals: each list and its end */

@@ -173,6 +173,10 @@ void bt_vval_set_superseded( unsigned char *val, bt_time when );
  * snapshot a read error instead of a read past the buffer.  0, or
  * MDB_CORRUPTED. */
 int bt_snapshot_check( const void *data, size_t len );
+/* One of entry_encode()'s lengths at *p (before end), *p moved past it:
+ * the snapshot's one reader of them (bt_snapshot_check, bt_decode.c).
+ * 0, or -1 for a length cut short by end or not in its shortest form. */
+int bt_snapshot_len( const unsigned char **p, const unsigned char *end, size_t *len );
 /* The snapshot of v (format 1, 2 or 4) into out, which has room for
  * v->plain_len bytes: copied or inflated (z may be NULL for format 1),
  * then bt_snapshot_check()ed.  0, MDB_CORRUPTED, EINVAL for format 3 (its

@@ -16,7 +16,8 @@
  * Everything else is entry_decode()'s: one block holds the berval arrays
  * and the data, sorted-value types are sorted, an unknown name becomes
  * an undefined description.  The caller has checked the snapshot
- * (bt_snapshot_check), which entry_decode() trusts as this does.
+ * (bt_snapshot_check); the lengths are read with the same reader
+ * (bt_snapshot_len), which stops at the block's end either way.
  */
 #include "portable.h"
 
@@ -25,6 +26,7 @@
 #include "slap.h"
 
 #include "bitemporal.h"
+#include "bt_codec.h"
 
 /* slots per thread: more than the attribute descriptions a directory's
  * entries use; a collision only costs a slap_bv2ad() */
@@ -32,17 +34,34 @@
 
 static __thread AttributeDescription *bt_adcache[BT_ADCACHE_SLOTS];
 
-/* entry_encode()'s length: one byte below 0x80, else 0x80 | n and n
- * bytes, big-endian (entry.c, entry_getlen) */
-static ber_len_t
-getlen( unsigned char **buf )
-{
-	ber_len_t len = *( *buf )++;
-	int i;
+/* The snapshot being read: the next of entry_encode()'s lengths
+ * (bt_snapshot_len), or bad once one does not read */
+typedef struct snap_cur {
+	const unsigned char *p, *end;
+	int bad;
+} snap_cur;
 
-	if ( len <= 0x7f ) return len;
-	for ( i = len & 0x7f, len = 0; i > 0; i-- ) len = ( len << 8 ) | *( *buf )++;
-	return len;
+static size_t
+getlen( snap_cur *c )
+{
+	size_t len = 0;
+
+	if ( !c->bad && bt_snapshot_len( &c->p, c->end, &len ) ) c->bad = 1;
+	return c->bad ? 0 : len;
+}
+
+/* len bytes and their NUL: where they start; NULL (and bad) past end */
+static char *
+getbytes( snap_cur *c, size_t len )
+{
+	char *v = (char *)c->p;
+
+	if ( c->bad || (size_t)( c->end - c->p ) <= len ) {
+		c->bad = 1;
+		return NULL;
+	}
+	c->p += len + 1;
+	return v;
 }
 
 static unsigned
@@ -85,19 +104,18 @@ name_ad( struct berval *name, AttributeDescription **adp )
 	return LDAP_SUCCESS;
 }
 
-/* A list of values from *ptr into *bptr, then its end: the count read.
- * An empty list of normalized values takes no place (it means "the
- * same as the values": entry_partsize() counted none). */
+/* A list of values into *bptr, then its end: the count read.  An empty
+ * list of normalized values takes no place (it means "the same as the
+ * values": entry_partsize() counted none). */
 static int
-get_vals( unsigned char **ptr, BerVarray *bptr, int nvals )
+get_vals( snap_cur *c, BerVarray *bptr, int nvals )
 {
-	int j, n = getlen( ptr );
+	size_t j, n = getlen( c );
 
 	if ( nvals && !n ) return 0;
-	for ( j = 0; j < n; j++ ) {
-		( *bptr )->bv_len = getlen( ptr );
-		( *bptr )->bv_val = (char *)*ptr;
-		*ptr += ( *bptr )->bv_len + 1;
+	for ( j = 0; j < n && !c->bad; j++ ) {
+		( *bptr )->bv_len = getlen( c );
+		( *bptr )->bv_val = getbytes( c, ( *bptr )->bv_len );
 		( *bptr )++;
 	}
 	BER_BVZERO( *bptr );
@@ -106,21 +124,21 @@ get_vals( unsigned char **ptr, BerVarray *bptr, int nvals )
 }
 
 static int
-decode_attrs( unsigned char *ptr, int nattrs, BerVarray bptr, Attribute *a )
+decode_attrs( snap_cur *c, int nattrs, BerVarray bptr, Attribute *a )
 {
 	struct berval name;
 	const char *text;
 	int rc, j;
 
-	while ( nattrs > 0 && ( name.bv_len = getlen( &ptr ) ) ) {
-		name.bv_val = (char *)ptr;
+	while ( nattrs > 0 && ( name.bv_len = getlen( c ) ) ) {
+		if ( !( name.bv_val = getbytes( c, name.bv_len ) ) ) break;
 		if ( ( rc = name_ad( &name, &a->a_desc ) ) ) return rc;
-		ptr += name.bv_len + 1;
 		a->a_flags = SLAP_ATTR_DONT_FREE_DATA | SLAP_ATTR_DONT_FREE_VALS;
 		a->a_vals = bptr;
-		a->a_numvals = get_vals( &ptr, &bptr, 0 );
+		a->a_numvals = get_vals( c, &bptr, 0 );
 		a->a_nvals = bptr;
-		if ( !get_vals( &ptr, &bptr, 1 ) ) a->a_nvals = a->a_vals;
+		if ( !get_vals( c, &bptr, 1 ) ) a->a_nvals = a->a_vals;
+		if ( c->bad ) break;
 		if ( a->a_desc->ad_type->sat_flags & SLAP_AT_SORTED_VAL ) {
 			rc = slap_sort_vals( (Modifications *)a, &text, &j, NULL );
 			if ( rc == LDAP_SUCCESS ) a->a_flags |= SLAP_ATTR_SORTED_VALS;
@@ -129,25 +147,26 @@ decode_attrs( unsigned char *ptr, int nattrs, BerVarray bptr, Attribute *a )
 		a = a->a_next;
 		nattrs--;
 	}
-	return LDAP_SUCCESS;
+	/* bt_snapshot_check() let it through: a bug, never a read past it */
+	return c->bad ? LDAP_OTHER : LDAP_SUCCESS;
 }
 
 int
 bt_entry_decode( EntryHeader *eh, Entry **ep )
 {
-	unsigned char *ptr = (unsigned char *)eh->data;
+	snap_cur c = { (const unsigned char *)eh->data,
+		(const unsigned char *)eh->bv.bv_val + eh->bv.bv_len, 0 };
 	Entry *x = entry_alloc();
 	int rc;
 
 	x->e_attrs = attrs_alloc( eh->nattrs );
-	x->e_name.bv_len = getlen( &ptr );
-	x->e_name.bv_val = (char *)ptr;
-	ptr += x->e_name.bv_len + 1;
-	x->e_nname.bv_len = getlen( &ptr );
-	x->e_nname.bv_val = (char *)ptr;
-	ptr += x->e_nname.bv_len + 1;
+	x->e_name.bv_len = getlen( &c );
+	x->e_name.bv_val = getbytes( &c, x->e_name.bv_len );
+	x->e_nname.bv_len = getlen( &c );
+	x->e_nname.bv_val = getbytes( &c, x->e_nname.bv_len );
 	x->e_bv = eh->bv;
-	rc = decode_attrs( ptr, eh->nattrs, (BerVarray)eh->bv.bv_val, x->e_attrs );
+	rc = c.bad ? LDAP_OTHER :
+		decode_attrs( &c, eh->nattrs, (BerVarray)eh->bv.bv_val, x->e_attrs );
 	if ( rc != LDAP_SUCCESS ) {
 		/* the block stays the caller's, as entry_decode() leaves it */
 		BER_BVZERO( &x->e_bv );

@@ -285,17 +285,41 @@ unit_seen( part *p, const bt_uuid *u )
 }
 
 /* A person and their engagements and posts: enough to know their primary
- * engagement (and so whom they report to). */
+ * engagement (and so whom they report to).  refs (NULL: not wanted) gets
+ * what names them (their functions among it), *n how many; the caller
+ * frees it. */
+static oio_obj *
+person_functions_of( part *p, const bt_uuid *u, bt_uuid **refs, int *n )
+{
+	oio_obj *o = load( p, u, NULL );
+	bt_uuid *r;
+	int k;
+
+	if ( !o || o->kind != OIO_PERSON ) return NULL;
+	k = functions_of( p, u, &r );
+	if ( refs ) {
+		*refs = r;
+		*n = k;
+	} else {
+		ch_free( r );
+	}
+	return o;
+}
+
 static oio_obj *
 person_functions( part *p, const bt_uuid *u )
 {
-	oio_obj *o = load( p, u, NULL );
-	bt_uuid *refs;
+	return person_functions_of( p, u, NULL, NULL );
+}
 
-	if ( !o || o->kind != OIO_PERSON ) return NULL;
-	functions_of( p, u, &refs );
-	ch_free( refs );
-	return o;
+/* ref in the model as a function (engagement or post) of person u at
+ * the point, or NULL */
+static oio_obj *
+function_of( part *p, const bt_uuid *ref, const bt_uuid *u )
+{
+	oio_obj *f = oio_model_get( &p->m, ref );
+
+	return f && f->has_person && memcmp( &f->person, u, sizeof( *u ) ) == 0 ? f : NULL;
 }
 
 /* Whether entity u is a manager post at the point, without building it
@@ -439,13 +463,10 @@ managed( part *p, const bt_uuid *u )
 			memcmp( &f->unit, u, sizeof( *u ) ) != 0 )
 			continue;
 		holder = f->person;
-		if ( !person_functions( p, &holder ) ) continue;
-		nrefs = functions_of( p, &holder, &refs );
+		if ( !person_functions_of( p, &holder, &refs, &nrefs ) ) continue;
 		for ( j = 0; j < nrefs && !p->err; j++ ) {
-			oio_obj *e = oio_model_get( &p->m, &refs[j] );
-			if ( e && e->kind == OIO_ENGAGEMENT && e->has_person &&
-				memcmp( &e->person, &holder, sizeof( holder ) ) == 0 )
-				unit_chain( p, &e->unit );
+			oio_obj *e = function_of( p, &refs[j], &holder );
+			if ( e && e->kind == OIO_ENGAGEMENT ) unit_chain( p, &e->unit );
 		}
 		ch_free( refs );
 	}
@@ -482,11 +503,10 @@ person_inputs( part *p, const bt_uuid *u )
 	bt_uuid *refs, *managed = NULL;
 	int i, n, nmanaged = 0;
 
-	if ( !person_functions( p, u ) ) return;
-	n = functions_of( p, u, &refs );
+	if ( !person_functions_of( p, u, &refs, &n ) ) return;
 	for ( i = 0; i < n && !p->err; i++ ) {
-		oio_obj *f = oio_model_get( &p->m, &refs[i] );
-		if ( !f || !f->has_person || memcmp( &f->person, u, sizeof( *u ) ) != 0 ) continue;
+		oio_obj *f = function_of( p, &refs[i], u );
+		if ( !f ) continue;
 		if ( f->kind == OIO_ENGAGEMENT ) {
 			load( p, &f->jobfn, NULL );
 			load( p, &f->engtype, NULL );

@@ -92,6 +92,17 @@ is "history for the auditor: all of them" \
   "$(grep -c '^moRecordedBy:\|^moChangedAttributes:\|^moVersionOperation:' <<<"$hist_aud" | awk '{print ($1>0)}')" "1"
 is "nobody but admins reads passwords (auditor)" "$(rsearch auditor -b "$S" userPassword | grep -c '^userPassword')" "0"
 
+# a manager's direct reports as of now (oio_asof.c reads the units below
+# them, down to units with a manager of their own) are what each role sees
+# of them in the live entry: no more, no less
+reps() { local r=$1; shift; rsearch $r -b "uid=boss,$P" -s base "$@" moDirectReports manager | grep -i '^moDirectReports:\|^manager:' | tr A-Z a-z | sort | tr '\n' ' '; }
+for role in anonymous phonebook user iam; do
+  live=$(reps $role)
+  is "$role: the boss's direct reports as of now are what the live entry shows ($(wc -w <<<"$live") words)" \
+    "$(reps $role -E "$(asof "validAt=$(gt '+1 minute')")")" "$live"
+done
+is "... and the live entry has some" "$(( $(reps iam | grep -o 'modirectreports:' | wc -l) > 0 ))" "1"
+
 # --- writes ------------------------------------------------------------------
 wmod() {  # wmod ROLE [ldapmodify args]: modifies the description of unit A
   local r=$1; shift
