@@ -187,8 +187,9 @@ int bt_name_dn_memo( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	bt_dn_memo *memo, struct berval *dn, struct berval *ndn );
 /* What a caller already knows of entity u at the memo's point, asked
  * before a parent's version is read from the history: 1 with the parent
- * and the name the version valid then was registered under (ch_malloc'd
- * copies the walk frees), -1 when u has no version then, 0 when it does
+ * and the name the version valid then was registered under (copies that
+ * the walk frees with ber_memfree: ber_memalloc'd or ch_malloc'd, never
+ * in an operation's slab), -1 when u has no version then, 0 when it does
  * not know (the version is read).  What it answers must be what the
  * history holds for that (txn, valid_at, known_at). */
 typedef int (bt_name_fn)( void *arg, const bt_uuid *u, bt_uuid *parent,

@@ -329,8 +329,8 @@ bt_dn_memo_free( bt_dn_memo *m )
 
 	if ( !m ) return;
 	for ( i = 0; i < m->n; i++ ) {
-		ch_free( m->e[i].dn.bv_val );
-		ch_free( m->e[i].ndn.bv_val );
+		ber_memfree( m->e[i].dn.bv_val );	/* see name_dn_walk */
+		ber_memfree( m->e[i].ndn.bv_val );
 	}
 	ch_free( m->e );
 	ch_free( m );
@@ -406,8 +406,8 @@ parent_name_free( parent_rec *pr )
 	if ( pr->has_row ) {
 		bt_row_free( &pr->row );
 	} else {
-		ch_free( pr->sdn.bv_val );
-		ch_free( pr->sndn.bv_val );
+		ber_memfree( pr->sdn.bv_val );
+		ber_memfree( pr->sndn.bv_val );
 	}
 }
 
@@ -415,7 +415,10 @@ parent_name_free( parent_rec *pr )
  * rebuilt through its parents.  The walk is bounded: a history that names
  * an ancestor cycle (written before moves were checked for one) is an
  * error, not a stack overflow.  memo (NULL: none) keeps the parents' DNs
- * for the next walk at the same point. */
+ * for the next walk at the same point.  The DNs are ber_memalloc'd
+ * (build_new_dn without a slab, ber_dupbv) and freed with ber_memfree:
+ * ch_free asks the thread pool for the thread's slab first, and an as-of
+ * read of one person frees a hundred of them. */
 static int
 name_dn_walk( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	struct berval *sdn, struct berval *sndn, bt_time vt, bt_time kt,
@@ -460,8 +463,8 @@ name_dn_walk( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	dnRdn( sndn, &nrdn );
 	build_new_dn( dn, &pdn, &rdn, NULL );
 	build_new_dn( ndn, &pndn, &nrdn, NULL );
-	ch_free( pdn.bv_val );
-	ch_free( pndn.bv_val );
+	ber_memfree( pdn.bv_val );
+	ber_memfree( pndn.bv_val );
 	return 0;
 }
 

@@ -155,11 +155,13 @@ void oio_asof_cache_free( oio_asof_cache *c );
 void oio_asof_cache_clear( oio_asof_cache *c );
 size_t oio_asof_cache_bytes( oio_asof_cache *c );
 void oio_asof_fact_clear( oio_asof_fact *f );
-/* A copy (into *out, freed with oio_asof_fact_clear) of what is kept of u
- * for a read of snapshot snap (bt_snapshot_id; 0: none) at (vt, kt): 1,
- * or 0 when nothing kept serves that read. */
-int oio_asof_cache_get( oio_asof_cache *c, bt_info *bi, const bt_uuid *u,
-	bt_time vt, bt_time kt, size_t snap, oio_asof_fact *out );
+/* What is kept of u for a read of snapshot snap (bt_snapshot_id; 0: none)
+ * at (vt, kt), lent to the caller, who must not change it and gives it
+ * back with oio_asof_cache_return (it stays valid until then, also when
+ * the cache drops it meanwhile); NULL when nothing kept serves that read. */
+const oio_asof_fact *oio_asof_cache_lend( oio_asof_cache *c, bt_info *bi,
+	const bt_uuid *u, bt_time vt, bt_time kt, size_t snap );
+void oio_asof_cache_return( const oio_asof_fact *f );
 /* Keeps *f (the cache owns what it holds: *f is emptied) within max bytes
  * in all, least recently used out. */
 void oio_asof_cache_put( oio_asof_cache *c, oio_asof_fact *f, size_t max );

@@ -40,24 +40,30 @@ typedef struct part {
 	bt_dn_memo *dns;	/* the DNs of parents at the point */
 } part;
 
-/* What was kept of u for this read (oio_asof_cache.c): 1, or 0.  Nothing
- * is when bitemporal-cache-size is 0 (set live: at once; what was kept
- * goes with the next entities kept). */
-static int
-cached( part *p, const bt_uuid *u, oio_asof_fact *f )
+/* What was kept of u for this read (oio_asof_cache.c), lent until
+ * unkeep(), or NULL.  Nothing is when bitemporal-cache-size is 0 (set
+ * live: at once; what was kept goes with the next entities kept). */
+static const oio_asof_fact *
+kept( part *p, const bt_uuid *u )
 {
-	return p->oi->oi_asof_facts && BT_SHARE_FACTS( bt_cache_size( p->bi ) ) &&
-		oio_asof_cache_get( p->oi->oi_asof_facts, p->bi, u, p->vt, p->kt, p->snap, f );
+	if ( !p->oi->oi_asof_facts || !BT_SHARE_FACTS( bt_cache_size( p->bi ) ) ) return NULL;
+	return oio_asof_cache_lend( p->oi->oi_asof_facts, p->bi, u, p->vt, p->kt, p->snap );
 }
 
-/* Done with f: kept when it was read here (fresh) from a read snapshot
- * and is what is known now, else freed. */
 static void
-fact_done( part *p, oio_asof_fact *f, int fresh )
+unkeep( const oio_asof_fact *f )
+{
+	oio_asof_cache_return( f );
+}
+
+/* Done with f, read here from the history: kept when it was read from a
+ * read snapshot and is what is known now, else freed. */
+static void
+fact_done( part *p, oio_asof_fact *f )
 {
 	size_t max = BT_SHARE_FACTS( bt_cache_size( p->bi ) );
 
-	if ( fresh && !p->err && p->snap && p->kt >= f->newest && p->oi->oi_asof_facts ) {
+	if ( !p->err && p->snap && p->kt >= f->newest && p->oi->oi_asof_facts ) {
 		f->built = p->snap;
 		oio_asof_cache_put( p->oi->oi_asof_facts, f, max );
 	} else {
@@ -75,22 +81,19 @@ kept_name( void *arg, const bt_uuid *u, bt_uuid *parent, struct berval *sdn,
 	struct berval *sndn )
 {
 	part *p = arg;
-	oio_asof_fact f;
+	const oio_asof_fact *f = kept( p, u );
 	int rc = 0;
 
-	memset( &f, 0, sizeof( f ) );
-	if ( !cached( p, u, &f ) ) return 0;
-	if ( !f.found ) {
+	if ( !f ) return 0;
+	if ( !f->found ) {
 		rc = -1;
-	} else if ( !BER_BVISNULL( &f.sdn ) && !BER_BVISNULL( &f.sndn ) ) {
-		*parent = f.parent;
-		*sdn = f.sdn;		/* the walk frees them */
-		*sndn = f.sndn;
-		BER_BVZERO( &f.sdn );
-		BER_BVZERO( &f.sndn );
+	} else if ( !BER_BVISNULL( &f->sdn ) && !BER_BVISNULL( &f->sndn ) ) {
+		*parent = f->parent;
+		ber_dupbv( sdn, (struct berval *)&f->sdn );	/* the walk frees them */
+		ber_dupbv( sndn, (struct berval *)&f->sndn );
 		rc = 1;
 	}
-	oio_asof_fact_clear( &f );
+	unkeep( f );
 	return rc;
 }
 
@@ -136,22 +139,23 @@ read_entity( part *p, const bt_uuid *u, oio_model *m, oio_asof_fact *f )
 
 /* A kept entity into the part's model, under its DN at the point. */
 static oio_obj *
-insert_kept( part *p, oio_asof_fact *f )
+insert_kept( part *p, const oio_asof_fact *f )
 {
 	struct berval dn, ndn;
 	oio_obj *o;
 
-	if ( bt_name_dn_memo( p->bi, p->txn, &f->parent, &f->sdn, &f->sndn, p->vt, p->kt,
-			p->dns, &dn, &ndn ) ) {
+	if ( bt_name_dn_memo( p->bi, p->txn, &f->parent, (struct berval *)&f->sdn,
+			(struct berval *)&f->sndn, p->vt, p->kt, p->dns, &dn, &ndn ) ) {
 		p->err = -1;
 		return NULL;
 	}
 	o = oio_model_add( &p->m, &f->u, &dn, &ndn );
-	ch_free( dn.bv_val );
-	ch_free( ndn.bv_val );
+	ber_memfree( dn.bv_val );	/* the walk's, never in a slab */
+	ber_memfree( ndn.bv_val );
 	if ( o ) {
 		oio_obj_set_facts( o, &f->facts );
-		if ( oio_obj_set_strs( o, &f->strs[0], &f->strs[1], &f->strs[2], &f->strs[3] ) ) {
+		if ( oio_obj_set_strs( o, (struct berval *)&f->strs[0], (struct berval *)&f->strs[1],
+				(struct berval *)&f->strs[2], (struct berval *)&f->strs[3] ) ) {
 			oio_model_drop( &p->m, o );
 			o = NULL;
 		}
@@ -166,23 +170,24 @@ insert_kept( part *p, oio_asof_fact *f )
 static oio_obj *
 load( part *p, const bt_uuid *u, bt_uuid *parent )
 {
+	const oio_asof_fact *k;
 	oio_asof_fact f;
 	oio_obj *o;
-	int fresh = 0;
 
 	if ( !parent && ( o = oio_model_get( &p->m, u ) ) ) return o;
 	if ( p->err || bt_uuid_is_zero( u ) ) return NULL;
-	memset( &f, 0, sizeof( f ) );
-	if ( cached( p, u, &f ) ) {
-		if ( !( o = oio_model_get( &p->m, u ) ) && f.found && f.has_facts )
-			o = insert_kept( p, &f );
-	} else {
-		/* (also when it is in the model and only its parent is asked for) */
-		o = read_entity( p, u, &p->m, &f );
-		fresh = 1;
+	if ( ( k = kept( p, u ) ) ) {
+		if ( !( o = oio_model_get( &p->m, u ) ) && k->found && k->has_facts )
+			o = insert_kept( p, k );
+		if ( parent && k->found ) *parent = k->parent;
+		unkeep( k );
+		return o;
 	}
+	/* (also when it is in the model and only its parent is asked for) */
+	memset( &f, 0, sizeof( f ) );
+	o = read_entity( p, u, &p->m, &f );
 	if ( parent && f.found ) *parent = f.parent;
-	fact_done( p, &f, fresh );
+	fact_done( p, &f );
 	return o;
 }
 
@@ -328,31 +333,36 @@ function_of( part *p, const bt_uuid *ref, const bt_uuid *u )
 static int
 is_post( part *p, const bt_uuid *u )
 {
+	const oio_asof_fact *k;
 	oio_asof_fact f;
 	oio_obj *o;
-	int post, fresh = 0;
+	int post;
 
 	if ( ( o = oio_model_get( &p->m, u ) ) ) return o->kind == OIO_MANAGER;
 	if ( p->err || bt_uuid_is_zero( u ) ) return 0;
-	memset( &f, 0, sizeof( f ) );
-	if ( cached( p, u, &f ) ) {
-		post = f.found && f.has_facts && f.facts.kind == OIO_MANAGER;
-	} else {
-		if ( !p->has_scratch ) {
-			oio_model_init( &p->scratch, 0 );
-			p->has_scratch = 1;
-		}
-		o = read_entity( p, u, &p->scratch, &f );
-		post = o && o->kind == OIO_MANAGER;
-		if ( o ) oio_model_drop( &p->scratch, o );
-		fresh = 1;
+	if ( ( k = kept( p, u ) ) ) {
+		post = k->found && k->has_facts && k->facts.kind == OIO_MANAGER;
+		unkeep( k );
+		return post;
 	}
-	fact_done( p, &f, fresh );
+	if ( !p->has_scratch ) {
+		oio_model_init( &p->scratch, 0 );
+		p->has_scratch = 1;
+	}
+	memset( &f, 0, sizeof( f ) );
+	o = read_entity( p, u, &p->scratch, &f );
+	post = o && o->kind == OIO_MANAGER;
+	if ( o ) oio_model_drop( &p->scratch, o );
+	fact_done( p, &f );
 	return post;
 }
 
-/* What refers to unit u: its manager posts with their people; with
- * people, its engagements too, with their people and their functions. */
+/* What refers to unit u: its manager posts with the people holding them
+ * (who they are is all a post's holder contributes to who manages u);
+ * with people, its engagements too, with their people and their
+ * functions (a person's primary engagement decides whom they report to).
+ * In the subtree a manager manages, a post's holder is read with their
+ * functions too: they may report to the read's manager. */
 static void
 unit_functions( part *p, const bt_uuid *u, int people )
 {
@@ -380,9 +390,9 @@ unit_functions( part *p, const bt_uuid *u, int people )
 		if ( !people && !is_post( p, &refs[i] ) ) continue;
 		f = load( p, &refs[i], NULL );
 		if ( !f || memcmp( &f->unit, u, sizeof( *u ) ) != 0 ) continue;
-		if ( f->kind == OIO_MANAGER && f->has_person ) person_functions( p, &f->person );
-		else if ( f->kind == OIO_ENGAGEMENT && people && f->has_person )
-			person_functions( p, &f->person );
+		if ( !f->has_person ) continue;
+		if ( people ) person_functions( p, &f->person );
+		else if ( f->kind == OIO_MANAGER ) load( p, &f->person, NULL );
 	}
 	ch_free( refs );
 }

@@ -24,8 +24,12 @@
  *
  * Shards with a mutex, a hash table and a least recently used list each,
  * bounded together by bytes (a share of bitemporal-cache-size, taken
- * again at each put: a smaller bound applies from the next one on).  Copies
- * are made under the shard's mutex; nothing else is done under it.
+ * again at each put: a smaller bound applies from the next one on).  A
+ * kept fact never changes, so a read borrows it instead of copying it
+ * (a read takes some fifty: copying their strings out and freeing them
+ * again was a sixth of an as-of base lookup): each entry counts who holds
+ * it, the cache as long as it is linked and each read until it gives it
+ * back, and the last one frees it.
  */
 #include "portable.h"
 
@@ -51,6 +55,7 @@ typedef struct ac_ent {
 	bt_uuid *refs;
 	int nrefs;
 	size_t bytes;
+	unsigned held;			/* the cache while linked, and each read (atomic) */
 } ac_ent;
 
 typedef struct ac_shard {
@@ -74,14 +79,16 @@ ac_hash( const bt_uuid *u )
 	return h;
 }
 
+/* (the strings are ber_memalloc'd here, never in an operation's slab:
+ * ber_memfree spares ch_free's question to the thread pool) */
 void
 oio_asof_fact_clear( oio_asof_fact *f )
 {
 	int i;
 
-	ch_free( f->sdn.bv_val );
-	ch_free( f->sndn.bv_val );
-	for ( i = 0; i < 4; i++ ) ch_free( f->strs[i].bv_val );
+	ber_memfree( f->sdn.bv_val );
+	ber_memfree( f->sndn.bv_val );
+	for ( i = 0; i < 4; i++ ) ber_memfree( f->strs[i].bv_val );
 	memset( f, 0, sizeof( *f ) );
 }
 
@@ -98,20 +105,6 @@ oio_asof_fact_of( oio_asof_fact *f, const oio_obj *o )
 		oio_obj_str( o, which[i], &bv );
 		if ( bv.bv_len ) ber_dupbv( &f->strs[i], &bv );
 		else BER_BVZERO( &f->strs[i] );
-	}
-}
-
-/* *out: a copy of f that the caller owns */
-static void
-fact_copy( oio_asof_fact *out, const oio_asof_fact *f )
-{
-	int i;
-
-	*out = *f;
-	ber_dupbv( &out->sdn, (struct berval *)&f->sdn );
-	ber_dupbv( &out->sndn, (struct berval *)&f->sndn );
-	for ( i = 0; i < 4; i++ ) {
-		if ( f->strs[i].bv_val ) ber_dupbv( &out->strs[i], (struct berval *)&f->strs[i] );
 	}
 }
 
@@ -162,7 +155,17 @@ lru_touch( ac_shard *s, ac_ent *e )
 	lru_front( s, e );
 }
 
-/* Takes e out of s and frees it. */
+/* One holder less; the last one frees e. */
+static void
+ent_release( ac_ent *e )
+{
+	if ( __atomic_sub_fetch( &e->held, 1, __ATOMIC_ACQ_REL ) ) return;
+	oio_asof_fact_clear( &e->f );
+	ber_memfree( e->refs );
+	ber_memfree( e );
+}
+
+/* Takes e out of s: freed now, or by the last read that holds it. */
 static void
 ent_drop( ac_shard *s, ac_ent *e )
 {
@@ -173,9 +176,7 @@ ent_drop( ac_shard *s, ac_ent *e )
 	if ( *pp ) *pp = e->hnext;
 	lru_unlink( s, e );
 	s->bytes -= e->bytes;
-	oio_asof_fact_clear( &e->f );
-	ch_free( e->refs );
-	ch_free( e );
+	ent_release( e );
 }
 
 static void
@@ -190,6 +191,7 @@ static void
 ent_link( ac_shard *s, ac_ent *e, unsigned b, size_t bytes )
 {
 	e->bytes = bytes;
+	e->held = 1;
 	e->bucket = b;
 	e->hnext = s->buckets[b];
 	s->buckets[b] = e;
@@ -252,27 +254,33 @@ ent_serves( ac_shard *s, ac_ent *e, bt_info *bi, bt_time vt, bt_time kt,
 		e->f.built <= snap;
 }
 
-int
-oio_asof_cache_get( oio_asof_cache *c, bt_info *bi, const bt_uuid *u,
-	bt_time vt, bt_time kt, size_t snap, oio_asof_fact *out )
+const oio_asof_fact *
+oio_asof_cache_lend( oio_asof_cache *c, bt_info *bi, const bt_uuid *u,
+	bt_time vt, bt_time kt, size_t snap )
 {
 	uint32_t h = ac_hash( u );
 	ac_shard *s = &c->shards[h % AC_SHARDS];
-	ac_ent *e, *next;
-	int found = 0, dropped;
+	ac_ent *e, *next, *found = NULL;
+	int dropped;
 
-	if ( !snap ) return 0;
+	if ( !snap ) return NULL;
 	ldap_pvt_thread_mutex_lock( &s->mutex );
 	for ( e = s->buckets[( h / AC_SHARDS ) % AC_BUCKETS]; e && !found; e = next ) {
 		next = e->hnext;
 		if ( e->is_refs || memcmp( &e->f.u, u, sizeof( *u ) ) ) continue;
 		if ( !ent_serves( s, e, bi, vt, kt, snap, &dropped ) ) continue;
-		fact_copy( out, &e->f );
+		__atomic_add_fetch( &e->held, 1, __ATOMIC_RELAXED );	/* linked: held >= 1 */
 		lru_touch( s, e );
-		found = 1;
+		found = e;
 	}
 	ldap_pvt_thread_mutex_unlock( &s->mutex );
-	return found;
+	return found ? &found->f : NULL;
+}
+
+void
+oio_asof_cache_return( const oio_asof_fact *f )
+{
+	if ( f ) ent_release( (ac_ent *)( (char *)f - offsetof( ac_ent, f ) ) );
 }
 
 void
@@ -299,7 +307,7 @@ oio_asof_cache_put( oio_asof_cache *c, oio_asof_fact *f, size_t max )
 			bt_period_overlaps( e->f.span, f->span ) )
 			ent_drop( s, e );
 	}
-	e = ch_calloc( 1, sizeof( *e ) );
+	e = ber_memcalloc( 1, sizeof( *e ) );
 	e->f = *f;
 	ent_link( s, e, b, bytes );
 	ldap_pvt_thread_mutex_unlock( &s->mutex );
@@ -363,14 +371,14 @@ oio_asof_refs_put( oio_asof_cache *c, const bt_uuid *target, AttributeDescriptio
 		return;
 	}
 	if ( ( e = refs_find( s, b, target, ad, oc ) ) ) ent_drop( s, e );
-	e = ch_calloc( 1, sizeof( *e ) );
+	e = ber_memcalloc( 1, sizeof( *e ) );
 	e->is_refs = 1;
 	e->f.u = *target;
 	e->f.built = built;
 	e->ad = ad;
 	e->oc = oc;
 	e->nrefs = n;
-	e->refs = ch_malloc( ( n ? n : 1 ) * sizeof( bt_uuid ) );
+	e->refs = ber_memalloc( ( n ? n : 1 ) * sizeof( bt_uuid ) );
 	if ( n ) memcpy( e->refs, refs, n * sizeof( bt_uuid ) );	/* refs: NULL for none */
 	ent_link( s, e, b, bytes );
 	ldap_pvt_thread_mutex_unlock( &s->mutex );
