@@ -209,22 +209,40 @@ parent_release( oio_model *m, oio_parent *p )
 	ber_memfree( p );
 }
 
-/* The parent named dn/ndn, with one more reference; NULL: out of memory. */
+/* A parent's key into k: ndn, NUL, dn, NUL */
+static size_t
+parent_key( char *k, struct berval *dn, struct berval *ndn )
+{
+	memcpy( k, ndn->bv_val, ndn->bv_len );
+	k[ndn->bv_len] = '\0';
+	memcpy( k + ndn->bv_len + 1, dn->bv_val, dn->bv_len );
+	k[ndn->bv_len + 1 + dn->bv_len] = '\0';
+	return ndn->bv_len + 1 + dn->bv_len;
+}
+
+/* The parent named dn/ndn, with one more reference; NULL: out of memory.
+ * Most objects share a parent that is there already: it is looked for
+ * before one is allocated. */
 static oio_parent *
 parent_get( oio_model *m, struct berval *dn, struct berval *ndn )
 {
-	oio_parent *p = ber_memalloc( sizeof( *p ) + ndn->bv_len + dn->bv_len + 2 ), *have;
+	size_t len = ndn->bv_len + 1 + dn->bv_len;
+	oio_parent *p, *have;
+	char buf[512];
 
-	if ( !p ) return NULL;
+	if ( len < sizeof( buf ) ) {
+		parent_key( buf, dn, ndn );
+		if ( ( have = oio_table_find( &m->parents, buf, len ) ) ) {
+			have->refs++;
+			return have;
+		}
+	}
+	if ( !( p = ber_memalloc( sizeof( *p ) + len + 1 ) ) ) return NULL;
 	p->refs = 1;
 	p->ndn_len = ndn->bv_len;
 	p->dn_len = dn->bv_len;
-	memcpy( p->key, ndn->bv_val, ndn->bv_len );
-	p->key[ndn->bv_len] = '\0';
-	memcpy( p->key + ndn->bv_len + 1, dn->bv_val, dn->bv_len );
-	p->key[ndn->bv_len + 1 + dn->bv_len] = '\0';
-	have = oio_table_find( &m->parents, p->key, ndn->bv_len + 1 + dn->bv_len );
-	if ( have ) {
+	parent_key( p->key, dn, ndn );
+	if ( len >= sizeof( buf ) && ( have = oio_table_find( &m->parents, p->key, len ) ) ) {
 		ber_memfree( p );
 		have->refs++;
 		return have;
@@ -258,6 +276,7 @@ names_of( oio_model *m, oio_obj *o, struct berval *dn, struct berval *ndn )
 {
 	struct berval f[OIO_S_COUNT], pdn, pndn;
 	oio_parent *p = NULL;
+	unsigned hash = oio_table_hash( ndn->bv_val, ndn->bv_len );	/* RDN, ',', parent */
 	int i;
 
 	for ( i = OIO_S_NAME; i < OIO_S_COUNT; i++ ) oio_obj_str( o, i, &f[i] );
@@ -276,11 +295,7 @@ names_of( oio_model *m, oio_obj *o, struct berval *dn, struct berval *ndn )
 	}
 	parent_release( m, o->parent );
 	o->parent = p;
-	o->dn_hash = oio_table_hash( OIO_TABLE_HASH_INIT, f[OIO_S_NRDN].bv_val, f[OIO_S_NRDN].bv_len );
-	if ( p ) {
-		o->dn_hash = oio_table_hash( o->dn_hash, ",", 1 );
-		o->dn_hash = oio_table_hash( o->dn_hash, p->key, p->ndn_len );
-	}
+	o->dn_hash = hash;
 	return 0;
 }
 
@@ -328,7 +343,7 @@ oio_obj_parent_ndn( oio_obj *o, struct berval *out )
 int
 oio_obj_is_named( oio_obj *o, struct berval *ndn )
 {
-	return o->dn_hash == oio_table_hash( OIO_TABLE_HASH_INIT, ndn->bv_val, ndn->bv_len ) &&
+	return o->dn_hash == oio_table_hash( ndn->bv_val, ndn->bv_len ) &&
 		match_dn( o, ndn->bv_val, ndn->bv_len );
 }
 

@@ -2,24 +2,41 @@
  * (contract in oio_table.h). */
 #include "oio_table.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define OIO_TABLE_MIN 64	/* slots of a table's first allocation */
 
+#define MUL1 0x9e3779b97f4a7c15ull	/* odd constants with mixed bits */
+#define MUL2 0xff51afd7ed558ccdull
+
 unsigned
-oio_table_hash( unsigned h, const void *p, size_t n )
+oio_table_hash( const void *p, size_t n )
 {
 	const unsigned char *s = p;
+	uint64_t h = MUL1 ^ n, w;
 
-	while ( n-- ) { h ^= *s++; h *= 16777619u; }	/* FNV-1a */
-	return h;
+	for ( ; n >= 8; s += 8, n -= 8 ) {
+		memcpy( &w, s, 8 );
+		h = ( h ^ w ) * MUL2;
+		h ^= h >> 29;
+	}
+	if ( n ) {
+		w = 0;
+		memcpy( &w, s, n );
+		h = ( h ^ w ) * MUL2;
+	}
+	h ^= h >> 32;	/* the high bits into the low ones (fmix64's finish) */
+	h *= MUL1;
+	h ^= h >> 29;
+	return (unsigned)h;
 }
 
 static unsigned
 hash_bytes( const void *p, size_t n )
 {
-	return oio_table_hash( OIO_TABLE_HASH_INIT, p, n );
+	return oio_table_hash( p, n );
 }
 
 static unsigned

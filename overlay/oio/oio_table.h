@@ -34,9 +34,8 @@ typedef void (oio_table_key_fn)( const void *item, const void **key, size_t *len
 
 /* Or, for an item whose key is not one run of bytes (the model's objects:
  * their normalized RDN, then their parent's normalized DN): the hash of
- * its key, which must be oio_table_hash( OIO_TABLE_HASH_INIT, key bytes )
- * of the bytes a lookup names it by, and whether the item has those bytes
- * as its key. */
+ * its key, which must be oio_table_hash( key bytes ) of the bytes a lookup
+ * names it by, and whether the item has those bytes as its key. */
 typedef unsigned (oio_table_hash_fn)( const void *item );
 typedef int (oio_table_match_fn)( const void *item, const void *key, size_t len );
 
@@ -52,10 +51,11 @@ typedef struct oio_table {
 void oio_table_init( oio_table *t, oio_table_key_fn *key );
 void oio_table_init_fn( oio_table *t, oio_table_hash_fn *hash, oio_table_match_fn *match );
 
-/* The table's hash (FNV-1a) of n more bytes after h: a key given in parts
- * hashes as the parts in order, from OIO_TABLE_HASH_INIT. */
-#define OIO_TABLE_HASH_INIT 2166136261u
-unsigned oio_table_hash( unsigned h, const void *p, size_t n );
+/* The table's hash of n bytes: eight at a time (the keys are DNs and
+ * UUIDs; a byte at a time was a tenth of an as-of read), mixed so that the
+ * low bits, which pick the slot, depend on every byte.  Not a stored
+ * value: it may change with the code. */
+unsigned oio_table_hash( const void *p, size_t n );
 /* Frees the slots (not the items); the table is empty and usable again. */
 void oio_table_clear( oio_table *t );
 
