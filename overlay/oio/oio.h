@@ -119,6 +119,13 @@ oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg )
 	return oio_model_derive( m, oi->oi_internal_addresses, &oio_schema_values, write, arg );
 }
 
+static inline int
+oio_compute_one( oio_info *oi, oio_model *m, oio_obj *o, oio_write_fn *write, void *arg )
+{
+	return oio_model_derive_one( m, oi->oi_internal_addresses, &oio_schema_values, o,
+		write, arg );
+}
+
 /* oio_asof.c: the derived values of one person or unit at (vt, kt), from
  * the entries they depend on only, read in txn; fn gets the entry and its
  * object, in a model that keeps the computed values (oio_obj_values).

@@ -8,9 +8,10 @@
  * posts that fill them, and for a manager the subtrees they manage (their
  * direct reports).  They are read from the history at that point, from the
  * read snapshot the entry itself comes from, into a small model of their
- * own, and the same rules (oio_compute) run on it: both ways give the same
- * values.  Nothing is shared between reads, so no read waits for another
- * one's rebuild and no write invalidates anything.
+ * own, and the same rules run on it for that entry (oio_compute_one): both
+ * ways give the same values.  No read waits for another one's rebuild: what
+ * reads share is what each entity was at a stretch of time
+ * (oio_asof_cache.c), never a value computed from other entities.
  *
  * The entries are found through the history's reference index (every
  * entity that ever named the target in a UUID-syntax attribute) and kept
@@ -574,8 +575,10 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 		rc = -1;
 	} else {
 		p.m.loaded = 1;
-		oio_compute( oi, &p.m, keep_computed, NULL );
-		if ( ( o = oio_model_get( &p.m, &u ) ) ) fn( e, &p.m, o, arg );
+		if ( ( o = oio_model_get( &p.m, &u ) ) ) {
+			oio_compute_one( oi, &p.m, o, keep_computed, NULL );	/* only e's values are read */
+			fn( e, &p.m, o, arg );
+		}
 	}
 	ch_free( p.units );
 	bt_dn_memo_free( p.dns );

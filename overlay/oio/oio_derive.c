@@ -363,33 +363,43 @@ unit_values( derivation *d, oio_obj *o, BerVarray *v )
 	}
 }
 
-/* Pass 3: every derived value; write what differs from what is stored. */
+/* Pass 3: o's derived values; written (and recorded as stored) when they
+ * differ from what is stored.  1 when written. */
 static int
-compute_values( derivation *d, oio_write_fn *write, void *arg )
+object_values( derivation *d, oio_obj *o, oio_write_fn *write, void *arg )
 {
 	BerVarray v[D_COUNT];
-	int i, nwritten = 0;
+	int i, written = 0;
+
+	if ( o->kind != OIO_PERSON && o->kind != OIO_UNIT ) return 0;
+	memset( v, 0, sizeof( v ) );
+	if ( o->kind == OIO_PERSON ) person_values( d, o, v );
+	else unit_values( d, o, v );
+	for ( i = 0; i < D_COUNT; i++ ) {
+		if ( !oio_obj_stored_is( d->m, o, i, v[i] ) ) break;
+	}
+	if ( i < D_COUNT && write( d->m, o, v, arg ) == 0 ) {
+		oio_obj_store( d->m, o, v );
+		written = 1;
+	}
+	for ( i = 0; i < D_COUNT; i++ ) ber_bvarray_free( v[i] );
+	return written;
+}
+
+/* Pass 3 for every person and unit (only: that object alone). */
+static int
+compute_values( derivation *d, oio_obj *only, oio_write_fn *write, void *arg )
+{
+	int nwritten = 0;
 	oio_obj *o;
 
-	FOREACH_OBJ( d->m, o ) {
-		if ( o->kind != OIO_PERSON && o->kind != OIO_UNIT ) continue;
-		memset( v, 0, sizeof( v ) );
-		if ( o->kind == OIO_PERSON ) person_values( d, o, v );
-		else unit_values( d, o, v );
-		for ( i = 0; i < D_COUNT; i++ ) {
-			if ( !oio_obj_stored_is( d->m, o, i, v[i] ) ) break;
-		}
-		if ( i < D_COUNT && write( d->m, o, v, arg ) == 0 ) {
-			oio_obj_store( d->m, o, v );
-			nwritten++;
-		}
-		for ( i = 0; i < D_COUNT; i++ ) ber_bvarray_free( v[i] );
-	}
+	if ( only ) return object_values( d, only, write, arg );
+	FOREACH_OBJ( d->m, o ) nwritten += object_values( d, o, write, arg );
 	return nwritten;
 }
 
-int
-oio_model_derive( oio_model *m, int publish_internal, const oio_value_rules *vr,
+static int
+derive( oio_model *m, int publish_internal, const oio_value_rules *vr, oio_obj *only,
 	oio_write_fn *write, void *arg )
 {
 	derivation d;
@@ -401,7 +411,7 @@ oio_model_derive( oio_model *m, int publish_internal, const oio_value_rules *vr,
 	if ( !d.s ) return 0;
 	compute_structure( &d, publish_internal, vr );
 	compute_reports( &d );
-	n = compute_values( &d, write, arg );
+	n = compute_values( &d, only, write, arg );
 	for ( id = 0; id < m->nids; id++ ) {
 		if ( !d.s[id].addr ) continue;
 		for ( i = 0; i < 3; i++ ) ber_bvarray_free( d.s[id].addr[i] );
@@ -409,4 +419,18 @@ oio_model_derive( oio_model *m, int publish_internal, const oio_value_rules *vr,
 	}
 	ber_memfree( d.s );
 	return n;
+}
+
+int
+oio_model_derive( oio_model *m, int publish_internal, const oio_value_rules *vr,
+	oio_write_fn *write, void *arg )
+{
+	return derive( m, publish_internal, vr, NULL, write, arg );
+}
+
+int
+oio_model_derive_one( oio_model *m, int publish_internal, const oio_value_rules *vr,
+	oio_obj *o, oio_write_fn *write, void *arg )
+{
+	return derive( m, publish_internal, vr, o, write, arg );
 }

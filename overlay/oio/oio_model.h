@@ -187,6 +187,10 @@ typedef struct oio_value_rules {
 typedef int (oio_write_fn)( oio_model *m, oio_obj *o, BerVarray *values, void *arg );
 int oio_model_derive( oio_model *m, int publish_internal, const oio_value_rules *vr,
 	oio_write_fn *write, void *arg );
+/* The same for object o of m alone (the others' values are not computed:
+ * what o's depend on is, so o gets what oio_model_derive would give it). */
+int oio_model_derive_one( oio_model *m, int publish_internal, const oio_value_rules *vr,
+	oio_obj *o, oio_write_fn *write, void *arg );
 
 /* oio_model.c: the same values in any order (a derived attribute is a set). */
 int oio_same_values( BerVarray a, BerVarray b );

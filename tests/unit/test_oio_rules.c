@@ -364,6 +364,33 @@ static const oio_value_rules *schema;	/* NULL: any value, the same bytes */
 
 static const char *written_set( const char *w );
 
+static int
+count_differs( oio_model *m, oio_obj *o, BerVarray *values, void *arg )
+{
+	(void)m;
+	(void)o;
+	(void)values;
+	( *(int *)arg )++;
+	return -1;	/* not stored */
+}
+
+/* After a computation that stored everything it wrote: each person's and
+ * unit's values computed alone (oio_model_derive_one, as an as-of read of
+ * one entry does) are those stored, so none differs. */
+static int
+derive_one_differs( int publish_internal )
+{
+	unsigned id;
+	int differs = 0;
+
+	for ( id = 1; id < M.nids; id++ ) {
+		oio_obj *o = oio_model_by_id( &M, id );
+		if ( o && o->id == id )
+			oio_model_derive_one( &M, publish_internal, schema, o, count_differs, &differs );
+	}
+	return differs;
+}
+
 /* One computation on M, and on its twin H (hashes): the same writes. */
 static int
 derive( int publish_internal )
@@ -381,6 +408,11 @@ derive( int publish_internal )
 	ok( n == nh && strcmp( a, written_set( written_h ) ) == 0,
 		"computation %d: the model of hashes writes what the model of values writes (%d, %d)",
 		run, n, nh );
+	if ( !refuse ) {
+		int d = derive_one_differs( publish_internal );
+		ok( d == 0, "computation %d: each object's values computed alone are the same (%d differ)",
+			run, d );
+	}
 	return n;
 }
 
