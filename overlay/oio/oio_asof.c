@@ -26,15 +26,58 @@
 
 #include "oio.h"
 
+/* A thread's models for its reads, kept under a thread-pool key (as
+ * bt_store.c keeps its zlib streams) and emptied after each read: their
+ * first page and indexes are allocated once per thread, not per read. */
+typedef struct asof_models {
+	oio_model m;
+	oio_model scratch;	/* entities probed, not part of m */
+} asof_models;
+
+static char asof_models_key;
+
+static void
+asof_models_free( asof_models *am )
+{
+	oio_model_destroy( &am->m );
+	oio_model_destroy( &am->scratch );
+	ch_free( am );
+}
+
+static void
+asof_models_release( void *key, void *data )
+{
+	asof_models_free( data );
+}
+
+/* The calling thread's models, empty; *owned: a fresh pair the caller
+ * frees (the thread has no pool context). */
+static asof_models *
+asof_models_get( int *owned )
+{
+	void *ctx = ldap_pvt_thread_pool_context(), *data = NULL;
+	asof_models *am;
+
+	*owned = 0;
+	if ( ctx && ldap_pvt_thread_pool_getkey( ctx, &asof_models_key, &data, NULL ) == 0 && data )
+		return data;
+	am = ch_malloc( sizeof( *am ) );
+	oio_model_init( &am->m, 1 );	/* its values are read back */
+	oio_model_init( &am->scratch, 0 );
+	if ( !ctx || ldap_pvt_thread_pool_setkey( ctx, &asof_models_key, am,
+			asof_models_release, NULL, NULL ) )
+		*owned = 1;
+	return am;
+}
+
 typedef struct part {
 	oio_info *oi;
 	bt_info *bi;
 	MDB_txn *txn;
 	bt_time vt, kt;
 	size_t snap;		/* the read snapshot's ID; 0: nothing read is kept */
-	oio_model m;
-	oio_model scratch;	/* entities probed, not part of m */
-	int has_scratch;
+	oio_model *m;		/* the thread's, for this read */
+	oio_model *scratch;	/* entities probed, not part of m */
 	int err;			/* the history could not be read */
 	bt_uuid *units;		/* units whose posts are loaded */
 	int nunits, maxunits;
@@ -150,14 +193,14 @@ insert_kept( part *p, const oio_asof_fact *f )
 		p->err = -1;
 		return NULL;
 	}
-	o = oio_model_add( &p->m, &f->u, &dn, &ndn );
+	o = oio_model_add( p->m, &f->u, &dn, &ndn );
 	ber_memfree( dn.bv_val );	/* the walk's, never in a slab */
 	ber_memfree( ndn.bv_val );
 	if ( o ) {
 		oio_obj_set_facts( o, &f->facts );
 		if ( oio_obj_set_strs( o, (struct berval *)&f->strs[0], (struct berval *)&f->strs[1],
 				(struct berval *)&f->strs[2], (struct berval *)&f->strs[3] ) ) {
-			oio_model_drop( &p->m, o );
+			oio_model_drop( p->m, o );
 			o = NULL;
 		}
 	}
@@ -175,10 +218,10 @@ load( part *p, const bt_uuid *u, bt_uuid *parent )
 	oio_asof_fact f;
 	oio_obj *o;
 
-	if ( !parent && ( o = oio_model_get( &p->m, u ) ) ) return o;
+	if ( !parent && ( o = oio_model_get( p->m, u ) ) ) return o;
 	if ( p->err || bt_uuid_is_zero( u ) ) return NULL;
 	if ( ( k = kept( p, u ) ) ) {
-		if ( !( o = oio_model_get( &p->m, u ) ) && k->found && k->has_facts )
+		if ( !( o = oio_model_get( p->m, u ) ) && k->found && k->has_facts )
 			o = insert_kept( p, k );
 		if ( parent && k->found ) *parent = k->parent;
 		unkeep( k );
@@ -186,7 +229,7 @@ load( part *p, const bt_uuid *u, bt_uuid *parent )
 	}
 	/* (also when it is in the model and only its parent is asked for) */
 	memset( &f, 0, sizeof( f ) );
-	o = read_entity( p, u, &p->m, &f );
+	o = read_entity( p, u, p->m, &f );
 	if ( parent && f.found ) *parent = f.parent;
 	fact_done( p, &f );
 	return o;
@@ -323,7 +366,7 @@ person_functions( part *p, const bt_uuid *u )
 static oio_obj *
 function_of( part *p, const bt_uuid *ref, const bt_uuid *u )
 {
-	oio_obj *f = oio_model_get( &p->m, ref );
+	oio_obj *f = oio_model_get( p->m, ref );
 
 	return f && f->has_person && memcmp( &f->person, u, sizeof( *u ) ) == 0 ? f : NULL;
 }
@@ -339,21 +382,17 @@ is_post( part *p, const bt_uuid *u )
 	oio_obj *o;
 	int post;
 
-	if ( ( o = oio_model_get( &p->m, u ) ) ) return o->kind == OIO_MANAGER;
+	if ( ( o = oio_model_get( p->m, u ) ) ) return o->kind == OIO_MANAGER;
 	if ( p->err || bt_uuid_is_zero( u ) ) return 0;
 	if ( ( k = kept( p, u ) ) ) {
 		post = k->found && k->has_facts && k->facts.kind == OIO_MANAGER;
 		unkeep( k );
 		return post;
 	}
-	if ( !p->has_scratch ) {
-		oio_model_init( &p->scratch, 0 );
-		p->has_scratch = 1;
-	}
 	memset( &f, 0, sizeof( f ) );
-	o = read_entity( p, u, &p->scratch, &f );
+	o = read_entity( p, u, p->scratch, &f );
 	post = o && o->kind == OIO_MANAGER;
-	if ( o ) oio_model_drop( &p->scratch, o );
+	if ( o ) oio_model_drop( p->scratch, o );
 	fact_done( p, &f );
 	return post;
 }
@@ -468,7 +507,7 @@ managed( part *p, const bt_uuid *u )
 			has = 1;
 	}
 	for ( i = 0; has && i < n && !p->err; i++ ) {
-		oio_obj *f = oio_model_get( &p->m, &posts[i] );
+		oio_obj *f = oio_model_get( p->m, &posts[i] );
 		bt_uuid holder;
 		if ( !f || f->kind != OIO_MANAGER || !f->has_person ||
 			memcmp( &f->unit, u, sizeof( *u ) ) != 0 )
@@ -530,7 +569,7 @@ person_inputs( part *p, const bt_uuid *u )
 	ch_free( refs );
 	n = referrers_of( p, u, oio_ad.refOwner, &oio_ad.ocAddress, 1, &refs );
 	for ( i = 0; i < n && !p->err; i++ ) {
-		oio_obj *a = oio_model_get( &p->m, &refs[i] );
+		oio_obj *a = oio_model_get( p->m, &refs[i] );
 		if ( !a || a->kind != OIO_ADDRESS ) continue;
 		load( p, &a->addrtype, NULL );
 		if ( a->has_visibility ) load( p, &a->visibility, NULL );
@@ -552,9 +591,10 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 {
 	part p;
 	oio_kind kind = oio_kind_of( e );
+	asof_models *am;
 	oio_obj *o;
 	bt_uuid u;
-	int rc = 0;
+	int rc = 0, owned;
 
 	if ( ( kind != OIO_PERSON && kind != OIO_UNIT ) || bt_entry_uuid( e, &u ) ) return 0;
 	memset( &p, 0, sizeof( p ) );
@@ -564,7 +604,9 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	p.vt = vt;
 	p.kt = kt;
 	p.snap = bt_snapshot_id( txn );
-	oio_model_init( &p.m, 1 );	/* its values are read back */
+	if ( !( am = asof_models_get( &owned ) ) ) return -1;
+	p.m = &am->m;
+	p.scratch = &am->scratch;
 	p.dns = bt_dn_memo_new();
 	bt_dn_memo_ask( p.dns, kept_name, &p );
 	if ( kind == OIO_PERSON ) person_inputs( &p, &u );
@@ -574,16 +616,20 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 			e->e_name.bv_val, p.err );
 		rc = -1;
 	} else {
-		p.m.loaded = 1;
-		if ( ( o = oio_model_get( &p.m, &u ) ) ) {
-			oio_compute_one( oi, &p.m, o, keep_computed, NULL );	/* only e's values are read */
-			fn( e, &p.m, o, arg );
+		p.m->loaded = 1;
+		if ( ( o = oio_model_get( p.m, &u ) ) ) {
+			oio_compute_one( oi, p.m, o, keep_computed, NULL );	/* only e's values are read */
+			fn( e, p.m, o, arg );
 		}
 	}
 	ch_free( p.units );
 	bt_dn_memo_free( p.dns );
-	oio_model_destroy( &p.m );
-	if ( p.has_scratch ) oio_model_destroy( &p.scratch );
+	if ( owned ) {
+		asof_models_free( am );
+	} else {
+		oio_model_empty( p.m );
+		oio_model_empty( p.scratch );
+	}
 	return rc;
 }
 

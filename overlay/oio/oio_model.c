@@ -364,7 +364,8 @@ obj_new( oio_model *m )
 			oio_obj **pages = ber_memrealloc( m->pages, ( m->npages + 1 ) * sizeof( *pages ) );
 			if ( !pages ) return NULL;
 			m->pages = pages;
-			if ( !( pages[m->npages] = ber_memcalloc( OIO_PAGE, sizeof( oio_obj ) ) ) )
+			/* (each object is cleared when it is given out) */
+			if ( !( pages[m->npages] = ber_memalloc( OIO_PAGE * sizeof( oio_obj ) ) ) )
 				return NULL;
 			m->npages++;
 		}
@@ -534,6 +535,35 @@ oio_model_clear( oio_model *m )
 	m->pages = NULL;
 	m->free_ids = NULL;
 	m->npages = m->nfree = m->maxfree = 0;
+	m->nids = 1;
+	m->loaded = 0;
+}
+
+/* (the tables' slots for OIO_PAGE objects at a load of at most 1/2) */
+#define OIO_KEPT_SLOTS ( 4 * OIO_PAGE )
+
+void
+oio_model_empty( oio_model *m )
+{
+	unsigned pos = 0, id;
+	void *p;
+
+	if ( m->npages > 1 || m->by_uuid.size > OIO_KEPT_SLOTS || m->by_dn.size > OIO_KEPT_SLOTS ||
+		m->parents.size > OIO_KEPT_SLOTS ) {
+		oio_model_clear( m );
+		return;
+	}
+	for ( id = 1; id < m->nids; id++ ) {
+		oio_obj *o = oio_model_by_id( m, id );
+		if ( o->id != id ) continue;	/* dropped */
+		ber_memfree( o->names );
+		stored_free( m, o );
+	}
+	while ( ( p = oio_table_next( &m->parents, &pos ) ) ) ber_memfree( p );
+	oio_table_empty( &m->by_uuid );
+	oio_table_empty( &m->by_dn );
+	oio_table_empty( &m->parents );
+	m->nfree = 0;
 	m->nids = 1;
 	m->loaded = 0;
 }

@@ -118,6 +118,11 @@ typedef struct oio_model {
 void oio_model_init( oio_model *m, int keeps_values );
 void oio_model_destroy( oio_model *m );
 void oio_model_clear( oio_model *m );
+/* oio_model_clear, keeping the first page of objects and the indexes'
+ * slots when the model is no larger than that (a model built for each
+ * read and used again by its thread: allocating and clearing them again
+ * for every read cost more than the read's own objects). */
+void oio_model_empty( oio_model *m );
 void oio_model_swap( oio_model *a, oio_model *b );
 /* what m holds on the heap, about (its pages, strings, values, tables) */
 size_t oio_model_bytes( oio_model *m );

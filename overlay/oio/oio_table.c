@@ -75,6 +75,13 @@ oio_table_clear( oio_table *t )
 
 /* Puts item into the first empty slot of its run; there is one, since the
  * load is kept at most 1/2. */
+void
+oio_table_empty( oio_table *t )
+{
+	if ( t->slot ) memset( t->slot, 0, t->size * sizeof( void * ) );
+	t->count = 0;
+}
+
 static void
 place( oio_table *t, void *item )
 {

@@ -58,6 +58,9 @@ void oio_table_init_fn( oio_table *t, oio_table_hash_fn *hash, oio_table_match_f
 unsigned oio_table_hash( const void *p, size_t n );
 /* Frees the slots (not the items); the table is empty and usable again. */
 void oio_table_clear( oio_table *t );
+/* Empties the table (not freeing the items) and keeps its slots for the
+ * items to come. */
+void oio_table_empty( oio_table *t );
 
 /* Adds item (its key must not be in the table).  0, or -1 when out of
  * memory (nothing changed). */

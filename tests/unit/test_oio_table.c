@@ -251,6 +251,14 @@ test_basics( void )
 	ok( oio_table_find( &t, v[1].key, v[1].len ) == NULL && oio_table_find( &t, v[0].key, v[0].len ) == &v[0],
 		"... gone; the other stays" );
 	is_int( t.count, 1, "count" );
+	{
+		unsigned size = t.size;
+		oio_table_empty( &t );
+		ok( t.count == 0 && t.size == size && oio_table_find( &t, v[1].key, v[1].len ) == NULL,
+			"empty: nothing found, the slots kept" );
+		is_int( oio_table_put( &t, &v[1] ), 0, "an emptied table takes items again" );
+		ok( oio_table_find( &t, v[1].key, v[1].len ) == &v[1], "... and finds them" );
+	}
 	oio_table_clear( &t );
 	is_int( t.count, 0, "clear empties the table" );
 	ok( oio_table_find( &t, v[1].key, v[1].len ) == NULL, "nothing found after clear" );
