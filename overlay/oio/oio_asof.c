@@ -181,21 +181,26 @@ read_entity( part *p, const bt_uuid *u, oio_model *m, oio_asof_fact *f )
 	return o;
 }
 
-/* A kept entity into the part's model, under its DN at the point. */
+/* A kept entity into the part's model: a person or unit under its DN at
+ * the point (the rules name people by their DNs and find a unit's parent
+ * by its DN), anything else without one. */
 static oio_obj *
 insert_kept( part *p, const oio_asof_fact *f )
 {
 	struct berval dn, ndn;
 	oio_obj *o;
 
-	if ( bt_name_dn_memo( p->bi, p->txn, &f->parent, (struct berval *)&f->sdn,
+	if ( f->facts.kind != OIO_PERSON && f->facts.kind != OIO_UNIT ) {
+		o = oio_model_add_unnamed( p->m, &f->u );
+	} else if ( bt_name_dn_memo( p->bi, p->txn, &f->parent, (struct berval *)&f->sdn,
 			(struct berval *)&f->sndn, p->vt, p->kt, p->dns, &dn, &ndn ) ) {
 		p->err = -1;
 		return NULL;
+	} else {
+		o = oio_model_add( p->m, &f->u, &dn, &ndn );
+		ber_memfree( dn.bv_val );	/* the walk's, never in a slab */
+		ber_memfree( ndn.bv_val );
 	}
-	o = oio_model_add( p->m, &f->u, &dn, &ndn );
-	ber_memfree( dn.bv_val );	/* the walk's, never in a slab */
-	ber_memfree( ndn.bv_val );
 	if ( o ) {
 		oio_obj_set_facts( o, &f->facts );
 		if ( oio_obj_set_strs( o, (struct berval *)&f->strs[0], (struct berval *)&f->strs[1],

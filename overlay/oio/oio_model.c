@@ -450,6 +450,20 @@ oio_model_add( oio_model *m, const bt_uuid *u, struct berval *dn, struct berval 
 	return o;
 }
 
+oio_obj *
+oio_model_add_unnamed( oio_model *m, const bt_uuid *u )
+{
+	oio_obj *o = obj_new( m );
+
+	if ( !o ) return NULL;
+	o->uuid = *u;
+	if ( oio_table_put( &m->by_uuid, o ) ) {
+		obj_free( m, o );
+		return NULL;
+	}
+	return o;
+}
+
 void
 oio_model_unindex( oio_model *m, oio_obj *o )
 {

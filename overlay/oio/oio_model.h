@@ -112,6 +112,10 @@ typedef struct oio_model {
  * oio_model_set_dn renames o, dropping any other object that the DN index
  * still has under ndn (the live DIT has one entry per name: that one is
  * stale), and returns 0, or -1 when out of memory (o is then dropped).
+ * oio_model_add_unnamed puts u into the UUID index only, with no DN (an
+ * engagement, post, address or class in a model built for one read: the
+ * rules name only people and units by their DNs, and building the DNs of
+ * the others at the read's point was a fifth of the read);
  * oio_model_drop takes o out of both indexes and frees it;
  * oio_model_del_dn does that for the object named ndn and returns its kind
  * (OIO_OTHER: none). */
@@ -124,6 +128,7 @@ void oio_model_clear( oio_model *m );
  * for every read cost more than the read's own objects). */
 void oio_model_empty( oio_model *m );
 void oio_model_swap( oio_model *a, oio_model *b );
+oio_obj *oio_model_add_unnamed( oio_model *m, const bt_uuid *u );
 /* what m holds on the heap, about (its pages, strings, values, tables) */
 size_t oio_model_bytes( oio_model *m );
 oio_obj *oio_model_get( oio_model *m, const bt_uuid *u );
