@@ -192,23 +192,22 @@ insert_kept( part *p, const oio_asof_fact *f )
 
 	if ( f->facts.kind != OIO_PERSON && f->facts.kind != OIO_UNIT ) {
 		o = oio_model_add_unnamed( p->m, &f->u );
+		if ( o && oio_obj_set_strs( o, (struct berval *)&f->strs[0],
+				(struct berval *)&f->strs[1], (struct berval *)&f->strs[2],
+				(struct berval *)&f->strs[3] ) ) {
+			oio_model_drop( p->m, o );
+			o = NULL;
+		}
 	} else if ( bt_name_dn_memo( p->bi, p->txn, &f->parent, (struct berval *)&f->sdn,
 			(struct berval *)&f->sndn, p->vt, p->kt, p->dns, &dn, &ndn ) ) {
 		p->err = -1;
 		return NULL;
 	} else {
-		o = oio_model_add( p->m, &f->u, &dn, &ndn );
+		o = oio_model_add_strs( p->m, &f->u, &dn, &ndn, f->strs );
 		ber_memfree( dn.bv_val );	/* the walk's, never in a slab */
 		ber_memfree( ndn.bv_val );
 	}
-	if ( o ) {
-		oio_obj_set_facts( o, &f->facts );
-		if ( oio_obj_set_strs( o, (struct berval *)&f->strs[0], (struct berval *)&f->strs[1],
-				(struct berval *)&f->strs[2], (struct berval *)&f->strs[3] ) ) {
-			oio_model_drop( p->m, o );
-			o = NULL;
-		}
-	}
+	if ( o ) oio_obj_set_facts( o, &f->facts );
 	if ( !o ) p->err = -1;	/* out of memory */
 	return o;
 }

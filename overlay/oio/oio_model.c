@@ -270,16 +270,28 @@ dn_split( struct berval *dn, struct berval *rdn, struct berval *parent )
 	parent->bv_len = dn->bv_len - rdn->bv_len - 1;
 }
 
-/* Gives o the names dn/ndn (not in the DN index meanwhile). */
+/* Gives o the names dn/ndn (not in the DN index meanwhile), and the
+ * strings strs (NULL: o keeps its own; else name, user key, scope, value,
+ * a NULL bv_val for none). */
 static int
-names_of( oio_model *m, oio_obj *o, struct berval *dn, struct berval *ndn )
+names_of( oio_model *m, oio_obj *o, struct berval *dn, struct berval *ndn,
+	const struct berval *strs )
 {
 	struct berval f[OIO_S_COUNT], pdn, pndn;
 	oio_parent *p = NULL;
 	unsigned hash = oio_table_hash( ndn->bv_val, ndn->bv_len );	/* RDN, ',', parent */
 	int i;
 
-	for ( i = OIO_S_NAME; i < OIO_S_COUNT; i++ ) oio_obj_str( o, i, &f[i] );
+	for ( i = OIO_S_NAME; i < OIO_S_COUNT; i++ ) {
+		if ( !strs ) {
+			oio_obj_str( o, i, &f[i] );
+		} else if ( strs[i - OIO_S_NAME].bv_val ) {
+			f[i] = strs[i - OIO_S_NAME];
+		} else {
+			f[i].bv_val = empty_str;
+			f[i].bv_len = 0;
+		}
+	}
 	dn_split( dn, &f[OIO_S_RDN], &pdn );
 	dn_split( ndn, &f[OIO_S_NRDN], &pndn );
 	if ( pndn.bv_len ) {
@@ -428,13 +440,14 @@ dn_claim( oio_model *m, struct berval *ndn, oio_obj *o )
 }
 
 oio_obj *
-oio_model_add( oio_model *m, const bt_uuid *u, struct berval *dn, struct berval *ndn )
+oio_model_add_strs( oio_model *m, const bt_uuid *u, struct berval *dn, struct berval *ndn,
+	const struct berval strs[4] )
 {
 	oio_obj *o = obj_new( m );
 
 	if ( !o ) return NULL;
 	o->uuid = *u;
-	if ( names_of( m, o, dn, ndn ) ) {
+	if ( names_of( m, o, dn, ndn, strs ) ) {
 		obj_free( m, o );
 		return NULL;
 	}
@@ -464,6 +477,12 @@ oio_model_add_unnamed( oio_model *m, const bt_uuid *u )
 	return o;
 }
 
+oio_obj *
+oio_model_add( oio_model *m, const bt_uuid *u, struct berval *dn, struct berval *ndn )
+{
+	return oio_model_add_strs( m, u, dn, ndn, NULL );
+}
+
 void
 oio_model_unindex( oio_model *m, oio_obj *o )
 {
@@ -473,7 +492,7 @@ oio_model_unindex( oio_model *m, oio_obj *o )
 int
 oio_model_index( oio_model *m, oio_obj *o, struct berval *dn, struct berval *ndn )
 {
-	if ( names_of( m, o, dn, ndn ) ) {
+	if ( names_of( m, o, dn, ndn, NULL ) ) {
 		oio_model_drop( m, o );
 		return -1;
 	}
@@ -553,8 +572,18 @@ oio_model_clear( oio_model *m )
 	m->loaded = 0;
 }
 
-/* (the tables' slots for OIO_PAGE objects at a load of at most 1/2) */
-#define OIO_KEPT_SLOTS ( 4 * OIO_PAGE )
+/* The slots an emptied table keeps: enough for the objects of most
+ * reads of one entry (a few dozen at a load of at most 1/2); a larger
+ * table, grown by a read of a manager, would be walked whole by every
+ * later read (the derivation walks the UUID index). */
+#define OIO_KEPT_SLOTS 128
+
+static void
+table_empty( oio_table *t )
+{
+	if ( t->size > OIO_KEPT_SLOTS ) oio_table_clear( t );
+	else oio_table_empty( t );
+}
 
 void
 oio_model_empty( oio_model *m )
@@ -562,8 +591,7 @@ oio_model_empty( oio_model *m )
 	unsigned pos = 0, id;
 	void *p;
 
-	if ( m->npages > 1 || m->by_uuid.size > OIO_KEPT_SLOTS || m->by_dn.size > OIO_KEPT_SLOTS ||
-		m->parents.size > OIO_KEPT_SLOTS ) {
+	if ( m->npages > 1 ) {
 		oio_model_clear( m );
 		return;
 	}
@@ -574,9 +602,9 @@ oio_model_empty( oio_model *m )
 		stored_free( m, o );
 	}
 	while ( ( p = oio_table_next( &m->parents, &pos ) ) ) ber_memfree( p );
-	oio_table_empty( &m->by_uuid );
-	oio_table_empty( &m->by_dn );
-	oio_table_empty( &m->parents );
+	table_empty( &m->by_uuid );
+	table_empty( &m->by_dn );
+	table_empty( &m->parents );
 	m->nfree = 0;
 	m->nids = 1;
 	m->loaded = 0;

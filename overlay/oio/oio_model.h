@@ -122,13 +122,17 @@ typedef struct oio_model {
 void oio_model_init( oio_model *m, int keeps_values );
 void oio_model_destroy( oio_model *m );
 void oio_model_clear( oio_model *m );
-/* oio_model_clear, keeping the first page of objects and the indexes'
- * slots when the model is no larger than that (a model built for each
- * read and used again by its thread: allocating and clearing them again
- * for every read cost more than the read's own objects). */
+/* oio_model_clear, keeping the first page of objects when the model has
+ * no more, and the indexes' slots when they are few (a model built for
+ * each read and used again by its thread: allocating and clearing them
+ * again for every read cost more than the read's own objects). */
 void oio_model_empty( oio_model *m );
 void oio_model_swap( oio_model *a, oio_model *b );
 oio_obj *oio_model_add_unnamed( oio_model *m, const bt_uuid *u );
+/* oio_model_add with the strings strs (name, user key, scope, value; a
+ * NULL bv_val for none) at once, as oio_obj_set_strs would set them after */
+oio_obj *oio_model_add_strs( oio_model *m, const bt_uuid *u, struct berval *dn,
+	struct berval *ndn, const struct berval strs[4] );
 /* what m holds on the heap, about (its pages, strings, values, tables) */
 size_t oio_model_bytes( oio_model *m );
 oio_obj *oio_model_get( oio_model *m, const bt_uuid *u );
