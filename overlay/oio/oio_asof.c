@@ -613,6 +613,9 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	p.scratch = &am->scratch;
 	p.dns = bt_dn_memo_new();
 	bt_dn_memo_ask( p.dns, kept_name, &p );
+	/* e is the person at the point, read by the search from the same
+	 * snapshot: taken as it is, not read from the history again */
+	if ( kind == OIO_PERSON && oio_model_put( p.m, e ) != OIO_PERSON ) p.err = -1;
 	if ( kind == OIO_PERSON ) person_inputs( &p, &u );
 	else unit_chain( &p, &u );
 	if ( p.err ) {
