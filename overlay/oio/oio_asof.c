@@ -27,8 +27,9 @@
 #include "oio.h"
 
 /* A thread's models for its reads, kept under a thread-pool key (as
- * bt_store.c keeps its zlib streams) and emptied after each read: their
- * first page and indexes are allocated once per thread, not per read. */
+ * bt_store.c keeps its zlib streams) and emptied after each read: the
+ * first page and indexes of the read's model are allocated once per
+ * thread, not per read (some 32 KiB per thread that serves as-of reads). */
 typedef struct asof_models {
 	oio_model m;
 	oio_model scratch;	/* entities probed, not part of m */
@@ -635,7 +636,7 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 		asof_models_free( am );
 	} else {
 		oio_model_empty( p.m );
-		oio_model_empty( p.scratch );
+		oio_model_clear( p.scratch );	/* rarely used: not worth a page per thread */
 	}
 	return rc;
 }
