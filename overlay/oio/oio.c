@@ -878,11 +878,14 @@ apply_derived( Entry *e, oio_model *m, oio_obj *o, void *arg )
 	last = o->kind == OIO_PERSON ? D_PERSON_LAST : D_COUNT - 1;
 	for ( i = first; i <= last; i++ ) {
 		Attribute *a = attr_find( e->e_attrs, oio_ad.derived[i] );
-		BerVarray v = oio_obj_values( m, o, i );
+		BerVarray v = oio_obj_values( m, o, i ), nv;
 		/* mostly what was stored then is what the rules give: keep it */
 		if ( a ? oio_same_values( a->a_vals, v ) : !v ) continue;
 		attr_delete( &e->e_attrs, oio_ad.derived[i] );
-		if ( v ) attr_merge_normalize( e, oio_ad.derived[i], v, NULL );
+		if ( !v ) continue;
+		/* DNs come with their normalized form from the model */
+		if ( ( nv = oio_obj_nvalues( m, o, i ) ) ) attr_merge( e, oio_ad.derived[i], v, nv );
+		else attr_merge_normalize( e, oio_ad.derived[i], v, NULL );
 	}
 }
 

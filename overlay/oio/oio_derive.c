@@ -95,6 +95,8 @@ typedef struct scratch {
 typedef struct derivation {
 	oio_model *m;
 	scratch *s;				/* by id */
+	BerVarray *nv;			/* the object's normalized DN values, by attribute
+							 * (NULL: not wanted) */
 } derivation;
 
 #define S( d, o ) ( &(d)->s[(o)->id] )
@@ -156,15 +158,21 @@ set_str( BerVarray *v, oio_obj *o, int which )
 	set_one( v, &s );
 }
 
-/* o's DN, as a value */
+/* o's DN, as a value of attribute which; with its normalized form when
+ * those are wanted (the model has it: normalizing the value again was a
+ * tenth of an as-of read). */
 static void
-set_dn( BerVarray *v, oio_obj *o )
+set_dn( derivation *d, BerVarray *v, int which, oio_obj *o )
 {
-	struct berval dn;
+	struct berval dn, ndn;
 
-	oio_obj_dn( o, &dn, NULL );
-	set_one( v, &dn );
+	oio_obj_dn( o, &dn, d->nv ? &ndn : NULL );
+	if ( dn.bv_len ) {
+		add_value( &v[which], &dn );
+		if ( d->nv ) add_value( &d->nv[which], &ndn );
+	}
 	ber_memfree( dn.bv_val );
+	if ( d->nv ) ber_memfree( ndn.bv_val );
 }
 
 static int
@@ -316,14 +324,14 @@ person_values( derivation *d, oio_obj *o, BerVarray *v )
 			oio_obj *mgr = inherited_manager( d, unit, o );
 			set_str( &v[D_OU], unit, OIO_S_NAME );
 			set_str( &v[D_DEPARTMENT], unit, OIO_S_USERKEY );
-			if ( mgr ) set_dn( &v[D_MANAGER], mgr );
+			if ( mgr ) set_dn( d, v, D_MANAGER, mgr );
 		}
 	}
 	for ( i = 0; i < 3; i++ )
 		if ( s->addr && s->addr[i] ) ber_bvarray_dup_x( &v[D_MAIL + i], s->addr[i], NULL );
 	add_value( &v[D_ACTIVE], s->active ? &bv_true : &bv_false );
 	for ( r = BY_ID( d, s->reports ); r; r = BY_ID( d, S( d, r )->next_report ) )
-		set_dn( &v[D_DIRECT_REPORTS], r );
+		set_dn( d, v, D_DIRECT_REPORTS, r );
 }
 
 /* A unit's: its path from the organisation's root unit and its inherited
@@ -359,7 +367,7 @@ unit_values( derivation *d, oio_obj *o, BerVarray *v )
 		us.bv_val = uuid_str( &mgr->uuid, buf );
 		us.bv_len = UUID_STR_LEN;
 		set_one( &v[D_UNIT_MANAGER], &us );
-		set_dn( &v[D_UNIT_MANAGER_DN], mgr );
+		set_dn( d, v, D_UNIT_MANAGER_DN, mgr );
 	}
 }
 
@@ -368,11 +376,13 @@ unit_values( derivation *d, oio_obj *o, BerVarray *v )
 static int
 object_values( derivation *d, oio_obj *o, oio_write_fn *write, void *arg )
 {
-	BerVarray v[D_COUNT];
+	BerVarray v[D_COUNT], nv[D_COUNT];
 	int i, written = 0;
 
 	if ( o->kind != OIO_PERSON && o->kind != OIO_UNIT ) return 0;
 	memset( v, 0, sizeof( v ) );
+	memset( nv, 0, sizeof( nv ) );
+	d->nv = d->m->keeps_values ? nv : NULL;	/* values read back: with normalized DNs */
 	if ( o->kind == OIO_PERSON ) person_values( d, o, v );
 	else unit_values( d, o, v );
 	for ( i = 0; i < D_COUNT; i++ ) {
@@ -380,9 +390,14 @@ object_values( derivation *d, oio_obj *o, oio_write_fn *write, void *arg )
 	}
 	if ( i < D_COUNT && write( d->m, o, v, arg ) == 0 ) {
 		oio_obj_store( d->m, o, v );
+		oio_obj_store_norm( d->m, o, nv );
 		written = 1;
 	}
-	for ( i = 0; i < D_COUNT; i++ ) ber_bvarray_free( v[i] );
+	for ( i = 0; i < D_COUNT; i++ ) {
+		ber_bvarray_free( v[i] );
+		ber_bvarray_free( nv[i] );
+	}
+	d->nv = NULL;
 	return written;
 }
 

@@ -389,6 +389,11 @@ obj_new( oio_model *m )
 	return o;
 }
 
+/* What a model that keeps values stores of an object: its values by
+ * attribute, then the normalized forms of the DN-valued ones by attribute
+ * (oio_obj_store_norm). */
+#define STORED_VALUES ( 2 * D_COUNT )
+
 static void
 stored_free( oio_model *m, oio_obj *o )
 {
@@ -396,7 +401,7 @@ stored_free( oio_model *m, oio_obj *o )
 
 	if ( m->keeps_values && o->stored ) {
 		BerVarray *v = o->stored;
-		for ( i = 0; i < D_COUNT; i++ ) ber_bvarray_free( v[i] );
+		for ( i = 0; i < STORED_VALUES; i++ ) ber_bvarray_free( v[i] );
 	}
 	ber_memfree( o->stored );
 	o->stored = NULL;
@@ -540,8 +545,8 @@ oio_model_bytes( oio_model *m )
 			n += D_COUNT * sizeof( uint64_t );
 			continue;
 		}
-		n += D_COUNT * sizeof( BerVarray );
-		for ( i = 0; i < D_COUNT; i++ ) n += vals_bytes( ( (BerVarray *)o->stored )[i] );
+		n += STORED_VALUES * sizeof( BerVarray );
+		for ( i = 0; i < STORED_VALUES; i++ ) n += vals_bytes( ( (BerVarray *)o->stored )[i] );
 	}
 	return n;
 }
@@ -715,7 +720,8 @@ static void *
 stored_of( oio_model *m, oio_obj *o )
 {
 	if ( !o->stored )
-		o->stored = ber_memcalloc( D_COUNT, m->keeps_values ? sizeof( BerVarray ) : sizeof( uint64_t ) );
+		o->stored = m->keeps_values ? ber_memcalloc( STORED_VALUES, sizeof( BerVarray ) )
+			: ber_memcalloc( D_COUNT, sizeof( uint64_t ) );
 	return o->stored;
 }
 
@@ -736,7 +742,9 @@ oio_obj_store( oio_model *m, oio_obj *o, BerVarray *v )
 	for ( d = 0; d < D_COUNT; d++ ) {
 		if ( s && m->keeps_values ) {
 			ber_bvarray_free( ( (BerVarray *)s )[d] );
+			ber_bvarray_free( ( (BerVarray *)s )[D_COUNT + d] );	/* oio_obj_store_norm's */
 			( (BerVarray *)s )[d] = v[d];
+			( (BerVarray *)s )[D_COUNT + d] = NULL;
 		} else {
 			if ( s ) ( (uint64_t *)s )[d] = set_hash( v[d] );
 			ber_bvarray_free( v[d] );
@@ -755,7 +763,8 @@ oio_obj_store_one( oio_model *m, oio_obj *o, int d, BerVarray v )
 	if ( m->keeps_values ) {
 		BerVarray *vals = s;
 		ber_bvarray_free( vals[d] );
-		vals[d] = NULL;
+		ber_bvarray_free( vals[D_COUNT + d] );	/* not known for these */
+		vals[d] = vals[D_COUNT + d] = NULL;
 		if ( v ) ber_bvarray_dup_x( &vals[d], v, NULL );
 	} else {
 		( (uint64_t *)s )[d] = set_hash( v );
@@ -766,6 +775,26 @@ BerVarray
 oio_obj_values( oio_model *m, oio_obj *o, int d )
 {
 	return m->keeps_values && o->stored ? ( (BerVarray *)o->stored )[d] : NULL;
+}
+
+void
+oio_obj_store_norm( oio_model *m, oio_obj *o, BerVarray *nv )
+{
+	BerVarray *s;
+	int d;
+
+	if ( !m->keeps_values || !( s = stored_of( m, o ) ) ) return;
+	for ( d = 0; d < D_COUNT; d++ ) {
+		ber_bvarray_free( s[D_COUNT + d] );
+		s[D_COUNT + d] = nv[d];
+		nv[d] = NULL;
+	}
+}
+
+BerVarray
+oio_obj_nvalues( oio_model *m, oio_obj *o, int d )
+{
+	return m->keeps_values && o->stored ? ( (BerVarray *)o->stored )[D_COUNT + d] : NULL;
 }
 
 /* (here, not with the rules: the model compares what is stored with it) */

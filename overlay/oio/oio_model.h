@@ -169,9 +169,14 @@ int oio_obj_is_named( oio_obj *o, struct berval *ndn );
  * and zeroed); in a model that keeps values, what is stored for d. */
 int oio_obj_stored_is( oio_model *m, oio_obj *o, int d, BerVarray v );
 void oio_obj_store( oio_model *m, oio_obj *o, BerVarray *v );
+/* In a model that keeps values, after oio_obj_store: the normalized forms
+ * of the DN-valued ones (nv[d] NULL: not known), consumed as v is;
+ * oio_obj_nvalues gives them back (NULL: not known, normalize the values) */
+void oio_obj_store_norm( oio_model *m, oio_obj *o, BerVarray *nv );
 /* records v (not consumed: copied or hashed) as what is stored for d */
 void oio_obj_store_one( oio_model *m, oio_obj *o, int d, BerVarray v );
 BerVarray oio_obj_values( oio_model *m, oio_obj *o, int d );
+BerVarray oio_obj_nvalues( oio_model *m, oio_obj *o, int d );
 
 /* What a cache of entities at a point keeps of o (oio_asof_cache.c): its
  * kind, flags and references, into *facts (an oio_obj outside any model:

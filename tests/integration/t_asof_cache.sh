@@ -247,7 +247,7 @@ post_ldif() { printf 'dn: cn=%s,ou=functions,%s\nobjectClass: moManager\ncn: %s\
 {
   unit_ldif TA "$top" 91001 ${U0}a1; unit_ldif TB "ou=TA,$top" 91002 ${U0}b1
   unit_ldif TC "ou=TA,$top" 91003 ${U0}c1; unit_ldif TD "ou=TC,ou=TA,$top" 91004 ${U0}d1
-  person_ldif tmgrm 01 ${U0}01; person_ldif tmgrx 02 ${U0}02; person_ldif tclkp 03 ${U0}03
+  person_ldif TMgrM 01 ${U0}01; person_ldif tmgrx 02 ${U0}02; person_ldif tclkp 03 ${U0}03
   eng_ldif ${U0}e1 ${U0}01 ${U0}a1; eng_ldif ${U0}e2 ${U0}02 ${U0}d1; eng_ldif ${U0}e3 ${U0}03 ${U0}b1
   post_ldif ${U0}f1 ${U0}a1 ${U0}01; post_ldif ${U0}f2 ${U0}b1 ${U0}01; post_ldif ${U0}f3 ${U0}c1 ${U0}02
 } > "$T_DIR/mgr.ldif"
@@ -256,6 +256,14 @@ reports() { lsearch -b "uid=tmgrm,$P" -s base "$@" moDirectReports | sed -n 's/^
 want="uid=tclkp,$(echo "$P" | tr A-Z a-z) uid=tmgrx,$(echo "$P" | tr A-Z a-z) "
 wait_is "m's live direct reports are p and x" "$want" reports
 is "... and so are they in an as-of read of m alone" "$(reports -E "$(asof "validAt=$(gt '+1 minute')")")" "$want"
+# m's DN is uid=TMgrM,...: its normalized form differs.  A filter on
+# manager matches the values' normalized forms, which as-of reads take
+# from the model (oio_obj_nvalues), for one entry and for a whole subtree.
+by_mgr() { lsearch -b "$1" -s "$2" -E "$(asof "validAt=$(gt '+1 minute')")" "(manager=uid=tmgrm,$P)" 1.1 |
+  sed -n 's/^dn: //p' | tr A-Z a-z | sort | tr '\n' ' '; }
+is "an as-of subtree search by m's normalized DN finds p and x" "$(by_mgr "$P" sub)" "$want"
+is "an as-of base search of p by m's normalized DN finds p" "$(by_mgr "uid=tclkp,$P" base)" \
+  "uid=tclkp,$(echo "$P" | tr A-Z a-z) "
 stop_slapd "$R/slapd.pid"
 
 finish
