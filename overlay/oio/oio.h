@@ -103,6 +103,9 @@ oio_kind oio_kind_of( Entry *e );
  * to write), 0 when not */
 int oio_is_derived( AttributeDescription *ad, oio_kind kind );
 oio_kind oio_model_put( oio_model *m, Entry *e );
+/* oio_model_put without the entry's DN (oio_model_add_unnamed): an
+ * engagement, post, address or class in a model built for one read */
+oio_kind oio_model_put_unnamed( oio_model *m, Entry *e );
 void oio_model_rename( oio_model *m, struct berval *old_ndn,
 	struct berval *dn, struct berval *ndn );
 
@@ -147,6 +150,8 @@ typedef struct oio_asof_fact {
 	bt_time newest;
 	size_t built;
 	int found, has_facts;
+	int name_only;		/* only its parent and name were read (kept for
+						 * the DN walks: containers above the units) */
 	bt_uuid parent;
 	struct berval sdn, sndn;
 	oio_obj facts;

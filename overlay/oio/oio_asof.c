@@ -116,11 +116,64 @@ fact_done( part *p, oio_asof_fact *f )
 	}
 }
 
+/* What was kept of u for a read that needs its facts: a fact of which
+ * only the name was read does not do (read_entity replaces it). */
+static const oio_asof_fact *
+kept_facts( part *p, const bt_uuid *u )
+{
+	const oio_asof_fact *f = kept( p, u );
+
+	if ( f && f->name_only ) {
+		unkeep( f );
+		f = NULL;
+	}
+	return f;
+}
+
+static void fact_done( part *p, oio_asof_fact *f );
+
+/* The parent and name of u at the point, from its version (not its
+ * snapshot), kept for later walks: the containers above the units and
+ * people are no model objects, so nothing else keeps them. */
+static int
+read_name( part *p, const bt_uuid *u, bt_uuid *parent, struct berval *sdn,
+	struct berval *sndn )
+{
+	struct berval s, sn;
+	oio_asof_fact f;
+	bt_row r;
+	int rc;
+
+	memset( &f, 0, sizeof( f ) );
+	f.u = *u;
+	f.name_only = 1;
+	rc = bt_row_at_span( p->bi, p->txn, u, p->vt, p->kt, &r, &f.span, &f.newest );
+	if ( rc == MDB_NOTFOUND ) {
+		fact_done( p, &f );		/* no version then */
+		return -1;
+	}
+	if ( rc ) return 0;	/* the walk reads it and says why it cannot */
+	if ( bt_row_name( &r, &s, &sn ) ) {
+		bt_row_free( &r );
+		return 0;
+	}
+	f.found = 1;
+	f.parent = r.parent;
+	ber_dupbv( &f.sdn, &s );
+	ber_dupbv( &f.sndn, &sn );
+	*parent = r.parent;
+	ber_dupbv( sdn, &s );	/* the walk frees them */
+	ber_dupbv( sndn, &sn );
+	bt_row_free( &r );
+	fact_done( p, &f );
+	return 1;
+}
+
 /* Asked by the walk that builds a DN at the point before it reads a
- * parent's version (bt_name_fn): what this read may take of the parent
- * from the entities kept, the name and parent it had then.  The units
- * above a person are kept by every read below them; their versions were
- * read once per read for the DNs alone. */
+ * parent's version (bt_name_fn): the name and parent it had then, from
+ * the entities kept, or read here and kept.  The units above a person
+ * are kept by every read below them; their versions, and the containers
+ * above them, were read once per read for the DNs alone. */
 static int
 kept_name( void *arg, const bt_uuid *u, bt_uuid *parent, struct berval *sdn,
 	struct berval *sndn )
@@ -129,7 +182,7 @@ kept_name( void *arg, const bt_uuid *u, bt_uuid *parent, struct berval *sdn,
 	const oio_asof_fact *f = kept( p, u );
 	int rc = 0;
 
-	if ( !f ) return 0;
+	if ( !f ) return read_name( p, u, parent, sdn, sndn );
 	if ( !f->found ) {
 		rc = -1;
 	} else if ( !BER_BVISNULL( &f->sdn ) && !BER_BVISNULL( &f->sndn ) ) {
@@ -143,14 +196,16 @@ kept_name( void *arg, const bt_uuid *u, bt_uuid *parent, struct berval *sdn,
 }
 
 /* Entity u at the point, read from the history into m (the part's model,
- * or its scratch model) under its DN then; f gets what can be kept of it.
- * Returns its object in m, or NULL (no version then, no object of the
+ * or its scratch model): a person or unit under its DN then, anything
+ * else without one (insert_kept); f gets what can be kept of it.  Returns
+ * its object in m, or NULL (no version then, no object of the
  * organisation, or an error recorded in p->err). */
 static oio_obj *
 read_entity( part *p, const bt_uuid *u, oio_model *m, oio_asof_fact *f )
 {
 	struct berval sdn, sndn, dn, ndn;
 	oio_obj *o = NULL;
+	oio_kind kind;
 	bt_row r;
 	Entry *e;
 	int rc;
@@ -163,21 +218,40 @@ read_entity( part *p, const bt_uuid *u, oio_model *m, oio_asof_fact *f )
 	}
 	f->found = 1;
 	f->parent = r.parent;
-	if ( bt_row_name( &r, &sdn, &sndn ) ||
-		bt_name_dn_memo( p->bi, p->txn, &r.parent, &sdn, &sndn, p->vt, p->kt,
+	if ( bt_row_name( &r, &sdn, &sndn ) ) {
+		p->err = -1;
+		goto done;
+	}
+	/* decoded under the name it was registered under; the DN at the
+	 * point, which walks the parents, only where the rules need it */
+	ber_dupbv( &dn, &sdn );
+	ber_dupbv( &ndn, &sndn );
+	if ( !( e = bt_row_snapshot( p->bi, p->txn, &r, &dn, &ndn, 0 ) ) ) {
+		ber_memfree( dn.bv_val );
+		ber_memfree( ndn.bv_val );
+		p->err = -1;
+		goto done;
+	}
+	kind = oio_kind_of( e );
+	if ( kind != OIO_PERSON && kind != OIO_UNIT ) {
+		oio_model_put_unnamed( m, e );
+	} else if ( bt_name_dn_memo( p->bi, p->txn, &r.parent, &sdn, &sndn, p->vt, p->kt,
 			p->dns, &dn, &ndn ) ) {
 		p->err = -1;
-	} else if ( !( e = bt_row_snapshot( p->bi, p->txn, &r, &dn, &ndn, 0 ) ) ) {
-		ch_free( dn.bv_val );
-		ch_free( ndn.bv_val );
-		p->err = -1;
 	} else {
+		ber_memfree( e->e_name.bv_val );	/* the entry's, ber_dupbv'd above */
+		ber_memfree( e->e_nname.bv_val );
+		e->e_name = dn;
+		e->e_nname = ndn;
+		oio_model_put( m, e );
+	}
+	if ( !p->err ) {
 		ber_dupbv( &f->sdn, &sdn );
 		ber_dupbv( &f->sndn, &sndn );
-		oio_model_put( m, e );
-		entry_free( e );
 		if ( ( o = oio_model_get( m, u ) ) ) oio_asof_fact_of( f, o );
 	}
+	entry_free( e );
+done:
 	bt_row_free( &r );
 	return o;
 }
@@ -225,7 +299,7 @@ load( part *p, const bt_uuid *u, bt_uuid *parent )
 
 	if ( !parent && ( o = oio_model_get( p->m, u ) ) ) return o;
 	if ( p->err || bt_uuid_is_zero( u ) ) return NULL;
-	if ( ( k = kept( p, u ) ) ) {
+	if ( ( k = kept_facts( p, u ) ) ) {
 		if ( !( o = oio_model_get( p->m, u ) ) && k->found && k->has_facts )
 			o = insert_kept( p, k );
 		if ( parent && k->found ) *parent = k->parent;
@@ -389,7 +463,7 @@ is_post( part *p, const bt_uuid *u )
 
 	if ( ( o = oio_model_get( p->m, u ) ) ) return o->kind == OIO_MANAGER;
 	if ( p->err || bt_uuid_is_zero( u ) ) return 0;
-	if ( ( k = kept( p, u ) ) ) {
+	if ( ( k = kept_facts( p, u ) ) ) {
 		post = k->found && k->has_facts && k->facts.kind == OIO_MANAGER;
 		unkeep( k );
 		return post;

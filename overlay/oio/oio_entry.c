@@ -188,9 +188,10 @@ put_inputs( oio_obj *o, Entry *e )
 	return oio_obj_set_strs( o, name, userkey, scope, value );
 }
 
-/* Records a live entry (added, modified, renamed, or read at load). */
-oio_kind
-oio_model_put( oio_model *m, Entry *e )
+/* Records an entry: under its DN (named), or without one (an object of
+ * a kind the rules never name by its DN, in a model built for one read). */
+static oio_kind
+put( oio_model *m, Entry *e, int named )
 {
 	oio_kind kind = oio_kind_of( e );
 	oio_obj *o;
@@ -199,7 +200,9 @@ oio_model_put( oio_model *m, Entry *e )
 
 	if ( kind == OIO_OTHER || bt_entry_uuid( e, &u ) ) return OIO_OTHER;
 	o = oio_model_get( m, &u );
-	if ( o ) {
+	if ( !named ) {
+		if ( !o && !( o = oio_model_add_unnamed( m, &u ) ) ) return model_lost( m, &e->e_name );
+	} else if ( o ) {
 		/* the key changes: out of the index, renamed, back in */
 		if ( !oio_obj_is_named( o, &e->e_nname ) &&
 			oio_model_set_dn( m, o, &e->e_name, &e->e_nname ) )
@@ -219,6 +222,19 @@ oio_model_put( oio_model *m, Entry *e )
 		}
 	}
 	return kind;
+}
+
+/* Records a live entry (added, modified, renamed, or read at load). */
+oio_kind
+oio_model_put( oio_model *m, Entry *e )
+{
+	return put( m, e, 1 );
+}
+
+oio_kind
+oio_model_put_unnamed( oio_model *m, Entry *e )
+{
+	return put( m, e, 0 );
 }
 
 /* The names of an object o named odn/ondn after the rename of old_ndn to
