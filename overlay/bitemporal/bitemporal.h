@@ -283,6 +283,11 @@ int bt_child_named( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
  * (MDB_CORRUPTED: the chain is deeper than BT_DEPTH_MAX). */
 int bt_would_be_ancestor( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	const bt_uuid *parent, bt_period P, int *cycle, bt_time *at );
+/* *out: rdn, then ',' and parent (none when parent is NULL or empty), ch_malloc'd
+ * (never in a slab: ber_memfree or ch_free) - build_new_dn's result,
+ * copied whole (slapd's copies the RDN a byte at a time, and the walks
+ * that build the DNs of a point join one for every entry they meet) */
+void bt_dn_join( struct berval *out, struct berval *parent, struct berval *rdn );
 
 /* bt_commit.c: a write's transaction, shared with concurrent writes */
 typedef struct bt_job {

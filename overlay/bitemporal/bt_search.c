@@ -359,8 +359,8 @@ child_fn( const bt_uuid *u, struct berval *nrdn, void *arg )
 		bt_row_free( &r );
 		return 0;
 	}
-	build_new_dn( &dn, c->pdn, &rdn, NULL );
-	build_new_dn( &ndn, c->pndn, &have, NULL );
+	bt_dn_join( &dn, c->pdn, &rdn );
+	bt_dn_join( &ndn, c->pndn, &have );
 	emit_at( w, &r, &dn, &ndn );
 	bt_row_free( &r );
 	if ( c->depth < 0 && !w->stop ) walk_children( w, u, &dn, &ndn, -1, c->level + 1 );

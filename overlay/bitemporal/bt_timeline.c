@@ -368,6 +368,23 @@ memo_add( bt_dn_memo *m, const bt_uuid *u, struct berval *dn, struct berval *ndn
 	}
 }
 
+void
+bt_dn_join( struct berval *out, struct berval *parent, struct berval *rdn )
+{
+	ber_len_t plen = parent ? parent->bv_len : 0;
+	ber_len_t n = rdn->bv_len + ( plen ? plen + 1 : 0 );
+	char *p = ch_malloc( n + 1 );
+
+	memcpy( p, rdn->bv_val, rdn->bv_len );
+	if ( plen ) {
+		p[rdn->bv_len] = ',';
+		memcpy( p + rdn->bv_len + 1, parent->bv_val, parent->bv_len );
+	}
+	p[n] = '\0';
+	out->bv_val = p;
+	out->bv_len = n;
+}
+
 /* A parent at the point: its own parent and the name its version was
  * registered under, from the memo's caller if it knows them, else from
  * the version read (then row holds it and the names point into it). */
@@ -416,7 +433,7 @@ parent_name_free( parent_rec *pr )
  * an ancestor cycle (written before moves were checked for one) is an
  * error, not a stack overflow.  memo (NULL: none) keeps the parents' DNs
  * for the next walk at the same point.  The DNs are ber_memalloc'd
- * (build_new_dn without a slab, ber_dupbv) and freed with ber_memfree:
+ * (bt_dn_join, ber_dupbv) and freed with ber_memfree:
  * ch_free asks the thread pool for the thread's slab first, and an as-of
  * read of one person frees a hundred of them. */
 static int
@@ -433,8 +450,8 @@ name_dn_walk( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	if ( m && m->known ) {
 		dnRdn( sdn, &rdn );
 		dnRdn( sndn, &nrdn );
-		build_new_dn( dn, &m->dn, &rdn, NULL );
-		build_new_dn( ndn, &m->ndn, &nrdn, NULL );
+		bt_dn_join( dn, &m->dn, &rdn );
+		bt_dn_join( ndn, &m->ndn, &nrdn );
 		return 0;
 	}
 	if ( bt_uuid_is_zero( parent ) || m ||
@@ -461,8 +478,8 @@ name_dn_walk( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	memo_add( memo, parent, &pdn, &pndn );
 	dnRdn( sdn, &rdn );
 	dnRdn( sndn, &nrdn );
-	build_new_dn( dn, &pdn, &rdn, NULL );
-	build_new_dn( ndn, &pndn, &nrdn, NULL );
+	bt_dn_join( dn, &pdn, &rdn );
+	bt_dn_join( ndn, &pndn, &nrdn );
 	ber_memfree( pdn.bv_val );
 	ber_memfree( pndn.bv_val );
 	return 0;
