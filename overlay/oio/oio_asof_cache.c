@@ -108,13 +108,26 @@ oio_asof_fact_of( oio_asof_fact *f, const oio_obj *o )
 	}
 }
 
+/* What a block of n bytes takes from the heap: glibc's chunk (the size
+ * and 8 bytes of header, in steps of 16, at least 32).  Counted so that
+ * the bound holds for the heap, not only for the bytes asked for (the
+ * strings of a fact are small: their headers were a fifth of it). */
+static size_t
+heap_bytes( size_t n )
+{
+	n = ( n + 8 + 15 ) & ~(size_t)15;
+	return n < 32 ? 32 : n;
+}
+
 static size_t
 fact_bytes( const oio_asof_fact *f )
 {
-	size_t n = sizeof( ac_ent ) + f->sdn.bv_len + f->sndn.bv_len + 2;
+	size_t n = heap_bytes( sizeof( ac_ent ) );
 	int i;
 
-	for ( i = 0; i < 4; i++ ) n += f->strs[i].bv_val ? f->strs[i].bv_len + 1 : 0;
+	if ( f->sdn.bv_val ) n += heap_bytes( f->sdn.bv_len + 1 );
+	if ( f->sndn.bv_val ) n += heap_bytes( f->sndn.bv_len + 1 );
+	for ( i = 0; i < 4; i++ ) n += f->strs[i].bv_val ? heap_bytes( f->strs[i].bv_len + 1 ) : 0;
 	return n;
 }
 
@@ -360,7 +373,7 @@ oio_asof_refs_put( oio_asof_cache *c, const bt_uuid *target, AttributeDescriptio
 	uint32_t h = ac_hash( target );
 	ac_shard *s = &c->shards[h % AC_SHARDS];
 	unsigned b = ( h / AC_SHARDS ) % AC_BUCKETS;
-	size_t bytes = sizeof( ac_ent ) + n * sizeof( bt_uuid );
+	size_t bytes = heap_bytes( sizeof( ac_ent ) ) + heap_bytes( ( n ? n : 1 ) * sizeof( bt_uuid ) );
 	ac_ent *e;
 
 	ldap_pvt_thread_mutex_lock( &s->mutex );
