@@ -343,7 +343,16 @@ struct bt_zstreams {
 	 * instructions, a fifth of deflating a snapshot; the copy ~2 k) */
 	z_stream primed;
 	int primed_ok;
+	/* where a snapshot is inflated before it is copied out: zlib decodes
+	 * fast only while 258 bytes of output room are left, so into a buffer
+	 * of exactly the snapshot's size the last 258 bytes (of a few
+	 * hundred) went through its slow loop, a third of the inflate */
+	unsigned char *scratch;
+	size_t scratch_len;
 };
+
+#define INFLATE_SLACK 258			/* zlib's MAX_MATCH: inflate_fast's need */
+#define INFLATE_SCRATCH_MAX 65536	/* larger snapshots go straight to out */
 
 /* deflate's parameters: fast, and a 4 KB window (2^12) that covers a
  * directory entry at a sixteenth of the default's memory.  memLevel sizes
@@ -406,6 +415,7 @@ bt_zstreams_free( bt_zstreams *z )
 	if ( z->def_ok ) deflateEnd( &z->def );
 	if ( z->primed_ok ) deflateEnd( &z->primed );
 	if ( z->inf_ok ) inflateEnd( &z->inf );
+	free( z->scratch );
 	free( z );
 }
 
@@ -450,8 +460,18 @@ int
 bt_inflate( bt_zstreams *z, const bt_vval *v, void *out )
 {
 	int raw = v->format == BT_ROW_DEFLATE_DICT;
+	unsigned char *dst = out;
+	size_t room = v->plain_len;
 
 	if ( !BT_ROW_DEFLATED( v->format ) ) return EINVAL;
+	if ( v->plain_len <= INFLATE_SCRATCH_MAX ) {
+		if ( !z->scratch ) {
+			if ( !( z->scratch = malloc( INFLATE_SCRATCH_MAX + INFLATE_SLACK ) ) ) return ENOMEM;
+			z->scratch_len = INFLATE_SCRATCH_MAX + INFLATE_SLACK;
+		}
+		dst = z->scratch;
+		room = v->plain_len + INFLATE_SLACK;	/* more than plain_len: corrupt, below */
+	}
 	/* one stream for both: a raw one (negative window bits) or a zlib one,
 	 * the same window */
 	if ( !z->inf_ok ) {
@@ -466,11 +486,12 @@ bt_inflate( bt_zstreams *z, const bt_vval *v, void *out )
 		return ENOMEM;
 	z->inf.next_in = (Bytef *)v->body;
 	z->inf.avail_in = v->body_len;
-	z->inf.next_out = out;
-	z->inf.avail_out = v->plain_len;
+	z->inf.next_out = dst;
+	z->inf.avail_out = room;
 	/* a format-2 stream that asks for a dictionary is none of ours */
 	if ( inflate( &z->inf, Z_FINISH ) != Z_STREAM_END ||
 		z->inf.total_out != v->plain_len || z->inf.avail_in != 0 )
 		return MDB_CORRUPTED;
+	if ( dst != out ) memcpy( out, dst, v->plain_len );
 	return 0;
 }

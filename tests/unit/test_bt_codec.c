@@ -423,6 +423,21 @@ test_rows( bt_zstreams *z, rows3 *st )
 		is_int( bt_vval_snapshot( z, &d2, plain ), MDB_CORRUPTED,
 			"a stream written now is raw and starts from the dictionary: read as format 2, refused" );
 	}
+	{
+		/* inflated with room to spare (zlib decodes fast only with 258
+		 * bytes of room): a stream that yields more than the stated size,
+		 * within that room or beyond it, or less, is still refused */
+		bt_vval d3 = d;
+		d3.plain_len = s.n - 1;
+		is_int( bt_inflate( z, &d3, plain ), MDB_CORRUPTED,
+			"format 4: a stream that yields one byte more than its stated size is refused" );
+		d3.plain_len = s.n > 300 ? s.n - 300 : 1;
+		is_int( bt_inflate( z, &d3, plain ), MDB_CORRUPTED,
+			"... and one that yields more than the room to spare" );
+		d3.plain_len = s.n + 1;
+		is_int( bt_inflate( z, &d3, plain ), MDB_CORRUPTED,
+			"... and one that yields one byte less" );
+	}
 	test_old_streams( z, &s, &d );
 	st->b[1] = enc;
 	st->n[1] = n;
