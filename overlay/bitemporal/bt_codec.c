@@ -352,7 +352,7 @@ struct bt_zstreams {
 };
 
 #define INFLATE_SLACK 258			/* zlib's MAX_MATCH: inflate_fast's need */
-#define INFLATE_SCRATCH_MAX 65536	/* larger snapshots go straight to out */
+#define INFLATE_SCRATCH_MAX 8192	/* per thread; larger snapshots (few) go straight to out */
 
 /* deflate's parameters: fast, and a 4 KB window (2^12) that covers a
  * directory entry at a sixteenth of the default's memory.  memLevel sizes
