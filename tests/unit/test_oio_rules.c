@@ -630,6 +630,51 @@ main( void )
 	test_unit_rules();
 	is_int( derive( 0 ), 0, "nothing changed: nothing written" );
 
+	/* a model built for one as-of read holds engagements, posts,
+	 * addresses and classes without DNs (oio_model_add_unnamed): the same
+	 * values.  Carl's primary engagement, in M only, becomes such a one. */
+	{
+		bt_uuid e = uid( N_E_CARL );
+		oio_obj *o = oio_model_get( &M, &e ), facts, *un;
+		struct berval s[4], dn, none = BER_BVNULL;
+		int i;
+		oio_obj_facts( o, &facts );
+		for ( i = 0; i < 4; i++ ) {
+			oio_obj_str( o, OIO_S_NAME + i, &s[i] );
+			ber_dupbv( &s[i], &s[i] );
+		}
+		oio_model_drop( &M, o );
+		un = oio_model_add_unnamed( &M, &e );
+		oio_obj_set_facts( un, &facts );
+		oio_obj_set_strs( un, &s[0], &s[1], &s[2], &s[3] );
+		oio_obj_dn( un, &dn, NULL );
+		ok( un && oio_model_get( &M, &e ) == un && dn.bv_len == 0 && !oio_model_get_dn( &M, &none ),
+			"an unnamed object: found by its UUID, no DN, not in the DN index" );
+		ber_memfree( dn.bv_val );
+		for ( i = 0; i < 4; i++ ) ber_memfree( s[i].bv_val );
+		is_int( derive( 0 ), 0, "... the values derived with it are the same: nothing written" );
+		is_str( vals( N_CARL, D_EMPLOYEE_NUMBER ), "E-carl", "... its strings kept" );
+	}
+
+	/* emptied (as a thread's as-of model after each read) and built
+	 * again: nothing of before left, the same values */
+	{
+		char before[2][D_COUNT][400];
+		unsigned who[2] = { N_CARL, N_ANNA };
+		int i, d, same = 1;
+		for ( i = 0; i < 2; i++ )
+			for ( d = 0; d < D_COUNT; d++ ) snprintf( before[i][d], 400, "%s", vals( who[i], d ) );
+		oio_model_empty( &M );
+		oio_model_empty( &H );
+		ok( M.by_uuid.count == 0 && M.by_dn.count == 0 && M.parents.count == 0 && M.nids == 1 &&
+			M.npages == 1 && !M.loaded, "empty: no objects, names or parents; the first page kept" );
+		BOTH( build() );
+		is_int( derive( 0 ), 16, "built again: every person and unit written again" );
+		for ( i = 0; i < 2; i++ )
+			for ( d = 0; d < D_COUNT; d++ ) same &= strcmp( before[i][d], vals( who[i], d ) ) == 0;
+		ok( same, "... with the values of before" );
+	}
+
 	/* internal addresses published where configured */
 	n = derive( 1 );
 	is_str( vals( N_CARL, D_MAIL ), "carl.intern@k.dk | carl@k.dk",
