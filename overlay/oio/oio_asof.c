@@ -130,8 +130,6 @@ kept_facts( part *p, const bt_uuid *u )
 	return f;
 }
 
-static void fact_done( part *p, oio_asof_fact *f );
-
 /* The parent and name of u at the point, from its version (not its
  * snapshot), kept for later walks: the containers above the units and
  * people are no model objects, so nothing else keeps them. */
