@@ -938,8 +938,12 @@ search_completed( Operation *op, SlapReply *rs, slap_overinst *on, bt_fixup *fx 
 static int
 base_point_is_hot( oio_info *oi, bt_time vt, bt_time kt, unsigned long gen )
 {
+	size_t too_big = __atomic_load_n( &oi->oi_org_too_big, __ATOMIC_RELAXED );
 	int hot = 0;
 
+	/* an organisation that would be dropped again is not worth reading
+	 * (until the bound grows: bitemporal-cache-size set live) */
+	if ( too_big && BT_SHARE_ORG( bt_cache_size( oi->oi_bt ) ) < too_big ) return 0;
 	ldap_pvt_thread_mutex_lock( &oi->oi_hot_mutex );
 	if ( oi->oi_hot_valid == vt && oi->oi_hot_known == kt && oi->oi_hot_gen == gen ) {
 		if ( ++oi->oi_hot_count == OIO_ASOF_HOT ) hot = 1;
@@ -1018,6 +1022,7 @@ search_whole( Operation *op, SlapReply *rs, slap_overinst *on, bt_fixup *fx,
 		} else {
 			oio_model_clear( &oi->oi_asof );
 		}
+		__atomic_store_n( &oi->oi_org_too_big, bytes <= share ? 0 : bytes, __ATOMIC_RELAXED );
 		ldap_pvt_thread_rdwr_wunlock( &oi->oi_asof_lock );
 	}
 	oio_model_destroy( &own );

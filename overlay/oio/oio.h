@@ -74,6 +74,10 @@ typedef struct oio_info {
 	bt_time oi_hot_valid, oi_hot_known;
 	unsigned long oi_hot_gen;
 	int oi_hot_count;
+	/* the bytes of the last organisation at a point that did not fit its
+	 * share (0: the last one fitted); while the share stays smaller,
+	 * lookups that come often at one point do not build it (atomic) */
+	size_t oi_org_too_big;
 	/* the entities as-of reads of one entry visited, each with the
 	 * stretch of valid time it holds for (oio_asof_cache.c); it has
 	 * its own locks, taken alone */

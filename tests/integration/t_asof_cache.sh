@@ -224,6 +224,15 @@ one_vs_whole "bitemporal-cache-size 100000"
 is "a point too large, asked four more times: the same answers" \
   "$(sub "$d1") $(sub "$d1") $(sub "$d1") $(sub "$d1")" "$a1 $a1 $a1 $a1"
 is "... and no collect of it is tried again" "$(grep -a -c 'larger than its share of bitemporal-cache-size' "$R/slapd.log")" "0"
+# nor is oio's organisation at a point that did not fit its share built
+# again for base lookups that keep coming at one point (OIO_ASOF_HOT):
+# each build reads the whole database only to drop it (at 100,000
+# employees ~10 s in one lookup, again after every write)
+p1=$(echo "$PEOPLE" | head -1)
+: > "$R/slapd.log"
+for _ in $(seq 1 70); do lsearch -b "$p1" -s base -E "$(asof "validAt=$d1")" 1.1 >/dev/null 2>&1; done
+is "70 base lookups at one point after its organisation was too large: it is not built again" \
+  "$(grep -a -c 'oio: the organisation at a point' "$R/slapd.log")" "0"
 check "bitemporal-cache-size raised live" ldapmodify -x -H "$URI" -D "$CFGDN" -w "$ROOTPW" \
   -f <(printf 'dn: olcOverlay={0}bitemporal,olcDatabase={1}mdb,cn=config\nchangetype: modify\nreplace: olcBitemporalCacheSize\nolcBitemporalCacheSize: %s\n' "$size")
 is "... then the point is kept from its next search on, same answers" "$(sub "$d1") $(sub "$d1")" "$a1 $a1"
