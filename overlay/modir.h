@@ -17,6 +17,14 @@ void modir_modrdn_newdn( Operation *op, struct berval *dn, struct berval *ndn );
 /* The end of a periodic runqueue task's run (as slapo-dds does it). */
 void modir_task_done( struct re_s *rtask );
 
+/* The calling thread's object under key (a thread-pool key, as back-mdb
+ * keeps a thread's reader): made by make() the first time, freed by
+ * release when the thread's context goes.  *owned: 1 when it is a fresh
+ * one the caller frees itself (no pool context, or the key could not be
+ * set).  NULL when make() fails. */
+void *modir_thread_object( void *key, void *(*make)( void ),
+	ldap_pvt_thread_pool_keyfree_t *release, int *owned );
+
 /* Directive values in a config handler (modir_config.c; what each
  * directive accepts: modir_config_value.h).  All three return 0 or
  * ARG_BAD_CONF (emit: 0 or 1), as a ConfigDriver does.

@@ -35,6 +35,7 @@
 #include "slap-config.h"
 #include "back-mdb/back-mdb.h"
 
+#include "modir.h"
 #include "bitemporal.h"
 #include "bt_codec.h"
 
@@ -300,20 +301,16 @@ bt_zstreams_release( void *key, void *data )
 	bt_zstreams_free( data );
 }
 
+static void *
+bt_zstreams_make( void )
+{
+	return bt_zstreams_new();
+}
+
 static bt_zstreams *
 bt_zstreams_get( int *owned )
 {
-	void *ctx = ldap_pvt_thread_pool_context(), *data = NULL;
-	bt_zstreams *z;
-
-	*owned = 0;
-	if ( ctx && ldap_pvt_thread_pool_getkey( ctx, &bt_zkey, &data, NULL ) == 0 && data )
-		return data;
-	z = bt_zstreams_new();
-	if ( z && ( !ctx || ldap_pvt_thread_pool_setkey( ctx, &bt_zkey, z,
-			bt_zstreams_release, NULL, NULL ) ) )
-		*owned = 1;
-	return z;
+	return modir_thread_object( &bt_zkey, bt_zstreams_make, bt_zstreams_release, owned );
 }
 
 static void

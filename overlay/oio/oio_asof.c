@@ -24,6 +24,7 @@
 
 #include "slap.h"
 
+#include "modir.h"
 #include "oio.h"
 
 /* A thread's models for its reads, kept under a thread-pool key (as
@@ -51,24 +52,23 @@ asof_models_release( void *key, void *data )
 	asof_models_free( data );
 }
 
+static void *
+asof_models_make( void )
+{
+	asof_models *am = ch_malloc( sizeof( *am ) );
+
+	oio_model_init( &am->m, 1 );	/* its values are read back */
+	oio_model_init( &am->scratch, 0 );
+	return am;
+}
+
 /* The calling thread's models, empty; *owned: a fresh pair the caller
- * frees (the thread has no pool context). */
+ * frees (modir_thread_object). */
 static asof_models *
 asof_models_get( int *owned )
 {
-	void *ctx = ldap_pvt_thread_pool_context(), *data = NULL;
-	asof_models *am;
-
-	*owned = 0;
-	if ( ctx && ldap_pvt_thread_pool_getkey( ctx, &asof_models_key, &data, NULL ) == 0 && data )
-		return data;
-	am = ch_malloc( sizeof( *am ) );
-	oio_model_init( &am->m, 1 );	/* its values are read back */
-	oio_model_init( &am->scratch, 0 );
-	if ( !ctx || ldap_pvt_thread_pool_setkey( ctx, &asof_models_key, am,
-			asof_models_release, NULL, NULL ) )
-		*owned = 1;
-	return am;
+	return modir_thread_object( &asof_models_key, asof_models_make, asof_models_release,
+		owned );
 }
 
 typedef struct part {

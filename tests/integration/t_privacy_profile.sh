@@ -102,6 +102,16 @@ for role in anonymous phonebook user iam; do
     "$(reps $role -E "$(asof "validAt=$(gt '+1 minute')")")" "$live"
 done
 is "... and the live entry has some" "$(( $(reps iam | grep -o 'modirectreports:' | wc -l) > 0 ))" "1"
+# a filter on a derived DN finds as of now what it finds live, for each
+# role (as-of values carry their normalized DNs from oio's model; whether
+# a role may search on manager at all is slapd's ACL, the same both ways)
+bymgr() { local r=$1; shift; rsearch $r -b "$P" "$@" "(manager=uid=boss,$P)" 1.1 | sed -n 's/^dn: //p' | tr A-Z a-z | sort | tr '\n' ' '; }
+for role in anonymous phonebook user iam; do
+  live=$(bymgr $role)
+  is "$role: people found by their manager as of now are those found live ($(wc -w <<<"$live"))" \
+    "$(bymgr $role -E "$(asof "validAt=$(gt '+1 minute')")")" "$live"
+done
+is "... and iam finds some live" "$(( $(bymgr iam | wc -w) > 0 ))" "1"
 
 # --- writes ------------------------------------------------------------------
 wmod() {  # wmod ROLE [ldapmodify args]: modifies the description of unit A
