@@ -78,7 +78,7 @@ oio_cf_rederive( ConfigArgs *c )
 
 	if ( !oi->oi_task ) return 0;	/* not open yet: the first run derives all */
 	ldap_pvt_thread_mutex_lock( &oi->oi_model.mutex );
-	oi->oi_dirty = 1;
+	oio_model_change_all( &oi->oi_model );
 	ldap_pvt_thread_mutex_unlock( &oi->oi_model.mutex );
 	oio_derive( oi, ldap_pvt_thread_pool_context() );
 	return 0;
@@ -474,10 +474,13 @@ pending_record( oio_model *m, pending_list *l )
 }
 
 /* The overlay's task, every second (as the bitemporal overlay's
- * activations): the first time it loads the model; afterwards, whenever
- * writes have changed inputs since its last run, it recomputes the derived
- * values and writes those that changed, in batched transactions.  Many
- * writes in a second (an import, a reorganisation) cost one computation.
+ * activations): the first time it loads the model and derives it whole;
+ * afterwards, whenever writes have changed inputs since its last run, it
+ * derives what those changes reach (oio_depend.c: a person's engagement
+ * reaches that person, a post the people below its unit, not the whole
+ * organisation) and writes the values that changed, in batched
+ * transactions.  Many writes in a second (an import, a reorganisation)
+ * cost one computation.
  *
  * The values are computed under the model's mutex and written after it
  * is released: a write inside an LDAP transaction (RFC 5805) holds
@@ -503,11 +506,10 @@ oio_derive( oio_info *oi, void *ctx )
 	op->o_ndn = db.be_rootndn;
 
 	ldap_pvt_thread_mutex_lock( &oi->oi_model.mutex );
-	if ( !oi->oi_model.loaded && model_load( oi, op ) == LDAP_SUCCESS ) oi->oi_dirty = 1;
-	if ( oi->oi_model.loaded && oi->oi_dirty ) {
-		oi->oi_dirty = 0;
-		oio_compute( oi, &oi->oi_model, pending_add, &l );
-	}
+	/* a model read anew is derived whole (oio_depend.c) */
+	if ( !oi->oi_model.loaded ) model_load( oi, op );
+	if ( oi->oi_model.loaded && oio_model_has_changes( &oi->oi_model ) )
+		oio_compute_changed( oi, &oi->oi_model, pending_add, &l );
 	ldap_pvt_thread_mutex_unlock( &oi->oi_model.mutex );
 	if ( !l.n ) return;
 
@@ -517,8 +519,11 @@ oio_derive( oio_info *oi, void *ctx )
 	n = pending_record( &oi->oi_model, &l );
 	/* what could not be written (refused, or left for after a pause)
 	 * is still to write: the next run tries it again */
-	for ( i = 0; i < l.n; i++ )
-		if ( !l.p[i].stored ) oi->oi_dirty = 1;
+	for ( i = 0; i < l.n; i++ ) {
+		oio_obj *o;
+		if ( !l.p[i].stored && ( o = oio_model_get( &oi->oi_model, &l.p[i].uuid ) ) )
+			oio_model_change( &oi->oi_model, o );
+	}
 	ldap_pvt_thread_mutex_unlock( &oi->oi_model.mutex );
 	pending_free( &l );
 	if ( n )
@@ -617,10 +622,9 @@ model_refresh( Operation *op, slap_overinst *on, oio_model *m, struct berval *nd
 }
 
 /* A delete: the entry leaves the model if it left the live DIT now (a
- * dated delete leaves it live).  Called with the model's mutex held;
- * sets *recompute when the model changed. */
+ * dated delete leaves it live).  Called with the model's mutex held. */
 static void
-model_delete( Operation *op, oio_cb *c, int *recompute )
+model_delete( Operation *op, oio_cb *c )
 {
 	oio_model *m = &c->oi->oi_model;
 	oio_obj *o = oio_model_get_dn( m, &op->o_req_ndn );
@@ -636,7 +640,6 @@ model_delete( Operation *op, oio_cb *c, int *recompute )
 		overlay_entry_release_ov( op, e, 0, c->on );	/* still live: dated */
 	} else {
 		oio_model_del_dn( m, &op->o_req_ndn );
-		*recompute = 1;
 	}
 }
 
@@ -702,7 +705,7 @@ oio_response( Operation *op, SlapReply *rs )
 	oio_model *m = &oi->oi_model;
 	BackendInfo *saved = op->o_bd->bd_info;
 	struct berval req_dn = op->o_req_dn, req_ndn = op->o_req_ndn;
-	int recompute = c->inputs, i;
+	int i;
 	Entry *e;
 
 	if ( rs->sr_type != REP_RESULT || rs->sr_err != LDAP_SUCCESS )
@@ -726,19 +729,16 @@ oio_response( Operation *op, SlapReply *rs )
 		}
 		break;
 	case LDAP_REQ_DELETE:
-		model_delete( op, c, &recompute );
+		model_delete( op, c );
 		break;
 	case LDAP_REQ_MODRDN:
-		if ( model_rename( op, on, m ) ) recompute = 1;
+		model_rename( op, on, m );
 		break;
 	}
 	/* what a person's termination ended (or left vacant) with them,
 	 * committed with the delete */
-	for ( i = 0; c->touched && c->touched[i].bv_val; i++ ) {
+	for ( i = 0; c->touched && c->touched[i].bv_val; i++ )
 		model_refresh( op, on, m, &c->touched[i] );
-		recompute = 1;
-	}
-	if ( recompute ) oi->oi_dirty = 1;
 done:
 	op->o_bd->bd_info = saved;
 	ldap_pvt_thread_mutex_unlock( &m->mutex );
@@ -1161,6 +1161,7 @@ oio_db_init( BackendDB *be, ConfigReply *cr )
 
 	oi->oi_manager_policy = OIO_TERMINATE_MANAGERS;
 	oio_model_init( &oi->oi_model, 0 );	/* hashes: its values only decide writes */
+	oio_model_track( &oi->oi_model );	/* the task derives what changes reach */
 	oio_model_init( &oi->oi_asof, 1 );	/* values: as-of reads show them */
 	ldap_pvt_thread_rdwr_init( &oi->oi_asof_lock );
 	ldap_pvt_thread_mutex_init( &oi->oi_hot_mutex );

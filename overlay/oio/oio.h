@@ -55,13 +55,13 @@ enum { OIO_TERMINATE_MANAGERS = 0, OIO_VACATE_MANAGERS };
 typedef struct oio_info {
 	int oi_internal_addresses;	/* publish "internal" addresses too */
 	int oi_manager_policy;		/* OIO_TERMINATE_MANAGERS / OIO_VACATE_MANAGERS */
-	oio_model oi_model;			/* the live organisation; its mutex guards it
-								 * and oi_dirty (lock order above) */
+	oio_model oi_model;			/* the live organisation, tracking what each
+								 * change reaches; its mutex guards it (lock
+								 * order above) */
 	BackendDB *oi_db;
 	slap_overinst *oi_on;
 	bt_info *oi_bt;				/* the database's bitemporal overlay, if any */
 	struct re_s *oi_task;
-	int oi_dirty;				/* inputs changed since the last computation */
 	/* the organisation at one earlier (or later) point, for as-of reads */
 	ldap_pvt_thread_rdwr_t oi_asof_lock;	/* readers search, one writer rebuilds */
 	oio_model oi_asof;
@@ -124,6 +124,14 @@ static inline int
 oio_compute( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg )
 {
 	return oio_model_derive( m, oi->oi_internal_addresses, &oio_schema_values, write, arg );
+}
+
+/* oio_model_derive_changed, the same way: what changed since the last */
+static inline int
+oio_compute_changed( oio_info *oi, oio_model *m, oio_write_fn *write, void *arg )
+{
+	return oio_model_derive_changed( m, oi->oi_internal_addresses, &oio_schema_values,
+		write, arg );
 }
 
 static inline int

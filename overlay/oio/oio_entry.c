@@ -141,51 +141,48 @@ model_lost( oio_model *m, struct berval *dn )
 	return OIO_OTHER;
 }
 
-/* The inputs the rules read of an object of o's kind (oio_derive.c): the
+/* The inputs the rules read of an object of its kind (oio_derive.c): the
  * references of engagements, manager posts and addresses, and the
- * strings of units, classes, engagements and addresses. */
+ * strings of units, classes, engagements and addresses; set on o through
+ * the model, which marks what the change reaches (oio_depend.c). */
 static int
-put_inputs( oio_obj *o, Entry *e )
+put_inputs( oio_model *m, oio_obj *o, oio_kind kind, Entry *e )
 {
 	Attribute *a = attr_find( e->e_attrs, oio_ad.primary );
-	struct berval *name = NULL, *userkey = NULL, *scope = NULL, *value = NULL;
+	struct berval *strs[4] = { NULL, NULL, NULL, NULL };	/* name, key, scope, value */
+	oio_obj in;
 
-	o->primary = a && a->a_vals[0].bv_len == 4 &&
+	memset( &in, 0, sizeof( in ) );
+	in.primary = a && a->a_vals[0].bv_len == 4 &&
 		strncasecmp( a->a_vals[0].bv_val, "TRUE", 4 ) == 0;
-	o->has_person = o->has_visibility = 0;
-	/* the union of references: these four cover the address's three */
-	memset( &o->person, 0, sizeof( o->person ) );
-	memset( &o->unit, 0, sizeof( o->unit ) );
-	memset( &o->jobfn, 0, sizeof( o->jobfn ) );
-	memset( &o->engtype, 0, sizeof( o->engtype ) );
-	switch ( o->kind ) {
+	switch ( kind ) {
 	case OIO_ENGAGEMENT:
 	case OIO_MANAGER:
-		o->has_person = get_ref( e, oio_ad.refPerson, &o->person );
-		get_ref( e, oio_ad.refUnit, &o->unit );
-		get_ref( e, oio_ad.refJobFunction, &o->jobfn );
-		get_ref( e, oio_ad.refEngagementType, &o->engtype );
-		userkey = str_of( e, oio_ad.userKey );
+		in.has_person = get_ref( e, oio_ad.refPerson, &in.person );
+		get_ref( e, oio_ad.refUnit, &in.unit );
+		get_ref( e, oio_ad.refJobFunction, &in.jobfn );
+		get_ref( e, oio_ad.refEngagementType, &in.engtype );
+		strs[1] = str_of( e, oio_ad.userKey );
 		break;
 	case OIO_ADDRESS:
-		get_ref( e, oio_ad.refOwner, &o->owner );
-		get_ref( e, oio_ad.refAddressType, &o->addrtype );
-		o->has_visibility = get_ref( e, oio_ad.refVisibility, &o->visibility );
-		value = str_of( e, oio_ad.addressValue );
+		get_ref( e, oio_ad.refOwner, &in.owner );
+		get_ref( e, oio_ad.refAddressType, &in.addrtype );
+		in.has_visibility = get_ref( e, oio_ad.refVisibility, &in.visibility );
+		strs[3] = str_of( e, oio_ad.addressValue );
 		break;
 	case OIO_UNIT:
-		name = str_of( e, oio_ad.ou );
-		userkey = str_of( e, oio_ad.userKey );
+		strs[0] = str_of( e, oio_ad.ou );
+		strs[1] = str_of( e, oio_ad.userKey );
 		break;
 	case OIO_CLASS:
-		name = str_of( e, oio_ad.name );
-		userkey = str_of( e, oio_ad.userKey );
-		scope = str_of( e, oio_ad.scope );
+		strs[0] = str_of( e, oio_ad.name );
+		strs[1] = str_of( e, oio_ad.userKey );
+		strs[2] = str_of( e, oio_ad.scope );
 		break;
 	default:
 		break;
 	}
-	return oio_obj_set_strs( o, name, userkey, scope, value );
+	return oio_model_set_inputs( m, o, kind, &in, strs );
 }
 
 /* Records an entry: under its DN (named), or without one (an object of
@@ -210,15 +207,19 @@ put( oio_model *m, Entry *e, int named )
 	} else if ( !( o = oio_model_add( m, &u, &e->e_name, &e->e_nname ) ) ) {
 		return model_lost( m, &e->e_name );
 	}
-	o->kind = kind;
-	if ( put_inputs( o, e ) ) {
+	if ( put_inputs( m, o, kind, e ) ) {
 		oio_model_drop( m, o );
 		return model_lost( m, &e->e_name );
 	}
 	if ( kind == OIO_PERSON || kind == OIO_UNIT ) {
 		for ( i = 0; i < D_COUNT; i++ ) {
 			Attribute *a = attr_find( e->e_attrs, oio_ad.derived[i] );
-			oio_obj_store_one( m, o, i, a ? a->a_vals : NULL );
+			BerVarray v = a ? a->a_vals : NULL;
+			/* the entry holds other values than the model knew: the
+			 * next derivation looks at it again */
+			int other = m->tracks && !oio_obj_stored_is( m, o, i, v );
+			oio_obj_store_one( m, o, i, v );
+			if ( other ) oio_model_change( m, o );
 		}
 	}
 	return kind;

@@ -506,6 +506,7 @@ oio_model_index( oio_model *m, oio_obj *o, struct berval *dn, struct berval *ndn
 		oio_model_drop( m, o );
 		return -1;
 	}
+	if ( m->tracker ) m->tracker->renamed( m, o );
 	return 0;
 }
 
@@ -530,7 +531,8 @@ oio_model_bytes( oio_model *m )
 {
 	unsigned pos = 0;
 	size_t n = ( m->by_uuid.size + m->by_dn.size + m->parents.size ) * sizeof( void * ) +
-		(size_t)m->npages * OIO_PAGE * sizeof( oio_obj ) + m->maxfree * sizeof( unsigned );
+		(size_t)m->npages * OIO_PAGE * sizeof( oio_obj ) + m->maxfree * sizeof( unsigned ) +
+		( m->tracker ? m->tracker->bytes( m ) : 0 );
 	oio_parent *p;
 	oio_obj *o;
 	int i;
@@ -575,6 +577,7 @@ oio_model_clear( oio_model *m )
 	m->npages = m->nfree = m->maxfree = 0;
 	m->nids = 1;
 	m->loaded = 0;
+	if ( m->tracker ) m->tracker->cleared( m );
 }
 
 /* The slots an emptied table keeps: enough for the objects of most
@@ -613,6 +616,7 @@ oio_model_empty( oio_model *m )
 	m->nfree = 0;
 	m->nids = 1;
 	m->loaded = 0;
+	if ( m->tracker ) m->tracker->cleared( m );
 }
 
 /* Exchanges the objects of a and b (their mutexes stay). */
@@ -632,6 +636,17 @@ oio_model_swap( oio_model *a, oio_model *b )
 	a->maxfree = b->maxfree; b->maxfree = t.maxfree;
 	a->keeps_values = b->keeps_values; b->keeps_values = t.keeps_values;
 	a->loaded = b->loaded; b->loaded = t.loaded;
+	a->tracks = b->tracks; b->tracks = t.tracks;
+	a->tracker = b->tracker; b->tracker = t.tracker;
+	a->refs = b->refs; b->refs = t.refs;
+	a->units = b->units; b->units = t.units;
+	a->nunits = b->nunits; b->nunits = t.nunits;
+	a->maxunits = b->maxunits; b->maxunits = t.maxunits;
+	a->changed = b->changed; b->changed = t.changed;
+	a->nchanged = b->nchanged; b->nchanged = t.nchanged;
+	a->maxchanged = b->maxchanged; b->maxchanged = t.maxchanged;
+	a->changed_all = b->changed_all; b->changed_all = t.changed_all;
+	a->units_moved = b->units_moved; b->units_moved = t.units_moved;
 }
 
 void
@@ -664,6 +679,7 @@ oio_model_parent( oio_model *m, oio_obj *o )
 void
 oio_model_drop( oio_model *m, oio_obj *o )
 {
+	if ( m->tracker ) m->tracker->dropped( m, o );
 	oio_table_del_item( &m->by_dn, o );
 	oio_table_del_item( &m->by_uuid, o );
 	obj_free( m, o );
@@ -838,4 +854,6 @@ oio_obj_set_facts( oio_obj *o, const oio_obj *facts )
 	o->parent = own.parent;
 	o->names = own.names;
 	o->stored = own.stored;
+	memcpy( o->link, own.link, sizeof( o->link ) );
+	o->change = own.change;
 }

@@ -59,7 +59,7 @@ enum { OIO_S_RDN, OIO_S_NRDN, OIO_S_NAME, OIO_S_USERKEY, OIO_S_SCOPE, OIO_S_VALU
  * normalized DN (oio_model.c). */
 typedef struct oio_parent oio_parent;
 
-/* An object of the model: 120 bytes in the model's pages and one block of
+/* An object of the model: 136 bytes in the model's pages and one block of
  * strings.  Its DN is its RDN under its parent's DN; its derived values as
  * stored are one 64-bit hash per attribute (they serve only to tell
  * whether what the rules give differs), or the values themselves in a
@@ -85,7 +85,33 @@ typedef struct oio_obj {
 	/* derived values as they are stored in the live entry (person, unit;
 	 * NULL: none): uint64_t[D_COUNT] hashes, or BerVarray[D_COUNT] */
 	void *stored;
+
+	/* In a model that tracks what a change reaches (oio_model_track;
+	 * oio_depend.c), ids of other objects (0: none), by kind:
+	 *  engagement, post: OIO_L_PREV/NEXT in the list of what names its
+	 *    person, OIO_L_PREV/NEXT + 2 in that of what names its unit;
+	 *  address: OIO_L_PREV/NEXT in the list of what names its owner;
+	 *  person: OIO_P_MANAGER whom they reported to at the last derivation,
+	 *    OIO_P_PREV/NEXT in that manager's list of reports, OIO_P_REPORTS
+	 *    the first of their own;
+	 *  unit: OIO_U_MANAGER its own manager (the person of its filled post
+	 *    of lowest entryUUID) and OIO_U_PARENT its parent unit, both as of
+	 *    the last derivation, OIO_U_INDEX its place in the model's units. */
+	unsigned link[4];
+	unsigned char change;	/* OIO_CH_*: what must be derived again */
 } oio_obj;
+
+enum { OIO_L_PREV = 0, OIO_L_NEXT = 1 };
+enum { OIO_P_MANAGER = 0, OIO_P_PREV = 1, OIO_P_NEXT = 2, OIO_P_REPORTS = 3 };
+enum { OIO_U_MANAGER = 0, OIO_U_INDEX = 1, OIO_U_PARENT = 2 };
+
+/* What a change reaches, marked on the objects it reaches: a person's
+ * values (their functions, addresses, manager or reports changed); a
+ * unit's own manager, its subtree's values and the people below it who
+ * may report elsewhere now; a person's or unit's values alone (a write
+ * of them that failed, to try again).  LISTED: in the model's list of
+ * changed objects. */
+enum { OIO_CH_PERSON = 1, OIO_CH_UNIT = 2, OIO_CH_VALUES = 4, OIO_CH_LISTED = 8 };
 
 /* Objects live in pages of OIO_PAGE that never move: a pointer to one
  * stays valid while it is in the model. */
@@ -102,6 +128,18 @@ typedef struct oio_model {
 	unsigned nfree, maxfree;
 	int keeps_values;		/* stored: the values, not their hashes */
 	int loaded;
+
+	/* what a change reaches (oio_model_track; oio_depend.c), told by the
+	 * model of renames, drops and clears through tracker */
+	int tracks;
+	const struct oio_model_tracker *tracker;
+	oio_table refs;			/* by an entryUUID, the first of what names it */
+	unsigned *units;		/* ids of the units */
+	unsigned nunits, maxunits;
+	unsigned *changed;		/* ids of objects marked OIO_CH_LISTED */
+	unsigned nchanged, maxchanged;
+	int changed_all;		/* everything is to derive again */
+	int units_moved;		/* a unit left: others may have a new parent */
 } oio_model;
 
 /* oio_model.c: the objects and their two indexes.  The model owns what is
@@ -164,6 +202,38 @@ void oio_obj_parent_ndn( oio_obj *o, struct berval *out );
 /* Whether o is named ndn. */
 int oio_obj_is_named( oio_obj *o, struct berval *ndn );
 
+/* oio_depend.c: what a change reaches.  A model that tracks (the live one)
+ * keeps, for every entryUUID that engagements, posts and addresses name,
+ * the list of those that name it, and marks what each change reaches
+ * (OIO_CH_*): oio_model_derive_changed then derives only that.  Its
+ * inputs change through oio_model_set_inputs only; adds, renames and
+ * drops mark what they reach themselves.  The lists live in the objects'
+ * links (oio_obj.link) and a table of heads; a model that does not track
+ * (one built for a read) pays nothing. */
+void oio_model_track( oio_model *m );
+/* What the model tells a tracker (oio_depend.c; called so, the model does
+ * not depend on what tracks it): o took new names; o leaves the model
+ * (before it is freed); the model was cleared; the tracker's heap bytes. */
+typedef struct oio_model_tracker {
+	void (*renamed)( oio_model *m, oio_obj *o );
+	void (*dropped)( oio_model *m, oio_obj *o );
+	void (*cleared)( oio_model *m );
+	size_t (*bytes)( oio_model *m );
+} oio_model_tracker;
+/* Sets o's kind, its references and flags (those of in: an oio_obj
+ * outside any model, as oio_obj_facts gives) and its strings (name, user
+ * key, scope, value; NULL: none), marking what the change reaches.  0, or
+ * -1 when out of memory (o's strings unchanged). */
+int oio_model_set_inputs( oio_model *m, oio_obj *o, oio_kind kind, const oio_obj *in,
+	struct berval *strs[4] );
+/* o's values are to derive again (a write of them failed) */
+void oio_model_change( oio_model *m, oio_obj *o );
+/* everything is to derive again (a configuration that the rules read
+ * changed, the model was read anew) */
+void oio_model_change_all( oio_model *m );
+/* whether anything is to derive again */
+int oio_model_has_changes( oio_model *m );
+
 /* The derived values as stored: whether v (a set) is what is stored for
  * attribute d; records v as stored (consumed: kept, or hashed and freed,
  * and zeroed); in a model that keeps values, what is stored for d. */
@@ -210,6 +280,13 @@ int oio_model_derive( oio_model *m, int publish_internal, const oio_value_rules 
  * what o's depend on is, so o gets what oio_model_derive would give it). */
 int oio_model_derive_one( oio_model *m, int publish_internal, const oio_value_rules *vr,
 	oio_obj *o, oio_write_fn *write, void *arg );
+
+/* The same for what changed since the last derivation of a tracking
+ * model (oio_depend.c), with the same result as oio_model_derive: every
+ * person and unit whose values the changes reach, and only those (all of
+ * them when the model changed as a whole, or does not track). */
+int oio_model_derive_changed( oio_model *m, int publish_internal, const oio_value_rules *vr,
+	oio_write_fn *write, void *arg );
 
 /* oio_model.c: the same values in any order (a derived attribute is a set). */
 int oio_same_values( BerVarray a, BerVarray b );
