@@ -72,6 +72,9 @@ typedef struct oio_obj {
 	unsigned char kind;		/* oio_kind */
 	unsigned char has_person, primary;
 	unsigned char has_visibility;	/* address: absent = public (OS2mo's default) */
+	unsigned char change;	/* OIO_CH_*: what must be derived again (a
+							 * tracking model; beside the flags, where the
+							 * record has room) */
 	oio_parent *parent;		/* NULL: a DN of one RDN */
 	char *names;			/* OIO_S_COUNT strings, one block (oio_obj_str) */
 
@@ -98,7 +101,6 @@ typedef struct oio_obj {
 	 *    of lowest entryUUID) and OIO_U_PARENT its parent unit, both as of
 	 *    the last derivation, OIO_U_INDEX its place in the model's units. */
 	unsigned link[4];
-	unsigned char change;	/* OIO_CH_*: what must be derived again */
 } oio_obj;
 
 enum { OIO_L_PREV = 0, OIO_L_NEXT = 1 };
