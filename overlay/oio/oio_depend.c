@@ -295,6 +295,15 @@ person_named( oio_model *m, oio_obj *p, int reports_what )
 		mark( m, r, OIO_CH_VALUES );
 }
 
+/* What function o (an engagement, post or address) names, when o comes
+ * or goes: an engagement's or address's person, a post's unit. */
+static void
+reach_named( oio_model *m, oio_obj *o )
+{
+	if ( o->kind == OIO_MANAGER ) mark_unit( m, &o->unit );
+	else mark_person( m, o->kind == OIO_ADDRESS ? &o->owner : &o->person, OIO_CH_PERSON );
+}
+
 /* o stops being what it is (its inputs change, or it leaves the model) */
 static void
 leave( oio_model *m, oio_obj *o )
@@ -304,13 +313,9 @@ leave( oio_model *m, oio_obj *o )
 
 	switch ( o->kind ) {
 	case OIO_ENGAGEMENT:
-		mark_person( m, &o->person, OIO_CH_PERSON );
-		break;
 	case OIO_MANAGER:
-		mark_unit( m, &o->unit );
-		break;
 	case OIO_ADDRESS:
-		mark_person( m, &o->owner, OIO_CH_PERSON );
+		reach_named( m, o );
 		break;
 	case OIO_PERSON:
 		/* their reports report to someone else now */
@@ -347,13 +352,9 @@ enter( oio_model *m, oio_obj *o )
 	if ( list_link( m, o, OIO_DEPEND_BY_PERSON ) || list_link( m, o, OIO_DEPEND_BY_UNIT ) ) goto lost;
 	switch ( o->kind ) {
 	case OIO_ENGAGEMENT:
-		mark_person( m, &o->person, OIO_CH_PERSON );
-		break;
 	case OIO_MANAGER:
-		mark_unit( m, &o->unit );
-		break;
 	case OIO_ADDRESS:
-		mark_person( m, &o->owner, OIO_CH_PERSON );
+		reach_named( m, o );
 		break;
 	case OIO_PERSON:
 		mark( m, o, OIO_CH_PERSON );

@@ -21,24 +21,11 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "oio_model.h"
+#include "oio_build.h"
 
 static oio_model M;
 
-static bt_uuid
-uid( unsigned n )
-{
-	bt_uuid u;
-
-	memset( &u, 0, sizeof( u ) );
-	u.u[6] = 0x40;
-	u.u[8] = 0x80;
-	u.u[12] = ( n >> 24 ) & 0xff;
-	u.u[13] = ( n >> 16 ) & 0xff;
-	u.u[14] = ( n >> 8 ) & 0xff;
-	u.u[15] = n & 0xff;
-	return u;
-}
+#define uid oio_build_uid
 
 static void
 die( const char *why )
@@ -51,12 +38,9 @@ die( const char *why )
 static oio_obj *
 add( unsigned n, const char *dn )
 {
-	struct berval d;
-	bt_uuid u = uid( n );
-	oio_obj *o;
+	oio_obj *o = oio_build_add( &M, n, dn, dn );
 
-	ber_str2bv( dn, 0, 0, &d );
-	if ( !( o = oio_model_add( &M, &u, &d, &d ) ) ) die( "out of memory" );
+	if ( !o ) die( "out of memory" );
 	return o;
 }
 
@@ -64,13 +48,7 @@ static void
 set( oio_obj *o, oio_kind kind, const oio_obj *in, const char *name, const char *key,
 	const char *scope, const char *value )
 {
-	struct berval b[4], *s[4] = { NULL, NULL, NULL, NULL };
-	const char *v[4] = { name, key, scope, value };
-	int i;
-
-	for ( i = 0; i < 4; i++ )
-		if ( v[i] ) s[i] = ber_str2bv( v[i], 0, 0, &b[i] );
-	if ( oio_model_set_inputs( &M, o, kind, in, s ) ) die( "out of memory" );
+	if ( oio_build_inputs( &M, o, kind, in, name, key, scope, value ) ) die( "out of memory" );
 }
 
 static double
@@ -99,15 +77,12 @@ by_double( const void *a, const void *b )
 enum { C_JOB = 1, C_TYPE, C_MAIL, C_PHONE, C_PUBLIC, N_UNIT = 16 };
 
 static unsigned nunits, npeople, first_person, first_engagement, first_post;
-static unsigned long rng = 88172645463325252ul;
+static uint64_t rng = 88172645463325252ull;
 
 static unsigned
 rnd( unsigned n )
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)( rng % n );
+	return prng_below( &rng, n );
 }
 
 static char **unit_dns;

@@ -24,37 +24,22 @@
 #include <ctype.h>
 #include <stdlib.h>
 
-#include "oio_model.h"
+#include "oio_build.h"
 #include "tap.h"
 
 #define SUFFIX "dc=k,dc=dk"
 #define ORG "o=line,ou=organisation," SUFFIX
 
 static oio_model M;
-static unsigned long rng_state;
+static uint64_t rng_state;
 
 static unsigned
 rnd( unsigned n )
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (unsigned)( rng_state % n );
+	return prng_below( &rng_state, n );
 }
 
-static bt_uuid
-uid( unsigned n )
-{
-	bt_uuid u;
-
-	memset( &u, 0, sizeof( u ) );
-	u.u[6] = 0x40;
-	u.u[8] = 0x80;
-	u.u[13] = ( n >> 16 ) & 0xff;
-	u.u[14] = ( n >> 8 ) & 0xff;
-	u.u[15] = n & 0xff;
-	return u;
-}
+#define uid oio_build_uid
 
 static void
 bail( const char *why )
@@ -101,16 +86,11 @@ unit_dn( int i, char *buf, size_t len )
 static oio_obj *
 named( oio_obj *o, unsigned n, const char *dn )
 {
-	struct berval d, nd;
+	struct berval d;
 
 	ber_str2bv( dn, 0, 0, &d );
-	nd = d;
-	if ( o ) {
-		if ( oio_model_set_dn( &M, o, &d, &nd ) ) bail( "cannot rename" );
-	} else {
-		bt_uuid u = uid( n );
-		if ( !( o = oio_model_add( &M, &u, &d, &nd ) ) ) bail( "cannot add" );
-	}
+	if ( o ? oio_model_set_dn( &M, o, &d, &d ) != 0 : !( o = oio_build_add( &M, n, dn, dn ) ) )
+		bail( "cannot name" );
 	return o;
 }
 
@@ -118,13 +98,7 @@ static void
 inputs( oio_obj *o, oio_kind kind, const oio_obj *in, const char *name, const char *key,
 	const char *scope, const char *value )
 {
-	struct berval b[4], *s[4] = { NULL, NULL, NULL, NULL };
-	const char *v[4] = { name, key, scope, value };
-	int i;
-
-	for ( i = 0; i < 4; i++ )
-		if ( v[i] ) s[i] = ber_str2bv( v[i], 0, 0, &b[i] );
-	if ( oio_model_set_inputs( &M, o, kind, in, s ) ) bail( "cannot set inputs" );
+	if ( oio_build_inputs( &M, o, kind, in, name, key, scope, value ) ) bail( "cannot set inputs" );
 }
 
 static void
@@ -353,7 +327,7 @@ build( void )
 }
 
 static void
-run( unsigned long seed, int steps, int refuse )
+run( uint64_t seed, int steps, int refuse )
 {
 	int step, first_stale = -1, nstale = 0, written = 0, n;
 
@@ -366,8 +340,8 @@ run( unsigned long seed, int steps, int refuse )
 	build();
 	n = task_run();
 	refuse_some = refuse;
-	ok( n > 0 && stale() == 0, "seed %lu: the first run derives the whole model (%d written)",
-		seed, n );
+	ok( n > 0 && stale() == 0, "seed %llu: the first run derives the whole model (%d written)",
+		(unsigned long long)seed, n );
 	for ( step = 0; step < steps; step++ ) {
 		int k, changes = 1 + rnd( 3 );
 		for ( k = 0; k < changes; k++ ) change();
@@ -380,10 +354,10 @@ run( unsigned long seed, int steps, int refuse )
 	}
 	refuse_some = 0;
 	task_run();
-	ok( nstale == 0, "seed %lu%s: after each of %d runs of random changes, nothing stale "
-		"(%d stale runs, first at step %d; %d objects written)", seed,
+	ok( nstale == 0, "seed %llu%s: after each of %d runs of random changes, nothing stale "
+		"(%d stale runs, first at step %d; %d objects written)", (unsigned long long)seed,
 		refuse ? ", some writes refused" : "", steps, nstale, first_stale, written );
-	is_int( stale(), 0, "seed %lu: and at the end", seed );
+	is_int( stale(), 0, "seed %llu: and at the end", (unsigned long long)seed );
 	oio_model_destroy( &M );
 }
 
@@ -393,6 +367,6 @@ main( void )
 	run( 1, 3000, 0 );
 	run( 2, 3000, 0 );
 	run( 3, 3000, 1 );
-	run( 0x9e3779b97f4a7c15ul, 3000, 1 );
+	run( 0x9e3779b97f4a7c15ull, 3000, 1 );
 	return tap_done();
 }

@@ -52,7 +52,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 
-#include "oio_model.h"
+#include "oio_build.h"
 #include "tap.h"
 
 #define SUFFIX "dc=k,dc=dk"
@@ -73,18 +73,7 @@
 
 /* entryUUIDs: 00000000-0000-4000-8000-00000000NNNN, so that their order
  * (the rules' tie-breaker) and their strings are plain to read */
-static bt_uuid
-uid( unsigned n )
-{
-	bt_uuid u;
-
-	memset( &u, 0, sizeof( u ) );
-	u.u[6] = 0x40;
-	u.u[8] = 0x80;
-	u.u[14] = ( n >> 8 ) & 0xff;
-	u.u[15] = n & 0xff;
-	return u;
-}
+#define uid oio_build_uid
 
 enum {
 	/* organisations, units */

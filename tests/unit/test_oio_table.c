@@ -5,6 +5,7 @@
  */
 #include "oio_table.h"
 #include "tap.h"
+#include "prng.h"
 
 #include <signal.h>
 #include <stdint.h>
@@ -49,10 +50,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static unsigned
 rnd( unsigned n )
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)( rng % n );
+	return prng_below( &rng, n );
 }
 
 /* Keys as the model has them: 16-byte entryUUIDs (the fixture's style:
