@@ -770,7 +770,7 @@ oio_model_derive_changed( oio_model *m, int publish_internal, const oio_value_ru
 	oio_write_fn *write, void *arg )
 {
 	derivation d;
-	int n;
+	int n, lost;
 
 	if ( m->tracks && !m->changed_all ) {
 		memset( &d, 0, sizeof( d ) );
@@ -778,7 +778,9 @@ oio_model_derive_changed( oio_model *m, int publish_internal, const oio_value_ru
 		d.publish_internal = publish_internal;
 		d.vr = vr;
 		n = derive_changed( &d, write, arg );
+		lost = m->changed_all;	/* a mark could not be listed meanwhile */
 		oio_depend_done( m );
+		if ( lost ) m->changed_all = 1;		/* the next run derives all */
 		if ( n >= 0 ) return n;
 	}
 	if ( m->tracks ) oio_depend_done( m );
