@@ -295,13 +295,26 @@ person_named( oio_model *m, oio_obj *p, int reports_what )
 		mark( m, r, OIO_CH_VALUES );
 }
 
-/* What function o (an engagement, post or address) names, when o comes
- * or goes: an engagement's or address's person, a post's unit. */
+/* What o reaches alike when it comes and when it goes: a function (an
+ * engagement, post or address) what it names (an engagement's or
+ * address's person, a post's unit); a class everything. */
 static void
 reach_named( oio_model *m, oio_obj *o )
 {
-	if ( o->kind == OIO_MANAGER ) mark_unit( m, &o->unit );
-	else mark_person( m, o->kind == OIO_ADDRESS ? &o->owner : &o->person, OIO_CH_PERSON );
+	switch ( o->kind ) {
+	case OIO_MANAGER:
+		mark_unit( m, &o->unit );
+		break;
+	case OIO_ENGAGEMENT:
+	case OIO_ADDRESS:
+		mark_person( m, o->kind == OIO_ADDRESS ? &o->owner : &o->person, OIO_CH_PERSON );
+		break;
+	case OIO_CLASS:
+		m->changed_all = 1;
+		break;
+	default:
+		break;
+	}
 }
 
 /* o stops being what it is (its inputs change, or it leaves the model) */
@@ -311,12 +324,8 @@ leave( oio_model *m, oio_obj *o )
 	unsigned id;
 	oio_obj *r;
 
+	reach_named( m, o );
 	switch ( o->kind ) {
-	case OIO_ENGAGEMENT:
-	case OIO_MANAGER:
-	case OIO_ADDRESS:
-		reach_named( m, o );
-		break;
 	case OIO_PERSON:
 		/* their reports report to someone else now */
 		person_named( m, o, OIO_CH_PERSON );
@@ -334,9 +343,6 @@ leave( oio_model *m, oio_obj *o )
 		}
 		units_remove( m, o );
 		break;
-	case OIO_CLASS:
-		m->changed_all = 1;
-		break;
 	default:
 		break;
 	}
@@ -350,12 +356,8 @@ static int
 enter( oio_model *m, oio_obj *o )
 {
 	if ( list_link( m, o, OIO_DEPEND_BY_PERSON ) || list_link( m, o, OIO_DEPEND_BY_UNIT ) ) goto lost;
+	reach_named( m, o );
 	switch ( o->kind ) {
-	case OIO_ENGAGEMENT:
-	case OIO_MANAGER:
-	case OIO_ADDRESS:
-		reach_named( m, o );
-		break;
 	case OIO_PERSON:
 		mark( m, o, OIO_CH_PERSON );
 		person_named( m, o, OIO_CH_VALUES );	/* posts that named them already */
@@ -364,9 +366,6 @@ enter( oio_model *m, oio_obj *o )
 		if ( units_add( m, o ) ) goto lost;
 		mark( m, o, OIO_CH_UNIT );
 		/* people engaged in it before it came */
-		break;
-	case OIO_CLASS:
-		m->changed_all = 1;
 		break;
 	default:
 		break;
