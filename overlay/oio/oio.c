@@ -645,8 +645,8 @@ model_delete( Operation *op, oio_cb *c )
 
 /* A modrdn that took effect now renames the entry and everything below it
  * in the model; a dated one leaves the live entry where it is.  Called
- * with the model's mutex held; returns 1 when the model changed. */
-static int
+ * with the model's mutex held. */
+static void
 model_rename( Operation *op, slap_overinst *on, oio_model *m )
 {
 	struct berval dn, ndn;
@@ -654,7 +654,7 @@ model_rename( Operation *op, slap_overinst *on, oio_model *m )
 
 	if ( ( e = live_entry( op, on, &op->o_req_ndn ) ) ) {
 		overlay_entry_release_ov( op, e, 0, on );	/* still there: dated */
-		return 0;
+		return;
 	}
 	modir_modrdn_newdn( op, &dn, &ndn );
 	oio_model_rename( m, &op->o_req_ndn, &dn, &ndn );
@@ -664,7 +664,6 @@ model_rename( Operation *op, slap_overinst *on, oio_model *m )
 	}
 	ch_free( dn.bv_val );
 	ch_free( ndn.bv_val );
-	return 1;
 }
 
 /* A bt_consequence (bitemporal_api.h): the delete of u has succeeded in

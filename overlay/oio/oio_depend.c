@@ -112,7 +112,7 @@ oio_depend_mark( oio_model *m, oio_obj *o, int what )
 void
 oio_model_change( oio_model *m, oio_obj *o )
 {
-	if ( m->tracks ) mark( m, o, OIO_CH_VALUES );
+	if ( m->tracker ) mark( m, o, OIO_CH_VALUES );
 }
 
 void
@@ -124,7 +124,7 @@ oio_model_change_all( oio_model *m )
 int
 oio_model_has_changes( oio_model *m )
 {
-	return m->tracks ? m->changed_all || m->nchanged : 1;
+	return m->tracker ? m->changed_all || m->nchanged : 1;
 }
 
 /* the object named u, if it is a person (unit): marked */
@@ -403,7 +403,7 @@ int
 oio_model_set_inputs( oio_model *m, oio_obj *o, oio_kind kind, const oio_obj *in,
 	struct berval *strs[4] )
 {
-	int tracks = m->tracks;
+	int tracks = m->tracker != NULL;
 
 	if ( tracks ) {
 		if ( same_inputs( o, kind, in, strs ) ) return 0;
@@ -464,7 +464,7 @@ oio_depend_clear( oio_model *m )
 	ber_memfree( m->changed );
 	m->units = m->changed = NULL;
 	m->nunits = m->maxunits = m->nchanged = m->maxchanged = 0;
-	m->changed_all = m->tracks;
+	m->changed_all = 1;		/* a tracking model read anew is derived whole */
 	m->units_moved = 0;
 }
 
@@ -483,7 +483,6 @@ static const oio_model_tracker tracker = {
 void
 oio_model_track( oio_model *m )
 {
-	m->tracks = 1;
 	m->tracker = &tracker;
 	oio_table_init( &m->refs, key_refs );
 	m->changed_all = 1;

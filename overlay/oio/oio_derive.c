@@ -517,9 +517,11 @@ compute_values( derivation *d, oio_obj *only, oio_write_fn *write, void *arg )
 	return nwritten;
 }
 
+/* keep: a tracking model's whole derivation (oio_model_derive_changed)
+ * keeps the structure it found for the derivations of what changed */
 static int
 derive( oio_model *m, int publish_internal, const oio_value_rules *vr, oio_obj *only,
-	oio_write_fn *write, void *arg )
+	int keep, oio_write_fn *write, void *arg )
 {
 	derivation d;
 	unsigned id;
@@ -531,12 +533,12 @@ derive( oio_model *m, int publish_internal, const oio_value_rules *vr, oio_obj *
 	d.vr = vr;
 	d.s = ber_memcalloc( m->nids, sizeof( scratch ) );
 	if ( !d.s ) {
-		if ( m->tracks ) m->changed_all = 1;	/* try again whole */
+		if ( keep ) m->changed_all = 1;	/* try again whole */
 		return 0;
 	}
 	compute_structure( &d );
 	compute_reports( &d );
-	if ( m->tracks && !only ) keep_structure( &d );
+	if ( keep ) keep_structure( &d );
 	n = compute_values( &d, only, write, arg );
 	for ( id = 0; id < m->nids; id++ ) scratch_free( &d.s[id] );
 	ber_memfree( d.s );
@@ -547,14 +549,14 @@ int
 oio_model_derive( oio_model *m, int publish_internal, const oio_value_rules *vr,
 	oio_write_fn *write, void *arg )
 {
-	return derive( m, publish_internal, vr, NULL, write, arg );
+	return derive( m, publish_internal, vr, NULL, 0, write, arg );
 }
 
 int
 oio_model_derive_one( oio_model *m, int publish_internal, const oio_value_rules *vr,
 	oio_obj *o, oio_write_fn *write, void *arg )
 {
-	return derive( m, publish_internal, vr, o, write, arg );
+	return derive( m, publish_internal, vr, o, 0, write, arg );
 }
 
 /* ------------------------------------------------------------------ */
@@ -772,7 +774,7 @@ oio_model_derive_changed( oio_model *m, int publish_internal, const oio_value_ru
 	derivation d;
 	int n, lost;
 
-	if ( m->tracks && !m->changed_all ) {
+	if ( m->tracker && !m->changed_all ) {
 		memset( &d, 0, sizeof( d ) );
 		d.m = m;
 		d.publish_internal = publish_internal;
@@ -783,6 +785,7 @@ oio_model_derive_changed( oio_model *m, int publish_internal, const oio_value_ru
 		if ( lost ) m->changed_all = 1;		/* the next run derives all */
 		if ( n >= 0 ) return n;
 	}
-	if ( m->tracks ) oio_depend_done( m );
-	return derive( m, publish_internal, vr, NULL, write, arg );
+	if ( !m->tracker ) return derive( m, publish_internal, vr, NULL, 0, write, arg );
+	oio_depend_done( m );
+	return derive( m, publish_internal, vr, NULL, 1, write, arg );
 }

@@ -217,7 +217,7 @@ put( oio_model *m, Entry *e, int named )
 			BerVarray v = a ? a->a_vals : NULL;
 			/* the entry holds other values than the model knew: the
 			 * next derivation looks at it again */
-			int other = m->tracks && !oio_obj_stored_is( m, o, i, v );
+			int other = m->tracker && !oio_obj_stored_is( m, o, i, v );
 			oio_obj_store_one( m, o, i, v );
 			if ( other ) oio_model_change( m, o );
 		}

@@ -636,7 +636,6 @@ oio_model_swap( oio_model *a, oio_model *b )
 	a->maxfree = b->maxfree; b->maxfree = t.maxfree;
 	a->keeps_values = b->keeps_values; b->keeps_values = t.keeps_values;
 	a->loaded = b->loaded; b->loaded = t.loaded;
-	a->tracks = b->tracks; b->tracks = t.tracks;
 	a->tracker = b->tracker; b->tracker = t.tracker;
 	a->refs = b->refs; b->refs = t.refs;
 	a->units = b->units; b->units = t.units;

@@ -132,8 +132,8 @@ typedef struct oio_model {
 	int loaded;
 
 	/* what a change reaches (oio_model_track; oio_depend.c), told by the
-	 * model of renames, drops and clears through tracker */
-	int tracks;
+	 * model of renames, drops and clears through tracker (NULL: the model
+	 * does not track) */
 	const struct oio_model_tracker *tracker;
 	oio_table refs;			/* by an entryUUID, the first of what names it */
 	unsigned *units;		/* ids of the units */
@@ -274,7 +274,8 @@ typedef struct oio_value_rules {
  * stored; write returns 0 when it stored them (then the model records them
  * as stored).  publish_internal: addresses of visibility INTERNAL are
  * published too (oio-internal-addresses).  Returns how many objects were
- * written. */
+ * written.  What a tracking model keeps for the derivations of what
+ * changed (oio_depend.c) is neither read nor changed. */
 typedef int (oio_write_fn)( oio_model *m, oio_obj *o, BerVarray *values, void *arg );
 int oio_model_derive( oio_model *m, int publish_internal, const oio_value_rules *vr,
 	oio_write_fn *write, void *arg );

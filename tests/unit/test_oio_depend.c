@@ -285,9 +285,7 @@ stale( void )
 {
 	int n = 0;
 
-	M.tracks = 0;
 	oio_model_derive( &M, 0, NULL, write_count, &n );
-	M.tracks = 1;
 	return n;
 }
 
