@@ -26,6 +26,7 @@
 
 #include "bitemporal_api.h"
 #include "bt_snapcache.h"
+#include "lmdb_embedded.h"		/* modir_mdb_*: what lmdb.h has no call for */
 
 
 /* The whole database as of one point in time (bt_search.c).  Entries are
@@ -214,8 +215,6 @@ struct bt_info {
 void bt_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *u );
 void bt_refs_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *target );
 
-/* lmdb_embedded.c: whether txn is read-only (a boolean) */
-int modir_mdb_txn_rdonly( MDB_txn *txn );
 
 int bt_is_computed( bt_info *bi, AttributeDescription *ad, Entry *e );
 /* Whether ml changes attributes that are computed on some class only (and

@@ -303,6 +303,17 @@ size_t bt_cache_size( bt_info *bi );
  * ("known now" and "known at any later time" are the same view). */
 unsigned long bt_view_generation( bt_info *bi );
 bt_time bt_last_write( bt_info *bi );
+
+/* Gives back the memory that a large write transaction leaves behind in
+ * the database's LMDB environment: LMDB keeps every page a transaction
+ * dirtied for later writers, for good, so without this the heap holds as
+ * many pages as the largest write ever dirtied (the first start's
+ * baselines, a batch of derived values for thousands of people).  Keeps
+ * BT_WRITE_PAGES_KEEP for the writes to come.  Called by whoever has just
+ * committed such a transaction, on a thread that holds no transaction of
+ * the environment (it takes the writer lock for the time of a walk). */
+#define BT_WRITE_PAGES_KEEP 256
+void bt_release_write_memory( bt_info *bi );
 /* Listeners: what an overlay stacked above a bitemporal overlay learns
  * about it.  fn( bt_on, bi ) is called when the bitemporal overlay bt_on
  * of a database opens in a running slapd (added, or added back, through

@@ -30,6 +30,9 @@
 
 #include <ac/errno.h>
 #include <ac/string.h>
+#ifdef __GLIBC__
+#include <malloc.h>		/* malloc_trim */
+#endif
 
 #include "slap.h"
 #include "slap-config.h"
@@ -50,6 +53,24 @@ static int refs_fold_options( bt_info *bi, MDB_txn *txn, int *moved );
 const char *const bt_opkind_names[] = {
 	"baseline", "add", "modify", "delete", "modrdn", "import"
 };
+
+void
+bt_release_write_memory( bt_info *bi )
+{
+	MDB_txn *txn;
+	size_t n;
+
+	if ( !bi->bi_env || mdb_txn_begin( bi->bi_env, NULL, 0, &txn ) ) return;
+	n = modir_mdb_release_free_pages( txn, BT_WRITE_PAGES_KEEP );
+	mdb_txn_abort( txn );
+#ifdef __GLIBC__
+	/* page-sized blocks freed in the middle of the heap stay the
+	 * process's until trimmed: free() returns only the heap's top */
+	if ( n >= BT_WRITE_PAGES_KEEP ) malloc_trim( 0 );
+#endif
+	if ( n )
+		Debug( LDAP_DEBUG_STATS, "bitemporal: released %zu pages of earlier write transactions\n", n );
+}
 
 /* slapcat: the tables may not exist yet, nothing is created; an absent
  * class index (a database from before it) leaves readers to modir_bt_refs */

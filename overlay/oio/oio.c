@@ -453,6 +453,9 @@ pending_write( oio_info *oi, Operation *op, pending_list *l )
 	b.l = l;
 	for ( i = 0; i < l->n && !b.paused; i++ ) batch_write( &b, i );
 	batch_commit( &b, i );
+	/* a full batch (the derived values of the whole organisation at a
+	 * first start) dirtied thousands of pages that LMDB would keep */
+	if ( l->n >= OIO_BATCH_MAX && oi->oi_bt ) bt_release_write_memory( oi->oi_bt );
 }
 
 /* The model records what was stored; returns how many.  Called with the
