@@ -6,6 +6,7 @@
 #include "bt_codec.h"
 
 #include <errno.h>
+#include <stddef.h>		/* max_align_t */
 #include <stdlib.h>
 #include <string.h>
 
@@ -334,6 +335,8 @@ bt_dkey_decode( const MDB_val *key, bt_time *t, bt_uuid *u )
 }
 
 /* ------------------------------------------------------------------ */
+#define BT_Z_KEPT 8	/* more than the blocks of one deflate state */
+
 struct bt_zstreams {
 	z_stream def, inf;
 	int def_ok, inf_ok;		/* set up (deflateInit2/inflateInit done) */
@@ -349,6 +352,13 @@ struct bt_zstreams {
 	 * hundred) went through its slow loop, a third of the inflate */
 	unsigned char *scratch;
 	size_t scratch_len;
+	/* the blocks of the last snapshot's deflate state, for the next copy
+	 * of the primed stream (zalloc_keep/zfree_keep): deflateCopy allocates
+	 * the same five blocks (~40 KB) every time, and as malloc and free they
+	 * were a third of deflating a snapshot */
+	void *kept[BT_Z_KEPT];
+	size_t kept_size[BT_Z_KEPT];
+	int nkept;
 };
 
 #define INFLATE_SLACK 258			/* zlib's MAX_MATCH: inflate_fast's need */
@@ -402,6 +412,49 @@ static const char bt_zdict[] =
 	"#000000#000#000000\0entryUUID\0modifiersName\0modifyTimestamp\0objectClass\0";
 #define BT_ZDICT_LEN	( sizeof( bt_zdict ) - 1 )
 
+/* zlib's allocator for the deflate streams: a block freed is kept for
+ * the next request of its size (a block's size is in a header before it:
+ * zfree is not told it), up to BT_Z_KEPT blocks */
+typedef union { size_t size; max_align_t align; } zblock_head;
+
+static voidpf
+zalloc_keep( voidpf opaque, uInt items, uInt size )
+{
+	bt_zstreams *z = opaque;
+	size_t want = (size_t)items * size;
+	zblock_head *h;
+	int i;
+
+	if ( size && want / size != items ) return Z_NULL;
+	for ( i = 0; i < z->nkept; i++ ) {
+		if ( z->kept_size[i] != want ) continue;
+		h = z->kept[i];
+		z->nkept--;
+		z->kept[i] = z->kept[z->nkept];
+		z->kept_size[i] = z->kept_size[z->nkept];
+		return h + 1;
+	}
+	if ( want > (size_t)-1 - sizeof( *h ) || !( h = malloc( sizeof( *h ) + want ) ) ) return Z_NULL;
+	h->size = want;
+	return h + 1;
+}
+
+static void
+zfree_keep( voidpf opaque, voidpf p )
+{
+	bt_zstreams *z = opaque;
+	zblock_head *h;
+
+	if ( !p ) return;
+	h = (zblock_head *)p - 1;
+	if ( z->nkept < BT_Z_KEPT ) {
+		z->kept[z->nkept] = h;
+		z->kept_size[z->nkept++] = h->size;
+	} else {
+		free( h );
+	}
+}
+
 bt_zstreams *
 bt_zstreams_new( void )
 {
@@ -415,6 +468,7 @@ bt_zstreams_free( bt_zstreams *z )
 	if ( z->def_ok ) deflateEnd( &z->def );
 	if ( z->primed_ok ) deflateEnd( &z->primed );
 	if ( z->inf_ok ) inflateEnd( &z->inf );
+	while ( z->nkept > 0 ) free( z->kept[--z->nkept] );
 	free( z->scratch );
 	free( z );
 }
@@ -430,6 +484,10 @@ bt_deflate( bt_zstreams *z, const void *in, size_t len,
 	/* smaller means the stream and its plain length in under len bytes */
 	if ( len <= BT_VB_PLAINLEN + 1 ) return 0;
 	if ( !z->primed_ok ) {
+		/* deflateCopy gives the copies the allocator of the original */
+		z->primed.zalloc = zalloc_keep;
+		z->primed.zfree = zfree_keep;
+		z->primed.opaque = z;
 		if ( deflateInit2( &z->primed, BT_Z_LEVEL, Z_DEFLATED, -BT_Z_WINDOW,
 				BT_Z_MEMLEVEL, BT_Z_STRATEGY ) != Z_OK )
 			return ENOMEM;

@@ -418,6 +418,24 @@ test_rows( bt_zstreams *z, rows3 *st )
 		bt_vval_snapshot( z, &d, plain ) == 0 && memcmp( plain, s.p, s.n ) == 0,
 		"deflate and inflate again with the same streams: same stream, same snapshot" );
 	{
+		/* the blocks of one deflate are reused by the next (zalloc_keep):
+		 * a hundred snapshots of other lengths in a row deflate to the
+		 * bytes that fresh streams give them */
+		unsigned char *fresh = malloc( s.n ), *reused = malloc( s.n );
+		size_t lf = 0, lr = 0, len;
+		int same = 1;
+		for ( len = s.n; len > s.n / 2 && same; len -= ( s.n / 200 ) + 1 ) {
+			bt_zstreams *f = bt_zstreams_new();
+			same = f && bt_deflate( f, s.p, len, fresh, &lf ) == 0 &&
+				bt_deflate( z, s.p, len, reused, &lr ) == 0 &&
+				lf == lr && memcmp( fresh, reused, lf ) == 0;
+			bt_zstreams_free( f );
+		}
+		ok( same, "a stream that deflated many snapshots deflates the next as a fresh one does" );
+		free( fresh );
+		free( reused );
+	}
+	{
 		bt_vval d2 = d;
 		d2.format = BT_ROW_DEFLATE;
 		is_int( bt_vval_snapshot( z, &d2, plain ), MDB_CORRUPTED,
