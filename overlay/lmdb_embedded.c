@@ -37,3 +37,11 @@ modir_mdb_release_free_pages( MDB_txn *txn, size_t keep )
 	}
 	return n;
 }
+
+size_t
+modir_mdb_txn_dirty_bytes( MDB_txn *txn )
+{
+	if ( !txn || ( txn->mt_flags & MDB_TXN_RDONLY ) ) return 0;
+	/* a top-level transaction's dirty list; its first slot is the count */
+	return (size_t)txn->mt_u.dirty_list[0].mid * txn->mt_env->me_psize;
+}

@@ -23,4 +23,8 @@ int modir_mdb_txn_rdonly( MDB_txn *txn );
  * read-only one or NULL nothing is freed (0). */
 size_t modir_mdb_release_free_pages( MDB_txn *txn, size_t keep );
 
+/* The bytes of the pages txn has dirtied so far (held in memory until
+ * its commit writes them): 0 for a read-only transaction or NULL. */
+size_t modir_mdb_txn_dirty_bytes( MDB_txn *txn );
+
 #endif /* MODIR_LMDB_EMBEDDED_H */

@@ -365,10 +365,23 @@ void bt_prune_changed( Operation *op, Entry *e );
 #define BT_WHY_LEN 160
 /* moActivationError: the due time, the tries, the next try and the why */
 #define BT_ACTIVATION_ERROR_LEN ( BT_WHY_LEN + 3 * BT_TIME_BUFSZ + 128 )
-/* Baselines recorded (and stored periods dropped) per transaction at the
- * bootstrap: one commit for many entries, while a directory of hundreds
- * of thousands never becomes one transaction of unbounded size. */
+/* Stored periods dropped per transaction at the bootstrap (back-mdb's
+ * modifies of entries in the order of their IDs: one commit for many,
+ * while a directory of hundreds of thousands never becomes one
+ * transaction of unbounded size). */
 #define BT_BOOTSTRAP_BATCH 1000
+/* The baselines are committed when their transaction has dirtied
+ * bitemporal-cache-size bytes of pages (at least this): the history's
+ * tables are keyed at random (entryUUIDs, names), so a commit of a fixed
+ * number of entries writes nearly a page per table per entry, and the
+ * same leaves again in every commit (2.6 GB written for 0.3 GB of tables
+ * at 25,000 employees in commits of 1,000); bounded by bytes, a commit
+ * covers more of each table the larger the tables grow.  The pages are
+ * the heap's until the bootstrap ends (bt_release_write_memory). */
+#define BT_BOOTSTRAP_MIN_BYTES ( 4UL << 20 )
+/* and at most this: half of what LMDB 0.9 holds dirty in one transaction
+ * (MDB_IDL_UM_MAX pages) before it writes pages out early (spills) */
+#define BT_BOOTSTRAP_MAX_BYTES ( 256UL << 20 )
 int bt_activation_start( bt_info *bi, BackendDB *be );
 void bt_activation_stop( bt_info *bi );
 void bt_retry_init( bt_info *bi );

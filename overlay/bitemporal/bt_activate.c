@@ -606,7 +606,8 @@ typedef struct boot_ctx {
 	bt_info *bi;
 	slap_overinst *on;
 	MDB_txn *txn;
-	int pending, total, err;
+	size_t batch_bytes;		/* commit when the transaction dirtied this much */
+	int total, commits, err;
 	bt_time now;
 	BerVarray stored;		/* entries that store moValidFrom/moValidTo */
 	int nstored, maxstored;
@@ -668,10 +669,10 @@ boot_cb( Operation *op, SlapReply *rs )
 		op->o_bd->bd_info = saved;
 	}
 	b->total++;
-	if ( !b->err && ++b->pending >= BT_BOOTSTRAP_BATCH ) {
+	if ( !b->err && modir_mdb_txn_dirty_bytes( b->txn ) >= b->batch_bytes ) {
 		b->err = mdb_txn_commit( b->txn );
 		b->txn = NULL;
-		b->pending = 0;
+		b->commits++;
 	}
 	return 0;
 }
@@ -774,7 +775,7 @@ boot_end( boot_ctx *b, int keep )
 {
 	if ( !b->txn ) return b->err;
 	if ( b->err || !keep ) mdb_txn_abort( b->txn );
-	else b->err = mdb_txn_commit( b->txn );
+	else if ( !( b->err = mdb_txn_commit( b->txn ) ) ) b->commits++;
 	b->txn = NULL;
 	return b->err;
 }
@@ -792,10 +793,13 @@ bt_bootstrap( bt_info *bi, BackendDB *be )
 	BackendInfo *self_info;
 	slap_callback cb = { 0 };
 	SlapReply rs = { REP_RESULT };
-	boot_ctx b = { bi, on, NULL, 0, 0, 0, slap_get_time(), NULL, 0, 0 };
+	boot_ctx b = { bi, on, NULL, 0, 0, 0, 0, slap_get_time(), NULL, 0, 0 };
 	int searched;
 
 	if ( slapMode & SLAP_TOOL_MODE ) return 0;
+	b.batch_bytes = bt_cache_size( bi );
+	if ( b.batch_bytes < BT_BOOTSTRAP_MIN_BYTES ) b.batch_bytes = BT_BOOTSTRAP_MIN_BYTES;
+	if ( b.batch_bytes > BT_BOOTSTRAP_MAX_BYTES ) b.batch_bytes = BT_BOOTSTRAP_MAX_BYTES;
 
 	connection_fake_init2( &conn, &opbuf, ldap_pvt_thread_pool_context(), 0 );
 	op = &opbuf.ob_op;
@@ -839,7 +843,7 @@ bt_bootstrap( bt_info *bi, BackendDB *be )
 	 * tables (some 16 MiB at 25,000 employees), which no later write needs */
 	if ( b.total || b.nstored ) bt_release_write_memory( bi );
 	if ( b.total )
-		Debug( LDAP_DEBUG_ANY, "bitemporal: recorded baseline versions of %d existing entries in \"%s\"\n",
-			b.total, be->be_suffix[0].bv_val );
+		Debug( LDAP_DEBUG_ANY, "bitemporal: recorded baseline versions of %d existing entries in \"%s\" "
+			"(%d transactions)\n", b.total, be->be_suffix[0].bv_val, b.commits );
 	return 0;
 }

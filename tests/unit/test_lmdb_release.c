@@ -2,7 +2,8 @@
  * (overlay/lmdb_embedded.h, modir_mdb_release_free_pages): a large write
  * transaction leaves its dirtied pages on the environment's list for good;
  * the call frees all but the first keep of them, only inside a write
- * transaction, and the environment writes and reads the same afterwards.
+ * transaction, and the environment writes and reads the same afterwards;
+ * and what a write transaction holds dirty (modir_mdb_txn_dirty_bytes).
  */
 #include "lmdb_embedded.h"
 #include "tap.h"
@@ -118,7 +119,25 @@ main( void )
 	is_int( write_rows( env, dbi, ROWS, 1000, 'b' ), 0, "writes go on after the list was emptied" );
 	ok( rows_intact( env, dbi, ROWS + 1000, 'b' ), "and read back the same" );
 
+	{
+		/* what a transaction holds dirty grows with what it writes */
+		unsigned char k[8], v[100] = { 0 };
+		MDB_val key = { sizeof( k ), k }, val = { sizeof( v ), v };
+		size_t before, after;
+		uint32_t i;
+		mdb_txn_begin( env, NULL, 0, &txn );
+		before = modir_mdb_txn_dirty_bytes( txn );
+		for ( i = 0; i < 5000; i++ ) {
+			key_of( ROWS + 5000 + i, k );
+			mdb_put( txn, dbi, &key, &val, 0 );
+		}
+		after = modir_mdb_txn_dirty_bytes( txn );
+		ok( before == 0 && after >= 5000 * 100 && after % 4096 == 0,
+			"a write transaction's dirty bytes: %zu before its puts, %zu after 5,000 rows", before, after );
+		mdb_txn_abort( txn );
+	}
 	mdb_txn_begin( env, NULL, MDB_RDONLY, &txn );
+	is_int( modir_mdb_txn_dirty_bytes( txn ), 0, "a read-only transaction holds nothing dirty" );
 	is_int( modir_mdb_release_free_pages( txn, 0 ), 0,
 		"a read-only transaction frees nothing (it does not exclude writers)" );
 	mdb_txn_abort( txn );
