@@ -17,7 +17,7 @@ static const char *const terminated_managers_names[] = { "terminate", "vacate", 
 const modir_cv_spec modir_cv_specs[MODIR_CV_N] = {
 	[MODIR_CV_BT_OBJECTCLASS] = { .directive = "bitemporal-objectclass",
 		.attribute = "olcBitemporalObjectClass", .kind = MODIR_CV_NAME },
-	/* bi_group_max is an int */
+	/* bt_group_max is an int */
 	[MODIR_CV_BT_GROUP_COMMIT] = { .directive = "bitemporal-group-commit",
 		.attribute = "olcBitemporalGroupCommit", .kind = MODIR_CV_COUNT,
 		.min = 1, .max = INT_MAX, .unit = "writes" },

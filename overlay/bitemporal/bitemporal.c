@@ -98,7 +98,7 @@ bt_cf_track( ConfigArgs *c )
 	bt_info *bi = on->on_bi.bi_private;
 	BackendDB db;
 
-	if ( !bi->bi_open || !( slapMode & SLAP_SERVER_RUNNING ) ) return 0;
+	if ( !bi->bt_open || !( slapMode & SLAP_SERVER_RUNNING ) ) return 0;
 	db = *c->be;
 	db.bd_info = (BackendInfo *)on;
 	if ( bt_bootstrap( bi, &db ) ) {
@@ -123,7 +123,7 @@ bt_cf_cache_bound( ConfigArgs *c )
 
 	/* the inflated snapshots and the points kept shrink to their shares
 	 * at once, slapo-oio's organisation when the next one is built */
-	bt_snapcache_set_max( bi->bi_snaps, BT_SHARE_SNAPS( bi->bt_cache_max_bytes ) );
+	bt_snapcache_set_max( bi->bt_snaps, BT_SHARE_SNAPS( bi->bt_cache_max_bytes ) );
 	if ( ( dropped = bt_points_fit( bi ) ) )
 		Debug( LDAP_DEBUG_CONFIG, "bitemporal: as-of points of %lu bytes dropped "
 			"(bitemporal-cache-size %lu)\n", (unsigned long)dropped,
@@ -134,7 +134,7 @@ bt_cf_cache_bound( ConfigArgs *c )
 static void
 bt_cf_live( ConfigArgs *c, bt_info *bi, ConfigDriver *cleanup )
 {
-	if ( bi->bi_open ) config_push_cleanup( c, cleanup );
+	if ( bi->bt_open ) config_push_cleanup( c, cleanup );
 }
 
 /* ------------------------------------------------------------------ */
@@ -145,9 +145,9 @@ bt_cf_live( ConfigArgs *c, bt_info *bi, ConfigDriver *cleanup )
 static int
 subtree_emit( ConfigArgs *c, bt_info *bi )
 {
-	if ( bi->bi_subtrees ) {
-		value_add( &c->rvalue_vals, bi->bi_subtrees );
-		value_add( &c->rvalue_nvals, bi->bi_nsubtrees );
+	if ( bi->bt_subtrees ) {
+		value_add( &c->rvalue_vals, bi->bt_subtrees );
+		value_add( &c->rvalue_nvals, bi->bt_nsubtrees );
 	}
 	return 0;
 }
@@ -159,16 +159,16 @@ subtree_delete( ConfigArgs *c, bt_info *bi )
 
 	bt_cf_live( c, bi, bt_cf_track );
 	if ( c->valx < 0 ) {
-		ber_bvarray_free( bi->bi_subtrees );
-		ber_bvarray_free( bi->bi_nsubtrees );
-		bi->bi_subtrees = bi->bi_nsubtrees = NULL;
+		ber_bvarray_free( bi->bt_subtrees );
+		ber_bvarray_free( bi->bt_nsubtrees );
+		bi->bt_subtrees = bi->bt_nsubtrees = NULL;
 		return 0;
 	}
-	ch_free( bi->bi_subtrees[c->valx].bv_val );
-	ch_free( bi->bi_nsubtrees[c->valx].bv_val );
-	for ( i = c->valx; bi->bi_subtrees[i].bv_val; i++ ) {
-		bi->bi_subtrees[i] = bi->bi_subtrees[i + 1];
-		bi->bi_nsubtrees[i] = bi->bi_nsubtrees[i + 1];
+	ch_free( bi->bt_subtrees[c->valx].bv_val );
+	ch_free( bi->bt_nsubtrees[c->valx].bv_val );
+	for ( i = c->valx; bi->bt_subtrees[i].bv_val; i++ ) {
+		bi->bt_subtrees[i] = bi->bt_subtrees[i + 1];
+		bi->bt_nsubtrees[i] = bi->bt_nsubtrees[i + 1];
 	}
 	return 0;
 }
@@ -191,8 +191,8 @@ subtree_set( ConfigArgs *c, bt_info *bi )
 		ch_free( c->value_ndn.bv_val );
 		return rc;
 	}
-	ber_bvarray_add( &bi->bi_subtrees, &c->value_dn );
-	ber_bvarray_add( &bi->bi_nsubtrees, &c->value_ndn );
+	ber_bvarray_add( &bi->bt_subtrees, &c->value_dn );
+	ber_bvarray_add( &bi->bt_nsubtrees, &c->value_ndn );
 	bt_cf_live( c, bi, bt_cf_track );
 	return 0;
 }
@@ -202,8 +202,8 @@ objectclass_emit( ConfigArgs *c, bt_info *bi )
 {
 	int i;
 
-	for ( i = 0; bi->bi_ocs && bi->bi_ocs[i]; i++ )
-		value_add_one( &c->rvalue_vals, &bi->bi_ocs[i]->soc_cname );
+	for ( i = 0; bi->bt_ocs && bi->bt_ocs[i]; i++ )
+		value_add_one( &c->rvalue_vals, &bi->bt_ocs[i]->soc_cname );
 	return 0;
 }
 
@@ -214,12 +214,12 @@ objectclass_delete( ConfigArgs *c, bt_info *bi )
 
 	bt_cf_live( c, bi, bt_cf_track );
 	if ( c->valx < 0 ) {
-		ch_free( bi->bi_ocs );
-		bi->bi_ocs = NULL;
+		ch_free( bi->bt_ocs );
+		bi->bt_ocs = NULL;
 		return 0;
 	}
-	for ( i = c->valx; bi->bi_ocs[i]; i++ )
-		bi->bi_ocs[i] = bi->bi_ocs[i + 1];
+	for ( i = c->valx; bi->bt_ocs[i]; i++ )
+		bi->bt_ocs[i] = bi->bt_ocs[i + 1];
 	return 0;
 }
 
@@ -233,11 +233,11 @@ objectclass_set( ConfigArgs *c, bt_info *bi )
 	if ( modir_cf_value( c, MODIR_CV_BT_OBJECTCLASS, &unused ) ) return ARG_BAD_CONF;
 	if ( !( oc = oc_find( c->argv[1] ) ) )
 		return modir_cf_refuse( c, "unknown objectClass \"%s\"", c->argv[1] );
-	for ( i = 0; bi->bi_ocs && bi->bi_ocs[i]; i++ )
+	for ( i = 0; bi->bt_ocs && bi->bt_ocs[i]; i++ )
 		;
-	bi->bi_ocs = ch_realloc( bi->bi_ocs, ( i + 2 ) * sizeof( ObjectClass * ) );
-	bi->bi_ocs[i] = oc;
-	bi->bi_ocs[i + 1] = NULL;
+	bi->bt_ocs = ch_realloc( bi->bt_ocs, ( i + 2 ) * sizeof( ObjectClass * ) );
+	bi->bt_ocs[i] = oc;
+	bi->bt_ocs[i + 1] = NULL;
 	bt_cf_live( c, bi, bt_cf_track );
 	return 0;
 }
@@ -246,13 +246,13 @@ objectclass_set( ConfigArgs *c, bt_info *bi )
 static int
 group_commit_emit( ConfigArgs *c, bt_info *bi )
 {
-	return modir_cf_emit( c, MODIR_CV_BT_GROUP_COMMIT, bi->bi_group_max );
+	return modir_cf_emit( c, MODIR_CV_BT_GROUP_COMMIT, bi->bt_group_max );
 }
 
 static int
 group_commit_delete( ConfigArgs *c, bt_info *bi )
 {
-	bi->bi_group_max = BT_GROUP_MAX_DEFAULT;
+	bi->bt_group_max = BT_GROUP_MAX_DEFAULT;
 	return 0;
 }
 
@@ -262,7 +262,7 @@ group_commit_set( ConfigArgs *c, bt_info *bi )
 	unsigned long long n;
 
 	if ( modir_cf_value( c, MODIR_CV_BT_GROUP_COMMIT, &n ) ) return ARG_BAD_CONF;
-	bi->bi_group_max = (int)n;
+	bi->bt_group_max = (int)n;
 	return 0;
 }
 
@@ -398,15 +398,15 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 	 * db_init of an overlay inserted at an index must be avoided. */
 	if ( !( slapMode & SLAP_SERVER_RUNNING ) && stacked_above_another( on, cr ) ) return 1;
 	bi = ch_calloc( 1, sizeof( bt_info ) );
-	bi->bi_interval = 1;
+	bi->bt_interval = 1;
 	bi->bt_cache_max_bytes = BT_CACHE_SIZE_DEFAULT;
-	bi->bi_snaps = bt_snapcache_new( BT_SHARE_SNAPS( bi->bt_cache_max_bytes ) );
-	bi->bi_touched = ch_calloc( BT_TOUCH_SLOTS, sizeof( *bi->bi_touched ) );
-	bi->bi_touched_refs = ch_calloc( BT_TOUCH_SLOTS, sizeof( *bi->bi_touched_refs ) );
-	bi->bi_group_max = BT_GROUP_MAX_DEFAULT;
+	bi->bt_snaps = bt_snapcache_new( BT_SHARE_SNAPS( bi->bt_cache_max_bytes ) );
+	bi->bt_touched = ch_calloc( BT_TOUCH_SLOTS, sizeof( *bi->bt_touched ) );
+	bi->bt_touched_refs = ch_calloc( BT_TOUCH_SLOTS, sizeof( *bi->bt_touched_refs ) );
+	bi->bt_group_max = BT_GROUP_MAX_DEFAULT;
 	bi->bt_past_access = ACL_MANAGE;
-	ldap_pvt_thread_rdwr_init( &bi->bi_cache_lock );
-	ldap_pvt_thread_mutex_init( &bi->bi_point_mutex );
+	ldap_pvt_thread_rdwr_init( &bi->bt_cache_lock );
+	ldap_pvt_thread_mutex_init( &bi->bt_point_mutex );
 	bt_group_init( bi );
 	bt_retry_init( bi );
 	on->on_bi.bi_private = bi;
@@ -443,7 +443,7 @@ bt_db_open( BackendDB *be, ConfigReply *cr )
 			return 1;
 		}
 		/* everything stored so far was recorded before now */
-		bi->bi_last_write = slap_get_time();
+		bi->bt_last_write = slap_get_time();
 		/* added back live below an overlay that lost it */
 		if ( slapMode & SLAP_SERVER_RUNNING ) listeners_tell( on, bi );
 		if ( bt_activation_start( bi, be ) ) {
@@ -477,16 +477,16 @@ bt_db_destroy( BackendDB *be, ConfigReply *cr )
 
 	if ( bi ) {
 		bt_points_clear( bi );
-		bt_snapcache_free( bi->bi_snaps );
-		ch_free( bi->bi_touched );
-		ch_free( bi->bi_touched_refs );
-		ldap_pvt_thread_rdwr_destroy( &bi->bi_cache_lock );
-		ldap_pvt_thread_mutex_destroy( &bi->bi_point_mutex );
+		bt_snapcache_free( bi->bt_snaps );
+		ch_free( bi->bt_touched );
+		ch_free( bi->bt_touched_refs );
+		ldap_pvt_thread_rdwr_destroy( &bi->bt_cache_lock );
+		ldap_pvt_thread_mutex_destroy( &bi->bt_point_mutex );
 		bt_group_destroy( bi );
 		bt_retry_destroy( bi );
-		ber_bvarray_free( bi->bi_subtrees );
-		ber_bvarray_free( bi->bi_nsubtrees );
-		ch_free( bi->bi_ocs );
+		ber_bvarray_free( bi->bt_subtrees );
+		ber_bvarray_free( bi->bt_nsubtrees );
+		ch_free( bi->bt_ocs );
 		ch_free( bi->bt_computed );
 		ch_free( bi );
 		on->on_bi.bi_private = NULL;

@@ -59,7 +59,7 @@ void bt_unpack_into( struct berval *blob, Entry *e, Attribute *attrs, struct ber
 typedef struct bt_cache {
 	bt_time vt, kt;
 	unsigned long gen;
-	unsigned long used;		/* bi_point_tick when last searched */
+	unsigned long used;		/* bt_point_tick when last searched */
 	int valid;
 	bt_cached *e;
 	int n, max;
@@ -74,7 +74,7 @@ typedef struct bt_cache {
 #define BT_CACHE_SIZE_DEFAULT ( (size_t)64 << 20 )
 /* At most this many points are kept (within BT_SHARE_POINTS). */
 #define BT_POINTS_MAX 8
-/* slots of bi_touched: a power of two (256 KiB of size_t) */
+/* slots of bt_touched: a power of two (256 KiB of size_t) */
 #define BT_TOUCH_SLOTS ( 1u << 15 )
 /* A point asked for by one of the last BT_ASKED searches is kept. */
 #define BT_ASKED 16
@@ -119,15 +119,15 @@ size_t bt_points_fit( bt_info *bi );
  *  3. the oio overlay's model mutex (oio.h): taken under the writer lock
  *     by the writes of an LDAP transaction, so never held while waiting
  *     for it.
- *  4. bi_group_mutex, with bi_group_cond: the leader takes it for a
+ *  4. bt_group_mutex, with bt_group_cond: the leader takes it for a
  *     moment under the writer lock (take_queued) and waits for nothing
  *     under it; a queued writer waits on the condition holding nothing
  *     else (no writer lock: its write runs in the leader's transaction).
- *  5. bi_cache_lock: only ever tried (rtrylock/wtrylock), never waited
+ *  5. bt_cache_lock: only ever tried (rtrylock/wtrylock), never waited
  *     for; held across a whole-database walk that builds the as-of cache
  *     and across a search answered from it, possibly under oio's as-of
  *     lock (a search oio passes down).
- *  6. bi_retry_mutex: a leaf, held for a lookup or an update of the
+ *  6. bt_retry_mutex: a leaf, held for a lookup or an update of the
  *     retry array only (see the field).
  *  7. slapd's runqueue mutex (slapd_rq.rq_mutex): a leaf, taken alone to
  *     start, stop and reschedule the tasks (modir.c, bt_activate.c,
@@ -138,65 +138,65 @@ size_t bt_points_fit( bt_info *bi );
  * before it. */
 struct bt_info {
 	/* configuration */
-	BerVarray bi_subtrees, bi_nsubtrees;	/* NULL: the whole database */
-	ObjectClass **bi_ocs;			/* NULL: every entry */
+	BerVarray bt_subtrees, bt_nsubtrees;	/* NULL: the whole database */
+	ObjectClass **bt_ocs;			/* NULL: every entry */
 
 	/* the history store (bt_store.c) */
-	MDB_env *bi_env;		/* back-mdb's environment; not ours to close */
-	void *bi_mdb;			/* back-mdb's struct mdb_info: its o_extra key */
-	int bi_ext_mark;		/* bt_txn_hook: the attribute table when an LDAP
+	MDB_env *bt_env;		/* back-mdb's environment; not ours to close */
+	void *bt_mdb;			/* back-mdb's struct mdb_info: its o_extra key */
+	int bt_ext_mark;		/* bt_txn_hook: the attribute table when an LDAP
 							 * transaction began (under the writer lock) */
-	MDB_dbi bi_versions;	/* uuid|validFrom|recordedAt|seq -> version */
-	MDB_dbi bi_names;		/* parent uuid|normalized RDN -> uuid (dup) */
-	MDB_dbi bi_due;			/* due time|uuid -> (empty): pending activations */
-	MDB_dbi bi_refs;		/* target uuid|attribute -> referrer uuid (dup) */
-	MDB_dbi bi_refclass;	/* target uuid|attribute|class -> referrer uuid (dup) */
-	int bi_has_refclass;	/* 0: a read-only tool on a database from before it */
-	int bi_open;
-	uint32_t bi_seq;
-	bt_time bi_last_write;	/* registration time of the latest write */
-	unsigned long bi_write_gen;	/* +1 with every committed write: views cached
+	MDB_dbi bt_versions;	/* uuid|validFrom|recordedAt|seq -> version */
+	MDB_dbi bt_names;		/* parent uuid|normalized RDN -> uuid (dup) */
+	MDB_dbi bt_due;			/* due time|uuid -> (empty): pending activations */
+	MDB_dbi bt_refs;		/* target uuid|attribute -> referrer uuid (dup) */
+	MDB_dbi bt_refclass;	/* target uuid|attribute|class -> referrer uuid (dup) */
+	int bt_has_refclass;	/* 0: a read-only tool on a database from before it */
+	int bt_open;
+	uint32_t bt_seq;
+	bt_time bt_last_write;	/* registration time of the latest write */
+	unsigned long bt_write_gen;	/* +1 with every committed write: views cached
 								 * before it may be stale */
 	/* whole-database points kept for as-of searches of big subtrees,
-	 * least recently used out (bt_search.c); bi_cache_lock is taken
+	 * least recently used out (bt_search.c); bt_cache_lock is taken
 	 * with trylocks only, and never while a point is built */
-	ldap_pvt_thread_rdwr_t bi_cache_lock;
-	bt_cache *bi_points[BT_POINTS_MAX];
-	int bi_npoints;
-	unsigned long bi_point_tick;
+	ldap_pvt_thread_rdwr_t bt_cache_lock;
+	bt_cache *bt_points[BT_POINTS_MAX];
+	int bt_npoints;
+	unsigned long bt_point_tick;
 	/* the points the last big as-of searches asked for: a point is
 	 * kept from its second search on (bt_search.c) */
-	ldap_pvt_thread_mutex_t bi_point_mutex;
-	bt_asked bi_asked[BT_ASKED];
-	unsigned bi_nasked;
+	ldap_pvt_thread_mutex_t bt_point_mutex;
+	bt_asked bt_asks[BT_ASKED];
+	unsigned bt_nasked;
 	size_t bt_cache_max_bytes;	/* bitemporal-cache-size; 0: no as-of cache */
 	/* the snapshots of versions, inflated (bt_snapcache.c), shared by
 	 * every read; a part of bitemporal-cache-size (BT_SHARE_SNAPS) */
-	bt_snapcache *bi_snaps;
+	bt_snapcache *bt_snaps;
 	/* the write transaction that last wrote a version of an entity, by a
 	 * slot its UUID picks (bt_store.c, "What changed since a snapshot") */
-	size_t *bi_touched;
-	size_t *bi_touched_refs;	/* the same for what refers to an entity */
+	size_t *bt_touched;
+	size_t *bt_touched_refs;	/* the same for what refers to an entity */
 
 	/* group commit (bt_commit.c) */
-	ldap_pvt_thread_mutex_t bi_group_mutex;
-	ldap_pvt_thread_cond_t bi_group_cond;
-	struct bt_job *bi_group_queue, **bi_group_tail;
-	int bi_group_busy;		/* a leader is running a group */
-	int bi_group_max;		/* writes per commit; 1: each write commits alone */
-	int bi_no_nesting;		/* the environment cannot nest transactions */
+	ldap_pvt_thread_mutex_t bt_group_mutex;
+	ldap_pvt_thread_cond_t bt_group_cond;
+	struct bt_job *bt_group_queue, **bt_group_tail;
+	int bt_group_busy;		/* a leader is running a group */
+	int bt_group_max;		/* writes per commit; 1: each write commits alone */
+	int bt_no_nesting;		/* the environment cannot nest transactions */
 
 	/* activation of due changes (bt_activate.c) */
-	BackendDB *bi_db;
-	struct re_s *bi_task;
-	int bi_interval;
+	BackendDB *bt_db;
+	struct re_s *bt_task;
+	int bt_interval;
 	/* entities whose activation failed; their due rows stay and they are
-	 * retried with backoff.  bi_retry_mutex guards the array (the task
+	 * retried with backoff.  bt_retry_mutex guards the array (the task
 	 * writes it, searches read it for moActivationError); it is taken
 	 * alone, never while waiting for another lock. */
-	ldap_pvt_thread_mutex_t bi_retry_mutex;
-	struct bt_retry *bi_retry;
-	int bi_nretry, bi_maxretry;
+	ldap_pvt_thread_mutex_t bt_retry_mutex;
+	struct bt_retry *bt_retries;
+	int bt_nretry, bt_maxretry;
 
 	/* attributes another overlay computes from other entries (slapo-oio's
 	 * derived values): never part of a version (bt_computed.c) */
@@ -250,7 +250,7 @@ int bt_due_next( bt_info *bi, MDB_txn *txn, const bt_time *after_t,
 /* the references of e (entity u), under its structural class and the
  * classes above it */
 int bt_refclass_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u );
-/* what modir_bt_refclass holds for (target, ad, oc); bi_has_refclass
+/* what modir_bt_refclass holds for (target, ad, oc); bt_has_refclass
  * must be set (bt_refs_get_class falls back to modir_bt_refs) */
 int bt_refclass_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 	AttributeDescription *ad, ObjectClass *oc, bt_uuid **uuids, int *n );

@@ -48,26 +48,26 @@ typedef struct bt_retry {
 void
 bt_retry_init( bt_info *bi )
 {
-	ldap_pvt_thread_mutex_init( &bi->bi_retry_mutex );
+	ldap_pvt_thread_mutex_init( &bi->bt_retry_mutex );
 }
 
 void
 bt_retry_destroy( bt_info *bi )
 {
-	ch_free( bi->bi_retry );
-	bi->bi_retry = NULL;
-	bi->bi_nretry = bi->bi_maxretry = 0;
-	ldap_pvt_thread_mutex_destroy( &bi->bi_retry_mutex );
+	ch_free( bi->bt_retries );
+	bi->bt_retries = NULL;
+	bi->bt_nretry = bi->bt_maxretry = 0;
+	ldap_pvt_thread_mutex_destroy( &bi->bt_retry_mutex );
 }
 
-/* under bi_retry_mutex */
+/* under bt_retry_mutex */
 static bt_retry *
 retry_find( bt_info *bi, const bt_uuid *u )
 {
 	int i;
 
-	for ( i = 0; i < bi->bi_nretry; i++ )
-		if ( memcmp( &bi->bi_retry[i].uuid, u, sizeof( *u ) ) == 0 ) return &bi->bi_retry[i];
+	for ( i = 0; i < bi->bt_nretry; i++ )
+		if ( memcmp( &bi->bt_retries[i].uuid, u, sizeof( *u ) ) == 0 ) return &bi->bt_retries[i];
 	return NULL;
 }
 
@@ -78,10 +78,10 @@ retry_waiting( bt_info *bi, const bt_uuid *u, bt_time now )
 	bt_retry *r;
 	int waiting;
 
-	ldap_pvt_thread_mutex_lock( &bi->bi_retry_mutex );
+	ldap_pvt_thread_mutex_lock( &bi->bt_retry_mutex );
 	r = retry_find( bi, u );
 	waiting = r && now < r->next;
-	ldap_pvt_thread_mutex_unlock( &bi->bi_retry_mutex );
+	ldap_pvt_thread_mutex_unlock( &bi->bt_retry_mutex );
 	return waiting;
 }
 
@@ -93,15 +93,15 @@ retry_failed( bt_info *bi, const bt_uuid *u, bt_time due, bt_time now,
 	bt_retry *r;
 	int pause;
 
-	ldap_pvt_thread_mutex_lock( &bi->bi_retry_mutex );
+	ldap_pvt_thread_mutex_lock( &bi->bt_retry_mutex );
 	r = retry_find( bi, u );
 	if ( !r ) {
-		if ( bi->bi_nretry == bi->bi_maxretry ) {
-			bi->bi_maxretry = bi->bi_maxretry ? 2 * bi->bi_maxretry : 16;
-			bi->bi_retry = ch_realloc( bi->bi_retry, bi->bi_maxretry * sizeof( bt_retry ) );
+		if ( bi->bt_nretry == bi->bt_maxretry ) {
+			bi->bt_maxretry = bi->bt_maxretry ? 2 * bi->bt_maxretry : 16;
+			bi->bt_retries = ch_realloc( bi->bt_retries, bi->bt_maxretry * sizeof( bt_retry ) );
 		}
-		r = &bi->bi_retry[bi->bi_nretry];
-		__atomic_store_n( &bi->bi_nretry, bi->bi_nretry + 1, __ATOMIC_RELEASE );
+		r = &bi->bt_retries[bi->bt_nretry];
+		__atomic_store_n( &bi->bt_nretry, bi->bt_nretry + 1, __ATOMIC_RELEASE );
 		memset( r, 0, sizeof( *r ) );
 		r->uuid = *u;
 		r->due = due;
@@ -113,7 +113,7 @@ retry_failed( bt_info *bi, const bt_uuid *u, bt_time due, bt_time now,
 	r->next = now + pause;
 	r->rc = rc;
 	snprintf( r->text, sizeof( r->text ), "%s", text && *text ? text : ldap_err2string( rc ) );
-	ldap_pvt_thread_mutex_unlock( &bi->bi_retry_mutex );
+	ldap_pvt_thread_mutex_unlock( &bi->bt_retry_mutex );
 
 	lutil_uuidstr_from_normalized( (char *)u->u, BT_UUID_LEN, ubuf, sizeof( ubuf ) );
 	bt_time_format( due, tb );
@@ -127,20 +127,20 @@ retry_done( bt_info *bi, const bt_uuid *u )
 {
 	bt_retry *r;
 
-	ldap_pvt_thread_mutex_lock( &bi->bi_retry_mutex );
+	ldap_pvt_thread_mutex_lock( &bi->bt_retry_mutex );
 	r = retry_find( bi, u );
 	if ( r ) {
 		char ubuf[LDAP_LUTIL_UUIDSTR_BUFSIZE] = "";
 		int attempts = r->attempts;
-		*r = bi->bi_retry[bi->bi_nretry - 1];
-		__atomic_store_n( &bi->bi_nretry, bi->bi_nretry - 1, __ATOMIC_RELEASE );
-		ldap_pvt_thread_mutex_unlock( &bi->bi_retry_mutex );
+		*r = bi->bt_retries[bi->bt_nretry - 1];
+		__atomic_store_n( &bi->bt_nretry, bi->bt_nretry - 1, __ATOMIC_RELEASE );
+		ldap_pvt_thread_mutex_unlock( &bi->bt_retry_mutex );
 		lutil_uuidstr_from_normalized( (char *)u->u, BT_UUID_LEN, ubuf, sizeof( ubuf ) );
 		Debug( LDAP_DEBUG_ANY, "bitemporal: the change of entryUUID %s is live "
 			"after %d failed tries\n", ubuf, attempts );
 		return;
 	}
-	ldap_pvt_thread_mutex_unlock( &bi->bi_retry_mutex );
+	ldap_pvt_thread_mutex_unlock( &bi->bt_retry_mutex );
 }
 
 int
@@ -152,8 +152,8 @@ bt_activation_failed( bt_info *bi, const bt_uuid *u, char *buf, size_t len )
 
 	/* the common case, without the lock (a count read atomically; the
 	 * task changes it under the mutex) */
-	if ( !__atomic_load_n( &bi->bi_nretry, __ATOMIC_ACQUIRE ) ) return 0;
-	ldap_pvt_thread_mutex_lock( &bi->bi_retry_mutex );
+	if ( !__atomic_load_n( &bi->bt_nretry, __ATOMIC_ACQUIRE ) ) return 0;
+	ldap_pvt_thread_mutex_lock( &bi->bt_retry_mutex );
 	r = retry_find( bi, u );
 	if ( r ) {
 		bt_time_format( r->due, db );
@@ -163,7 +163,7 @@ bt_activation_failed( bt_info *bi, const bt_uuid *u, char *buf, size_t len )
 			"result %d: %s", db, r->attempts, lb, nb, r->rc, r->text );
 		failed = 1;
 	}
-	ldap_pvt_thread_mutex_unlock( &bi->bi_retry_mutex );
+	ldap_pvt_thread_mutex_unlock( &bi->bt_retry_mutex );
 	return failed;
 }
 
@@ -192,7 +192,7 @@ live_find_cb( Operation *op, SlapReply *rs )
 static Entry *
 live_by_uuid( Operation *op, bt_info *bi, BackendInfo *backend, const bt_uuid *u )
 {
-	BackendDB db = *bi->bi_db;
+	BackendDB db = *bi->bt_db;
 	BackendDB *saved_bd = op->o_bd;
 	slap_callback cb = { 0 };
 	SlapReply rs = { REP_RESULT };
@@ -296,7 +296,7 @@ static int
 internal_write( Operation *op, bt_info *bi, const bt_uuid *u, bt_time upto,
 	char *why, size_t whylen )
 {
-	BackendDB db = *bi->bi_db;
+	BackendDB db = *bi->bt_db;
 	BackendDB *saved_bd = op->o_bd;
 	slap_callback cb = { 0 };
 	SlapReply rs = { REP_RESULT };
@@ -390,7 +390,7 @@ project_add( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now,
 		&slap_schema.si_ad_entryCSN, &slap_schema.si_ad_modifiersName,
 		&slap_schema.si_ad_modifyTimestamp, NULL
 	};
-	BackendDB db = *bi->bi_db;
+	BackendDB db = *bi->bt_db;
 	BackendDB *saved = op->o_bd;
 	int i, rc;
 
@@ -455,7 +455,7 @@ project_modify( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now,
 	Entry *live, Entry *want, int *none, char *why, size_t whylen )
 {
 	Modifications *ml = diff_mods( bi, live, want );
-	BackendDB db = *bi->bi_db;
+	BackendDB db = *bi->bt_db;
 	BackendDB *saved = op->o_bd;
 	int rc;
 
@@ -480,7 +480,7 @@ static int
 retire_due( bt_info *bi, const bt_uuid *u, bt_time now, char *why, size_t whylen )
 {
 	MDB_txn *txn;
-	int rc = mdb_txn_begin( bi->bi_env, NULL, 0, &txn );
+	int rc = mdb_txn_begin( bi->bt_env, NULL, 0, &txn );
 
 	if ( rc == 0 ) {
 		rc = bt_due_del_upto( bi, txn, now, u );
@@ -501,7 +501,7 @@ static int
 project( Operation *op, bt_info *bi, const bt_uuid *u, bt_time now,
 	char *why, size_t whylen )
 {
-	BackendInfo *backend = ((slap_overinfo *)bi->bi_db->bd_info->bi_private)->oi_orig;
+	BackendInfo *backend = ((slap_overinfo *)bi->bt_db->bd_info->bi_private)->oi_orig;
 	Entry *want, *live;
 	int rc, none = 0;
 
@@ -539,9 +539,9 @@ activate_due( void *ctx, bt_info *bi )
 
 	connection_fake_init2( &conn, &opbuf, ctx, 0 );
 	op = &opbuf.ob_op;
-	op->o_bd = bi->bi_db;
-	op->o_dn = bi->bi_db->be_rootdn;
-	op->o_ndn = bi->bi_db->be_rootndn;
+	op->o_bd = bi->bt_db;
+	op->o_dn = bi->bt_db->be_rootdn;
+	op->o_ndn = bi->bt_db->be_rootndn;
 	op->o_do_not_cache = 1;
 
 	for ( n = 0; n < BT_ACTIVATE_BATCH; ) {
@@ -580,25 +580,25 @@ int
 bt_activation_start( bt_info *bi, BackendDB *be )
 {
 	if ( slapMode & SLAP_TOOL_MODE ) return 0;
-	bi->bi_db = be->bd_self;
+	bi->bt_db = be->bd_self;
 	ldap_pvt_thread_mutex_lock( &slapd_rq.rq_mutex );
-	bi->bi_task = ldap_pvt_runqueue_insert( &slapd_rq,
-		bi->bi_interval > 0 ? bi->bi_interval : 1,
+	bi->bt_task = ldap_pvt_runqueue_insert( &slapd_rq,
+		bi->bt_interval > 0 ? bi->bt_interval : 1,
 		bt_activate_fn, bi, "bitemporal_activate", be->be_suffix[0].bv_val );
 	ldap_pvt_thread_mutex_unlock( &slapd_rq.rq_mutex );
-	return bi->bi_task ? 0 : 1;
+	return bi->bt_task ? 0 : 1;
 }
 
 void
 bt_activation_stop( bt_info *bi )
 {
-	if ( !bi->bi_task ) return;
+	if ( !bi->bt_task ) return;
 	ldap_pvt_thread_mutex_lock( &slapd_rq.rq_mutex );
-	if ( ldap_pvt_runqueue_isrunning( &slapd_rq, bi->bi_task ) )
-		ldap_pvt_runqueue_stoptask( &slapd_rq, bi->bi_task );
-	ldap_pvt_runqueue_remove( &slapd_rq, bi->bi_task );
+	if ( ldap_pvt_runqueue_isrunning( &slapd_rq, bi->bt_task ) )
+		ldap_pvt_runqueue_stoptask( &slapd_rq, bi->bt_task );
+	ldap_pvt_runqueue_remove( &slapd_rq, bi->bt_task );
 	ldap_pvt_thread_mutex_unlock( &slapd_rq.rq_mutex );
-	bi->bi_task = NULL;
+	bi->bt_task = NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -658,7 +658,7 @@ boot_cb( Operation *op, SlapReply *rs )
 	 * history's tables only, so back-mdb's attribute table is untouched and
 	 * a plain mdb_txn_abort is enough (bt_commit.c).  Bootstrap runs at
 	 * db_open, before any other writer. */
-	if ( !b->txn && ( b->err = mdb_txn_begin( b->bi->bi_env, NULL, 0, &b->txn ) ) )
+	if ( !b->txn && ( b->err = mdb_txn_begin( b->bi->bt_env, NULL, 0, &b->txn ) ) )
 		return 0;
 	if ( ( b->err = bt_has_rows( b->bi, b->txn, &u, &has ) ) || has ) return 0;
 	{
@@ -797,7 +797,7 @@ bt_bootstrap( bt_info *bi, BackendDB *be )
 	int searched;
 
 	if ( slapMode & SLAP_TOOL_MODE ) return 0;
-	b.batch_bytes = bt_cache_size( bi );
+	b.batch_bytes = bi->bt_cache_max_bytes;
 	if ( b.batch_bytes < BT_BOOTSTRAP_MIN_BYTES ) b.batch_bytes = BT_BOOTSTRAP_MIN_BYTES;
 	if ( b.batch_bytes > BT_BOOTSTRAP_MAX_BYTES ) b.batch_bytes = BT_BOOTSTRAP_MAX_BYTES;
 

@@ -22,7 +22,7 @@
  * The protocol: a write that finds no group in progress leads one.  It
  * begins back-mdb's transaction (back-mdb's own txn hook, so LMDB's writer
  * lock is taken by back-mdb's code), runs its own write, then every write
- * that queued meanwhile, in arrival order, up to bi_group_max, and commits.
+ * that queued meanwhile, in arrival order, up to bt_group_max, and commits.
  * Queued writers sleep on a condition variable; the leader marks them done
  * and hands the lead to the next writer in the queue, if any.  A leader
  * never waits for anything but LMDB's writer lock, whose holders never
@@ -53,18 +53,18 @@ static __thread int bt_leading;
 void
 bt_group_init( bt_info *bi )
 {
-	ldap_pvt_thread_mutex_init( &bi->bi_group_mutex );
-	ldap_pvt_thread_cond_init( &bi->bi_group_cond );
-	bi->bi_group_queue = NULL;
-	bi->bi_group_tail = &bi->bi_group_queue;
-	bi->bi_group_busy = 0;
+	ldap_pvt_thread_mutex_init( &bi->bt_group_mutex );
+	ldap_pvt_thread_cond_init( &bi->bt_group_cond );
+	bi->bt_group_queue = NULL;
+	bi->bt_group_tail = &bi->bt_group_queue;
+	bi->bt_group_busy = 0;
 }
 
 void
 bt_group_destroy( bt_info *bi )
 {
-	ldap_pvt_thread_cond_destroy( &bi->bi_group_cond );
-	ldap_pvt_thread_mutex_destroy( &bi->bi_group_mutex );
+	ldap_pvt_thread_cond_destroy( &bi->bt_group_cond );
+	ldap_pvt_thread_mutex_destroy( &bi->bt_group_mutex );
 }
 
 /* ------------------------------------------------------------------ */
@@ -180,7 +180,7 @@ run_nested( bt_info *bi, bt_job *job, OpExtra *parent )
 	OpExtra *oe;
 	int keep, rc, mark;
 
-	oe = bt_nested_begin( bi->bi_mdb, parent, &mark );
+	oe = bt_nested_begin( bi->bt_mdb, parent, &mark );
 	if ( !oe ) {
 		job->rc = MDB_BAD_TXN;	/* the reason is logged */
 		return;
@@ -189,7 +189,7 @@ run_nested( bt_info *bi, bt_job *job, OpExtra *parent )
 	job->ran = 1;
 	keep = job->run( job );
 	LDAP_SLIST_REMOVE( &job->op->o_extra, oe, OpExtra, oe_next );
-	rc = bt_nested_end( bi->bi_mdb, oe, mark, keep );
+	rc = bt_nested_end( bi->bt_mdb, oe, mark, keep );
 	if ( rc ) {
 		/* this write alone is lost */
 		Debug( LDAP_DEBUG_ANY, "bitemporal: cannot merge the write of \"%s\": %s (%d)\n",
@@ -222,7 +222,7 @@ static int
 lead_alone( bt_info *bi, bt_job *first, OpExtra **top, int mark )
 {
 	if ( run_top( first, *top ) ) return 1;
-	bt_ads_unwind( bi->bi_mdb, mark, bt_ads_mark( bi->bi_mdb ) );
+	bt_ads_unwind( bi->bt_mdb, mark, bt_ads_mark( bi->bt_mdb ) );
 	first->orig->bi_op_txn( first->op, SLAP_TXN_ABORT, top );
 	bt_leading = 0;
 	return 0;
@@ -234,9 +234,9 @@ queued( bt_info *bi )
 {
 	int any;
 
-	ldap_pvt_thread_mutex_lock( &bi->bi_group_mutex );
-	any = bi->bi_group_queue != NULL;
-	ldap_pvt_thread_mutex_unlock( &bi->bi_group_mutex );
+	ldap_pvt_thread_mutex_lock( &bi->bt_group_mutex );
+	any = bi->bt_group_queue != NULL;
+	ldap_pvt_thread_mutex_unlock( &bi->bt_group_mutex );
 	return any;
 }
 
@@ -244,19 +244,19 @@ queued( bt_info *bi )
 static bt_job *
 take_queued( bt_info *bi, int max )
 {
-	bt_job *head, **pp = &bi->bi_group_queue;
+	bt_job *head, **pp = &bi->bt_group_queue;
 	int n = 0;
 
-	ldap_pvt_thread_mutex_lock( &bi->bi_group_mutex );
-	head = bi->bi_group_queue;
+	ldap_pvt_thread_mutex_lock( &bi->bt_group_mutex );
+	head = bi->bt_group_queue;
 	while ( *pp && n < max ) {
 		pp = &(*pp)->next;
 		n++;
 	}
-	bi->bi_group_queue = *pp;
-	if ( !*pp ) bi->bi_group_tail = &bi->bi_group_queue;
+	bi->bt_group_queue = *pp;
+	if ( !*pp ) bi->bt_group_tail = &bi->bt_group_queue;
 	*pp = NULL;
-	ldap_pvt_thread_mutex_unlock( &bi->bi_group_mutex );
+	ldap_pvt_thread_mutex_unlock( &bi->bt_group_mutex );
 	return n ? head : NULL;
 }
 
@@ -266,12 +266,12 @@ lead( bt_info *bi, bt_job *first )
 	BackendInfo *orig = first->orig;
 	OpExtra *oex = NULL;
 	bt_job *done = NULL, **dtail = &done, *batch, *j, *next;
-	int n = 0, rc, max = bi->bi_group_max, mark, high;
+	int n = 0, rc, max = bi->bt_group_max, mark, high;
 
 	rc = orig->bi_op_txn ? orig->bi_op_txn( first->op, SLAP_TXN_BEGIN, &oex ) : ENOTSUP;
 	if ( rc == 0 ) {
 		/* taken with LMDB's writer lock held: no one else registers */
-		mark = bt_ads_mark( bi->bi_mdb );
+		mark = bt_ads_mark( bi->bt_mdb );
 		/* the group's transaction belongs to no single write: each sees
 		 * only its own nested one */
 		LDAP_SLIST_REMOVE( &first->op->o_extra, oex, OpExtra, oe_next );
@@ -299,10 +299,10 @@ lead( bt_info *bi, bt_job *first )
 			*dtail = NULL;
 			if ( n >= max ) break;
 		}
-		high = bt_ads_mark( bi->bi_mdb );
+		high = bt_ads_mark( bi->bt_mdb );
 		rc = orig->bi_op_txn( first->op, SLAP_TXN_COMMIT, &oex );
 		bt_leading = 0;
-		if ( rc ) bt_ads_unwind( bi->bi_mdb, mark, high );
+		if ( rc ) bt_ads_unwind( bi->bt_mdb, mark, high );
 		if ( rc )
 			Debug( LDAP_DEBUG_ANY, "bitemporal: commit of a group of %d writes failed: %s (%d)\n",
 				n, mdb_strerror( rc ), rc );
@@ -314,23 +314,23 @@ lead( bt_info *bi, bt_job *first )
 	}
 
 handoff:
-	ldap_pvt_thread_mutex_lock( &bi->bi_group_mutex );
+	ldap_pvt_thread_mutex_lock( &bi->bt_group_mutex );
 	for ( j = done; j; j = next ) {
 		next = j->next;		/* j may be gone once it is marked done */
 		if ( !j->rc ) j->rc = rc;
 		j->state = JOB_DONE;
 	}
-	if ( bi->bi_group_queue ) {
-		j = bi->bi_group_queue;
-		bi->bi_group_queue = j->next;
-		if ( !j->next ) bi->bi_group_tail = &bi->bi_group_queue;
+	if ( bi->bt_group_queue ) {
+		j = bi->bt_group_queue;
+		bi->bt_group_queue = j->next;
+		if ( !j->next ) bi->bt_group_tail = &bi->bt_group_queue;
 		j->next = NULL;
 		j->state = JOB_LEAD;
 	} else {
-		bi->bi_group_busy = 0;
+		bi->bt_group_busy = 0;
 	}
-	ldap_pvt_thread_cond_broadcast( &bi->bi_group_cond );
-	ldap_pvt_thread_mutex_unlock( &bi->bi_group_mutex );
+	ldap_pvt_thread_cond_broadcast( &bi->bt_group_cond );
+	ldap_pvt_thread_mutex_unlock( &bi->bt_group_mutex );
 }
 
 void
@@ -350,20 +350,20 @@ bt_group_write( bt_info *bi, bt_job *job )
 		return;
 	}
 
-	ldap_pvt_thread_mutex_lock( &bi->bi_group_mutex );
-	if ( bi->bi_group_busy ) {
-		*bi->bi_group_tail = job;
-		bi->bi_group_tail = &job->next;
+	ldap_pvt_thread_mutex_lock( &bi->bt_group_mutex );
+	if ( bi->bt_group_busy ) {
+		*bi->bt_group_tail = job;
+		bi->bt_group_tail = &job->next;
 		while ( job->state == JOB_QUEUED )
-			ldap_pvt_thread_cond_wait( &bi->bi_group_cond, &bi->bi_group_mutex );
+			ldap_pvt_thread_cond_wait( &bi->bt_group_cond, &bi->bt_group_mutex );
 		if ( job->state == JOB_DONE ) {
-			ldap_pvt_thread_mutex_unlock( &bi->bi_group_mutex );
+			ldap_pvt_thread_mutex_unlock( &bi->bt_group_mutex );
 			return;
 		}
 		/* JOB_LEAD: the previous leader handed the group on to us */
 	} else {
-		bi->bi_group_busy = 1;
+		bi->bt_group_busy = 1;
 	}
-	ldap_pvt_thread_mutex_unlock( &bi->bi_group_mutex );
+	ldap_pvt_thread_mutex_unlock( &bi->bt_group_mutex );
 	lead( bi, job );
 }

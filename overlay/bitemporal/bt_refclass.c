@@ -106,7 +106,7 @@ bt_refclass_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 				key.mv_size = refclass_key( kbuf, a->a_nvals[i].bv_val, a->a_desc, ocs[j] );
 				val.mv_data = (void *)u->u;
 				val.mv_size = BT_UUID_LEN;
-				rc = bt_put_once( txn, bi->bi_refclass, &key, &val, &added );
+				rc = bt_put_once( txn, bi->bt_refclass, &key, &val, &added );
 				if ( !rc && added ) bt_refs_touch( bi, txn, (bt_uuid *)a->a_nvals[i].bv_val );
 				if ( rc ) return rc;
 			}
@@ -131,7 +131,7 @@ bt_refclass_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 	*n = 0;
 	key.mv_data = kbuf;
 	key.mv_size = refclass_key( kbuf, (const char *)target->u, ad, oc );
-	rc = mdb_cursor_open( txn, bi->bi_refclass, &mc );
+	rc = mdb_cursor_open( txn, bi->bt_refclass, &mc );
 	if ( rc ) return rc;
 	for ( rc = mdb_cursor_get( mc, &key, &val, MDB_SET ); rc == 0;
 		rc = mdb_cursor_get( mc, &key, &val, MDB_NEXT_DUP ) ) {

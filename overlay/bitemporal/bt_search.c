@@ -448,7 +448,7 @@ bt_cache_clear( bt_cache *c )
 static bt_time
 effective_known( bt_walk *w )
 {
-	bt_time last = __atomic_load_n( &w->bi->bi_last_write, __ATOMIC_ACQUIRE );
+	bt_time last = __atomic_load_n( &w->bi->bt_last_write, __ATOMIC_ACQUIRE );
 	return last && w->kt > last ? last : w->kt;
 }
 
@@ -462,21 +462,21 @@ point_asked_before( bt_info *bi, bt_time vt, bt_time kt, unsigned long gen,
 	int i, same = 0;
 	size_t toobig = 0;
 
-	ldap_pvt_thread_mutex_lock( &bi->bi_point_mutex );
+	ldap_pvt_thread_mutex_lock( &bi->bt_point_mutex );
 	for ( i = 0; i < BT_ASKED && !same; i++ ) {
-		bt_asked *a = &bi->bi_asked[i];
+		bt_asked *a = &bi->bt_asks[i];
 		if ( a->vt != vt || a->kt != kt ) continue;
 		if ( a->toobig > toobig ) toobig = a->toobig;
 		same = a->gen == gen;
 	}
 	if ( !same ) {
-		bt_asked *a = &bi->bi_asked[bi->bi_nasked++ % BT_ASKED];
+		bt_asked *a = &bi->bt_asks[bi->bt_nasked++ % BT_ASKED];
 		a->vt = vt;
 		a->kt = kt;
 		a->gen = gen;
 		a->toobig = toobig;
 	}
-	ldap_pvt_thread_mutex_unlock( &bi->bi_point_mutex );
+	ldap_pvt_thread_mutex_unlock( &bi->bt_point_mutex );
 	return same && share > toobig;
 }
 
@@ -487,12 +487,12 @@ point_too_big( bt_info *bi, bt_time vt, bt_time kt, size_t share )
 {
 	int i;
 
-	ldap_pvt_thread_mutex_lock( &bi->bi_point_mutex );
+	ldap_pvt_thread_mutex_lock( &bi->bt_point_mutex );
 	for ( i = 0; i < BT_ASKED; i++ ) {
-		bt_asked *a = &bi->bi_asked[i];
+		bt_asked *a = &bi->bt_asks[i];
 		if ( a->vt == vt && a->kt == kt && a->toobig < share ) a->toobig = share;
 	}
-	ldap_pvt_thread_mutex_unlock( &bi->bi_point_mutex );
+	ldap_pvt_thread_mutex_unlock( &bi->bt_point_mutex );
 }
 
 /* The suffix or an entry right below it (ou=people, ou=organisation):
@@ -509,17 +509,17 @@ big_subtree( Operation *op )
 }
 
 /* The kept point (vt, kt) of read snapshot gen, or NULL.  Under
- * bi_cache_lock (read): the use stamp is a relaxed store, which is all
+ * bt_cache_lock (read): the use stamp is a relaxed store, which is all
  * the LRU order needs. */
 static bt_cache *
 point_find( bt_info *bi, bt_time vt, bt_time kt, unsigned long gen )
 {
 	int i;
 
-	for ( i = 0; i < bi->bi_npoints; i++ ) {
-		bt_cache *c = bi->bi_points[i];
+	for ( i = 0; i < bi->bt_npoints; i++ ) {
+		bt_cache *c = bi->bt_points[i];
 		if ( c->vt == vt && c->kt == kt && c->gen == gen ) {
-			__atomic_store_n( &c->used, __atomic_add_fetch( &bi->bi_point_tick, 1,
+			__atomic_store_n( &c->used, __atomic_add_fetch( &bi->bt_point_tick, 1,
 				__ATOMIC_RELAXED ), __ATOMIC_RELAXED );
 			return c;
 		}
@@ -560,9 +560,9 @@ point_collect( bt_walk *w, bt_cache *c )
 static void
 point_drop( bt_info *bi, int i )
 {
-	bt_cache_clear( bi->bi_points[i] );
-	ch_free( bi->bi_points[i] );
-	bi->bi_points[i] = bi->bi_points[--bi->bi_npoints];
+	bt_cache_clear( bi->bt_points[i] );
+	ch_free( bi->bt_points[i] );
+	bi->bt_points[i] = bi->bt_points[--bi->bt_npoints];
 }
 
 /* Keeps c among the points (or frees it): the points of older read
@@ -575,36 +575,36 @@ point_keep( bt_info *bi, bt_cache *c )
 	size_t share = BT_SHARE_POINTS( bi->bt_cache_max_bytes ), total;
 	int i, lru;
 
-	if ( ldap_pvt_thread_rdwr_wtrylock( &bi->bi_cache_lock ) ) goto drop;
-	for ( i = 0; i < bi->bi_npoints; ) {
-		if ( bi->bi_points[i]->gen > c->gen ) break;	/* c is older */
-		if ( bi->bi_points[i]->gen < c->gen ||
-			( bi->bi_points[i]->vt == c->vt && bi->bi_points[i]->kt == c->kt ) ) {
+	if ( ldap_pvt_thread_rdwr_wtrylock( &bi->bt_cache_lock ) ) goto drop;
+	for ( i = 0; i < bi->bt_npoints; ) {
+		if ( bi->bt_points[i]->gen > c->gen ) break;	/* c is older */
+		if ( bi->bt_points[i]->gen < c->gen ||
+			( bi->bt_points[i]->vt == c->vt && bi->bt_points[i]->kt == c->kt ) ) {
 			point_drop( bi, i );
 			continue;
 		}
 		i++;
 	}
-	if ( i < bi->bi_npoints ) {
-		ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
+	if ( i < bi->bt_npoints ) {
+		ldap_pvt_thread_rdwr_wunlock( &bi->bt_cache_lock );
 		goto drop;
 	}
 	for ( ;; ) {
-		for ( i = 0, total = c->bytes; i < bi->bi_npoints; i++ ) total += bi->bi_points[i]->bytes;
-		if ( ( total <= share && bi->bi_npoints < BT_POINTS_MAX ) || !bi->bi_npoints ) break;
-		for ( i = 1, lru = 0; i < bi->bi_npoints; i++ )
-			if ( bi->bi_points[i]->used < bi->bi_points[lru]->used ) lru = i;
+		for ( i = 0, total = c->bytes; i < bi->bt_npoints; i++ ) total += bi->bt_points[i]->bytes;
+		if ( ( total <= share && bi->bt_npoints < BT_POINTS_MAX ) || !bi->bt_npoints ) break;
+		for ( i = 1, lru = 0; i < bi->bt_npoints; i++ )
+			if ( bi->bt_points[i]->used < bi->bt_points[lru]->used ) lru = i;
 		point_drop( bi, lru );
 	}
 	if ( c->bytes <= share ) {
-		c->used = __atomic_add_fetch( &bi->bi_point_tick, 1, __ATOMIC_RELAXED );
-		bi->bi_points[bi->bi_npoints++] = c;
+		c->used = __atomic_add_fetch( &bi->bt_point_tick, 1, __ATOMIC_RELAXED );
+		bi->bt_points[bi->bt_npoints++] = c;
 		c = NULL;
 	}
-	for ( i = 0, total = 0; i < bi->bi_npoints; i++ ) total += bi->bi_points[i]->bytes;
+	for ( i = 0, total = 0; i < bi->bt_npoints; i++ ) total += bi->bt_points[i]->bytes;
 	Debug( LDAP_DEBUG_STATS, "bitemporal: as-of points kept: %d, %lu of %lu bytes\n",
-		bi->bi_npoints, (unsigned long)total, (unsigned long)share );
-	ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
+		bi->bt_npoints, (unsigned long)total, (unsigned long)share );
+	ldap_pvt_thread_rdwr_wunlock( &bi->bt_cache_lock );
 drop:
 	if ( c ) {
 		bt_cache_clear( c );
@@ -615,7 +615,7 @@ drop:
 void
 bt_points_clear( bt_info *bi )
 {
-	while ( bi->bi_npoints ) point_drop( bi, 0 );
+	while ( bi->bt_npoints ) point_drop( bi, 0 );
 }
 
 size_t
@@ -624,18 +624,18 @@ bt_points_fit( bt_info *bi )
 	size_t share = BT_SHARE_POINTS( bi->bt_cache_max_bytes ), total, dropped = 0;
 	int i, lru;
 
-	if ( ldap_pvt_thread_rdwr_wtrylock( &bi->bi_cache_lock ) ) return 0;
+	if ( ldap_pvt_thread_rdwr_wtrylock( &bi->bt_cache_lock ) ) return 0;
 	for ( ;; ) {
-		for ( i = 0, total = 0; i < bi->bi_npoints; i++ ) total += bi->bi_points[i]->bytes;
-		if ( total <= share || !bi->bi_npoints ) break;
-		for ( i = 1, lru = 0; i < bi->bi_npoints; i++ )
-			if ( bi->bi_points[i]->used < bi->bi_points[lru]->used ) lru = i;
-		dropped += bi->bi_points[lru]->bytes;
+		for ( i = 0, total = 0; i < bi->bt_npoints; i++ ) total += bi->bt_points[i]->bytes;
+		if ( total <= share || !bi->bt_npoints ) break;
+		for ( i = 1, lru = 0; i < bi->bt_npoints; i++ )
+			if ( bi->bt_points[i]->used < bi->bt_points[lru]->used ) lru = i;
+		dropped += bi->bt_points[lru]->bytes;
 		point_drop( bi, lru );
 	}
 	Debug( LDAP_DEBUG_STATS, "bitemporal: as-of points kept: %d, %lu of %lu bytes\n",
-		bi->bi_npoints, (unsigned long)total, (unsigned long)share );
-	ldap_pvt_thread_rdwr_wunlock( &bi->bi_cache_lock );
+		bi->bt_npoints, (unsigned long)total, (unsigned long)share );
+	ldap_pvt_thread_rdwr_wunlock( &bi->bt_cache_lock );
 	return dropped;
 }
 
@@ -760,13 +760,13 @@ search_points( bt_walk *w, int *rc )
 	size_t share = BT_SHARE_POINTS( bi->bt_cache_max_bytes );
 	bt_cache *c;
 
-	if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bi_cache_lock ) == 0 ) {
+	if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bt_cache_lock ) == 0 ) {
 		if ( ( c = point_find( bi, w->vt, kt, gen ) ) ) {
 			*rc = search_from_cache( w, c );
-			ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
+			ldap_pvt_thread_rdwr_runlock( &bi->bt_cache_lock );
 			return 1;
 		}
-		ldap_pvt_thread_rdwr_runlock( &bi->bi_cache_lock );
+		ldap_pvt_thread_rdwr_runlock( &bi->bt_cache_lock );
 	}
 	if ( !point_asked_before( bi, w->vt, kt, gen, share ) ) return 0;
 	/* built outside any lock: no search, write or bind waits */
@@ -942,7 +942,7 @@ bt_op_search( Operation *op, SlapReply *rs )
 	int history = bt_has_ctrl( op, bt_history_cid );
 	int rc;
 
-	if ( !bi->bi_open ) return SLAP_CB_CONTINUE;
+	if ( !bi->bt_open ) return SLAP_CB_CONTINUE;
 	if ( !history && !bt_has_ctrl( op, bt_asof_cid ) ) {
 		if ( asks_periods( op ) ) opwatch_install( op );
 		return SLAP_CB_CONTINUE;
@@ -1099,7 +1099,7 @@ bt_operational( Operation *op, SlapReply *rs )
 	bt_uuid u;
 	int periods, rc;
 
-	if ( !bi->bi_open || !rs->sr_entry ) return SLAP_CB_CONTINUE;
+	if ( !bi->bt_open || !rs->sr_entry ) return SLAP_CB_CONTINUE;
 	if ( bt_has_ctrl( op, bt_asof_cid ) || bt_has_ctrl( op, bt_history_cid ) )
 		return SLAP_CB_CONTINUE;	/* reconstructed entries carry them */
 	/* a replica gets the live view: a stock consumer knows none of our

@@ -60,7 +60,7 @@ bt_release_write_memory( bt_info *bi )
 	MDB_txn *txn;
 	size_t n;
 
-	if ( !bi->bi_env || mdb_txn_begin( bi->bi_env, NULL, 0, &txn ) ) return;
+	if ( !bi->bt_env || mdb_txn_begin( bi->bt_env, NULL, 0, &txn ) ) return;
 	n = modir_mdb_release_free_pages( txn, BT_WRITE_PAGES_KEEP );
 	mdb_txn_abort( txn );
 #ifdef __GLIBC__
@@ -80,15 +80,15 @@ tables_open_readonly( bt_info *bi )
 	MDB_txn *txn;
 	int rc;
 
-	if ( ( rc = mdb_txn_begin( bi->bi_env, NULL, MDB_RDONLY, &txn ) ) ) return rc;
-	rc = mdb_dbi_open( txn, BT_DB_VERSIONS, 0, &bi->bi_versions );
-	if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_NAMES, MDB_DUPSORT, &bi->bi_names );
-	if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_DUE, 0, &bi->bi_due );
-	if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_REFS, MDB_DUPSORT, &bi->bi_refs );
-	bi->bi_has_refclass = !rc &&
-		!mdb_dbi_open( txn, BT_DB_REFCLASS, MDB_DUPSORT, &bi->bi_refclass );
+	if ( ( rc = mdb_txn_begin( bi->bt_env, NULL, MDB_RDONLY, &txn ) ) ) return rc;
+	rc = mdb_dbi_open( txn, BT_DB_VERSIONS, 0, &bi->bt_versions );
+	if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_NAMES, MDB_DUPSORT, &bi->bt_names );
+	if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_DUE, 0, &bi->bt_due );
+	if ( !rc ) rc = mdb_dbi_open( txn, BT_DB_REFS, MDB_DUPSORT, &bi->bt_refs );
+	bi->bt_has_refclass = !rc &&
+		!mdb_dbi_open( txn, BT_DB_REFCLASS, MDB_DUPSORT, &bi->bt_refclass );
 	mdb_txn_abort( txn );
-	bi->bi_open = ( rc == 0 );
+	bi->bt_open = ( rc == 0 );
 	return 0;
 }
 
@@ -105,13 +105,13 @@ refclass_complete( bt_info *bi, MDB_txn *txn )
 	unsigned long n = 0;
 	int rc, have = 0, i;
 
-	if ( ( rc = mdb_stat( txn, bi->bi_refs, &rs ) ) ||
-		( rc = mdb_stat( txn, bi->bi_refclass, &cs ) ) ) return rc;
+	if ( ( rc = mdb_stat( txn, bi->bt_refs, &rs ) ) ||
+		( rc = mdb_stat( txn, bi->bt_refclass, &cs ) ) ) return rc;
 	if ( cs.ms_entries >= rs.ms_entries ) return 0;
 	Debug( LDAP_DEBUG_ANY, "bitemporal: indexing the references of the history "
 		"by class (%lu of %lu pairs)\n", (unsigned long)cs.ms_entries,
 		(unsigned long)rs.ms_entries );
-	rc = mdb_cursor_open( txn, bi->bi_versions, &mc );
+	rc = mdb_cursor_open( txn, bi->bt_versions, &mc );
 	if ( rc ) return rc;
 	for ( rc = mdb_cursor_get( mc, &k, &v, MDB_FIRST ); rc == 0;
 		rc = mdb_cursor_get( mc, &k, &v, MDB_NEXT ) ) {
@@ -156,11 +156,11 @@ tables_open( bt_info *bi, MDB_txn *txn )
 {
 	int rc, moved;
 
-	if ( ( rc = mdb_dbi_open( txn, BT_DB_VERSIONS, MDB_CREATE, &bi->bi_versions ) ) ||
-		( rc = mdb_dbi_open( txn, BT_DB_NAMES, MDB_CREATE | MDB_DUPSORT, &bi->bi_names ) ) ||
-		( rc = mdb_dbi_open( txn, BT_DB_DUE, MDB_CREATE, &bi->bi_due ) ) ||
-		( rc = mdb_dbi_open( txn, BT_DB_REFS, MDB_CREATE | MDB_DUPSORT, &bi->bi_refs ) ) ||
-		( rc = mdb_dbi_open( txn, BT_DB_REFCLASS, MDB_CREATE | MDB_DUPSORT, &bi->bi_refclass ) ) ||
+	if ( ( rc = mdb_dbi_open( txn, BT_DB_VERSIONS, MDB_CREATE, &bi->bt_versions ) ) ||
+		( rc = mdb_dbi_open( txn, BT_DB_NAMES, MDB_CREATE | MDB_DUPSORT, &bi->bt_names ) ) ||
+		( rc = mdb_dbi_open( txn, BT_DB_DUE, MDB_CREATE, &bi->bt_due ) ) ||
+		( rc = mdb_dbi_open( txn, BT_DB_REFS, MDB_CREATE | MDB_DUPSORT, &bi->bt_refs ) ) ||
+		( rc = mdb_dbi_open( txn, BT_DB_REFCLASS, MDB_CREATE | MDB_DUPSORT, &bi->bt_refclass ) ) ||
 		( rc = refs_fold_options( bi, txn, &moved ) ) )
 		return rc;
 	if ( moved )
@@ -185,29 +185,29 @@ bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr
 		return 1;
 	}
 	mdb = be->be_private;
-	bi->bi_env = mdb->mi_dbenv;
-	bi->bi_mdb = mdb;
+	bi->bt_env = mdb->mi_dbenv;
+	bi->bt_mdb = mdb;
 	/* LMDB has no nested transactions with a writable map (back-mdb's
 	 * "envflags writemap"): then every write commits alone (bt_commit.c) */
-	mdb_env_get_flags( bi->bi_env, &flags );
-	bi->bi_no_nesting = ( flags & MDB_WRITEMAP ) != 0;
+	mdb_env_get_flags( bi->bt_env, &flags );
+	bi->bt_no_nesting = ( flags & MDB_WRITEMAP ) != 0;
 
 	if ( slapMode & SLAP_TOOL_READONLY ) {
 		if ( ( rc = tables_open_readonly( bi ) ) ) goto fail;
 		return 0;
 	}
-	if ( ( rc = mdb_txn_begin( bi->bi_env, NULL, 0, &txn ) ) ) goto fail;
+	if ( ( rc = mdb_txn_begin( bi->bt_env, NULL, 0, &txn ) ) ) goto fail;
 	if ( ( rc = tables_open( bi, txn ) ) ) {
 		mdb_txn_abort( txn );
 		goto fail;
 	}
-	bi->bi_has_refclass = 1;
+	bi->bt_has_refclass = 1;
 	if ( ( rc = mdb_txn_commit( txn ) ) ) goto fail;
-	bi->bi_open = 1;
+	bi->bt_open = 1;
 	/* keys of new rows are unique from here on, not against the
 	 * snapshots kept while the store was open before */
-	bi->bi_seq = 0;
-	bt_snapcache_clear( bi->bi_snaps );
+	bi->bt_seq = 0;
+	bt_snapcache_clear( bi->bt_snaps );
 	return 0;
 
 fail:
@@ -223,8 +223,8 @@ bt_store_close( bt_info *bi )
 {
 	/* the DBI handles belong to back-mdb's environment, which back-mdb
 	 * closes; nothing to release here */
-	bi->bi_open = 0;
-	bi->bi_env = NULL;
+	bi->bt_open = 0;
+	bi->bt_env = NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -258,7 +258,7 @@ bt_read_begin( bt_info *bi, Operation *op, bt_reader *rd )
 	rd->op = op;
 	if ( op ) {
 		LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next ) {
-			if ( oex->oe_key == bi->bi_mdb ) break;
+			if ( oex->oe_key == bi->bt_mdb ) break;
 		}
 		if ( oex && ((mdb_op_info *)oex)->moi_txn ) {
 			rd->txn = ((mdb_op_info *)oex)->moi_txn;
@@ -266,15 +266,15 @@ bt_read_begin( bt_info *bi, Operation *op, bt_reader *rd )
 		}
 	}
 	ctx = op ? op->o_threadctx : ldap_pvt_thread_pool_context();
-	if ( ctx && ldap_pvt_thread_pool_getkey( ctx, bi->bi_env, &data, NULL ) == 0 && data ) {
+	if ( ctx && ldap_pvt_thread_pool_getkey( ctx, bi->bt_env, &data, NULL ) == 0 && data ) {
 		rc = mdb_txn_renew( (MDB_txn *)data );
 		if ( rc ) return rc;
 		rd->txn = data;
 		rd->owned = 1;		/* the thread's reader: reset after use */
 	} else {
-		rc = mdb_txn_begin( bi->bi_env, NULL, MDB_RDONLY, &rd->txn );
+		rc = mdb_txn_begin( bi->bt_env, NULL, MDB_RDONLY, &rd->txn );
 		if ( rc ) return rc;
-		if ( ctx && ldap_pvt_thread_pool_setkey( ctx, bi->bi_env, rd->txn,
+		if ( ctx && ldap_pvt_thread_pool_setkey( ctx, bi->bt_env, rd->txn,
 				bt_reader_free, NULL, NULL ) == 0 ) {
 			rd->owned = 1;	/* kept for the thread, as back-mdb would */
 		} else {
@@ -285,7 +285,7 @@ bt_read_begin( bt_info *bi, Operation *op, bt_reader *rd )
 		/* back-mdb code reached from inside our operation (operational
 		 * attributes, entry_get) must use this reader, not renew it */
 		moi = op->o_tmpcalloc( 1, sizeof( *moi ), op->o_tmpmemctx );
-		moi->moi_oe.oe_key = bi->bi_mdb;
+		moi->moi_oe.oe_key = bi->bt_mdb;
 		moi->moi_txn = rd->txn;
 		moi->moi_ref = 1;
 		moi->moi_flag = MOI_READER;
@@ -408,7 +408,7 @@ row_body( bt_info *bi, MDB_txn *txn, MDB_dbi dbi, const bt_vkey *k,
 	int rc, owned;
 
 	snapshot_holder( k, v, holder );
-	if ( bt_snapcache_get( bi->bi_snaps, holder, v->head_len, ch_malloc_sz, out, plain ) == 0 )
+	if ( bt_snapcache_get( bi->bt_snaps, holder, v->head_len, ch_malloc_sz, out, plain ) == 0 )
 		return 0;
 	if ( ( rc = row_snapshot( txn, dbi, k, v, &s ) ) ) return rc;
 	buf = ch_malloc( v->head_len + s.plain_len + 1 );
@@ -424,7 +424,7 @@ row_body( bt_info *bi, MDB_txn *txn, MDB_dbi dbi, const bt_vkey *k,
 		return rc;
 	}
 	/* only a snapshot that decoded and checked is shared */
-	bt_snapcache_put( bi->bi_snaps, holder, buf + v->head_len, s.plain_len );
+	bt_snapcache_put( bi->bt_snaps, holder, buf + v->head_len, s.plain_len );
 	*out = buf;
 	*plain = s.plain_len;
 	return 0;
@@ -531,7 +531,7 @@ names_put( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	key.mv_size = bt_nkey_encode( parent, nrdn->bv_val, nrdn->bv_len, kbuf );
 	val.mv_data = (void *)u->u;
 	val.mv_size = BT_UUID_LEN;
-	return bt_put_once( txn, bi->bi_names, &key, &val, NULL );
+	return bt_put_once( txn, bi->bt_names, &key, &val, NULL );
 }
 
 /* Indexes the references a snapshot makes (its UUID-syntax attributes). */
@@ -557,12 +557,12 @@ refs_put( bt_info *bi, MDB_txn *txn, Entry *e, const bt_uuid *u )
 				a->a_desc->ad_type->sat_cname.bv_len, kbuf );
 			val.mv_data = (void *)u->u;
 			val.mv_size = BT_UUID_LEN;
-			rc = bt_put_once( txn, bi->bi_refs, &key, &val, &added );
+			rc = bt_put_once( txn, bi->bt_refs, &key, &val, &added );
 			if ( rc ) return rc;
 			if ( added ) bt_refs_touch( bi, txn, (bt_uuid *)a->a_nvals[i].bv_val );
 		}
 	}
-	return bi->bi_has_refclass ? bt_refclass_put( bi, txn, e, u ) : 0;
+	return bi->bt_has_refclass ? bt_refclass_put( bi, txn, e, u ) : 0;
 }
 
 /* Every entity that ever referenced target through attribute ad's type
@@ -576,11 +576,11 @@ bt_refs_get( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 
 	*uuids = NULL;
 	*n = 0;
-	if ( !bi->bi_refs ) return 0;
+	if ( !bi->bt_refs ) return 0;
 	key.mv_data = kbuf;
 	key.mv_size = bt_nkey_encode( target, ad->ad_type->sat_cname.bv_val,
 		ad->ad_type->sat_cname.bv_len, kbuf );
-	return dups_get( txn, bi->bi_refs, &key, uuids, n );
+	return dups_get( txn, bi->bt_refs, &key, uuids, n );
 }
 
 /* The entities that ever referenced target through ad in a version of
@@ -590,7 +590,7 @@ int
 bt_refs_get_class( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 	AttributeDescription *ad, ObjectClass *oc, bt_uuid **uuids, int *n )
 {
-	if ( !bi->bi_has_refclass ) return bt_refs_get( bi, txn, target, ad, uuids, n );
+	if ( !bi->bt_has_refclass ) return bt_refs_get( bi, txn, target, ad, uuids, n );
 	return bt_refclass_get( bi, txn, target, ad, oc, uuids, n );
 }
 
@@ -609,7 +609,7 @@ refs_fold_options( bt_info *bi, MDB_txn *txn, int *moved )
 	int n = 0, max = 0, i, rc;
 
 	*moved = 0;
-	rc = mdb_cursor_open( txn, bi->bi_refs, &mc );
+	rc = mdb_cursor_open( txn, bi->bt_refs, &mc );
 	if ( rc ) return rc;
 	for ( rc = mdb_cursor_get( mc, &key, &val, MDB_FIRST ); rc == 0;
 		rc = mdb_cursor_get( mc, &key, &val, MDB_NEXT ) ) {
@@ -644,8 +644,8 @@ refs_fold_options( bt_info *bi, MDB_txn *txn, int *moved )
 		nk.mv_data = kbuf;
 		nk.mv_size = bt_nkey_encode( &target, name,
 			(const char *)memchr( name, ';', len ) - name, kbuf );
-		if ( !( rc = bt_put_once( txn, bi->bi_refs, &nk, &v, NULL ) ) )
-			rc = mdb_del( txn, bi->bi_refs, &ok, &v );
+		if ( !( rc = bt_put_once( txn, bi->bt_refs, &nk, &v, NULL ) ) )
+			rc = mdb_del( txn, bi->bt_refs, &ok, &v );
 	}
 	if ( !rc ) *moved = n;
 out:
@@ -679,9 +679,9 @@ row_store( bt_info *bi, MDB_txn *txn, bt_row *r, bt_vval *v )
 	k.mv_size = BT_VK_LEN;
 	d.mv_size = size;
 	for ( ;; ) {
-		r->seq = __atomic_add_fetch( &bi->bi_seq, 1, __ATOMIC_RELAXED );
+		r->seq = __atomic_add_fetch( &bi->bt_seq, 1, __ATOMIC_RELAXED );
 		row_key( key, &r->uuid, r->valid.from, r->recorded, r->seq );
-		rc = mdb_put( txn, bi->bi_versions, &k, &d, MDB_NOOVERWRITE | MDB_RESERVE );
+		rc = mdb_put( txn, bi->bt_versions, &k, &d, MDB_NOOVERWRITE | MDB_RESERVE );
 		if ( rc != MDB_KEYEXIST ) break;
 		/* same second and sequence after a restart: take the next */
 	}
@@ -732,14 +732,14 @@ bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 	/* The new version is what the entity's next change reads first (and
 	 * inflated, that was a tenth of a single writer's modify): kept plain
 	 * in the snapshot cache under the key it was given.  A key is never
-	 * given twice while the cache lives (bi_seq only grows; a write that
+	 * given twice while the cache lives (bt_seq only grows; a write that
 	 * is aborted leaves an entry no row will ever name), and only a reader
 	 * that found the row in LMDB asks for it: never before its commit,
 	 * except the writer itself. */
 	{
 		unsigned char holder[BT_VK_LEN];
 		row_key( holder, &r->uuid, r->valid.from, r->recorded, r->seq );
-		bt_snapcache_put( bi->bi_snaps, holder, blob.bv_val, blob.bv_len );
+		bt_snapcache_put( bi->bt_snaps, holder, blob.bv_val, blob.bv_len );
 	}
 
 	if ( bt_uuid_is_zero( &r->parent ) ) {
@@ -773,7 +773,7 @@ bt_row_put_same( bt_info *bi, MDB_txn *txn, bt_row *r, const bt_row *old )
 	row_key( key, &old->uuid, old->valid.from, old->recorded, old->seq );
 	k.mv_data = key;
 	k.mv_size = BT_VK_LEN;
-	rc = mdb_get( txn, bi->bi_versions, &k, &d );
+	rc = mdb_get( txn, bi->bt_versions, &k, &d );
 	if ( rc ) return rc;
 	rc = bt_vval_decode( &d, &ov );
 	if ( rc ) return rc;
@@ -804,7 +804,7 @@ bt_row_supersede( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time when )
 	row_key( key, &r->uuid, r->valid.from, r->recorded, r->seq );
 	k.mv_data = key;
 	k.mv_size = BT_VK_LEN;
-	rc = mdb_get( txn, bi->bi_versions, &k, &d );
+	rc = mdb_get( txn, bi->bt_versions, &k, &d );
 	if ( rc ) return rc;
 	rc = bt_vval_decode( &d, &v );
 	if ( rc ) return rc;
@@ -813,7 +813,7 @@ bt_row_supersede( bt_info *bi, MDB_txn *txn, bt_row *r, bt_time when )
 	memcpy( copy, d.mv_data, d.mv_size );
 	bt_vval_set_superseded( copy, when );
 	d.mv_data = copy;
-	rc = mdb_put( txn, bi->bi_versions, &k, &d, 0 );
+	rc = mdb_put( txn, bi->bt_versions, &k, &d, 0 );
 	ch_free( copy );
 	if ( !rc ) {
 		r->superseded = when;
@@ -837,7 +837,7 @@ rows_walk( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_time upto,
 	bt_vkey vk;
 	int rc;
 
-	rc = mdb_cursor_open( txn, bi->bi_versions, &mc );
+	rc = mdb_cursor_open( txn, bi->bt_versions, &mc );
 	if ( rc ) return rc;
 	row_key( key, u, BT_NEG_INFINITY, BT_NEG_INFINITY, 0 );
 	k.mv_data = key;
@@ -885,7 +885,7 @@ at_result( bt_info *bi, MDB_txn *txn, int rc, at_arg *a, bt_row *out )
 	if ( a->err ) return a->err;
 	if ( !a->found ) return MDB_NOTFOUND;
 	memset( out, 0, sizeof( *out ) );
-	return row_decode( bi, txn, bi->bi_versions, &a->key, &a->val, out );
+	return row_decode( bi, txn, bi->bt_versions, &a->key, &a->val, out );
 }
 
 /* The version of u valid at valid_at as known at known_at. */
@@ -991,7 +991,7 @@ rows_walk_back( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_time upto,
 	bt_vkey vk;
 	int rc, c;
 
-	rc = mdb_cursor_open( txn, bi->bi_versions, &mc );
+	rc = mdb_cursor_open( txn, bi->bt_versions, &mc );
 	if ( rc ) return rc;
 	/* at or after the last key that can qualify, then back */
 	row_key( key, u, upto, BT_INFINITY, UINT32_MAX );
@@ -1050,7 +1050,7 @@ int
 bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	bt_period within, bt_rows *out )
 {
-	cur_arg a = { within, out, 0, 0, txn, bi->bi_versions, bi };
+	cur_arg a = { within, out, 0, 0, txn, bi->bt_versions, bi };
 	int first = out->n, i, j, rc;
 
 	rc = rows_walk_back( bi, txn, u, within.to, rows_current_fn, &a );
@@ -1068,7 +1068,7 @@ bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 int
 bt_rows_all( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_rows *out )
 {
-	cur_arg a = { { 0, 0 }, out, 1, 0, txn, bi->bi_versions, bi };
+	cur_arg a = { { 0, 0 }, out, 1, 0, txn, bi->bt_versions, bi };
 	int rc = rows_walk( bi, txn, u, BT_INFINITY, rows_collect_fn, &a );
 	return rc ? rc : a.err;
 }
@@ -1148,7 +1148,7 @@ bt_names_get( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	*n = 0;
 	key.mv_data = kbuf;
 	key.mv_size = bt_nkey_encode( parent, nrdn->bv_val, nrdn->bv_len, kbuf );
-	return dups_get( txn, bi->bi_names, &key, uuids, n );
+	return dups_get( txn, bi->bt_names, &key, uuids, n );
 }
 
 /* Every (name, uuid) ever registered under parent. */
@@ -1164,7 +1164,7 @@ bt_names_children( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	size_t len;
 	int rc;
 
-	rc = mdb_cursor_open( txn, bi->bi_names, &mc );
+	rc = mdb_cursor_open( txn, bi->bt_names, &mc );
 	if ( rc ) return rc;
 	key.mv_data = (void *)parent->u;
 	key.mv_size = BT_UUID_LEN;
@@ -1194,7 +1194,7 @@ bt_due_put( bt_info *bi, MDB_txn *txn, bt_time t, const bt_uuid *u )
 	key.mv_size = sizeof( kbuf );
 	val.mv_data = "";
 	val.mv_size = 0;
-	return mdb_put( txn, bi->bi_due, &key, &val, 0 );
+	return mdb_put( txn, bi->bt_due, &key, &val, 0 );
 }
 
 /* Removes the activations of u due at or before upto: one projection onto
@@ -1208,7 +1208,7 @@ bt_due_del_upto( bt_info *bi, MDB_txn *txn, bt_time upto, const bt_uuid *u )
 	bt_uuid ku;
 	int rc;
 
-	rc = mdb_cursor_open( txn, bi->bi_due, &mc );
+	rc = mdb_cursor_open( txn, bi->bt_due, &mc );
 	if ( rc ) return rc;
 	for ( rc = mdb_cursor_get( mc, &key, &val, MDB_FIRST ); rc == 0;
 		rc = mdb_cursor_get( mc, &key, &val, MDB_NEXT ) ) {
@@ -1234,7 +1234,7 @@ bt_due_next( bt_info *bi, MDB_txn *txn, const bt_time *after_t,
 	MDB_val key, val;
 	int rc;
 
-	rc = mdb_cursor_open( txn, bi->bi_due, &mc );
+	rc = mdb_cursor_open( txn, bi->bt_due, &mc );
 	if ( rc ) return rc;
 	if ( after_t ) {
 		bt_dkey_encode( *after_t, after_u, kbuf );

@@ -29,15 +29,15 @@ bt_is_tracked( bt_info *bi, Entry *e )
 {
 	int i;
 
-	if ( bi->bi_nsubtrees ) {
-		for ( i = 0; !BER_BVISNULL( &bi->bi_nsubtrees[i] ); i++ ) {
-			if ( dnIsSuffix( &e->e_nname, &bi->bi_nsubtrees[i] ) ) break;
+	if ( bi->bt_nsubtrees ) {
+		for ( i = 0; !BER_BVISNULL( &bi->bt_nsubtrees[i] ); i++ ) {
+			if ( dnIsSuffix( &e->e_nname, &bi->bt_nsubtrees[i] ) ) break;
 		}
-		if ( BER_BVISNULL( &bi->bi_nsubtrees[i] ) ) return 0;
+		if ( BER_BVISNULL( &bi->bt_nsubtrees[i] ) ) return 0;
 	}
-	if ( bi->bi_ocs ) {
-		for ( i = 0; bi->bi_ocs[i]; i++ ) {
-			if ( is_entry_objectclass( e, bi->bi_ocs[i], 0 ) ) return 1;
+	if ( bi->bt_ocs ) {
+		for ( i = 0; bi->bt_ocs[i]; i++ ) {
+			if ( is_entry_objectclass( e, bi->bt_ocs[i], 0 ) ) return 1;
 		}
 		return 0;
 	}

@@ -4,9 +4,9 @@
  * refers to them) keeps what it read from one read snapshot and must
  * learn when an entity's versions, or the entities that refer to it,
  * change after it.  Every write of a version records its write
- * transaction's ID in the slot of bi_touched that the entity's UUID
+ * transaction's ID in the slot of bt_touched that the entity's UUID
  * picks, and every new entry of the reference index the same in the slot
- * of bi_touched_refs that the target picks; two entities in one slot
+ * of bt_touched_refs that the target picks; two entities in one slot
  * only make each other look changed.
  * The ID is recorded inside the write transaction, before the commit: a
  * snapshot taken before the commit is older than that ID (LMDB gives a
@@ -51,21 +51,21 @@ slot_reached( size_t *slot, size_t id )
 void
 bt_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *u )
 {
-	slot_raise( &bi->bi_touched[touch_slot( u )], mdb_txn_id( txn ) );
+	slot_raise( &bi->bt_touched[touch_slot( u )], mdb_txn_id( txn ) );
 }
 
-/* The same for the referrers of an entity (bi_touched_refs): a new entry
+/* The same for the referrers of an entity (bt_touched_refs): a new entry
  * in the reference index under target (by attribute, or by class). */
 void
 bt_refs_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *target )
 {
-	slot_raise( &bi->bi_touched_refs[touch_slot( target )], mdb_txn_id( txn ) );
+	slot_raise( &bi->bt_touched_refs[touch_slot( target )], mdb_txn_id( txn ) );
 }
 
 int
 bt_refs_unchanged_since( bt_info *bi, const bt_uuid *target, size_t id )
 {
-	return slot_reached( &bi->bi_touched_refs[touch_slot( target )], id );
+	return slot_reached( &bi->bt_touched_refs[touch_slot( target )], id );
 }
 
 size_t
@@ -77,6 +77,6 @@ bt_snapshot_id( MDB_txn *txn )
 int
 bt_unchanged_since( bt_info *bi, const bt_uuid *u, size_t id )
 {
-	return slot_reached( &bi->bi_touched[touch_slot( u )], id );
+	return slot_reached( &bi->bt_touched[touch_slot( u )], id );
 }
 

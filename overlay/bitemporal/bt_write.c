@@ -83,7 +83,7 @@ published_txn( bt_write *w )
 	OpExtra *oex;
 
 	LDAP_SLIST_FOREACH( oex, &w->op->o_extra, oe_next ) {
-		if ( oex->oe_key == w->bi->bi_mdb ) break;
+		if ( oex->oe_key == w->bi->bt_mdb ) break;
 	}
 	if ( oex && !( ((mdb_op_info *)oex)->moi_flag & MOI_READER ) )
 		return ((mdb_op_info *)oex)->moi_txn;
@@ -107,7 +107,7 @@ txn_begin( bt_write *w )
 	}
 	w->txn = ((mdb_op_info *)w->oex)->moi_txn;
 	w->own_txn = 1;
-	w->ads_mark = bt_ads_mark( w->bi->bi_mdb );	/* with the writer lock */
+	w->ads_mark = bt_ads_mark( w->bi->bt_mdb );	/* with the writer lock */
 	return 0;
 }
 
@@ -120,10 +120,10 @@ txn_end( bt_write *w, int commit )
 	if ( !w->own_txn || !w->oex ) return 0;
 	LDAP_SLIST_REMOVE( &w->op->o_extra, w->oex, OpExtra, oe_next );
 	/* what back-mdb registered in it goes with it (bt_commit.c) */
-	high = bt_ads_mark( w->bi->bi_mdb );
-	if ( !commit ) bt_ads_unwind( w->bi->bi_mdb, w->ads_mark, high );
+	high = bt_ads_mark( w->bi->bt_mdb );
+	if ( !commit ) bt_ads_unwind( w->bi->bt_mdb, w->ads_mark, high );
 	rc = orig->bi_op_txn( w->op, commit ? SLAP_TXN_COMMIT : SLAP_TXN_ABORT, &w->oex );
-	if ( commit && rc ) bt_ads_unwind( w->bi->bi_mdb, w->ads_mark, high );
+	if ( commit && rc ) bt_ads_unwind( w->bi->bt_mdb, w->ads_mark, high );
 	w->oex = NULL;
 	if ( rc )
 		Debug( LDAP_DEBUG_ANY, "bitemporal: %s of \"%s\" failed: %s (%d)\n",
@@ -1198,7 +1198,7 @@ write_consequence( bt_write *w, bt_capture *cap, const bt_uuid *u, bt_time from 
 	 * not freed by back-mdb).  No nested transaction: a refusal undoes
 	 * the whole write anyway, and LMDB cannot nest under writemap. */
 	memset( &share, 0, sizeof( share ) );
-	share.moi_oe.oe_key = w->bi->bi_mdb;
+	share.moi_oe.oe_key = w->bi->bt_mdb;
 	share.moi_txn = w->txn;
 	share.moi_flag = MOI_KEEPER;
 	text[0] = '\0';
@@ -1382,24 +1382,24 @@ run_write( bt_job *job )
 void
 bt_note_committed( bt_info *bi, bt_time now )
 {
-	bt_time last = __atomic_load_n( &bi->bi_last_write, __ATOMIC_RELAXED );
+	bt_time last = __atomic_load_n( &bi->bt_last_write, __ATOMIC_RELAXED );
 
-	while ( now > last && !__atomic_compare_exchange_n( &bi->bi_last_write,
+	while ( now > last && !__atomic_compare_exchange_n( &bi->bt_last_write,
 			&last, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED ) )
 		;
-	__atomic_add_fetch( &bi->bi_write_gen, 1, __ATOMIC_RELEASE );
+	__atomic_add_fetch( &bi->bt_write_gen, 1, __ATOMIC_RELEASE );
 }
 
 unsigned long
 bt_view_generation( bt_info *bi )
 {
-	return __atomic_load_n( &bi->bi_write_gen, __ATOMIC_ACQUIRE );
+	return __atomic_load_n( &bi->bt_write_gen, __ATOMIC_ACQUIRE );
 }
 
 bt_time
 bt_last_write( bt_info *bi )
 {
-	return __atomic_load_n( &bi->bi_last_write, __ATOMIC_ACQUIRE );
+	return __atomic_load_n( &bi->bt_last_write, __ATOMIC_ACQUIRE );
 }
 
 /* back-mdb's transaction hook as an LDAP transaction (slapd's txn.c)
@@ -1419,21 +1419,21 @@ bt_txn_hook( Operation *op, int txnop, OpExtra **ptr )
 			break;
 		}
 	}
-	if ( !bi || !bi->bi_mdb )
+	if ( !bi || !bi->bt_mdb )
 		return oi->oi_orig->bi_op_txn( op, txnop, ptr );
 	switch ( txnop ) {
 	case SLAP_TXN_BEGIN:
 		rc = oi->oi_orig->bi_op_txn( op, txnop, ptr );
 		/* the writer lock is ours until the commit or the abort */
-		if ( rc == 0 ) bi->bi_ext_mark = bt_ads_mark( bi->bi_mdb );
+		if ( rc == 0 ) bi->bt_ext_mark = bt_ads_mark( bi->bt_mdb );
 		return rc;
 	case SLAP_TXN_ABORT:
-		bt_ads_unwind( bi->bi_mdb, bi->bi_ext_mark, bt_ads_mark( bi->bi_mdb ) );
+		bt_ads_unwind( bi->bt_mdb, bi->bt_ext_mark, bt_ads_mark( bi->bt_mdb ) );
 		return oi->oi_orig->bi_op_txn( op, txnop, ptr );
 	case SLAP_TXN_COMMIT:
-		high = bt_ads_mark( bi->bi_mdb );
+		high = bt_ads_mark( bi->bt_mdb );
 		rc = oi->oi_orig->bi_op_txn( op, txnop, ptr );
-		if ( rc ) bt_ads_unwind( bi->bi_mdb, bi->bi_ext_mark, high );
+		if ( rc ) bt_ads_unwind( bi->bt_mdb, bi->bt_ext_mark, high );
 		else bt_note_committed( bi, slap_get_time() );
 		return rc;
 	}
@@ -1524,7 +1524,7 @@ write_commit( bt_write *w, SlapReply *rs, bt_capture *cap )
 {
 	/* before the group publishes one of its own */
 	w->foreign_txn = published_txn( w ) != NULL;
-	if ( !w->foreign_txn && w->bi->bi_group_max > 1 && !w->bi->bi_no_nesting ) {
+	if ( !w->foreign_txn && w->bi->bt_group_max > 1 && !w->bi->bt_no_nesting ) {
 		write_args a = { w, rs, cap };
 		bt_job job = { 0 };
 
@@ -1590,7 +1590,7 @@ bt_op_write( Operation *op, SlapReply *rs )
 	w.op = op;
 	w.on = on;
 	w.bi = on->on_bi.bi_private;
-	if ( !w.bi->bi_open ) return SLAP_CB_CONTINUE;
+	if ( !w.bi->bt_open ) return SLAP_CB_CONTINUE;
 
 	LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next ) {
 		if ( oex->oe_key == &bt_activation_key )

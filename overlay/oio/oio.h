@@ -48,7 +48,7 @@ enum { OIO_TERMINATE_MANAGERS = 0, OIO_VACATE_MANAGERS };
  *    readers never wait for the writer.  oio_cf_rederive takes it in a
  *    paused server.
  *  - oi_asof_lock: held for reading across the as-of search it serves
- *    (which takes the bitemporal overlay's bi_cache_lock, by trylock);
+ *    (which takes the bitemporal overlay's bt_cache_lock, by trylock);
  *    taken for writing by trylock only, so no one ever waits for a
  *    reader.  Never taken with the model mutex held, nor that under it.
  *  - oi_hot_mutex: a leaf, held for a few assignments. */
