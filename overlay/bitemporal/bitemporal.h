@@ -115,7 +115,7 @@ size_t bt_points_fit( bt_info *bi );
  *     holds, whoever owns it (the write alone, a group, an LDAP
  *     transaction).  A read transaction (bt_read_begin) takes no
  *     lock and never waits for the writer; a thread may hold one while
- *     it writes (boot_cb says why that is legal).
+ *     it writes (boot_cb in bt_bootstrap.c says why that is legal).
  *  3. the oio overlay's model mutex (oio.h): taken under the writer lock
  *     by the writes of an LDAP transaction, so never held while waiting
  *     for it.
@@ -365,6 +365,16 @@ void bt_prune_changed( Operation *op, Entry *e );
 #define BT_WHY_LEN 160
 /* moActivationError: the due time, the tries, the next try and the why */
 #define BT_ACTIVATION_ERROR_LEN ( BT_WHY_LEN + 3 * BT_TIME_BUFSZ + 128 )
+int bt_activation_start( bt_info *bi, BackendDB *be );
+void bt_activation_stop( bt_info *bi );
+void bt_retry_init( bt_info *bi );
+void bt_retry_destroy( bt_info *bi );
+/* Whether an activation of u failed (a boolean): 1 with buf filled with
+ * why the live entry does not yet show a change that fell due (the value
+ * of moActivationError), 0 if nothing failed. */
+int bt_activation_failed( bt_info *bi, const bt_uuid *u, char *buf, size_t len );
+
+/* bt_bootstrap.c */
 /* Stored periods dropped per transaction at the bootstrap (back-mdb's
  * modifies of entries in the order of their IDs: one commit for many,
  * while a directory of hundreds of thousands never becomes one
@@ -382,14 +392,8 @@ void bt_prune_changed( Operation *op, Entry *e );
 /* and at most this: half of what LMDB 0.9 holds dirty in one transaction
  * (MDB_IDL_UM_MAX pages) before it writes pages out early (spills) */
 #define BT_BOOTSTRAP_MAX_BYTES ( 256UL << 20 )
-int bt_activation_start( bt_info *bi, BackendDB *be );
-void bt_activation_stop( bt_info *bi );
-void bt_retry_init( bt_info *bi );
-void bt_retry_destroy( bt_info *bi );
-/* Whether an activation of u failed (a boolean): 1 with buf filled with
- * why the live entry does not yet show a change that fell due (the value
- * of moActivationError), 0 if nothing failed. */
-int bt_activation_failed( bt_info *bi, const bt_uuid *u, char *buf, size_t len );
+/* Gives every live tracked entry without history its baseline version;
+ * 0, or 1 when the history could not be written (the start fails). */
 int bt_bootstrap( bt_info *bi, BackendDB *be );
 
 
