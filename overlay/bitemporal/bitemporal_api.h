@@ -108,6 +108,11 @@ int bt_controls_register( void );
 #define bt_validity_of(op) ((bt_validity *)(op)->o_controls[bt_validity_cid])
 #define bt_asof_of(op)     ((bt_asof *)(op)->o_controls[bt_asof_cid])
 #define bt_has_ctrl(op, cid) ((op)->o_ctrlflag[cid] > SLAP_CONTROL_IGNORED)
+/* Gives an internal write the validity v (not copied: it must outlive the
+ * operation), as a client's validity control gives it to a write: the
+ * write path reads nothing else.  op->o_controls must be the operation's
+ * own array of SLAP_MAX_CIDS slots, not the client's. */
+void bt_op_set_validity( Operation *op, bt_validity *v );
 typedef struct bt_reader {
 	MDB_txn *txn;
 	int owned;

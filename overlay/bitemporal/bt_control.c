@@ -198,3 +198,10 @@ bt_controls_register( void )
 	return register_supported_control( MODIR_CTRL_HISTORY, SLAP_CTRL_SEARCH,
 		NULL, bt_parse_history, &bt_history_cid );
 }
+
+void
+bt_op_set_validity( Operation *op, bt_validity *v )
+{
+	op->o_controls[bt_validity_cid] = v;
+	op->o_ctrlflag[bt_validity_cid] = SLAP_CONTROL_CRITICAL;
+}

@@ -1018,8 +1018,7 @@ end_function( oio_writer *w, doomed *d, bt_validity *validity, BerVarray *touche
 	cb.sc_private = why;
 	op2.o_req_dn = d->dn;
 	op2.o_req_ndn = ndn;
-	ctrls[bt_validity_cid] = validity;
-	op2.o_ctrlflag[bt_validity_cid] = SLAP_CONTROL_CRITICAL;
+	bt_op_set_validity( &op2, validity );
 	if ( d->manager && w->oi->oi_manager_policy == OIO_VACATE_MANAGERS ) {
 		rc = vacate_post( w, &op2 );
 	} else {

@@ -85,6 +85,10 @@ is "oio includes the bitemporal API" "$(grep -c '#include "bitemporal/bitemporal
 # bitemporal overlay names an oio symbol
 oio_names=$(cd "$TOP" && grep -nowE 'oio_[A-Za-z0-9_]+' overlay/bitemporal/* | tr '\n' ' ')
 is "no file in overlay/bitemporal/ names an oio_ symbol" "$oio_names" ""
+# and oio asks the API for what it wants of a write (a validity: bt_op_set_validity),
+# it does not fill the bitemporal overlay's parsed controls in an operation itself
+ctl=$(cd "$TOP" && grep -nE 'o_(controls|ctrlflag)\[ *bt_' overlay/oio/*.[ch] | tr '\n' ' ')
+is "no file in overlay/oio/ fills a bitemporal control of an operation itself" "$ctl" ""
 
 # every file says first what it is for
 nohead=$(cd "$TOP" && for f in overlay/*.[ch] overlay/*/*.[ch]; do head -1 "$f" | grep -q '^/\* ' || printf '%s ' "$f"; done)
