@@ -14,7 +14,7 @@
  * known) point are rebuilt by walking the parents' versions.
  *
  * Return conventions (bitemporal_api.h says them in full): the store and
- * history layer (bt_store.c, bt_timeline.c, bt_commit.c, bt_cache.c)
+ * history layer (bt_store.c, bt_timeline.c, bt_backmdb.c, bt_commit.c, bt_cache.c)
  * returns LMDB codes (0, MDB_NOTFOUND, other MDB_* codes or errno); the
  * operation layer (bt_write.c, bt_search.c, bt_access.c, the projection
  * in bt_activate.c) returns LDAP result codes; booleans are 0/1 and named
@@ -287,6 +287,21 @@ int bt_would_be_ancestor( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
  * copied whole (slapd's copies the RDN a byte at a time, and the walks
  * that build the DNs of a point join one for every entry they meet) */
 void bt_dn_join( struct berval *out, struct berval *parent, struct berval *rdn );
+
+/* bt_backmdb.c: what the overlay knows of back-mdb's structures, all in
+ * one file.  bt_backend_env: be's LMDB environment and its struct
+ * mdb_info (the o_extra key of its transactions); 0, or 1 if be has none
+ * open.  bt_txn_published: the write transaction published on op's
+ * o_extra (an LDAP transaction's, or the nested one a group commit gives
+ * each write), or NULL.  bt_txn_of: the LMDB transaction of the o_extra
+ * back-mdb's transaction hook returned.  bt_txn_share: an o_extra that
+ * publishes txn to the writes below (back-mdb leaves its begin and commit
+ * to its owner), freed with bt_txn_share_free once they are done. */
+int bt_backend_env( BackendDB *be, MDB_env **env, void **mdb );
+MDB_txn *bt_txn_published( void *mdb, Operation *op );
+MDB_txn *bt_txn_of( OpExtra *oex );
+OpExtra *bt_txn_share( void *mdb, MDB_txn *txn );
+void bt_txn_share_free( OpExtra *share );
 
 /* bt_commit.c: a write's transaction, shared with concurrent writes */
 typedef struct bt_job {

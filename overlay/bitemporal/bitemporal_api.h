@@ -207,7 +207,7 @@ Entry *bt_row_snapshot( bt_info *bi, MDB_txn *txn, bt_row *r,
 	struct berval *dn, struct berval *ndn, int what );
 /* back-mdb's table of attribute descriptions (struct mdb_info's mi_ads,
  * mi_adxs, mi_numads; mdb is a struct mdb_info *) around a write
- * transaction that may be aborted: see bt_commit.c. */
+ * transaction that may be aborted: see bt_backmdb.c. */
 int bt_ads_mark( void *mdb );
 void bt_ads_unwind( void *mdb, int mark, int high );
 /* A transaction nested in back-mdb's write transaction parent (an

@@ -73,7 +73,7 @@ boot_cb( Operation *op, SlapReply *rs )
 	 * search's snapshot does not see these rows, which it never reads (the
 	 * history's tables, not id2entry); the rows are written to the
 	 * history's tables only, so back-mdb's attribute table is untouched and
-	 * a plain mdb_txn_abort is enough (bt_commit.c).  Bootstrap runs at
+	 * a plain mdb_txn_abort is enough (bt_backmdb.c).  Bootstrap runs at
 	 * db_open, before any other writer. */
 	if ( !b->txn && ( b->err = mdb_txn_begin( b->bi->bt_env, NULL, 0, &b->txn ) ) )
 		return 0;

@@ -39,7 +39,6 @@
 #include <ac/string.h>
 
 #include "slap.h"
-#include "back-mdb/back-mdb.h"
 
 #include "modir.h"
 #include "bitemporal.h"
@@ -65,111 +64,6 @@ bt_group_destroy( bt_info *bi )
 {
 	ldap_pvt_thread_cond_destroy( &bi->bt_group_cond );
 	ldap_pvt_thread_mutex_destroy( &bi->bt_group_mutex );
-}
-
-/* ------------------------------------------------------------------ */
-/* back-mdb's attribute table and transactions that do not commit
- *
- * back-mdb stores an entry's attribute descriptions as small integers: the
- * first time an attribute is stored, mdb_ad_get (back-mdb/attr.c) gives it
- * the next index, mi_numads + 1, writes the pair to the ad2i table in the
- * writer's transaction and enters it in three process-wide arrays
- * (mi_ads[i] = ad, mi_adxs[ad->ad_index] = i, mi_numads = i) at once,
- * before that transaction has committed.  LMDB rolls the ad2i record back
- * with a transaction that is aborted (or a nested one that is), the arrays
- * stay.  back-mdb itself only ever aborts its own top-level transaction and
- * resets mi_numads there (to 0 in mdb_txn's SLAP_TXN_ABORT, to the count
- * it began with in add/modify), never mi_adxs: for the attribute that was
- * registered, mi_adxs still says "index i".  The next write of that
- * attribute skips mdb_ad_get (mdb_entry_partsize tests mi_adxs only) and
- * stores entries that say "attribute i" while no committed ad2i record
- * defines i.  A reader then finds i > mi_numads, rereads ad2i, does not
- * find it, and fails: "mdb_entry_decode: attribute index 22 not
- * recognized", err 80 on a search; mdb_entry_get returns on that error
- * without releasing its read transaction, and the next operation on that
- * thread renews a transaction that is still live: mdb_opinfo_get's
- * assert( !rc ).  Worse, when mi_numads is reread below i, the next new
- * attribute gets index i as well, and entries stored with the first
- * decode with the second's description.
- *
- * The overlays abort transactions back-mdb never does: each write of a
- * group commit (a failed or no-op write's nested transaction, below), the
- * oio task's batches of derived values (a batch with a failed write is
- * aborted, and those are the writes that first store moDirectReports,
- * moUnitManagerDN, ... on a new directory), a write whose consequence
- * (bt_consequence: oio's cascade, written in the write's transaction)
- * fails, the overlay's own transactions.  Every such abort
- * therefore unwinds the table first, to where it was when the transaction
- * began: bt_ads_mark before, bt_ads_unwind when it does not commit.  Only
- * the transaction's owner registers attributes meanwhile: it holds LMDB's
- * writer lock, and readers' rereads (mdb_ad_read) stop at what was
- * committed, which is below the mark. */
-
-int
-bt_ads_mark( void *mdbp )
-{
-	struct mdb_info *mdb = mdbp;
-
-	return mdb->mi_numads;
-}
-
-/* Forgets the registrations above mark, up to high (mi_numads before a
- * commit that then failed: back-mdb has set mi_numads to 0 by then). */
-void
-bt_ads_unwind( void *mdbp, int mark, int high )
-{
-	struct mdb_info *mdb = mdbp;
-	int i;
-
-	if ( high < mdb->mi_numads ) high = mdb->mi_numads;
-	if ( high >= MDB_MAXADS ) high = MDB_MAXADS - 1;
-	for ( i = high; i > mark; i-- ) {
-		if ( mdb->mi_ads[i] ) {
-			if ( mdb->mi_adxs[mdb->mi_ads[i]->ad_index] == i )
-				mdb->mi_adxs[mdb->mi_ads[i]->ad_index] = 0;
-			mdb->mi_ads[i] = NULL;
-		}
-	}
-	if ( mdb->mi_numads > mark ) mdb->mi_numads = mark;
-}
-
-OpExtra *
-bt_nested_begin( void *mdbp, OpExtra *parent, int *mark )
-{
-	struct mdb_info *mdb = mdbp;
-	mdb_op_info *moi;
-	int rc;
-
-	moi = ch_calloc( 1, sizeof( *moi ) );
-	moi->moi_oe.oe_key = mdb;
-	moi->moi_flag = MOI_KEEPER;
-	*mark = bt_ads_mark( mdb );
-	rc = mdb_txn_begin( mdb->mi_dbenv, ((mdb_op_info *)parent)->moi_txn, 0, &moi->moi_txn );
-	if ( rc ) {
-		Debug( LDAP_DEBUG_ANY, "bitemporal: cannot begin a nested transaction: %s (%d)\n",
-			mdb_strerror( rc ), rc );
-		ch_free( moi );
-		return NULL;
-	}
-	return &moi->moi_oe;
-}
-
-int
-bt_nested_end( void *mdbp, OpExtra *nested, int mark, int keep )
-{
-	mdb_op_info *moi = (mdb_op_info *)nested;
-	int rc = 0, high = bt_ads_mark( mdbp );
-
-	if ( keep ) {
-		/* merging into the parent writes nothing to disk; it fails only
-		 * when memory runs out, and LMDB has then aborted it */
-		rc = mdb_txn_commit( moi->moi_txn );
-	} else {
-		mdb_txn_abort( moi->moi_txn );
-	}
-	if ( !keep || rc ) bt_ads_unwind( mdbp, mark, high );
-	ch_free( moi );
-	return rc;
 }
 
 /* One write, in a nested transaction of parent that is published on its

@@ -36,7 +36,6 @@
 
 #include "slap.h"
 #include "slap-config.h"
-#include "back-mdb/back-mdb.h"
 
 #include "modir.h"
 #include "bitemporal.h"
@@ -172,7 +171,6 @@ tables_open( bt_info *bi, MDB_txn *txn )
 int
 bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr )
 {
-	struct mdb_info *mdb;
 	MDB_txn *txn;
 	unsigned int flags = 0;
 	int rc;
@@ -184,9 +182,11 @@ bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr
 		Debug( LDAP_DEBUG_ANY, "%s\n", cr->msg );
 		return 1;
 	}
-	mdb = be->be_private;
-	bi->bt_env = mdb->mi_dbenv;
-	bi->bt_mdb = mdb;
+	if ( bt_backend_env( be, &bi->bt_env, &bi->bt_mdb ) ) {
+		snprintf( cr->msg, sizeof( cr->msg ), "bitemporal overlay: the back-mdb database has no environment open" );
+		Debug( LDAP_DEBUG_ANY, "%s\n", cr->msg );
+		return 1;
+	}
 	/* LMDB has no nested transactions with a writable map (back-mdb's
 	 * "envflags writemap"): then every write commits alone (bt_commit.c) */
 	mdb_env_get_flags( bi->bt_env, &flags );
@@ -211,9 +211,13 @@ bt_store_open( bt_info *bi, BackendDB *be, BackendInfo *backend, ConfigReply *cr
 	return 0;
 
 fail:
-	snprintf( cr->msg, sizeof( cr->msg ),
-		"bitemporal: cannot open history tables in %s: %s",
-		mdb->mi_dbenv_home, mdb_strerror( rc ) );
+	{
+		const char *home = NULL;
+		mdb_env_get_path( bi->bt_env, &home );
+		snprintf( cr->msg, sizeof( cr->msg ),
+			"bitemporal: cannot open history tables in %s: %s",
+			home ? home : "(unknown)", mdb_strerror( rc ) );
+	}
 	Debug( LDAP_DEBUG_ANY, "%s\n", cr->msg );
 	return 1;
 }
@@ -225,88 +229,6 @@ bt_store_close( bt_info *bi )
 	 * closes; nothing to release here */
 	bi->bt_open = 0;
 	bi->bt_env = NULL;
-}
-
-/* ------------------------------------------------------------------ */
-/* Read transactions.
- *
- * back-mdb opens its environment without MDB_NOTLS: a thread holds one
- * reader slot, and back-mdb keeps that thread's read transaction under a
- * thread-pool key (the environment pointer), reset between operations.
- * We follow the same protocol instead of opening a second reader:
- *  - if this operation already has a back-mdb transaction (we are called
- *    from inside back-mdb's search, or during our own write), use it;
- *  - otherwise renew the thread's reader (creating it as back-mdb would)
- *    and reset it again when done.
- */
-static void
-bt_reader_free( void *key, void *data )
-{
-	MDB_txn *txn = data;
-	if ( txn ) mdb_txn_abort( txn );
-}
-
-int
-bt_read_begin( bt_info *bi, Operation *op, bt_reader *rd )
-{
-	OpExtra *oex;
-	mdb_op_info *moi;
-	void *ctx, *data = NULL;
-	int rc;
-
-	memset( rd, 0, sizeof( *rd ) );
-	rd->op = op;
-	if ( op ) {
-		LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next ) {
-			if ( oex->oe_key == bi->bt_mdb ) break;
-		}
-		if ( oex && ((mdb_op_info *)oex)->moi_txn ) {
-			rd->txn = ((mdb_op_info *)oex)->moi_txn;
-			return 0;
-		}
-	}
-	ctx = op ? op->o_threadctx : ldap_pvt_thread_pool_context();
-	if ( ctx && ldap_pvt_thread_pool_getkey( ctx, bi->bt_env, &data, NULL ) == 0 && data ) {
-		rc = mdb_txn_renew( (MDB_txn *)data );
-		if ( rc ) return rc;
-		rd->txn = data;
-		rd->owned = 1;		/* the thread's reader: reset after use */
-	} else {
-		rc = mdb_txn_begin( bi->bt_env, NULL, MDB_RDONLY, &rd->txn );
-		if ( rc ) return rc;
-		if ( ctx && ldap_pvt_thread_pool_setkey( ctx, bi->bt_env, rd->txn,
-				bt_reader_free, NULL, NULL ) == 0 ) {
-			rd->owned = 1;	/* kept for the thread, as back-mdb would */
-		} else {
-			rd->owned = 2;	/* ours alone: abort after use */
-		}
-	}
-	if ( op ) {
-		/* back-mdb code reached from inside our operation (operational
-		 * attributes, entry_get) must use this reader, not renew it */
-		moi = op->o_tmpcalloc( 1, sizeof( *moi ), op->o_tmpmemctx );
-		moi->moi_oe.oe_key = bi->bt_mdb;
-		moi->moi_txn = rd->txn;
-		moi->moi_ref = 1;
-		moi->moi_flag = MOI_READER;
-		LDAP_SLIST_INSERT_HEAD( &op->o_extra, &moi->moi_oe, oe_next );
-		rd->moi = moi;
-	}
-	return 0;
-}
-
-void
-bt_read_end( bt_reader *rd )
-{
-	if ( rd->moi ) {
-		LDAP_SLIST_REMOVE( &rd->op->o_extra, (OpExtra *)rd->moi, OpExtra, oe_next );
-		rd->op->o_tmpfree( rd->moi, rd->op->o_tmpmemctx );
-		rd->moi = NULL;
-	}
-	if ( rd->owned == 1 ) mdb_txn_reset( rd->txn );
-	else if ( rd->owned == 2 ) mdb_txn_abort( rd->txn );
-	rd->txn = NULL;
-	rd->owned = 0;
 }
 
 /* ------------------------------------------------------------------ */

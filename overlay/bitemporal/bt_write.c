@@ -18,7 +18,6 @@
 #include <ac/string.h>
 
 #include "slap.h"
-#include "back-mdb/back-mdb.h"
 
 #include "modir.h"
 #include "bitemporal.h"
@@ -75,28 +74,13 @@ typedef struct bt_write {
 /* ------------------------------------------------------------------ */
 /* back-mdb's transaction, shared with the operation */
 
-/* The write transaction published on the operation, if any: an LDAP
- * transaction's, or the nested one a group commit gives each write. */
-static MDB_txn *
-published_txn( bt_write *w )
-{
-	OpExtra *oex;
-
-	LDAP_SLIST_FOREACH( oex, &w->op->o_extra, oe_next ) {
-		if ( oex->oe_key == w->bi->bt_mdb ) break;
-	}
-	if ( oex && !( ((mdb_op_info *)oex)->moi_flag & MOI_READER ) )
-		return ((mdb_op_info *)oex)->moi_txn;
-	return NULL;
-}
-
 static int
 txn_begin( bt_write *w )
 {
 	Operation *op = w->op;
 	BackendInfo *orig = w->on->on_info->oi_orig;
 
-	if ( ( w->txn = published_txn( w ) ) ) {
+	if ( ( w->txn = bt_txn_published( w->bi->bt_mdb, op ) ) ) {
 		/* someone else commits it, and our rows with it */
 		w->own_txn = 0;
 		return 0;
@@ -105,7 +89,7 @@ txn_begin( bt_write *w )
 	if ( !orig->bi_op_txn || orig->bi_op_txn( op, SLAP_TXN_BEGIN, &w->oex ) ) {
 		FAIL( w, LDAP_OTHER, "bitemporal: cannot begin a transaction" );
 	}
-	w->txn = ((mdb_op_info *)w->oex)->moi_txn;
+	w->txn = bt_txn_of( w->oex );
 	w->own_txn = 1;
 	w->ads_mark = bt_ads_mark( w->bi->bt_mdb );	/* with the writer lock */
 	return 0;
@@ -119,7 +103,7 @@ txn_end( bt_write *w, int commit )
 
 	if ( !w->own_txn || !w->oex ) return 0;
 	LDAP_SLIST_REMOVE( &w->op->o_extra, w->oex, OpExtra, oe_next );
-	/* what back-mdb registered in it goes with it (bt_commit.c) */
+	/* what back-mdb registered in it goes with it (bt_backmdb.c) */
 	high = bt_ads_mark( w->bi->bt_mdb );
 	if ( !commit ) bt_ads_unwind( w->bi->bt_mdb, w->ads_mark, high );
 	rc = orig->bi_op_txn( w->op, commit ? SLAP_TXN_COMMIT : SLAP_TXN_ABORT, &w->oex );
@@ -1183,7 +1167,7 @@ write_consequence( bt_write *w, bt_capture *cap, const bt_uuid *u, bt_time from 
 {
 	OpExtra *oex;
 	bt_consequence *cq;
-	mdb_op_info share;
+	OpExtra *share;
 	char text[BT_CONSEQUENCE_TEXT_LEN];
 	int rc;
 
@@ -1197,13 +1181,11 @@ write_consequence( bt_write *w, bt_capture *cap, const bt_uuid *u, bt_time from 
 	 * published and leaves its begin and commit to its owner (MOI_KEEPER:
 	 * not freed by back-mdb).  No nested transaction: a refusal undoes
 	 * the whole write anyway, and LMDB cannot nest under writemap. */
-	memset( &share, 0, sizeof( share ) );
-	share.moi_oe.oe_key = w->bi->bt_mdb;
-	share.moi_txn = w->txn;
-	share.moi_flag = MOI_KEEPER;
+	share = bt_txn_share( w->bi->bt_mdb, w->txn );
 	text[0] = '\0';
 	cq->ran = 1;
-	rc = cq->fn( w->op, u, from, &share.moi_oe, cq, text, sizeof( text ) );
+	rc = cq->fn( w->op, u, from, share, cq, text, sizeof( text ) );
+	bt_txn_share_free( share );
 	if ( rc == LDAP_SUCCESS ) return 1;
 	cap->err = rc;
 	ch_free( cap->text );
@@ -1523,7 +1505,7 @@ static int
 write_commit( bt_write *w, SlapReply *rs, bt_capture *cap )
 {
 	/* before the group publishes one of its own */
-	w->foreign_txn = published_txn( w ) != NULL;
+	w->foreign_txn = bt_txn_published( w->bi->bt_mdb, w->op ) != NULL;
 	if ( !w->foreign_txn && w->bi->bt_group_max > 1 && !w->bi->bt_no_nesting ) {
 		write_args a = { w, rs, cap };
 		bt_job job = { 0 };

@@ -357,7 +357,7 @@ model_load( oio_info *oi, Operation *op )
  * as stored (a stale manager nobody recomputed), and threw away back-mdb's
  * registration of attributes first stored in the batch while its table
  * kept them: entries later stored with an attribute index that no
- * committed record defines (bt_commit.c). */
+ * committed record defines (bt_backmdb.c). */
 typedef struct batch_writer {
 	oio_writer w;
 	Operation *base;

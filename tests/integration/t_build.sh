@@ -85,6 +85,9 @@ is "oio includes the bitemporal API" "$(grep -c '#include "bitemporal/bitemporal
 # bitemporal overlay names an oio symbol
 oio_names=$(cd "$TOP" && grep -nowE 'oio_[A-Za-z0-9_]+' overlay/bitemporal/* | tr '\n' ' ')
 is "no file in overlay/bitemporal/ names an oio_ symbol" "$oio_names" ""
+# one file reads back-mdb's own structures (struct mdb_info, mdb_op_info)
+bm=$(cd "$TOP" && grep -l 'back-mdb/back-mdb.h' overlay/*.[ch] overlay/*/*.[ch] | tr '\n' ' ')
+is "only overlay/bitemporal/bt_backmdb.c includes back-mdb's header" "$bm" "overlay/bitemporal/bt_backmdb.c "
 # and oio asks the API for what it wants of a write (a validity: bt_op_set_validity),
 # it does not fill the bitemporal overlay's parsed controls in an operation itself
 ctl=$(cd "$TOP" && grep -nE 'o_(controls|ctrlflag)\[ *bt_' overlay/oio/*.[ch] | tr '\n' ' ')
