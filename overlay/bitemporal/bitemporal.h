@@ -215,7 +215,6 @@ struct bt_info {
 void bt_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *u );
 void bt_refs_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *target );
 
-
 int bt_is_computed( bt_info *bi, AttributeDescription *ad, Entry *e );
 /* Whether ml changes attributes that are computed on some class only (and
  * slapd's own operational ones) */

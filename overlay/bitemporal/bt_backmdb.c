@@ -70,17 +70,24 @@ bt_backend_env( BackendDB *be, MDB_env **env, void **mdb )
 	return 0;
 }
 
-MDB_txn *
-bt_txn_published( void *mdb, Operation *op )
+/* back-mdb's transaction of op (a reader's or a writer's), if any */
+static mdb_op_info *
+op_info( void *mdb, Operation *op )
 {
 	OpExtra *oex;
 
 	LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next ) {
-		if ( oex->oe_key == mdb ) break;
+		if ( oex->oe_key == mdb ) return (mdb_op_info *)oex;
 	}
-	if ( oex && !( ((mdb_op_info *)oex)->moi_flag & MOI_READER ) )
-		return ((mdb_op_info *)oex)->moi_txn;
 	return NULL;
+}
+
+MDB_txn *
+bt_txn_published( void *mdb, Operation *op )
+{
+	mdb_op_info *moi = op_info( mdb, op );
+
+	return moi && !( moi->moi_flag & MOI_READER ) ? moi->moi_txn : NULL;
 }
 
 MDB_txn *
@@ -195,21 +202,15 @@ bt_reader_free( void *key, void *data )
 int
 bt_read_begin( bt_info *bi, Operation *op, bt_reader *rd )
 {
-	OpExtra *oex;
 	mdb_op_info *moi;
 	void *ctx, *data = NULL;
 	int rc;
 
 	memset( rd, 0, sizeof( *rd ) );
 	rd->op = op;
-	if ( op ) {
-		LDAP_SLIST_FOREACH( oex, &op->o_extra, oe_next ) {
-			if ( oex->oe_key == bi->bt_mdb ) break;
-		}
-		if ( oex && ((mdb_op_info *)oex)->moi_txn ) {
-			rd->txn = ((mdb_op_info *)oex)->moi_txn;
-			return 0;
-		}
+	if ( op && ( moi = op_info( bi->bt_mdb, op ) ) && moi->moi_txn ) {
+		rd->txn = moi->moi_txn;
+		return 0;
 	}
 	ctx = op ? op->o_threadctx : ldap_pvt_thread_pool_context();
 	if ( ctx && ldap_pvt_thread_pool_getkey( ctx, bi->bt_env, &data, NULL ) == 0 && data ) {
