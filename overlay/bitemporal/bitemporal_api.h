@@ -168,6 +168,12 @@ int bt_refs_get_class( bt_info *bi, MDB_txn *txn, const bt_uuid *target,
 int bt_entry_uuid( Entry *e, bt_uuid *u );
 int bt_resolve_any( bt_info *bi, MDB_txn *txn, struct berval *ndn,
 	bt_period within, bt_uuid *u );
+/* Whether the requester of op may learn of the version r, named as it
+ * was at vt ("disclose" on it and on its current version, by slapd's
+ * ACLs; the rootdn may): what an overlay's refusal may name.  *may is 0
+ * when it cannot be decided.  Returns an LMDB code. */
+int bt_row_may_disclose( Operation *op, bt_info *bi, MDB_txn *txn, bt_row *r,
+	bt_time vt, int *may );
 /* The deepest chain of parents a walk up the versions follows; deeper is
  * an error (a cycle that an old history may hold), never a recursion
  * without end. */

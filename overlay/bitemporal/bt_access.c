@@ -116,6 +116,28 @@ bt_may_see( Operation *op, bt_info *bi, MDB_txn *txn, Entry *version,
 	return 0;
 }
 
+/* Whether the requester may learn of a version by name (a refusal that
+ * would name it, an overlay's text): "disclose" on it, under the name it
+ * had at vt, and on its current version, as bt_may_see() decides for a
+ * history listing.  A version that cannot be judged is not disclosed. */
+int
+bt_row_may_disclose( Operation *op, bt_info *bi, MDB_txn *txn, bt_row *r, bt_time vt,
+	int *may )
+{
+	Entry *e;
+	int rc;
+
+	*may = 0;
+	if ( be_isroot( op ) ) {
+		*may = 1;
+		return 0;
+	}
+	if ( ( rc = bt_version_entry( bi, txn, r, vt, &e ) ) ) return rc;
+	rc = bt_may_see( op, bi, txn, e, ACL_DISCLOSE, may );
+	entry_free( e );
+	return rc;
+}
+
 /* moChangedAttributes names only attributes the reader may read in the
  * version shown: that a userPassword changed is itself a fact about it. */
 void

@@ -472,11 +472,13 @@ is_person_during( check_ctx *c, const bt_uuid *target, int *person )
 	return rc;
 }
 
-/* The referrers found so far: the first few named in the refusal, the
- * rest counted; each entity once, whatever attribute it refers by. */
+/* The referrers found so far: the first few the requester may see named
+ * in the refusal, the rest counted, and those the requester may not see
+ * counted apart (a hidden engagement's DN names its person: hidden means
+ * never named); each entity once, whatever attribute it refers by. */
 typedef struct referrers {
 	referrer named[REFERRERS_NAMED];
-	int nnamed, nmore;
+	int nnamed, nmore, nhidden;
 	bt_uuid *seen;
 	int nseen;
 } referrers;
@@ -509,16 +511,22 @@ referring_span( check_ctx *c, bt_rows *rows, AttributeDescription *ad,
 }
 
 /* Records a referrer: named by the DN its earliest referring version had
- * then (its UUID if that cannot be read), or counted. */
+ * then (its UUID if that cannot be read), or counted; one the requester
+ * may not see (or whose visibility cannot be decided) only counted. */
 static void
 referrer_add( check_ctx *c, referrers *l, const bt_uuid *u, AttributeDescription *ad,
 	bt_row *first, bt_period v )
 {
 	struct berval ndn;
 	referrer *r;
+	int may;
 
 	l->seen = ch_realloc( l->seen, ( l->nseen + 1 ) * sizeof( bt_uuid ) );
 	l->seen[l->nseen++] = *u;
+	if ( bt_row_may_disclose( c->op, c->oi->oi_bt, c->txn, first, v.from, &may ) || !may ) {
+		l->nhidden++;
+		return;
+	}
 	if ( l->nnamed == REFERRERS_NAMED ) {
 		l->nmore++;
 		return;
@@ -578,13 +586,14 @@ referrers_by( check_ctx *c, AttributeDescription *ad, const bt_uuid *target, ref
 	return 0;
 }
 
-/* The refusal: which referrers, by which attribute, during which period. */
+/* The refusal: which referrers, by which attribute, during which period;
+ * those the requester may not see only as a number. */
 static int
 refuse_referred( check_ctx *c, referrers *l )
 {
 	char ps[PERIOD_BUFSZ], from[BT_TIME_BUFSZ];
+	int i, more = l->nmore + l->nhidden;
 	size_t len;
-	int i;
 
 	bt_time_format( c->P.from, from );
 	len = snprintf( c->buf, sizeof( c->buf ),
@@ -593,11 +602,14 @@ refuse_referred( check_ctx *c, referrers *l )
 	for ( i = 0; i < l->nnamed && len < sizeof( c->buf ); i++ ) {
 		fmt_period( l->named[i].valid, ps, sizeof( ps ) );
 		len += snprintf( c->buf + len, sizeof( c->buf ) - len, "%s%s (%s, during %s)",
-			i ? ( i == l->nnamed - 1 && !l->nmore ? " and " : ", " ) : "",
+			i ? ( i == l->nnamed - 1 && !more ? " and " : ", " ) : "",
 			l->named[i].dn.bv_val, l->named[i].ad->ad_cname.bv_val, ps );
 	}
-	if ( l->nmore && len < sizeof( c->buf ) )
-		len += snprintf( c->buf + len, sizeof( c->buf ) - len, " and %d more", l->nmore );
+	if ( !l->nnamed && len < sizeof( c->buf ) )
+		len += snprintf( c->buf + len, sizeof( c->buf ) - len, "%d %s you may not see",
+			more, more == 1 ? "entry" : "entries" );
+	else if ( more && len < sizeof( c->buf ) )
+		len += snprintf( c->buf + len, sizeof( c->buf ) - len, " and %d more", more );
 	if ( len < sizeof( c->buf ) )
 		snprintf( c->buf + len, sizeof( c->buf ) - len, "; end or change those first" );
 	c->rs->sr_err = LDAP_CONSTRAINT_VIOLATION;
@@ -631,7 +643,7 @@ check_delete( check_ctx *c )
 		if ( !ad || !bt_is_reference( ad ) ) continue;
 		rc = referrers_by( c, ad, &target, &l );
 	}
-	if ( !rc && l.nnamed ) rc = refuse_referred( c, &l );
+	if ( !rc && ( l.nnamed || l.nhidden ) ) rc = refuse_referred( c, &l );
 	for ( i = 0; i < l.nnamed; i++ ) ch_free( l.named[i].dn.bv_val );
 	ch_free( l.seen );
 	return rc;
@@ -862,6 +874,7 @@ typedef struct doomed {
 	bt_uuid uuid;
 	struct berval dn;
 	int manager;
+	int hidden;		/* the requester may not see it: a refusal never names it */
 } doomed;
 
 typedef struct doomed_list {
@@ -879,12 +892,13 @@ is_doomed( doomed_list *l, const bt_uuid *u )
 	return 0;
 }
 
-/* One function: if one of its versions from the termination on names the
- * person by via, it is doomed, under the DN it has when that version
- * (or the termination) begins. */
+/* One function: if one of its versions from the termination on names
+ * owner (the person, or a function that ends with them) by via, it is
+ * doomed, under the DN it has when that version (or the termination)
+ * begins. */
 static int
-doom_if_referring( bt_info *bi, MDB_txn *txn, const bt_uuid *u, AttributeDescription *via,
-	const bt_uuid *person, bt_period after, doomed_list *l )
+doom_if_referring( Operation *op, bt_info *bi, MDB_txn *txn, const bt_uuid *u,
+	AttributeDescription *via, const bt_uuid *owner, bt_period after, doomed_list *l )
 {
 	bt_rows rows = { 0 };
 	int j, rc;
@@ -902,7 +916,7 @@ doom_if_referring( bt_info *bi, MDB_txn *txn, const bt_uuid *u, AttributeDescrip
 		}
 		a = attr_find( e->e_attrs, via );
 		if ( !a || a->a_nvals[0].bv_len != BT_UUID_LEN ||
-			memcmp( a->a_nvals[0].bv_val, person->u, BT_UUID_LEN ) != 0 ) {
+			memcmp( a->a_nvals[0].bv_val, owner->u, BT_UUID_LEN ) != 0 ) {
 			entry_free( e );
 			continue;
 		}
@@ -911,6 +925,10 @@ doom_if_referring( bt_info *bi, MDB_txn *txn, const bt_uuid *u, AttributeDescrip
 		d->uuid = *u;
 		d->manager = is_entry_objectclass( e, oio_ad.ocManager, 0 );
 		t = rows.r[j].valid.from > after.from ? rows.r[j].valid.from : after.from;
+		if ( bt_row_may_disclose( op, bi, txn, &rows.r[j], t, &d->hidden ) == 0 )
+			d->hidden = !d->hidden;
+		else
+			d->hidden = 1;
 		if ( ( rc = bt_row_dn( bi, txn, &rows.r[j], t, BT_KNOWN_NOW, &d->dn, &ndn ) ) == 0 ) {
 			ch_free( ndn.bv_val );
 			l->n++;
@@ -923,29 +941,46 @@ out:
 	return rc;
 }
 
+/* The functions that name owner by via from the termination on join the
+ * doomed list. */
+static int
+doom_referrers( Operation *op, oio_info *oi, MDB_txn *txn, const bt_uuid *owner,
+	AttributeDescription *via, bt_period after, doomed_list *l )
+{
+	bt_uuid *refs = NULL;
+	int i, n = 0, rc;
+
+	rc = bt_refs_get( oi->oi_bt, txn, owner, via, &refs, &n );
+	for ( i = 0; i < n && !rc; i++ ) {
+		if ( is_doomed( l, &refs[i] ) || memcmp( &refs[i], owner, sizeof( *owner ) ) == 0 )
+			continue;
+		rc = doom_if_referring( op, oi->oi_bt, txn, &refs[i], via, owner, after, l );
+	}
+	ch_free( refs );
+	return rc;
+}
+
 /* Every function that names the person (as its person or its owner) in a
- * version from the termination on, read in the delete's transaction (what
- * will be committed with it).  Returns an LMDB code: a function that
- * cannot be read may be one that must end, so the termination is refused
- * rather than done in part. */
+ * version from the termination on, and what those functions own in turn
+ * (an address of an engagement: it would name a function that is gone),
+ * read in the delete's transaction (what will be committed with it).
+ * The list is walked as it grows; each entity joins it once, so an owner
+ * cycle ends.  Returns an LMDB code: a function that cannot be read may
+ * be one that must end, so the termination is refused rather than done
+ * in part. */
 static int
 find_doomed( Operation *op, oio_info *oi, const bt_uuid *person, bt_period after,
 	doomed_list *l )
 {
-	AttributeDescription *via[2] = { oio_ad.refPerson, oio_ad.refOwner };
 	bt_reader rd;
-	int v, i, rc;
+	int k, rc;
 
 	if ( ( rc = bt_read_begin( oi->oi_bt, op, &rd ) ) ) return rc;
-	for ( v = 0; v < 2 && !rc; v++ ) {
-		bt_uuid *refs = NULL;
-		int n = 0;
-		rc = bt_refs_get( oi->oi_bt, rd.txn, person, via[v], &refs, &n );
-		for ( i = 0; i < n && !rc; i++ ) {
-			if ( is_doomed( l, &refs[i] ) ) continue;
-			rc = doom_if_referring( oi->oi_bt, rd.txn, &refs[i], via[v], person, after, l );
-		}
-		ch_free( refs );
+	rc = doom_referrers( op, oi, rd.txn, person, oio_ad.refPerson, after, l );
+	if ( !rc ) rc = doom_referrers( op, oi, rd.txn, person, oio_ad.refOwner, after, l );
+	for ( k = 0; k < l->n && !rc; k++ ) {
+		bt_uuid owner = l->d[k].uuid;	/* l->d moves as the list grows */
+		rc = doom_referrers( op, oi, rd.txn, &owner, oio_ad.refOwner, after, l );
 	}
 	bt_read_end( &rd );
 	return rc;
@@ -1048,9 +1083,14 @@ refuse_termination( Operation *op, bt_time from, doomed *d, int rc, const char *
 			op->o_req_dn.bv_val, fs, why );
 		return LDAP_OTHER;
 	}
-	snprintf( text, len, "oio: cannot terminate %s from %s: their function %s cannot be "
-		"%s: %s (%d); nothing was changed", op->o_req_dn.bv_val, fs, d->dn.bv_val,
-		d->manager ? "ended or left vacant" : "ended", why, rc );
+	if ( d->hidden )	/* neither it nor what keeps it (why names that) */
+		snprintf( text, len, "oio: cannot terminate %s from %s: a function of theirs "
+			"that you may not see cannot be %s; nothing was changed", op->o_req_dn.bv_val,
+			fs, d->manager ? "ended or left vacant" : "ended" );
+	else
+		snprintf( text, len, "oio: cannot terminate %s from %s: their function %s cannot be "
+			"%s: %s (%d); nothing was changed", op->o_req_dn.bv_val, fs, d->dn.bv_val,
+			d->manager ? "ended or left vacant" : "ended", why, rc );
 	/* a function the rules keep alive is a constraint on the termination;
 	 * a store that failed is no rule */
 	switch ( rc ) {
