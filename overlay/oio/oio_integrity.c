@@ -244,7 +244,29 @@ check_kind( check_ctx *c, AttributeDescription *ad, const ref_rule *rule,
 	return rc;
 }
 
-/* One reference value: exists during the whole period, right kind. */
+/* Whether a version of the target during the period is one the requester
+ * may not see (slapd's ACLs, "disclose"): such a target is answered as an
+ * absent one (a text naming its kind or its periods would tell what is
+ * hidden), so a write may refer only to what its requester may see.
+ * Returns an LMDB code. */
+static int
+target_hidden( check_ctx *c, bt_rows *rows, int *hidden )
+{
+	int i, rc = 0, may;
+
+	*hidden = 0;
+	for ( i = 0; i < rows->n && !rc && !*hidden; i++ ) {
+		bt_row *r = &rows->r[i];
+		if ( !bt_period_overlaps( r->valid, c->P ) ) continue;
+		rc = bt_row_may_disclose( c->op, c->oi->oi_bt, c->txn, r,
+			r->valid.from > c->P.from ? r->valid.from : c->P.from, &may );
+		*hidden = !may;
+	}
+	return rc;
+}
+
+/* One reference value: exists during the whole period (for the
+ * requester), right kind. */
 static int
 check_target( check_ctx *c, AttributeDescription *ad, const bt_uuid *target )
 {
@@ -260,6 +282,14 @@ check_target( check_ctx *c, AttributeDescription *ad, const bt_uuid *target )
 		return fail( c, LDAP_OTHER, "oio: cannot read history" );
 	}
 	gap = first_gap( &rows, c->P );
+	if ( gap >= c->P.to ) {
+		int hidden;
+		if ( target_hidden( c, &rows, &hidden ) ) {
+			bt_rows_free( &rows );
+			return fail_read( c );
+		}
+		if ( hidden ) gap = c->P.from;	/* as if there were no version */
+	}
 	if ( gap < c->P.to ) {
 		char gs[BT_TIME_BUFSZ];
 		fmt_period( c->P, ps, sizeof( ps ) );
@@ -309,11 +339,17 @@ check_primary( check_ctx *c, const bt_uuid *person, const bt_uuid *self )
 				p && p->a_nvals[0].bv_len == BT_UUID_LEN &&
 				memcmp( p->a_nvals[0].bv_val, person->u, BT_UUID_LEN ) == 0 ) {
 				char ps[PERIOD_BUFSZ], us[LDAP_LUTIL_UUIDSTR_BUFSIZE];
-				fmt_period( bt_period_intersect( rows.r[j].valid, c->P ), ps, sizeof( ps ) );
+				bt_period o = bt_period_intersect( rows.r[j].valid, c->P );
+				int may;
+				fmt_period( o, ps, sizeof( ps ) );
 				fmt_uuid( person, us, sizeof( us ) );
+				/* the other engagement is named only to whom may see it */
+				if ( bt_row_may_disclose( c->op, c->oi->oi_bt, c->txn, &rows.r[j], o.from,
+						&may ) )
+					may = 0;
 				rc = fail( c, LDAP_CONSTRAINT_VIOLATION,
-					"moPrimary: person %s already has a primary engagement (%s) during %s",
-					us, e->e_name.bv_val, ps );
+					"moPrimary: person %s already has a primary engagement%s%s%s during %s",
+					us, may ? " (" : "", may ? e->e_name.bv_val : "", may ? ")" : "", ps );
 			}
 			read_done( e );
 		}

@@ -4,8 +4,9 @@
 #
 #   uid=org    writes the organisation (units), reads people, sees only the
 #              manager posts among the functions (engagements are hidden)
-#   uid=hr     writes people, reads units and functions
-#   uid=hrlim  writes people, sees no function at all
+#   uid=hr     writes people and functions, reads units but ou=Secret
+#   uid=hrlim  writes people and functions named cn=n-*, sees no other
+#              function
 #
 #  1. a refused termination names only the referrers the requester may
 #     see; the others are counted, never named (a hidden engagement's DN
@@ -16,7 +17,9 @@
 #     nothing ends;
 #  3. the cascade ends what the person's functions own (an address of an
 #     engagement); one that cannot end a function does not name a function
-#     the requester may not see, nor what keeps it alive.
+#     the requester may not see, nor what keeps it alive;
+#  4. a write may refer only to what its requester may see: a hidden target
+#     is answered as an absent one, and a rule's text names no hidden entry.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -34,8 +37,11 @@ write_conf "$D" \
   "index moRefPerson,moRefUnit,moRefOwner,manager eq" \
   "overlay bitemporal" "overlay oio" \
   "access to attrs=userPassword by self write by anonymous auth by * none" \
-  "access to dn.regex=\"^cn=m-[^,]+,$F\$\" by dn.exact=\"$ORG\" read by dn.exact=\"$HR\" read by * none" \
-  "access to dn.subtree=\"$F\" by dn.exact=\"$HR\" read by * none" \
+  "access to dn.base=\"$F\" attrs=children by dn.exact=\"$HR\" write by dn.exact=\"$HRLIM\" write by * none" \
+  "access to dn.regex=\"^cn=n-[^,]+,$F\$\" by dn.exact=\"$HR\" write by dn.exact=\"$HRLIM\" write by * none" \
+  "access to dn.regex=\"^cn=m-[^,]+,$F\$\" by dn.exact=\"$ORG\" read by dn.exact=\"$HR\" write by * none" \
+  "access to dn.subtree=\"$F\" by dn.exact=\"$HR\" write by * none" \
+  "access to dn.subtree=\"ou=Secret,ou=Kommune,$L\" by dn.exact=\"$ORG\" write by * none" \
   "access to dn.subtree=\"$P\" by dn.exact=\"$HR\" write by dn.exact=\"$HRLIM\" write by dn.exact=\"$ORG\" read by * none" \
   "access to dn.subtree=\"ou=organisation,$SUFFIX\" by dn.exact=\"$ORG\" write by users read by * none" \
   "access to * by users read by * none"
@@ -134,4 +140,35 @@ case $t in *"cannot terminate uid=dora,$P from $next: a function of theirs that 
   *) not_ok "... but that one of her functions cannot end"; diag "$t" ;; esac
 is "nothing was stored" "$(versions)" "$before"
 is "dora's engagement is open-ended" "$(val "cn=e-dora,$F" moValidTo)" ""
+# --- 4. references to what the requester may not see ------------------------------
+check "a unit Secret, which only org sees" ladd -f <(printf 'dn: ou=Secret,ou=Kommune,%s\nobjectClass: organizationalUnit\nobjectClass: moOrgUnit\nou: Secret\nmoUserKey: 999\n' "$L")
+USEC=$(val "ou=Secret,ou=Kommune,$L" entryUUID)
+is "hr does not see it" "$(rc_of as hr ldapsearch -LLL -b "ou=Secret,ou=Kommune,$L" -s base 1.1)" "32"
+eng() {  # eng CN PERSON UNIT [PRIMARY]
+  printf 'dn: cn=%s,%s\nobjectClass: moEngagement\ncn: %s\nmoRefPerson: %s\nmoRefUnit: %s\nmoPrimary: %s\n' \
+    "$1" "$F" "$1" "$2" "$3" "${4:-FALSE}"
+}
+before=$(versions)
+is "hr's engagement in the unit hr may not see: 19" "$(rc_of as hr ldapadd -f <(eng n-x ${U}00102 "$USEC"))" "19"
+hid=$(info | sed "s/$USEC/UUID/")
+is "hr's engagement in a unit that does not exist: 19" "$(rc_of as hr ldapadd -f <(eng n-x ${U}00102 ${U}0dead))" "19"
+abs=$(info | sed "s/${U}0dead/UUID/")
+is "... the same answer: the hidden unit is as if absent" "$hid" "$abs"
+case $hid in *"does not exist during the whole period"*) ok "... which says it does not exist" ;;
+  *) not_ok "... which says it does not exist"; diag "$hid" ;; esac
+is "the rootdn's engagement for anna in it is fine" "$(rc_of ladd -f <(eng n-root ${U}00102 "$USEC"))" "0"
+# (a history listing cuts anna's versions where her engagements begin)
+before=$(versions)
+PDORA=${U}00105 UC=${U}00014
+is "hrlim's second primary engagement for dora: 19" "$(rc_of as hrlim ldapadd -f <(eng n-dora $PDORA $UC TRUE))" "19"
+t=$(info)
+diag "hrlim is told: $t"
+case $t in *e-dora*|*"$F"*) not_ok "... not naming dora's engagement, which hrlim may not see"; diag "$t" ;;
+  *) ok "... not naming dora's engagement, which hrlim may not see" ;; esac
+case $t in *"already has a primary engagement during"*) ok "... but saying why" ;;
+  *) not_ok "... but saying why"; diag "$t" ;; esac
+is "hr's, who may see it: 19" "$(rc_of as hr ldapadd -f <(eng n-dora $PDORA $UC TRUE))" "19"
+case $(info) in *"primary engagement (cn=e-dora,$F) during"*) ok "... naming it" ;;
+  *) not_ok "... naming it"; diag "$(info)" ;; esac
+is "nothing was stored by the refused ones" "$(versions)" "$before"
 finish
