@@ -29,7 +29,8 @@
 #include "lmdb_embedded.h"		/* modir_mdb_*: what lmdb.h has no call for */
 
 
-/* The whole database as of one point in time (bt_search.c).  Entries are
+/* The whole database as of one point in time (collected by bt_search.c,
+ * kept by bt_cache.c).  Entries are
  * kept packed, one block each (bt_cache.c), and unpacked as they are sent. */
 typedef struct bt_cached {
 	struct berval ndn;		/* its normalized name (in blob), for the scope test */
@@ -87,7 +88,17 @@ typedef struct bt_asked {
 	size_t toobig;
 } bt_asked;
 void bt_cache_clear( bt_cache *c );
-/* frees every kept point (bt_search.c); the caller excludes searches */
+/* The kept points (bt_cache.c): bt_point_use() finds one for a search and
+ * holds it until bt_point_release(); a search that asks for a point again
+ * (bt_point_asked_before) collects it and offers it to bt_point_keep(), or
+ * reports with bt_point_too_big() that it outgrew share. */
+bt_cache *bt_point_use( bt_info *bi, bt_time vt, bt_time kt, unsigned long gen );
+void bt_point_release( bt_info *bi );
+int bt_point_asked_before( bt_info *bi, bt_time vt, bt_time kt, unsigned long gen,
+	size_t share );
+void bt_point_too_big( bt_info *bi, bt_time vt, bt_time kt, size_t share );
+void bt_point_keep( bt_info *bi, bt_cache *c );
+/* frees every kept point; the caller excludes searches */
 void bt_points_clear( bt_info *bi );
 /* drops the least recently used points until they fit their share of
  * bitemporal-cache-size (unless a search reads them: then the next point
@@ -158,14 +169,14 @@ struct bt_info {
 	unsigned long bt_write_gen;	/* +1 with every committed write: views cached
 								 * before it may be stale */
 	/* whole-database points kept for as-of searches of big subtrees,
-	 * least recently used out (bt_search.c); bt_cache_lock is taken
+	 * least recently used out (bt_cache.c); bt_cache_lock is taken
 	 * with trylocks only, and never while a point is built */
 	ldap_pvt_thread_rdwr_t bt_cache_lock;
 	bt_cache *bt_points[BT_POINTS_MAX];
 	int bt_npoints;
 	unsigned long bt_point_tick;
 	/* the points the last big as-of searches asked for: a point is
-	 * kept from its second search on (bt_search.c) */
+	 * kept from its second search on (bt_cache.c) */
 	ldap_pvt_thread_mutex_t bt_point_mutex;
 	bt_asked bt_asks[BT_ASKED];
 	unsigned bt_nasked;

@@ -424,75 +424,17 @@ finish( bt_walk *w, int err, const char *text )
 }
 
 /* ------------------------------------------------------------------ */
-/* The as-of cache: the whole database as of one (validAt, knownAt), kept
- * for the one- and multi-level searches that follow at the same point (an
- * IAM system paging through everyone as of a date; a report run several
- * times).  A view "as known at" a time before the latest write can never
- * change, and one as known now changes only with the next write, so the
- * key is (validAt, min(knownAt, latest write)).  Base lookups do not use
- * it: resolving one DN is cheaper than scanning the cache. */
-
-void
-bt_cache_clear( bt_cache *c )
-{
-	int i;
-
-	for ( i = 0; i < c->n; i++ ) ch_free( c->e[i].blob.bv_val );
-	ch_free( c->e );
-	c->e = NULL;
-	c->n = c->max = 0;
-	c->bytes = 0;
-	c->valid = 0;
-}
+/* Big subtree searches at a point use the as-of cache (bt_cache.c): the
+ * whole database as of one (validAt, knownAt), collected here by the same
+ * walk, kept there.  A view "as known at" a time before the latest write
+ * can never change, and one as known now changes only with the next
+ * write, so the key is (validAt, min(knownAt, latest write)). */
 
 static bt_time
 effective_known( bt_walk *w )
 {
 	bt_time last = __atomic_load_n( &w->bi->bt_last_write, __ATOMIC_ACQUIRE );
 	return last && w->kt > last ? last : w->kt;
-}
-
-/* Whether one of the last BT_ASKED big searches before this one asked
- * for the same point, and the point may fit share (no collect of it
- * outgrew a share as large); remembers this one's. */
-static int
-point_asked_before( bt_info *bi, bt_time vt, bt_time kt, unsigned long gen,
-	size_t share )
-{
-	int i, same = 0;
-	size_t toobig = 0;
-
-	ldap_pvt_thread_mutex_lock( &bi->bt_point_mutex );
-	for ( i = 0; i < BT_ASKED && !same; i++ ) {
-		bt_asked *a = &bi->bt_asks[i];
-		if ( a->vt != vt || a->kt != kt ) continue;
-		if ( a->toobig > toobig ) toobig = a->toobig;
-		same = a->gen == gen;
-	}
-	if ( !same ) {
-		bt_asked *a = &bi->bt_asks[bi->bt_nasked++ % BT_ASKED];
-		a->vt = vt;
-		a->kt = kt;
-		a->gen = gen;
-		a->toobig = toobig;
-	}
-	ldap_pvt_thread_mutex_unlock( &bi->bt_point_mutex );
-	return same && share > toobig;
-}
-
-/* A collect of the point (vt, kt) outgrew share: remembered for the
- * point at every read snapshot (a write changes its size by little). */
-static void
-point_too_big( bt_info *bi, bt_time vt, bt_time kt, size_t share )
-{
-	int i;
-
-	ldap_pvt_thread_mutex_lock( &bi->bt_point_mutex );
-	for ( i = 0; i < BT_ASKED; i++ ) {
-		bt_asked *a = &bi->bt_asks[i];
-		if ( a->vt == vt && a->kt == kt && a->toobig < share ) a->toobig = share;
-	}
-	ldap_pvt_thread_mutex_unlock( &bi->bt_point_mutex );
 }
 
 /* The suffix or an entry right below it (ou=people, ou=organisation):
@@ -506,25 +448,6 @@ big_subtree( Operation *op )
 	if ( dn_match( &op->o_req_ndn, nsfx ) ) return 1;
 	dnParent( &op->o_req_ndn, &p );
 	return dn_match( &p, nsfx );
-}
-
-/* The kept point (vt, kt) of read snapshot gen, or NULL.  Under
- * bt_cache_lock (read): the use stamp is a relaxed store, which is all
- * the LRU order needs. */
-static bt_cache *
-point_find( bt_info *bi, bt_time vt, bt_time kt, unsigned long gen )
-{
-	int i;
-
-	for ( i = 0; i < bi->bt_npoints; i++ ) {
-		bt_cache *c = bi->bt_points[i];
-		if ( c->vt == vt && c->kt == kt && c->gen == gen ) {
-			__atomic_store_n( &c->used, __atomic_add_fetch( &bi->bt_point_tick, 1,
-				__ATOMIC_RELAXED ), __ATOMIC_RELAXED );
-			return c;
-		}
-	}
-	return NULL;
 }
 
 /* The whole database at the point into c; 0, or -1 when it does not
@@ -555,88 +478,6 @@ point_collect( bt_walk *w, bt_cache *c )
 	}
 	c->valid = 1;
 	return 0;
-}
-
-static void
-point_drop( bt_info *bi, int i )
-{
-	bt_cache_clear( bi->bt_points[i] );
-	ch_free( bi->bt_points[i] );
-	bi->bt_points[i] = bi->bt_points[--bi->bt_npoints];
-}
-
-/* Keeps c among the points (or frees it): the points of older read
- * snapshots go (they are never asked for again), then the least recently
- * used until all fit their share of bitemporal-cache-size.  A search
- * reading the points is not waited for: c is dropped instead. */
-static void
-point_keep( bt_info *bi, bt_cache *c )
-{
-	size_t share = BT_SHARE_POINTS( bi->bt_cache_max_bytes ), total;
-	int i, lru;
-
-	if ( ldap_pvt_thread_rdwr_wtrylock( &bi->bt_cache_lock ) ) goto drop;
-	for ( i = 0; i < bi->bt_npoints; ) {
-		if ( bi->bt_points[i]->gen > c->gen ) break;	/* c is older */
-		if ( bi->bt_points[i]->gen < c->gen ||
-			( bi->bt_points[i]->vt == c->vt && bi->bt_points[i]->kt == c->kt ) ) {
-			point_drop( bi, i );
-			continue;
-		}
-		i++;
-	}
-	if ( i < bi->bt_npoints ) {
-		ldap_pvt_thread_rdwr_wunlock( &bi->bt_cache_lock );
-		goto drop;
-	}
-	for ( ;; ) {
-		for ( i = 0, total = c->bytes; i < bi->bt_npoints; i++ ) total += bi->bt_points[i]->bytes;
-		if ( ( total <= share && bi->bt_npoints < BT_POINTS_MAX ) || !bi->bt_npoints ) break;
-		for ( i = 1, lru = 0; i < bi->bt_npoints; i++ )
-			if ( bi->bt_points[i]->used < bi->bt_points[lru]->used ) lru = i;
-		point_drop( bi, lru );
-	}
-	if ( c->bytes <= share ) {
-		c->used = __atomic_add_fetch( &bi->bt_point_tick, 1, __ATOMIC_RELAXED );
-		bi->bt_points[bi->bt_npoints++] = c;
-		c = NULL;
-	}
-	for ( i = 0, total = 0; i < bi->bt_npoints; i++ ) total += bi->bt_points[i]->bytes;
-	Debug( LDAP_DEBUG_STATS, "bitemporal: as-of points kept: %d, %lu of %lu bytes\n",
-		bi->bt_npoints, (unsigned long)total, (unsigned long)share );
-	ldap_pvt_thread_rdwr_wunlock( &bi->bt_cache_lock );
-drop:
-	if ( c ) {
-		bt_cache_clear( c );
-		ch_free( c );
-	}
-}
-
-void
-bt_points_clear( bt_info *bi )
-{
-	while ( bi->bt_npoints ) point_drop( bi, 0 );
-}
-
-size_t
-bt_points_fit( bt_info *bi )
-{
-	size_t share = BT_SHARE_POINTS( bi->bt_cache_max_bytes ), total, dropped = 0;
-	int i, lru;
-
-	if ( ldap_pvt_thread_rdwr_wtrylock( &bi->bt_cache_lock ) ) return 0;
-	for ( ;; ) {
-		for ( i = 0, total = 0; i < bi->bt_npoints; i++ ) total += bi->bt_points[i]->bytes;
-		if ( total <= share || !bi->bt_npoints ) break;
-		for ( i = 1, lru = 0; i < bi->bt_npoints; i++ )
-			if ( bi->bt_points[i]->used < bi->bt_points[lru]->used ) lru = i;
-		dropped += bi->bt_points[lru]->bytes;
-		point_drop( bi, lru );
-	}
-	Debug( LDAP_DEBUG_STATS, "bitemporal: as-of points kept: %d, %lu of %lu bytes\n",
-		bi->bt_npoints, (unsigned long)total, (unsigned long)share );
-	ldap_pvt_thread_rdwr_wunlock( &bi->bt_cache_lock );
-	return dropped;
 }
 
 static int
@@ -760,15 +601,12 @@ search_points( bt_walk *w, int *rc )
 	size_t share = BT_SHARE_POINTS( bi->bt_cache_max_bytes );
 	bt_cache *c;
 
-	if ( ldap_pvt_thread_rdwr_rtrylock( &bi->bt_cache_lock ) == 0 ) {
-		if ( ( c = point_find( bi, w->vt, kt, gen ) ) ) {
-			*rc = search_from_cache( w, c );
-			ldap_pvt_thread_rdwr_runlock( &bi->bt_cache_lock );
-			return 1;
-		}
-		ldap_pvt_thread_rdwr_runlock( &bi->bt_cache_lock );
+	if ( ( c = bt_point_use( bi, w->vt, kt, gen ) ) ) {
+		*rc = search_from_cache( w, c );
+		bt_point_release( bi );
+		return 1;
 	}
-	if ( !point_asked_before( bi, w->vt, kt, gen, share ) ) return 0;
+	if ( !bt_point_asked_before( bi, w->vt, kt, gen, share ) ) return 0;
 	/* built outside any lock: no search, write or bind waits */
 	c = ch_calloc( 1, sizeof( *c ) );
 	c->vt = w->vt;
@@ -776,10 +614,10 @@ search_points( bt_walk *w, int *rc )
 	c->gen = gen;
 	if ( point_collect( w, c ) == 0 ) {
 		*rc = search_from_cache( w, c );
-		point_keep( bi, c );
+		bt_point_keep( bi, c );
 		return 1;
 	}
-	if ( !w->stop ) point_too_big( bi, w->vt, kt, share );
+	if ( !w->stop ) bt_point_too_big( bi, w->vt, kt, share );
 	bt_cache_clear( c );
 	ch_free( c );
 	if ( w->stop ) {
