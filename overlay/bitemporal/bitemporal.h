@@ -16,7 +16,7 @@
  * Return conventions (bitemporal_api.h says them in full): the store and
  * history layer (bt_store.c, bt_timeline.c, bt_backmdb.c, bt_commit.c, bt_cache.c)
  * returns LMDB codes (0, MDB_NOTFOUND, other MDB_* codes or errno); the
- * operation layer (bt_write.c, bt_search.c, bt_access.c, the projection
+ * operation layer (bt_write.c, bt_versions.c, bt_search.c, bt_access.c, the projection
  * in bt_activate.c) returns LDAP result codes; booleans are 0/1 and named
  * as questions; parsers and codecs return 0 or -1; lifecycle functions
  * 0 or non-zero, as slapd's db_open.
@@ -342,12 +342,14 @@ int bt_txn_hook( Operation *op, int txnop, OpExtra **ptr );
 
 /* bt_write.c */
 int bt_op_write( Operation *op, SlapReply *rs );
+void *bt_activation_mark( Operation *op, const bt_uuid *u, bt_time upto );
+void bt_activation_unmark( Operation *op, void *mark );
+
+/* bt_versions.c (what each write does to the versions: bt_write.h) */
 /* Records the baseline version of a live entry that has none (and of its
  * tracked parents first); an LMDB code. */
 int bt_ensure_history( bt_info *bi, MDB_txn *txn, Operation *op,
 	slap_overinst *on, Entry *e, bt_uuid *u, bt_time now );
-void *bt_activation_mark( Operation *op, const bt_uuid *u, bt_time upto );
-void bt_activation_unmark( Operation *op, void *mark );
 
 /* bt_search.c */
 int bt_op_search( Operation *op, SlapReply *rs );
