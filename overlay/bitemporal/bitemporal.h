@@ -342,14 +342,23 @@ int bt_txn_hook( Operation *op, int txnop, OpExtra **ptr );
 
 /* bt_write.c */
 int bt_op_write( Operation *op, SlapReply *rs );
-void *bt_activation_mark( Operation *op, const bt_uuid *u, bt_time upto );
-void bt_activation_unmark( Operation *op, void *mark );
 
 /* bt_versions.c (what each write does to the versions: bt_write.h) */
 /* Records the baseline version of a live entry that has none (and of its
  * tracked parents first); an LMDB code. */
 int bt_ensure_history( bt_info *bi, MDB_txn *txn, Operation *op,
 	slap_overinst *on, Entry *e, bt_uuid *u, bt_time now );
+
+/* bt_activate.c: what the activation task hangs on its internal
+ * operations (o_extra, bt_activation_key): the projection of this entity
+ * onto the live DIT, serving its activations due up to upto. */
+typedef struct bt_activation {
+	OpExtra oe;
+	bt_uuid uuid;
+	bt_time upto;
+} bt_activation;
+void *bt_activation_mark( Operation *op, const bt_uuid *u, bt_time upto );
+void bt_activation_unmark( Operation *op, void *mark );
 
 /* bt_search.c */
 int bt_op_search( Operation *op, SlapReply *rs );

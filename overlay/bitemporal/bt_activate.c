@@ -599,3 +599,29 @@ bt_activation_stop( bt_info *bi )
 	ldap_pvt_thread_mutex_unlock( &slapd_rq.rq_mutex );
 	bi->bt_task = NULL;
 }
+
+/* ------------------------------------------------------------------ */
+/* The marker of the task's internal operations: the write path
+ * (bt_write.c) knows by it that the history is already written and only
+ * the live change and the due rows remain. */
+
+int bt_activation_key;
+
+void *
+bt_activation_mark( Operation *op, const bt_uuid *u, bt_time upto )
+{
+	bt_activation *a = op->o_tmpcalloc( 1, sizeof( *a ), op->o_tmpmemctx );
+	a->oe.oe_key = &bt_activation_key;
+	a->uuid = *u;
+	a->upto = upto;
+	LDAP_SLIST_INSERT_HEAD( &op->o_extra, &a->oe, oe_next );
+	return a;
+}
+
+void
+bt_activation_unmark( Operation *op, void *mark )
+{
+	bt_activation *a = mark;
+	LDAP_SLIST_REMOVE( &op->o_extra, &a->oe, OpExtra, oe_next );
+	op->o_tmpfree( a, op->o_tmpmemctx );
+}

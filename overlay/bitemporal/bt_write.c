@@ -23,17 +23,9 @@
 #include "bitemporal.h"
 #include "bt_write.h"
 
-int bt_activation_key;
 int bt_resolved_key;	/* the live name a write reached (bt_resolved) */
 int bt_consequence_key;	/* what a write entails, in its transaction (bt_consequence) */
 
-/* What bt_activate.c hangs on its internal operations: the projection of
- * this entity onto the live DIT, serving its activations due up to upto. */
-typedef struct bt_activation {
-	OpExtra oe;
-	bt_uuid uuid;
-	bt_time upto;
-} bt_activation;
 
 
 /* ------------------------------------------------------------------ */
@@ -640,24 +632,4 @@ bt_op_write( Operation *op, SlapReply *rs )
 		return w.untracked ? write_untracked( &w, rs ) : write_refuse( &w, rs );
 	}
 	return write_reply( &w, rs, &cap, commit_rc );
-}
-
-/* Used by bt_activate.c to mark its internal operations. */
-void *
-bt_activation_mark( Operation *op, const bt_uuid *u, bt_time upto )
-{
-	bt_activation *a = op->o_tmpcalloc( 1, sizeof( *a ), op->o_tmpmemctx );
-	a->oe.oe_key = &bt_activation_key;
-	a->uuid = *u;
-	a->upto = upto;
-	LDAP_SLIST_INSERT_HEAD( &op->o_extra, &a->oe, oe_next );
-	return a;
-}
-
-void
-bt_activation_unmark( Operation *op, void *mark )
-{
-	bt_activation *a = mark;
-	LDAP_SLIST_REMOVE( &op->o_extra, &a->oe, OpExtra, oe_next );
-	op->o_tmpfree( a, op->o_tmpmemctx );
 }

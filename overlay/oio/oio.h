@@ -238,11 +238,14 @@ int oio_check_write( Operation *op, SlapReply *rs, oio_info *oi,
  * Returns an LMDB code. */
 int oio_terminates_person( Operation *op, oio_info *oi, const bt_uuid *u,
 	const oio_terminated *term, int *person );
+
+/* oio_cascade.c */
 /* Ends (or vacates) every function of person from the instant from on,
- * by writes below the overlay in txn (the person's delete's transaction,
- * published on each); their normalised DNs join *touched.  Returns
- * LDAP_SUCCESS, or the result the termination is refused with, its text
- * in text (len bytes) naming the function that cannot end and why: 19
+ * and what those functions own, by writes below the overlay in txn (the
+ * person's delete's transaction, published on each); their normalised
+ * DNs join *touched.  Returns LDAP_SUCCESS, or the result the termination
+ * is refused with, its text in text (len bytes) naming the function that
+ * cannot end and why (when the requester of op may see it): 19
  * for a function the rules refuse to end, 80 for one that could not be
  * read or written.  The caller undoes what was written. */
 int oio_cascade( Operation *op, oio_info *oi, slap_overinst *on, const bt_uuid *person,
