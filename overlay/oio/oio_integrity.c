@@ -265,40 +265,71 @@ target_hidden( check_ctx *c, bt_rows *rows, int *hidden )
 	return rc;
 }
 
-/* One reference value: exists during the whole period (for the
- * requester), right kind. */
+/* Whether the request itself writes value into ad (an add's values, a
+ * modify's added or replacing ones): only those must be visible to the
+ * requester; a reference the write keeps was someone else's to make. */
 static int
-check_target( check_ctx *c, AttributeDescription *ad, const bt_uuid *target )
+request_writes( check_ctx *c, AttributeDescription *ad, struct berval *value )
 {
+	Modifications *ml;
+	unsigned i;
+
+	if ( c->op->o_tag == LDAP_REQ_ADD ) return 1;
+	if ( c->op->o_tag != LDAP_REQ_MODIFY ) return 0;
+	for ( ml = c->op->orm_modlist; ml; ml = ml->sml_next ) {
+		BerVarray vals = ml->sml_nvalues ? ml->sml_nvalues : ml->sml_values;
+		if ( ml->sml_desc != ad || !vals ) continue;
+		if ( ml->sml_op != LDAP_MOD_ADD && ml->sml_op != LDAP_MOD_REPLACE ) continue;
+		for ( i = 0; vals[i].bv_val; i++ )
+			if ( bvmatch( &vals[i], value ) ) return 1;
+	}
+	return 0;
+}
+
+/* One reference value: exists during the whole period, right kind.  A
+ * target the requester may not see is, for a value the request writes,
+ * answered exactly as an absent one; for a value it keeps, checked as any
+ * other, but a failure names nothing of the target. */
+static int
+check_target( check_ctx *c, AttributeDescription *ad, struct berval *value )
+{
+	const bt_uuid *target = (const bt_uuid *)value->bv_val;
 	const ref_rule *rule = rule_for( ad );
 	bt_rows rows = { 0 };
-	char us[LDAP_LUTIL_UUIDSTR_BUFSIZE], ps[PERIOD_BUFSZ];
+	char us[LDAP_LUTIL_UUIDSTR_BUFSIZE], ps[PERIOD_BUFSZ], gs[BT_TIME_BUFSZ];
 	bt_time gap;
-	int rc = 0;
+	int rc = 0, written, hidden = 0;
 
 	fmt_uuid( target, us, sizeof( us ) );
 	if ( bt_rows_current( c->oi->oi_bt, c->txn, target, c->P, &rows ) ) {
 		bt_rows_free( &rows );
 		return fail( c, LDAP_OTHER, "oio: cannot read history" );
 	}
+	fmt_period( c->P, ps, sizeof( ps ) );
 	gap = first_gap( &rows, c->P );
-	if ( gap >= c->P.to ) {
-		int hidden;
-		if ( target_hidden( c, &rows, &hidden ) ) {
-			bt_rows_free( &rows );
-			return fail_read( c );
-		}
-		if ( hidden ) gap = c->P.from;	/* as if there were no version */
-	}
 	if ( gap < c->P.to ) {
-		char gs[BT_TIME_BUFSZ];
-		fmt_period( c->P, ps, sizeof( ps ) );
 		bt_time_format( gap, gs );
 		rc = fail( c, LDAP_CONSTRAINT_VIOLATION,
 			"%s: %s does not exist during the whole period %s (not at %s)",
 			ad->ad_cname.bv_val, us, ps, gs );
 	} else if ( rule && rule->oc ) {
 		rc = check_kind( c, ad, rule, &rows, us );
+	}
+	written = request_writes( c, ad, value );
+	/* whether it is hidden matters where its text would tell something of
+	 * it, or where the request names it */
+	if ( rows.n && ( rc == LDAP_CONSTRAINT_VIOLATION || ( rc == 0 && written ) ) &&
+		target_hidden( c, &rows, &hidden ) )
+		rc = fail_read( c );
+	else if ( hidden && written ) {
+		bt_time_format( c->P.from, gs );	/* as if there were no version */
+		rc = fail( c, LDAP_CONSTRAINT_VIOLATION,
+			"%s: %s does not exist during the whole period %s (not at %s)",
+			ad->ad_cname.bv_val, us, ps, gs );
+	} else if ( hidden ) {
+		rc = fail( c, LDAP_CONSTRAINT_VIOLATION,
+			"%s: a value this write keeps does not name a valid entry during the whole "
+			"period %s; change it first", ad->ad_cname.bv_val, ps );
 	}
 	bt_rows_free( &rows );
 	return rc;
@@ -370,7 +401,7 @@ check_entry_refs( check_ctx *c, Entry *e, const bt_uuid *self )
 		if ( !bt_is_reference( a->a_desc ) ) continue;
 		for ( i = 0; i < a->a_numvals; i++ ) {
 			if ( a->a_nvals[i].bv_len != BT_UUID_LEN ) continue;
-			rc = check_target( c, a->a_desc, (bt_uuid *)a->a_nvals[i].bv_val );
+			rc = check_target( c, a->a_desc, &a->a_nvals[i] );
 			if ( rc ) return rc;
 		}
 	}

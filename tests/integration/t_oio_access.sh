@@ -159,7 +159,18 @@ case $hid in *"does not exist during the whole period"*) ok "... which says it d
 is "the rootdn's engagement for anna in it is fine" "$(rc_of ladd -f <(eng n-root ${U}00102 "$USEC"))" "0"
 # (a history listing cuts anna's versions where her engagements begin)
 before=$(versions)
+is "hr changes the description of that engagement (its unit unchanged): 0" \
+  "$(rc_of as hr ldapmodify -f <(printf 'dn: cn=n-root,%s\nchangetype: modify\nreplace: description\ndescription: desk 7\n' "$F"))" "0"
+is "hr gives it a job function (its hidden unit unchanged, so checked again): 0" \
+  "$(rc_of as hr ldapmodify -f <(printf 'dn: cn=n-root,%s\nchangetype: modify\nreplace: moRefJobFunction\nmoRefJobFunction: %s\n' "$F" ${U}000c1))" "0"
+is "hr writes the hidden unit into it again: 19" \
+  "$(rc_of as hr ldapmodify -f <(printf 'dn: cn=n-root,%s\nchangetype: modify\nreplace: moRefUnit\nmoRefUnit: %s\n' "$F" "$USEC"))" "19"
+case $(info) in *"moRefUnit: $USEC does not exist during the whole period"*) ok "... as if it did not exist" ;;
+  *) not_ok "... as if it did not exist"; diag "$(info)" ;; esac
+is "hr moves it to unit C: 0" \
+  "$(rc_of as hr ldapmodify -f <(printf 'dn: cn=n-root,%s\nchangetype: modify\nreplace: moRefUnit\nmoRefUnit: %s\n' "$F" ${U}00014))" "0"
 PDORA=${U}00105 UC=${U}00014
+before=$(versions)
 is "hrlim's second primary engagement for dora: 19" "$(rc_of as hrlim ldapadd -f <(eng n-dora $PDORA $UC TRUE))" "19"
 t=$(info)
 diag "hrlim is told: $t"
