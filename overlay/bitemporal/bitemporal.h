@@ -230,6 +230,10 @@ int bt_is_computed( bt_info *bi, AttributeDescription *ad, Entry *e );
 /* Whether ml changes attributes that are computed on some class only (and
  * slapd's own operational ones) */
 int bt_mods_computed_only( bt_info *bi, Modifications *ml );
+/* Whether the filter tests a computed attribute (or one above it, or
+ * any attribute): then an entry must be completed (bt_fixup) before the
+ * filter sees it; else only an entry that matches needs completing. */
+int bt_filter_computed( bt_info *bi, Filter *f );
 /* e without its computed attributes: e itself if it has none, else tmp
  * with a shallow copy of the rest in *attrs (ch_free it after use) */
 Entry *bt_entry_own_facts( bt_info *bi, Entry *e, Entry *tmp, Attribute **attrs );

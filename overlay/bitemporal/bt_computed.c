@@ -48,6 +48,57 @@ bt_is_computed( bt_info *bi, AttributeDescription *ad, Entry *e )
 	return 0;
 }
 
+/* Whether ad, or an attribute below it (a filter on name tests title),
+ * is computed on some class. */
+static int
+ad_reaches_computed( bt_info *bi, AttributeDescription *ad )
+{
+	int i;
+
+	for ( i = 0; i < bi->bt_ncomputed; i++ )
+		if ( bi->bt_computed[i].ad == ad || is_ad_subtype( bi->bt_computed[i].ad, ad ) )
+			return 1;
+	return 0;
+}
+
+/* f and the filters after it (f_next: the members of an AND or OR) */
+int
+bt_filter_computed( bt_info *bi, Filter *f )
+{
+	for ( ; f; f = f->f_next ) {
+		switch ( f->f_choice & SLAPD_FILTER_MASK ) {
+		case LDAP_FILTER_AND:
+		case LDAP_FILTER_OR:
+			if ( bt_filter_computed( bi, f->f_list ) ) return 1;
+			break;
+		case LDAP_FILTER_NOT:
+			if ( bt_filter_computed( bi, f->f_not ) ) return 1;
+			break;
+		case LDAP_FILTER_EQUALITY:
+		case LDAP_FILTER_GE:
+		case LDAP_FILTER_LE:
+		case LDAP_FILTER_APPROX:
+			if ( ad_reaches_computed( bi, f->f_av_desc ) ) return 1;
+			break;
+		case LDAP_FILTER_SUBSTRINGS:
+			if ( ad_reaches_computed( bi, f->f_sub_desc ) ) return 1;
+			break;
+		case LDAP_FILTER_PRESENT:
+			if ( ad_reaches_computed( bi, f->f_desc ) ) return 1;
+			break;
+		case LDAP_FILTER_EXT:
+			/* a rule over every attribute (no type) may test them all */
+			if ( !f->f_mr_desc || ad_reaches_computed( bi, f->f_mr_desc ) ) return 1;
+			break;
+		case SLAPD_FILTER_COMPUTED:
+			break;
+		default:	/* what is not known here may test anything */
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int
 bt_mods_computed_only( bt_info *bi, Modifications *ml )
 {

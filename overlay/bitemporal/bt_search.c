@@ -30,6 +30,8 @@ typedef struct bt_walk {
 	bt_cache *collect;		/* keep every entry in this point instead */
 	int uncacheable;		/* more entries than the cache may hold */
 	bt_fixup *fixup;
+	int complete_late;	/* the filter tests no computed attribute: only
+						 * entries that match are completed (fixup) */
 	Operation *op;
 	SlapReply *rs;
 	bt_info *bi;
@@ -71,10 +73,13 @@ is_current( bt_period valid, bt_time superseded )
 
 static void walk_fail( bt_walk *w, int rc );
 
+static int complete( bt_walk *w, Entry *e, bt_time vt, bt_time kt );
+
 /* Sends one entry if the client may see it and it matches.  current:
- * the entry is the entity as it is now (is_current() of its version). */
+ * the entry is the entity as it is now (is_current() of its version);
+ * late: completed (bt_fixup) once it matches, not before. */
 static void
-send_one( bt_walk *w, Entry *e, int current )
+send_one( bt_walk *w, Entry *e, int current, int late )
 {
 	Operation *op = w->op;
 	SlapReply *rs = w->rs;
@@ -107,6 +112,7 @@ send_one( bt_walk *w, Entry *e, int current )
 	/* test_filter() asks for search access to each attribute it tests */
 	if ( test_filter( op, e, op->ors_filter ) != LDAP_COMPARE_TRUE )
 		return;
+	if ( late && complete( w, e, w->vt, w->kt ) ) return;
 	if ( w->history ) bt_prune_changed( op, e );
 
 	rs->sr_entry = e;
@@ -171,7 +177,9 @@ emit( bt_walk *w, Entry *e, const bt_row *r )
 		w->visit( e, w->visit_arg );
 		return;
 	}
-	if ( w->fixup && complete( w, e, w->vt, w->kt ) ) return;
+	/* a kept point holds complete entries, whatever this search filters */
+	if ( w->fixup && ( !w->complete_late || w->collect ) && complete( w, e, w->vt, w->kt ) )
+		return;
 	if ( w->collect ) {
 		bt_cache *c = w->collect;
 		if ( w->uncacheable ) return;
@@ -195,7 +203,7 @@ emit( bt_walk *w, Entry *e, const bt_row *r )
 		c->n++;
 		return;
 	}
-	send_one( w, e, is_current( r->valid, r->superseded ) );
+	send_one( w, e, is_current( r->valid, r->superseded ), w->fixup && w->complete_late );
 }
 
 /* One entity at (vt, kt), named dn/ndn at that point. */
@@ -267,7 +275,7 @@ list_pieces( bt_walk *w, bt_row *r, Entry *e, bt_time vt )
 		}
 		/* for the piece's start, the inputs as known now */
 		if ( !complete( w, pe, piece.from == BT_NEG_INFINITY ? vt : piece.from, slap_get_time() ) )
-			send_one( w, pe, is_current( piece, r->superseded ) );
+			send_one( w, pe, is_current( piece, r->superseded ), 0 );
 		if ( pe != e ) entry_free( pe );
 	}
 }
@@ -304,7 +312,7 @@ list_versions( bt_walk *w, const bt_uuid *u )
 			break;
 		}
 		if ( w->fixup ) list_pieces( w, r, e, vt );
-		else send_one( w, e, is_current( r->valid, r->superseded ) );
+		else send_one( w, e, is_current( r->valid, r->superseded ), 0 );
 		entry_free( e );
 	}
 	bt_rows_free( &rows );
@@ -508,7 +516,7 @@ search_from_cache( bt_walk *w, bt_cache *c )
 			continue;
 		}
 		e = bt_cache_unpack( &c->e[i].blob );
-		send_one( w, e, is_current( c->e[i].valid, c->e[i].superseded ) );
+		send_one( w, e, is_current( c->e[i].valid, c->e[i].superseded ), 0 );
 		bt_cache_entry_free( e );
 	}
 	finish( w, w->stop ? w->err : LDAP_SUCCESS, w->stop ? w->errtext : NULL );
@@ -799,6 +807,10 @@ bt_op_search( Operation *op, SlapReply *rs )
 	if ( !history ) {
 		w.vt = bt_asof_of( op )->valid_at;
 		w.kt = bt_asof_of( op )->known_at;
+		/* an as-of search whose filter tests none of the computed values
+		 * completes only what it sends: a search for one person by uid
+		 * at a point computes that person's values, not everyone's */
+		w.complete_late = w.fixup && !bt_filter_computed( bi, op->ors_filter );
 	}
 	if ( bt_read_begin( bi, op, &rd ) ) {
 		finish( &w, LDAP_OTHER, "bitemporal: cannot read history" );

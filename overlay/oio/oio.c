@@ -973,51 +973,40 @@ point_is_kept( oio_info *oi, const asof_point *pt )
 		oi->oi_asof_known == pt->kt && oi->oi_asof_gen == pt->gen;
 }
 
-/* A search over many entries: the organisation at the point, kept from
- * an earlier search at the same point, or built for this one outside any
- * lock (a rebuild never makes another search, a write or a bind wait) and
- * kept afterwards if no search still reads the one kept before. */
+/* The organisation at the point into own, computed; LDAP_OTHER (sent)
+ * when it cannot be read whole: an organisation with parts missing would
+ * derive wrong values, so no answer rather than a wrong one. */
 static int
-search_whole( Operation *op, SlapReply *rs, slap_overinst *on, bt_fixup *fx,
-	const asof_point *pt )
+org_build( Operation *op, SlapReply *rs, oio_info *oi, oio_model *own )
 {
-	oio_info *oi = on->on_bi.bi_private;
 	bt_asof *a = bt_asof_of( op );
-	oio_model own;
-	int rc, shared;
 
-	ldap_pvt_thread_rdwr_rlock( &oi->oi_asof_lock );
-	shared = point_is_kept( oi, pt );
-	if ( !shared ) {
-		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
-		oio_model_init( &own, 1 );
-		if ( bt_visit_at( oi->oi_bt, op, a->valid_at, a->known_at, asof_put, &own ) ) {
-			/* an organisation with parts missing would derive wrong
-			 * values: no answer rather than a wrong one */
-			oio_model_destroy( &own );
-			send_ldap_error( op, rs, LDAP_OTHER, "oio: cannot read the organisation at that point" );
-			return rs->sr_err;
-		}
-		own.loaded = 1;
-		oio_compute( oi, &own, asof_keep, NULL );
+	oio_model_init( own, 1 );
+	if ( bt_visit_at( oi->oi_bt, op, a->valid_at, a->known_at, asof_put, own ) ) {
+		oio_model_destroy( own );
+		if ( rs ) send_ldap_error( op, rs, LDAP_OTHER,
+			"oio: cannot read the organisation at that point" );
+		return LDAP_OTHER;
 	}
-	fx->fn = asof_fixup;
-	fx->arg = shared ? &oi->oi_asof : &own;
-	rc = search_completed( op, rs, on, fx );
-	if ( shared ) {
-		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
-		return rc;
-	}
-	/* kept within its share of bitemporal-cache-size, the one bound of
-	 * modir's as-of caches; when the organisation does not fit it, the
-	 * one kept from before (a larger bound) goes too */
+	own->loaded = 1;
+	oio_compute( oi, own, asof_keep, NULL );
+	return LDAP_SUCCESS;
+}
+
+/* Keeps own as the organisation at pt, within its share of
+ * bitemporal-cache-size, the one bound of modir's as-of caches; when it
+ * does not fit, the one kept from before (a larger bound) goes too.  A
+ * search still reading the kept one is not waited for. */
+static void
+org_keep( oio_info *oi, oio_model *own, const asof_point *pt )
+{
 	if ( ldap_pvt_thread_rdwr_wtrylock( &oi->oi_asof_lock ) == 0 ) {
-		size_t bytes = oio_model_bytes( &own ), share = BT_SHARE_ORG( bt_cache_size( oi->oi_bt ) );
+		size_t bytes = oio_model_bytes( own ), share = BT_SHARE_ORG( bt_cache_size( oi->oi_bt ) );
 		Debug( LDAP_DEBUG_STATS, "oio: the organisation at a point, %lu bytes: %s "
 			"(its share of bitemporal-cache-size: %lu)\n", (unsigned long)bytes,
 			bytes <= share ? "kept" : "not kept", (unsigned long)share );
 		if ( bytes <= share ) {
-			oio_model_swap( &oi->oi_asof, &own );
+			oio_model_swap( &oi->oi_asof, own );
 			oi->oi_asof_valid = pt->vt;
 			oi->oi_asof_known = pt->kt;
 			oi->oi_asof_gen = pt->gen;
@@ -1027,8 +1016,88 @@ search_whole( Operation *op, SlapReply *rs, slap_overinst *on, bt_fixup *fx,
 		__atomic_store_n( &oi->oi_org_too_big, bytes <= share ? 0 : bytes, __ATOMIC_RELAXED );
 		ldap_pvt_thread_rdwr_wunlock( &oi->oi_asof_lock );
 	}
-	oio_model_destroy( &own );
 	__atomic_store_n( &oi->oi_trim_pending, 1, __ATOMIC_RELAXED );
+}
+
+/* A search over many entries at a point that is not kept computes the
+ * values of the first people and units it sends one by one, from what
+ * each depends on (oio_asof.c), and reads the organisation at the point
+ * once more than OIO_ASOF_ONES of them need values: a search that finds
+ * a few (a person by uid or CPR number at a date, the engagements of a
+ * unit) reads a few hundred entities, not the whole organisation, and a
+ * search of everyone pays for the first few one by one. */
+#define OIO_ASOF_ONES 64
+
+typedef struct lazy_org {
+	oio_info *oi;
+	int ones;			/* entries completed one by one */
+	int built;			/* own is the organisation at the point */
+	oio_model own;
+} lazy_org;
+
+static void
+asof_fixup_lazy( Operation *op, Entry *e, bt_fixup *fx )
+{
+	lazy_org *lo = fx->arg;
+	oio_kind kind = oio_kind_of( e );
+	oio_obj *o;
+	bt_uuid u;
+
+	if ( kind != OIO_PERSON && kind != OIO_UNIT ) return;	/* nothing derived */
+	if ( !lo->built && lo->ones < OIO_ASOF_ONES ) {
+		lo->ones++;
+		if ( oio_asof_one( lo->oi, fx->txn, fx->vt, fx->kt, e, apply_derived, NULL ) )
+			fx->err = 1;
+		return;
+	}
+	/* the walk's read snapshot: bt_visit_at reads through the search's
+	 * own reader (bt_read_begin finds it on op) */
+	if ( !lo->built ) {
+		if ( org_build( op, NULL, lo->oi, &lo->own ) ) {
+			fx->err = 1;
+			return;
+		}
+		lo->built = 1;
+	}
+	if ( bt_entry_uuid( e, &u ) || !( o = oio_model_get( &lo->own, &u ) ) ) return;
+	apply_derived( e, &lo->own, o, NULL );
+}
+
+/* A search over many entries: the organisation at the point, kept from
+ * an earlier search at the same point, or (lazy) built by the search when
+ * it needs it, or built for it, outside any lock (a rebuild never makes
+ * another search, a write or a bind wait), and kept afterwards. */
+static int
+search_whole( Operation *op, SlapReply *rs, slap_overinst *on, bt_fixup *fx,
+	const asof_point *pt, int lazy )
+{
+	oio_info *oi = on->on_bi.bi_private;
+	lazy_org lo;
+	int rc;
+
+	ldap_pvt_thread_rdwr_rlock( &oi->oi_asof_lock );
+	if ( point_is_kept( oi, pt ) ) {
+		fx->fn = asof_fixup;
+		fx->arg = &oi->oi_asof;
+		rc = search_completed( op, rs, on, fx );
+		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
+		return rc;
+	}
+	ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
+	memset( &lo, 0, sizeof( lo ) );
+	lo.oi = oi;
+	if ( !lazy ) {
+		if ( org_build( op, rs, oi, &lo.own ) ) return rs->sr_err;
+		lo.built = 1;
+		lo.ones = OIO_ASOF_ONES;
+	}
+	fx->fn = asof_fixup_lazy;
+	fx->arg = &lo;
+	rc = search_completed( op, rs, on, fx );
+	if ( lo.built ) {
+		org_keep( oi, &lo.own, pt );
+		oio_model_destroy( &lo.own );
+	}
 	return rc;
 }
 
@@ -1053,7 +1122,7 @@ search_one( Operation *op, SlapReply *rs, slap_overinst *on, bt_fixup *fx,
 		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
 	}
 	if ( base_point_is_hot( oi, pt->vt, pt->kt, pt->gen ) )
-		return search_whole( op, rs, on, fx, pt );
+		return search_whole( op, rs, on, fx, pt, 0 );
 	fx->fn = asof_fixup_one;
 	fx->arg = oi;
 	return search_completed( op, rs, on, fx );
@@ -1089,7 +1158,7 @@ oio_op_search( Operation *op, SlapReply *rs )
 	pt.kt = a->known_at > last && last ? last : a->known_at;
 	pt.gen = bt_view_generation( oi->oi_bt );
 	if ( op->ors_scope == LDAP_SCOPE_BASE ) return search_one( op, rs, on, &fx, &pt );
-	return search_whole( op, rs, on, &fx, &pt );
+	return search_whole( op, rs, on, &fx, &pt, 1 );
 }
 
 /* ------------------------------------------------------------------ */

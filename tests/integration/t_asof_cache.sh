@@ -184,6 +184,33 @@ grep -q 'as-of points kept: 2,' "$R/slapd.log" && ok "two points are kept at onc
 grep -q 'oio: the organisation at a point, [0-9]* bytes: kept' "$R/slapd.log" \
   && ok "oio keeps the organisation at a point within its share" || not_ok "oio keeps the organisation at a point within its share"
 point=$(grep -a -o 'as-of points kept: 1, [0-9]*' "$R/slapd.log" | head -1 | sed 's/.* //')
+# --- a search that finds a few at a new point computes only theirs ----------
+# (the filter tests no derived attribute: only the entries it matches are
+# completed, one by one; the organisation at the point is read once more
+# than 64 people or units need values)
+d4=$(gt '-1 year'); orgs() { grep -a -c 'oio: the organisation at a point' "$R/slapd.log"; }
+u1=$(echo "$PEOPLE" | sed -n 3p); uid1=$(echo "$u1" | sed 's/^uid=\([^,]*\),.*/\1/')
+vals() { grep -i -E '^(title|ou|manager):' | sort | tr '\n' ' '; }
+n0=$(orgs)
+one=$(lsearch -b "$u1" -s base -E "$(asof "validAt=$d4")" '(objectClass=*)' title ou manager | vals)
+got=$(lsearch -b "$P" -E "$(asof "validAt=$d4")" "(uid=$uid1)" title ou manager | vals)
+is "an as-of search by uid at a new point: that person's values, as a base lookup gives them" "$got" "$one"
+[ -n "$one" ] || not_ok "... (the person has derived values then)"
+# (at another new point: a point asked for again is collected whole,
+# complete, for the searches that follow)
+n=$(lsearch -b "ou=functions,$SUFFIX" -E "$(asof "validAt=$(gt '-1 year -3 days')")" '(objectClass=moEngagement)' 1.1 | grep -c '^dn:')
+[ "$n" -gt 64 ] && ok "an as-of search of the engagements at that point ($n)" || not_ok "an as-of search of the engagements at that point ($n)"
+is "... neither reads the organisation at the point" "$(orgs)" "$n0"
+t4=$(echo "$one" | sed -n 's/.*title: \([^ ]*\).*/\1/p')
+all=$(lsearch -b "$P" -E "$(asof "validAt=$d4")" '(objectClass=inetOrgPerson)' title | grep -c "^title: $t4\$")
+[ "$(orgs)" -gt "$n0" ] && ok "a search of all people at that point reads it (more than 64 need values)" \
+  || not_ok "a search of all people at that point reads it (more than 64 need values)"
+is "a filter on a derived value at the point still sees it (title=$t4)" \
+  "$(lsearch -b "$P" -E "$(asof "validAt=$(gt '-1 year -1 day')")" "(title=$t4)" 1.1 | grep -c '^dn:')" \
+  "$(lsearch -b "$P" -E "$(asof "validAt=$(gt '-1 year -1 day')")" '(objectClass=inetOrgPerson)' title | grep -c "^title: $t4\$")"
+is "... and through a type above it (name=$t4), at a new point" \
+  "$(lsearch -b "$P" -E "$(asof "validAt=$(gt '-1 year -2 days')")" "(&(objectClass=inetOrgPerson)(name=$t4))" title | grep -c "^title: $t4\$")" \
+  "$all"
 # a lower bound set live applies to the points kept when the modify returns
 check "bitemporal-cache-size lowered live" ldapmodify -x -H "$URI" -D "$CFGDN" -w "$ROOTPW" \
   -f <(printf 'dn: olcOverlay={0}bitemporal,olcDatabase={1}mdb,cn=config\nchangetype: modify\nreplace: olcBitemporalCacheSize\nolcBitemporalCacheSize: 1000\n')
