@@ -75,9 +75,31 @@ static void walk_fail( bt_walk *w, int rc );
 
 static int complete( bt_walk *w, Entry *e, bt_time vt, bt_time kt );
 
+/* Whether e's values match the filter, rights aside: the filter tested
+ * as the rootdn would (slapd's ACLs let the rootdn test everything).  In
+ * three-valued logic a right withheld only turns a test undefined, which
+ * can turn a match into no match, never the reverse: an entry whose
+ * values do not match cannot match for any reader.  A database without a
+ * rootdn gets no such test (1: every entry may match). */
+static int
+values_match( bt_walk *w, Entry *e )
+{
+	Operation op2;
+
+	if ( BER_BVISEMPTY( &w->op->o_bd->be_rootndn ) ) return 1;
+	op2 = *w->op;
+	op2.o_ndn = w->op->o_bd->be_rootndn;
+	op2.o_dn = w->op->o_bd->be_rootdn;
+	return test_filter( &op2, e, op2.ors_filter ) == LDAP_COMPARE_TRUE;
+}
+
 /* Sends one entry if the client may see it and it matches.  current:
  * the entry is the entity as it is now (is_current() of its version);
- * late: completed (bt_fixup) once it matches, not before. */
+ * late: e is not complete yet (bt_fixup), and the filter tests none of
+ * what completing adds: an entry whose values do not match is not
+ * completed, one that does is completed before anything is decided for
+ * the reader (ACLs may name the values completing adds: a "filter=" on a
+ * derived title, "dnattr=manager"). */
 static void
 send_one( bt_walk *w, Entry *e, int current, int late )
 {
@@ -90,6 +112,7 @@ send_one( bt_walk *w, Entry *e, int current, int late )
 		w->err = SLAPD_ABANDON;
 		return;
 	}
+	if ( late && ( !values_match( w, e ) || complete( w, e, w->vt, w->kt ) ) ) return;
 	/* today's rules, on the version and on the entity as it is now: a
 	 * past version never shows what today's visibility hides */
 	if ( current ) {
@@ -112,7 +135,6 @@ send_one( bt_walk *w, Entry *e, int current, int late )
 	/* test_filter() asks for search access to each attribute it tests */
 	if ( test_filter( op, e, op->ors_filter ) != LDAP_COMPARE_TRUE )
 		return;
-	if ( late && complete( w, e, w->vt, w->kt ) ) return;
 	if ( w->history ) bt_prune_changed( op, e );
 
 	rs->sr_entry = e;

@@ -30,6 +30,7 @@ A="ou=admins,$SUFFIX"
 ORG="uid=org,$A"; HR="uid=hr,$A"; HRLIM="uid=hrlim,$A"
 U=00000000-0000-4000-8000-0000000
 PBEN=${U}00103 PCARL=${U}00104
+ANNA_SN=$(sed -n '/^dn: uid=anna,/,/^$/s/^sn: //p' "$HERE/oio/fixture.ldif")
 C_EMAIL=${U}000c6
 
 D=$T_DIR/s
@@ -42,6 +43,8 @@ write_conf "$D" \
   "access to dn.regex=\"^cn=m-[^,]+,$F\$\" by dn.exact=\"$ORG\" read by dn.exact=\"$HR\" write by * none" \
   "access to dn.subtree=\"$F\" by dn.exact=\"$HR\" write by * none" \
   "access to dn.subtree=\"ou=Secret,ou=Kommune,$L\" by dn.exact=\"$ORG\" write by * none" \
+  "access to dn.subtree=\"$P\" filter=\"(&(title=Head of office)(sn=Boss))\" by dn.exact=\"$ORG\" none by * break" \
+  "access to dn.subtree=\"$P\" filter=\"(&(title=Head of office)(uid=anna))\" attrs=uid by dn.exact=\"$ORG\" none by * break" \
   "access to dn.subtree=\"$P\" by dn.exact=\"$HR\" write by dn.exact=\"$HRLIM\" write by dn.exact=\"$ORG\" read by * none" \
   "access to dn.subtree=\"ou=organisation,$SUFFIX\" by dn.exact=\"$ORG\" write by users read by * none" \
   "access to * by users read by * none"
@@ -182,4 +185,27 @@ is "hr's, who may see it: 19" "$(rc_of as hr ldapadd -f <(eng n-dora $PDORA $UC 
 case $(info) in *"primary engagement (cn=e-dora,$F) during"*) ok "... naming it" ;;
   *) not_ok "... naming it"; diag "$(info)" ;; esac
 is "nothing was stored by the refused ones" "$(versions)" "$before"
+# --- 5. rules that name derived values hold at a point in time too -----------------
+# an ACL by a derived value (title, written by oio) hides the boss from org;
+# an as-of search completes an entry before the ACLs judge it, whatever
+# its filter tests
+is "org does not see the boss (an ACL on the derived title)" \
+  "$(as org ldapsearch -LLL -b "$P" '(uid=boss)' 1.1 2>/dev/null | grep -c '^dn:')" "0"
+is "... nor as of now, searching by uid" \
+  "$(as org ldapsearch -LLL -b "$P" -E "$(asof "validAt=$(gt now)")" '(uid=boss)' 1.1 2>/dev/null | grep -c '^dn:')" "0"
+is "... nor as of now, by base lookup" \
+  "$(as org ldapsearch -LLL -b "uid=boss,$P" -s base -E "$(asof "validAt=$(gt now)")" 1.1 2>/dev/null | grep -c '^dn:')" "0"
+# an ACL by a derived value that withholds search on uid: org cannot find
+# anna by uid, live or at a point (the filter is undefined for org), but
+# finds her by her name
+is "org cannot find anna by uid (search on uid withheld by her derived title)" \
+  "$(as org ldapsearch -LLL -b "$P" '(uid=anna)' 1.1 2>/dev/null | grep -c '^dn:')" "0"
+is "... nor as of now" \
+  "$(as org ldapsearch -LLL -b "$P" -E "$(asof "validAt=$(gt now)")" '(uid=anna)' 1.1 2>/dev/null | grep -c '^dn:')" "0"
+is "... nor as of an hour ago" \
+  "$(as org ldapsearch -LLL -b "$P" -E "$(asof "validAt=$(gt '-1 hour')")" '(uid=anna)' 1.1 2>/dev/null | grep -c '^dn:')" "0"
+is "... but by her surname as of now" \
+  "$(as org ldapsearch -LLL -b "$P" -E "$(asof "validAt=$(gt now)")" "(sn=$ANNA_SN)" 1.1 2>/dev/null | grep -c '^dn:')" "1"
+is "... while org sees dora as of now by uid" \
+  "$(as org ldapsearch -LLL -b "$P" -E "$(asof "validAt=$(gt now)")" '(uid=dora)' 1.1 2>/dev/null | grep -c '^dn:')" "1"
 finish
