@@ -410,6 +410,7 @@ bt_db_init( BackendDB *be, ConfigReply *cr )
 	bt_group_init( bi );
 	bt_retry_init( bi );
 	on->on_bi.bi_private = bi;
+	bi->bt_on = on;
 
 	/* a critical control on a database without the overlay gets
 	 * unavailableCriticalExtension from slapd itself */

@@ -148,6 +148,9 @@ size_t bt_points_fit( bt_info *bi );
  * back-mdb's writer lock, whose holders never wait for a lock listed
  * before it. */
 struct bt_info {
+	slap_overinst *bt_on;	/* this overlay on its database: the live DIT
+							 * below it (bt_access.c reads entries as they
+							 * are now through it) */
 	/* configuration */
 	BerVarray bt_subtrees, bt_nsubtrees;	/* NULL: the whole database */
 	ObjectClass **bt_ocs;			/* NULL: every entry */
@@ -395,6 +398,13 @@ int bt_current_entry( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_time now,
 	Entry **e );
 /* *may: level on the version and on the entity as it is now (a boolean,
  * set only when 0 is returned; 0 when the entity has no present) */
+/* The entity u as today's rules judge it: its live entry (with what
+ * other overlays compute for it) when it is live, else its current
+ * version rebuilt (*live 0); MDB_NOTFOUND when it has none.  Given back
+ * with bt_entry_now_done(). */
+int bt_entry_now( Operation *op, bt_info *bi, MDB_txn *txn, const bt_uuid *u, Entry **e,
+	int *live );
+void bt_entry_now_done( Operation *op, bt_info *bi, Entry *e, int live );
 int bt_may_see( Operation *op, bt_info *bi, MDB_txn *txn, Entry *version,
 	slap_access_t level, int *may );
 void bt_prune_changed( Operation *op, Entry *e );

@@ -84,13 +84,43 @@ bt_current_entry( bt_info *bi, MDB_txn *txn, const bt_uuid *u, bt_time now,
 	return rc;
 }
 
+/* The entity u as it is now for today's rules: its live entry, which
+ * holds what other overlays compute for it (slapo-oio's title, manager:
+ * ACLs may name them), when the entity is live under the name its
+ * current version has; else that version, rebuilt.  *live says which (the
+ * live one is released with overlay_entry_release_ov, the other freed). */
+int
+bt_entry_now( Operation *op, bt_info *bi, MDB_txn *txn, const bt_uuid *u, Entry **ep,
+	int *live )
+{
+	Entry *cur, *e = NULL;
+	bt_uuid lu;
+	int rc;
+
+	*ep = NULL;
+	*live = 0;
+	if ( ( rc = bt_current_entry( bi, txn, u, slap_get_time(), &cur ) ) ) return rc;
+	if ( bi->bt_on && overlay_entry_get_ov( op, &cur->e_nname, NULL, NULL, 0, &e,
+			bi->bt_on ) == LDAP_SUCCESS && e ) {
+		if ( bt_entry_uuid( e, &lu ) == 0 && memcmp( &lu, u, sizeof( lu ) ) == 0 ) {
+			entry_free( cur );
+			*ep = e;
+			*live = 1;
+			return 0;
+		}
+		overlay_entry_release_ov( op, e, 0, bi->bt_on );
+	}
+	*ep = cur;
+	return 0;
+}
+
 int
 bt_may_see( Operation *op, bt_info *bi, MDB_txn *txn, Entry *version,
 	slap_access_t level, int *may )
 {
 	bt_uuid u;
 	Entry *now;
-	int rc;
+	int rc, live;
 
 	*may = 0;
 	if ( be_isroot( op ) ) {
@@ -105,15 +135,22 @@ bt_may_see( Operation *op, bt_info *bi, MDB_txn *txn, Entry *version,
 		*may = 1;
 		return 0;
 	}
-	rc = bt_current_entry( bi, txn, &u, slap_get_time(), &now );
+	rc = bt_entry_now( op, bi, txn, &u, &now, &live );
 	/* an entity whose every registration was withdrawn (terminated from
 	 * before it began) has no present for today's rules to allow: not
 	 * shown, as before */
 	if ( rc == MDB_NOTFOUND ) return 0;
 	if ( rc ) return rc;
 	*may = access_allowed( op, now, slap_schema.si_ad_entry, NULL, level, NULL );
-	entry_free( now );
+	bt_entry_now_done( op, bi, now, live );
 	return 0;
+}
+
+void
+bt_entry_now_done( Operation *op, bt_info *bi, Entry *e, int live )
+{
+	if ( live ) overlay_entry_release_ov( op, e, 0, bi->bt_on );
+	else entry_free( e );
 }
 
 /* Whether the requester may learn of a version by name (a refusal that

@@ -115,7 +115,9 @@ send_one( bt_walk *w, Entry *e, int current, int late )
 	if ( late && ( !values_match( w, e ) || complete( w, e, w->vt, w->kt ) ) ) return;
 	/* today's rules, on the version and on the entity as it is now: a
 	 * past version never shows what today's visibility hides */
-	if ( current ) {
+	/* (a version that is current holds today's facts, but what other
+	 * overlays compute for it may differ between the point and now) */
+	if ( current && !w->fixup ) {
 		if ( !access_allowed( op, e, slap_schema.si_ad_entry, NULL, ACL_SEARCH, NULL ) )
 			return;
 	} else {
@@ -545,35 +547,48 @@ search_from_cache( bt_walk *w, bt_cache *c )
 	return w->rs->sr_err;
 }
 
-/* A base the reader may not disclose is answered as one that does not
- * exist then, with the same code and text.  Returns 0 with *hidden set,
- * or the LMDB code of what could not be read (never taken for hidden:
- * the search ends with other). */
+/* The base entry of an as-of search, rebuilt with its periods and
+ * completed (bt_fixup) before the reader is judged on it: ACLs may name
+ * what completing adds.  A base the reader may not disclose is answered
+ * as one that does not exist then, with the same code and text.  Returns
+ * 0 with *ep (the caller frees it) and *hidden set, or the LMDB code of
+ * what could not be read (never taken for hidden: the search ends with
+ * other). */
 static int
-base_hidden( bt_walk *w, bt_row *r, int *hidden )
+base_entry( bt_walk *w, bt_row *r, Entry **ep, int *hidden )
 {
 	Operation *op = w->op;
 	struct berval d, n;
 	Entry *e;
-	int rc = 0, may;
+	int rc = 0, may = 1;
 
+	*ep = NULL;
 	*hidden = 0;
-	if ( be_isroot( op ) ) return 0;
 	ber_dupbv( &d, &op->o_req_dn );
 	ber_dupbv( &n, &op->o_req_ndn );
-	e = bt_row_snapshot( w->bi, w->txn, r, &d, &n, 0 );
+	e = bt_row_snapshot( w->bi, w->txn, r, &d, &n, BT_SNAP_PERIODS );
 	if ( !e ) {
 		ch_free( d.bv_val );
 		ch_free( n.bv_val );
 		return MDB_CORRUPTED;
 	}
-	if ( is_current( r->valid, r->superseded ) )
+	if ( w->fixup && complete( w, e, w->vt, w->kt ) ) {
+		entry_free( e );
+		return MDB_CORRUPTED;
+	}
+	if ( be_isroot( op ) )
+		;
+	else if ( is_current( r->valid, r->superseded ) && !w->fixup )
 		may = access_allowed( op, e, slap_schema.si_ad_entry, NULL, ACL_DISCLOSE, NULL );
 	else
 		rc = bt_may_see( op, w->bi, w->txn, e, ACL_DISCLOSE, &may );
-	entry_free( e );
-	if ( !rc ) *hidden = !may;
-	return rc;
+	if ( rc ) {
+		entry_free( e );
+		return rc;
+	}
+	*hidden = !may;
+	*ep = e;
+	return 0;
 }
 
 /* An entity none of whose present the reader may disclose is left out of
@@ -583,11 +598,11 @@ static int
 entity_hidden( bt_walk *w, const bt_uuid *u, int *hidden )
 {
 	Entry *e;
-	int rc;
+	int rc, live;
 
 	*hidden = 0;
 	if ( be_isroot( w->op ) ) return 0;
-	rc = bt_current_entry( w->bi, w->txn, u, slap_get_time(), &e );
+	rc = bt_entry_now( w->op, w->bi, w->txn, u, &e, &live );
 	if ( rc == MDB_NOTFOUND ) {
 		/* a name without any version: nothing to show */
 		*hidden = 1;
@@ -595,7 +610,7 @@ entity_hidden( bt_walk *w, const bt_uuid *u, int *hidden )
 	}
 	if ( rc ) return rc;
 	*hidden = !access_allowed( w->op, e, slap_schema.si_ad_entry, NULL, ACL_DISCLOSE, NULL );
-	entry_free( e );
+	bt_entry_now_done( w->op, w->bi, e, live );
 	return 0;
 }
 
@@ -664,22 +679,26 @@ search_asof( bt_walk *w )
 	Operation *op = w->op;
 	bt_uuid base;
 	bt_row r;
+	Entry *be;
 	struct berval dn, ndn;
 	int rc, hidden;
 
 	if ( ( rc = bt_resolve( w->bi, w->txn, &op->o_req_ndn, w->vt, w->kt, &base, &r ) ) )
 		return asof_unresolved( w, rc );
-	if ( ( rc = base_hidden( w, &r, &hidden ) ) ) {
+	if ( ( rc = base_entry( w, &r, &be, &hidden ) ) ) {
 		bt_row_free( &r );
 		return asof_unresolved( w, rc );
 	}
 	if ( hidden ) {
+		entry_free( be );
 		bt_row_free( &r );
 		finish( w, LDAP_NO_SUCH_OBJECT, BT_TEXT_NO_ENTRY_AT );
 		return LDAP_NO_SUCH_OBJECT;
 	}
 	if ( op->ors_scope != LDAP_SCOPE_BASE && w->bi->bt_cache_max_bytes > 0 &&
 		big_subtree( op ) ) {
+		entry_free( be );
+		be = NULL;
 		bt_row_free( &r );
 		if ( search_points( w, &rc ) ) return rc;
 		if ( ( rc = bt_resolve( w->bi, w->txn, &op->o_req_ndn, w->vt, w->kt, &base, &r ) ) )
@@ -688,8 +707,12 @@ search_asof( bt_walk *w )
 	/* the DN as the client wrote it is the DN of that time */
 	dn = op->o_req_dn;
 	ndn = op->o_req_ndn;
-	if ( op->ors_scope == LDAP_SCOPE_BASE || op->ors_scope == LDAP_SCOPE_SUBTREE )
-		emit_at( w, &r, &dn, &ndn );
+	if ( op->ors_scope == LDAP_SCOPE_BASE || op->ors_scope == LDAP_SCOPE_SUBTREE ) {
+		/* the base as judged above, complete already */
+		if ( be ) send_one( w, be, is_current( r.valid, r.superseded ), 0 );
+		else emit_at( w, &r, &dn, &ndn );
+	}
+	if ( be ) entry_free( be );
 	bt_row_free( &r );
 	if ( !w->stop && op->ors_scope != LDAP_SCOPE_BASE )
 		walk_children( w, &base, &dn, &ndn,

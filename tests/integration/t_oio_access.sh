@@ -45,6 +45,7 @@ write_conf "$D" \
   "access to dn.subtree=\"ou=Secret,ou=Kommune,$L\" by dn.exact=\"$ORG\" write by * none" \
   "access to dn.subtree=\"$P\" filter=\"(&(title=Head of office)(sn=Boss))\" by dn.exact=\"$ORG\" none by * break" \
   "access to dn.subtree=\"$P\" filter=\"(&(title=Head of office)(uid=anna))\" attrs=uid by dn.exact=\"$ORG\" none by * break" \
+  "access to dn.subtree=\"$P\" filter=\"(&(title=Head of office)(uid=dora))\" by dn.exact=\"$ORG\" none by * break" \
   "access to dn.subtree=\"$P\" by dn.exact=\"$HR\" write by dn.exact=\"$HRLIM\" write by dn.exact=\"$ORG\" read by * none" \
   "access to dn.subtree=\"ou=organisation,$SUFFIX\" by dn.exact=\"$ORG\" write by users read by * none" \
   "access to * by users read by * none"
@@ -195,6 +196,10 @@ is "... nor as of now, searching by uid" \
   "$(as org ldapsearch -LLL -b "$P" -E "$(asof "validAt=$(gt now)")" '(uid=boss)' 1.1 2>/dev/null | grep -c '^dn:')" "0"
 is "... nor as of now, by base lookup" \
   "$(as org ldapsearch -LLL -b "uid=boss,$P" -s base -E "$(asof "validAt=$(gt now)")" 1.1 2>/dev/null | grep -c '^dn:')" "0"
+is "org's base lookup of the boss: 32, as live" \
+  "$(rc_of as org ldapsearch -LLL -b "uid=boss,$P" -s base 1.1)" "32"
+is "... as of an hour ago: 32 too (hidden is absent)" \
+  "$(rc_of as org ldapsearch -LLL -b "uid=boss,$P" -s base -E "$(asof "validAt=$(gt '-1 hour')")" 1.1)" "32"
 # an ACL by a derived value that withholds search on uid: org cannot find
 # anna by uid, live or at a point (the filter is undefined for org), but
 # finds her by her name
@@ -208,4 +213,22 @@ is "... but by her surname as of now" \
   "$(as org ldapsearch -LLL -b "$P" -E "$(asof "validAt=$(gt now)")" "(sn=$ANNA_SN)" 1.1 2>/dev/null | grep -c '^dn:')" "1"
 is "... while org sees dora as of now by uid" \
   "$(as org ldapsearch -LLL -b "$P" -E "$(asof "validAt=$(gt now)")" '(uid=dora)' 1.1 2>/dev/null | grep -c '^dn:')" "1"
+# today's visibility, with today's derived values, decides what of the past
+# is shown: dora becomes head of office now, which hides her from org; her
+# past as a clerk (visible then by the same rule) is hidden with her
+hour=$(gt '-1 hour')
+is "before: org finds dora as of an hour ago" \
+  "$(as org ldapsearch -LLL -b "$P" -E "$(asof "validAt=$hour")" '(uid=dora)' 1.1 2>/dev/null | grep -c '^dn:')" "1"
+check "dora's engagement gets the job function Boss (title Head of office) now" \
+  lmodify -f <(printf 'dn: cn=e-dora,%s\nchangetype: modify\nreplace: moRefJobFunction\nmoRefJobFunction: %s\n' "$F" ${U}000c2)
+wait_is "... derived live" "Head of office" val "uid=dora,$P" title
+is "org's base lookup of dora now: 32" "$(rc_of as org ldapsearch -LLL -b "uid=dora,$P" -s base 1.1)" "32"
+is "org's base lookup of dora as of an hour ago (a clerk then): 32" \
+  "$(rc_of as org ldapsearch -LLL -b "uid=dora,$P" -s base -E "$(asof "validAt=$hour")" 1.1)" "32"
+is "... by uid: nothing" \
+  "$(as org ldapsearch -LLL -b "$P" -E "$(asof "validAt=$hour")" '(uid=dora)' 1.1 2>/dev/null | grep -c '^dn:')" "0"
+is "... in her history: nothing" \
+  "$(as org ldapsearch -LLL -b "uid=dora,$P" -s base -E "$(history_ctl)" 1.1 2>/dev/null | grep -c '^dn:')" "0"
+is "the rootdn sees her as a clerk an hour ago" \
+  "$(val "uid=dora,$P" title -E "$(asof "validAt=$hour")")" "Clerk"
 finish
