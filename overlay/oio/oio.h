@@ -222,6 +222,40 @@ void oio_op_below( oio_writer *w, Operation *op2, BackendDB *db,
 	slap_callback *cb, void **ctrls );
 int oio_run_below( oio_writer *w, Operation *op2, slap_operation_t which );
 
+/* oio_writer.c: derived values to write, collected by oio_compute (an
+ * oio_write_fn: oio_pending_add), written in batches below the overlay
+ * without the model's mutex (oio_pending_write), recorded in the model
+ * under it once stored (oio_pending_record, returns how many). */
+/* One object's derived values to write: computed under the model's mutex,
+ * written after it is released, recorded in the model once they are
+ * committed (oio_derive). */
+typedef struct pending {
+	bt_uuid uuid;
+	struct berval dn, ndn;
+	Modifications *ml;		/* the changes, consumed by the write */
+	BerVarray v[D_COUNT];	/* the values, for the model */
+	int written;			/* in the batch's transaction */
+	int stored;				/* committed */
+} pending;
+
+typedef struct pending_list {
+	pending *p;
+	int n, max;
+} pending_list;
+int oio_pending_add( oio_model *m, oio_obj *o, BerVarray *v, void *arg );
+void oio_pending_free( pending_list *l );
+void oio_pending_write( oio_info *oi, Operation *op, pending_list *l );
+int oio_pending_record( oio_model *m, pending_list *l );
+
+/* oio_task.c: the runqueue task (oio_task) and one run of it
+ * (oio_derive: the model loaded if it is not, what changed derived and
+ * written); ctx is the calling thread's pool context. */
+void oio_derive( oio_info *oi, void *ctx );
+void *oio_task( void *ctx, void *arg );
+
+/* oio_search.c: the overlay's bi_op_search (as-of and history reads) */
+int oio_op_search( Operation *op, SlapReply *rs );
+
 /* oio_integrity.c */
 /* What the check of a delete learnt, before the write: the entity the
  * delete terminates and whether it is a person during the period ended
