@@ -199,6 +199,22 @@ boot_end( boot_ctx *b, int keep )
 
 /* Gives every live tracked entry without history its baseline version:
  * at the first start with the overlay, and after slapadd. */
+/* The baselines are committed: the periods stored in the entries go
+ * (only once they are safely in the history; a failure here costs
+ * accuracy of the shown period, not the start), and the memory the
+ * batches dirtied goes back. */
+static void
+boot_done( boot_ctx *b, Operation *op, BackendInfo *orig, BackendDB *be )
+{
+	if ( b->nstored ) strip_stored_periods( op, orig, b->stored, b->nstored );
+	/* its batches dirtied thousands of pages at random places of four
+	 * tables (some 16 MiB at 25,000 employees), which no later write needs */
+	if ( b->total || b->nstored ) bt_release_write_memory( b->bi );
+	if ( b->total )
+		Debug( LDAP_DEBUG_ANY, "bitemporal: recorded baseline versions of %d existing entries in \"%s\" "
+			"(%d transactions)\n", b->total, be->be_suffix[0].bv_val, b->commits );
+}
+
 int
 bt_bootstrap( bt_info *bi, BackendDB *be )
 {
@@ -211,7 +227,7 @@ bt_bootstrap( bt_info *bi, BackendDB *be )
 	slap_callback cb = { 0 };
 	SlapReply rs = { REP_RESULT };
 	boot_ctx b = { bi, on, NULL, 0, 0, 0, 0, slap_get_time(), NULL, 0, 0 };
-	int searched;
+	int searched, rc;
 
 	if ( slapMode & SLAP_TOOL_MODE ) return 0;
 	b.batch_bytes = bi->bt_cache_max_bytes;
@@ -243,24 +259,12 @@ bt_bootstrap( bt_info *bi, BackendDB *be )
 	if ( !b.err && !searched )
 		Debug( LDAP_DEBUG_ANY, "bitemporal: the search for existing entries failed (%d)\n",
 			rs.sr_err );
-	if ( boot_end( &b, searched ) || !searched ) {
-		self->bd_info = self_info;
-		if ( b.err )
-			Debug( LDAP_DEBUG_ANY, "bitemporal: recording baseline versions failed: %s\n",
-				mdb_strerror( b.err ) );
-		ber_bvarray_free( b.stored );
-		return 1;
-	}
-	/* only once their periods are safely in the history; a failure
-	 * here costs accuracy of the shown period, not the start */
-	if ( b.nstored ) strip_stored_periods( op, db.bd_info, b.stored, b.nstored );
+	rc = boot_end( &b, searched ) || !searched;
+	if ( !rc ) boot_done( &b, op, db.bd_info, be );
 	self->bd_info = self_info;
+	if ( rc && b.err )
+		Debug( LDAP_DEBUG_ANY, "bitemporal: recording baseline versions failed: %s\n",
+			mdb_strerror( b.err ) );
 	ber_bvarray_free( b.stored );
-	/* its batches dirtied thousands of pages at random places of four
-	 * tables (some 16 MiB at 25,000 employees), which no later write needs */
-	if ( b.total || b.nstored ) bt_release_write_memory( bi );
-	if ( b.total )
-		Debug( LDAP_DEBUG_ANY, "bitemporal: recorded baseline versions of %d existing entries in \"%s\" "
-			"(%d transactions)\n", b.total, be->be_suffix[0].bv_val, b.commits );
-	return 0;
+	return rc;
 }

@@ -154,6 +154,32 @@ take_queued( bt_info *bi, int max )
 	return n ? head : NULL;
 }
 
+/* The writes of a group are done (each with its own result, or the
+ * commit's rc); the first queued write, if any, leads the next group. */
+static void
+hand_off( bt_info *bi, bt_job *done, int rc )
+{
+	bt_job *j, *next;
+
+	ldap_pvt_thread_mutex_lock( &bi->bt_group_mutex );
+	for ( j = done; j; j = next ) {
+		next = j->next;		/* j may be gone once it is marked done */
+		if ( !j->rc ) j->rc = rc;
+		j->state = JOB_DONE;
+	}
+	if ( bi->bt_group_queue ) {
+		j = bi->bt_group_queue;
+		bi->bt_group_queue = j->next;
+		if ( !j->next ) bi->bt_group_tail = &bi->bt_group_queue;
+		j->next = NULL;
+		j->state = JOB_LEAD;
+	} else {
+		bi->bt_group_busy = 0;
+	}
+	ldap_pvt_thread_cond_broadcast( &bi->bt_group_cond );
+	ldap_pvt_thread_mutex_unlock( &bi->bt_group_mutex );
+}
+
 static void
 lead( bt_info *bi, bt_job *first )
 {
@@ -208,23 +234,7 @@ lead( bt_info *bi, bt_job *first )
 	}
 
 handoff:
-	ldap_pvt_thread_mutex_lock( &bi->bt_group_mutex );
-	for ( j = done; j; j = next ) {
-		next = j->next;		/* j may be gone once it is marked done */
-		if ( !j->rc ) j->rc = rc;
-		j->state = JOB_DONE;
-	}
-	if ( bi->bt_group_queue ) {
-		j = bi->bt_group_queue;
-		bi->bt_group_queue = j->next;
-		if ( !j->next ) bi->bt_group_tail = &bi->bt_group_queue;
-		j->next = NULL;
-		j->state = JOB_LEAD;
-	} else {
-		bi->bt_group_busy = 0;
-	}
-	ldap_pvt_thread_cond_broadcast( &bi->bt_group_cond );
-	ldap_pvt_thread_mutex_unlock( &bi->bt_group_mutex );
+	hand_off( bi, done, rc );
 }
 
 void

@@ -75,6 +75,39 @@ static void walk_fail( bt_walk *w, int rc );
 
 static int complete( bt_walk *w, Entry *e, bt_time vt, bt_time kt );
 
+/* Sends e (slapd applies the attribute ACLs); a size limit or a client
+ * that is gone stops the walk. */
+static void
+send_entry( bt_walk *w, Entry *e )
+{
+	Operation *op = w->op;
+	SlapReply *rs = w->rs;
+	int rc;
+
+	rs->sr_entry = e;
+	rs->sr_attrs = op->ors_attrs;
+	rs->sr_flags = 0;
+	rs->sr_err = LDAP_SUCCESS;
+	rc = send_search_entry( op, rs );
+	rs->sr_entry = NULL;
+	rs->sr_attrs = NULL;
+	switch ( rc ) {
+	case LDAP_SUCCESS:
+		break;
+	case LDAP_SIZELIMIT_EXCEEDED:
+		w->stop = 1;
+		w->err = LDAP_SIZELIMIT_EXCEEDED;
+		break;
+	case LDAP_UNAVAILABLE:
+	case LDAP_BUSY:
+		w->stop = 1;
+		w->err = rc;
+		break;
+	default:
+		break;
+	}
+}
+
 /* Whether e's values match the filter, rights aside: the filter tested
  * as the rootdn would (slapd's ACLs let the rootdn test everything).  In
  * three-valued logic a right withheld only turns a test undefined, which
@@ -104,7 +137,6 @@ static void
 send_one( bt_walk *w, Entry *e, int current, int late )
 {
 	Operation *op = w->op;
-	SlapReply *rs = w->rs;
 	int rc;
 
 	if ( op->o_abandon ) {
@@ -138,29 +170,7 @@ send_one( bt_walk *w, Entry *e, int current, int late )
 	if ( test_filter( op, e, op->ors_filter ) != LDAP_COMPARE_TRUE )
 		return;
 	if ( w->history ) bt_prune_changed( op, e );
-
-	rs->sr_entry = e;
-	rs->sr_attrs = op->ors_attrs;
-	rs->sr_flags = 0;
-	rs->sr_err = LDAP_SUCCESS;
-	rc = send_search_entry( op, rs );
-	rs->sr_entry = NULL;
-	rs->sr_attrs = NULL;
-	switch ( rc ) {
-	case LDAP_SUCCESS:
-		break;
-	case LDAP_SIZELIMIT_EXCEEDED:
-		w->stop = 1;
-		w->err = LDAP_SIZELIMIT_EXCEEDED;
-		break;
-	case LDAP_UNAVAILABLE:
-	case LDAP_BUSY:
-		w->stop = 1;
-		w->err = rc;
-		break;
-	default:
-		break;
-	}
+	send_entry( w, e );
 }
 
 /* The history cannot be read (rc: the LMDB code, MDB_CORRUPTED for what

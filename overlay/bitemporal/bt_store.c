@@ -615,40 +615,52 @@ row_store( bt_info *bi, MDB_txn *txn, bt_row *r, bt_vval *v )
 
 /* Stores a new version.  r supplies uuid, periods, recorded, op, parent,
  * actor and changed; e the snapshot.  r->seq is assigned here. */
+/* The body of a version holding the snapshot blob: deflated when that
+ * makes it smaller (*z, the caller frees it), plain when it does not or
+ * when zlib has no memory.  Returns MDB_BAD_VALSIZE for a snapshot over
+ * BT_SNAPSHOT_MAX, else 0. */
+static int
+snapshot_body( struct berval *blob, bt_vval *v, unsigned char **z )
+{
+	bt_zstreams *zs;
+	size_t zlen = 0;
+	int rc, owned;
+
+	memset( v, 0, sizeof( *v ) );
+	v->format = BT_ROW_PLAIN;
+	v->body = (unsigned char *)blob->bv_val;
+	v->body_len = v->plain_len = blob->bv_len;
+	*z = NULL;
+	if ( !( zs = bt_zstreams_get( &owned ) ) ) return 0;
+	*z = ch_malloc( blob->bv_len ? blob->bv_len : 1 );
+	rc = bt_deflate( zs, blob->bv_val, blob->bv_len, *z, &zlen );
+	if ( owned ) bt_zstreams_free( zs );
+	if ( rc == MDB_BAD_VALSIZE ) return rc;
+	if ( rc == 0 && zlen ) {
+		v->format = BT_ROW_DEFLATE_DICT;
+		v->body = *z;
+		v->body_len = zlen;
+	}
+	return 0;
+}
+
 int
 bt_row_put( bt_info *bi, MDB_txn *txn, bt_row *r, Entry *e )
 {
 	struct berval blob, nrdn;
 	unsigned char *z = NULL;
-	bt_zstreams *zs;
 	bt_vval v;
 	Entry own;
 	Attribute *own_attrs;
-	size_t zlen = 0;
-	int rc, owned;
+	int rc;
 
 	if ( !bt_period_is_valid( r->valid ) ) return 0;	/* nothing to keep */
 
 	/* the entry's own facts only (bt_computed.c) */
 	e = bt_entry_own_facts( bi, e, &own, &own_attrs );
 	entry_encode( e, &blob );
-	memset( &v, 0, sizeof( v ) );
-	v.format = BT_ROW_PLAIN;
-	v.body = (unsigned char *)blob.bv_val;
-	v.body_len = v.plain_len = blob.bv_len;
-	/* deflated when that makes it smaller; plain when it does not, or
-	 * when zlib has no memory */
-	if ( ( zs = bt_zstreams_get( &owned ) ) ) {
-		z = ch_malloc( blob.bv_len ? blob.bv_len : 1 );
-		rc = bt_deflate( zs, blob.bv_val, blob.bv_len, z, &zlen );
-		if ( owned ) bt_zstreams_free( zs );
-		if ( rc == MDB_BAD_VALSIZE ) goto out;	/* over BT_SNAPSHOT_MAX */
-		if ( rc == 0 && zlen ) {
-			v.format = BT_ROW_DEFLATE_DICT;
-			v.body = z;
-			v.body_len = zlen;
-		}
-	}
+	rc = snapshot_body( &blob, &v, &z );
+	if ( rc ) goto out;	/* over BT_SNAPSHOT_MAX */
 	rc = row_store( bi, txn, r, &v );
 	if ( rc ) goto out;
 	/* The new version is what the entity's next change reads first (and

@@ -212,6 +212,39 @@ parent_at( bt_write *w, struct berval *ndn, bt_time t, bt_uuid *parent )
 	FAIL( w, LDAP_NO_SUCH_OBJECT, w->textbuf );
 }
 
+/* The entity w->uuid, named by a name it had at another time, may still
+ * be live under its present name, which a live change must then use
+ * (w->live, w->live_dn, w->live_ndn).  Returns an LDAP result code. */
+static int
+find_live_name( bt_write *w )
+{
+	struct berval dn, ndn;
+	bt_row r;
+	Entry *e;
+	int rc;
+
+	rc = bt_row_at( w->bi, w->txn, &w->uuid, w->now, BT_KNOWN_NOW, &r );
+	if ( rc == MDB_NOTFOUND ) return 0;		/* not live now */
+	if ( rc ) FAIL( w, LDAP_OTHER, "bitemporal: cannot read the entry's history" );
+	rc = bt_row_dn( w->bi, w->txn, &r, w->now, BT_KNOWN_NOW, &dn, &ndn );
+	bt_row_free( &r );
+	if ( rc ) FAIL( w, LDAP_OTHER, "bitemporal: cannot read the entry's history" );
+	if ( live_get( w, &ndn, &e ) == 0 ) {
+		bt_uuid lu;
+		if ( bt_entry_uuid( e, &lu ) == 0 && memcmp( &lu, &w->uuid, sizeof( lu ) ) == 0 ) {
+			w->live = 1;
+			w->live_dn = dn;
+			w->live_ndn = ndn;
+			BER_BVZERO( &dn );
+			BER_BVZERO( &ndn );
+		}
+		live_release( w, e );
+	}
+	ch_free( dn.bv_val );
+	ch_free( ndn.bv_val );
+	return 0;
+}
+
 /* Finds the entity a modify/delete/modrdn names: the live entry if there
  * is one, else the entry that had that DN during the period.  A live
  * entry the overlay does not track sets w->untracked (the caller stops
@@ -244,38 +277,7 @@ load_target( bt_write *w, Entry **livep )
 		return 0;
 	}
 	rc = bt_resolve_any( w->bi, w->txn, &op->o_req_ndn, w->P, &w->uuid );
-	if ( rc == 0 ) {
-		/* named by a name it had at another time: it may still be live
-		 * under its present name, which a live change must then use */
-		bt_row r;
-		rc = bt_row_at( w->bi, w->txn, &w->uuid, w->now, BT_KNOWN_NOW, &r );
-		if ( rc != 0 && rc != MDB_NOTFOUND )
-			FAIL( w, LDAP_OTHER, "bitemporal: cannot read the entry's history" );
-		if ( rc == 0 ) {
-			struct berval dn, ndn;
-			rc = bt_row_dn( w->bi, w->txn, &r, w->now, BT_KNOWN_NOW, &dn, &ndn );
-			if ( rc ) {
-				bt_row_free( &r );
-				FAIL( w, LDAP_OTHER, "bitemporal: cannot read the entry's history" );
-			}
-			if ( live_get( w, &ndn, &e ) == 0 ) {
-				bt_uuid lu;
-				if ( bt_entry_uuid( e, &lu ) == 0 &&
-					memcmp( &lu, &w->uuid, sizeof( lu ) ) == 0 ) {
-					w->live = 1;
-					w->live_dn = dn;
-					w->live_ndn = ndn;
-					BER_BVZERO( &dn );
-					BER_BVZERO( &ndn );
-				}
-				live_release( w, e );
-			}
-			ch_free( dn.bv_val );
-			ch_free( ndn.bv_val );
-			bt_row_free( &r );
-		}
-		return 0;
-	}
+	if ( rc == 0 ) return find_live_name( w );
 	/* an entry whose history cannot be read is not an absent one */
 	if ( rc != MDB_NOTFOUND )
 		FAIL( w, LDAP_OTHER, "bitemporal: cannot read the history of the entries named so" );

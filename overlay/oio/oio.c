@@ -387,13 +387,47 @@ is_input( AttributeDescription *ad )
 }
 
 
+/* The kind of object a write is about (as the model has it before the
+ * write) and whether it may change inputs of derived values (*inputs):
+ * a description or a phone-book note does not, a unit's move does. */
+static oio_kind
+write_kind( Operation *op, oio_info *oi, int *inputs )
+{
+	oio_kind kind = OIO_OTHER;
+	Modifications *ml;
+	oio_obj *o;
+
+	*inputs = 0;
+	switch ( op->o_tag ) {
+	case LDAP_REQ_ADD:
+		kind = oio_kind_of( op->ora_e );
+		*inputs = kind != OIO_OTHER && kind != OIO_PERSON;
+		break;
+	case LDAP_REQ_MODIFY:
+		ldap_pvt_thread_mutex_lock( &oi->oi_model.mutex );
+		o = oio_model_get_dn( &oi->oi_model, &op->o_req_ndn );
+		kind = o ? o->kind : OIO_OTHER;
+		ldap_pvt_thread_mutex_unlock( &oi->oi_model.mutex );
+		for ( ml = op->orm_modlist; ml; ml = ml->sml_next ) {
+			if ( is_input( ml->sml_desc ) ) *inputs = 1;
+		}
+		if ( kind == OIO_PERSON ) *inputs = 0;
+		break;
+	case LDAP_REQ_DELETE:
+	case LDAP_REQ_MODRDN:
+		*inputs = 1;
+		break;
+	}
+	return kind;
+}
+
 static int
 oio_op_write( Operation *op, SlapReply *rs )
 {
 	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
 	oio_info *oi = on->on_bi.bi_private;
-	oio_kind kind = OIO_OTHER;
-	int inputs = 0;
+	oio_kind kind;
+	int inputs;
 	oio_cb *c;
 
 	if ( !oio_ad.ocPerson ) return SLAP_CB_CONTINUE;	/* no schema: nothing to do */
@@ -406,30 +440,7 @@ oio_op_write( Operation *op, SlapReply *rs )
 		return rs->sr_err;
 	}
 
-	switch ( op->o_tag ) {
-	case LDAP_REQ_ADD:
-		kind = oio_kind_of( op->ora_e );
-		inputs = kind != OIO_OTHER && kind != OIO_PERSON;
-		break;
-	case LDAP_REQ_MODIFY: {
-		Modifications *ml;
-		oio_obj *o;
-		ldap_pvt_thread_mutex_lock( &oi->oi_model.mutex );
-		o = oio_model_get_dn( &oi->oi_model, &op->o_req_ndn );
-		kind = o ? o->kind : OIO_OTHER;
-		ldap_pvt_thread_mutex_unlock( &oi->oi_model.mutex );
-		for ( ml = op->orm_modlist; ml; ml = ml->sml_next ) {
-			if ( is_input( ml->sml_desc ) ) inputs = 1;
-		}
-		if ( kind == OIO_PERSON ) inputs = 0;
-		break;
-	}
-	case LDAP_REQ_DELETE:
-	case LDAP_REQ_MODRDN:
-		inputs = 1;
-		break;
-	}
-
+	kind = write_kind( op, oi, &inputs );
 	c = op->o_tmpcalloc( 1, sizeof( *c ), op->o_tmpmemctx );
 	if ( oio_check_write( op, rs, oi, on, kind, &c->term ) ) {
 		op->o_tmpfree( c, op->o_tmpmemctx );
