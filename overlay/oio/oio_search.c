@@ -224,6 +224,27 @@ asof_fixup_lazy( Operation *op, Entry *e, bt_fixup *fx )
 	apply_derived( e, &lo->own, o, NULL );
 }
 
+/* The search answered from the organisation kept at pt, if it is the
+ * one kept (1, its result in *rc), held for reading meanwhile; wait: wait
+ * for a search changing what is kept, else give up at once (0). */
+static int
+search_kept( Operation *op, SlapReply *rs, slap_overinst *on, bt_fixup *fx,
+	const asof_point *pt, int wait, int *rc )
+{
+	oio_info *oi = on->on_bi.bi_private;
+	int kept;
+
+	if ( wait ) ldap_pvt_thread_rdwr_rlock( &oi->oi_asof_lock );
+	else if ( ldap_pvt_thread_rdwr_rtrylock( &oi->oi_asof_lock ) ) return 0;
+	if ( ( kept = point_is_kept( oi, pt ) ) ) {
+		fx->fn = asof_fixup;
+		fx->arg = &oi->oi_asof;
+		*rc = search_completed( op, rs, on, fx );
+	}
+	ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
+	return kept;
+}
+
 /* A search over many entries: the organisation at the point, kept from
  * an earlier search at the same point, or (lazy) built by the search when
  * it needs it, or built for it, outside any lock (a rebuild never makes
@@ -236,15 +257,7 @@ search_whole( Operation *op, SlapReply *rs, slap_overinst *on, bt_fixup *fx,
 	lazy_org lo;
 	int rc;
 
-	ldap_pvt_thread_rdwr_rlock( &oi->oi_asof_lock );
-	if ( point_is_kept( oi, pt ) ) {
-		fx->fn = asof_fixup;
-		fx->arg = &oi->oi_asof;
-		rc = search_completed( op, rs, on, fx );
-		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
-		return rc;
-	}
-	ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
+	if ( search_kept( op, rs, on, fx, pt, 1, &rc ) ) return rc;
 	memset( &lo, 0, sizeof( lo ) );
 	lo.oi = oi;
 	if ( !lazy ) {
@@ -272,16 +285,8 @@ search_one( Operation *op, SlapReply *rs, slap_overinst *on, bt_fixup *fx,
 	oio_info *oi = on->on_bi.bi_private;
 	int rc;
 
-	if ( ldap_pvt_thread_rdwr_rtrylock( &oi->oi_asof_lock ) == 0 ) {
-		if ( point_is_kept( oi, pt ) ) {
-			fx->fn = asof_fixup;
-			fx->arg = &oi->oi_asof;
-			rc = search_completed( op, rs, on, fx );
-			ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
-			return rc;
-		}
-		ldap_pvt_thread_rdwr_runlock( &oi->oi_asof_lock );
-	}
+	/* a base lookup never waits for the kept organisation to change */
+	if ( search_kept( op, rs, on, fx, pt, 0, &rc ) ) return rc;
 	if ( base_point_is_hot( oi, pt->vt, pt->kt, pt->gen ) )
 		return search_whole( op, rs, on, fx, pt, 0 );
 	fx->fn = asof_fixup_one;
