@@ -93,25 +93,39 @@ int
 bt_entry_now( Operation *op, bt_info *bi, MDB_txn *txn, const bt_uuid *u, Entry **ep,
 	int *live )
 {
-	Entry *cur, *e = NULL;
+	struct berval dn, ndn;
+	Entry *e = NULL;
+	bt_time now = slap_get_time();
 	bt_uuid lu;
+	bt_row r;
 	int rc;
 
 	*ep = NULL;
 	*live = 0;
-	if ( ( rc = bt_current_entry( bi, txn, u, slap_get_time(), &cur ) ) ) return rc;
-	if ( bi->bt_on && overlay_entry_get_ov( op, &cur->e_nname, NULL, NULL, 0, &e,
-			bi->bt_on ) == LDAP_SUCCESS && e ) {
-		if ( bt_entry_uuid( e, &lu ) == 0 && memcmp( &lu, u, sizeof( lu ) ) == 0 ) {
-			entry_free( cur );
-			*ep = e;
-			*live = 1;
-			return 0;
+	/* valid now: live under its name now, found without decoding the
+	 * version (its snapshot is needed only when it is not live) */
+	rc = bt_row_at( bi, txn, u, now, BT_KNOWN_NOW, &r );
+	if ( rc == 0 && bi->bt_on ) {
+		if ( ( rc = bt_row_dn( bi, txn, &r, now, BT_KNOWN_NOW, &dn, &ndn ) ) ) {
+			bt_row_free( &r );
+			return rc;
 		}
-		overlay_entry_release_ov( op, e, 0, bi->bt_on );
+		if ( overlay_entry_get_ov( op, &ndn, NULL, NULL, 0, &e, bi->bt_on ) ==
+				LDAP_SUCCESS && e ) {
+			if ( bt_entry_uuid( e, &lu ) == 0 && memcmp( &lu, u, sizeof( lu ) ) == 0 ) {
+				*ep = e;
+				*live = 1;
+			} else {
+				overlay_entry_release_ov( op, e, 0, bi->bt_on );
+			}
+		}
+		ch_free( dn.bv_val );
+		ch_free( ndn.bv_val );
 	}
-	*ep = cur;
-	return 0;
+	if ( rc == 0 ) bt_row_free( &r );
+	if ( *live ) return 0;
+	if ( rc != 0 && rc != MDB_NOTFOUND ) return rc;
+	return bt_current_entry( bi, txn, u, now, ep );
 }
 
 int
