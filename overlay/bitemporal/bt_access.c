@@ -102,14 +102,13 @@ bt_entry_now( Operation *op, bt_info *bi, MDB_txn *txn, const bt_uuid *u, Entry 
 
 	*ep = NULL;
 	*live = 0;
-	/* valid now: live under its name now, found without decoding the
-	 * version (its snapshot is needed only when it is not live) */
 	rc = bt_row_at( bi, txn, u, now, BT_KNOWN_NOW, &r );
-	if ( rc == 0 && bi->bt_on ) {
-		if ( ( rc = bt_row_dn( bi, txn, &r, now, BT_KNOWN_NOW, &dn, &ndn ) ) ) {
-			bt_row_free( &r );
-			return rc;
-		}
+	/* none valid now: its latest current version (bt_current_entry) */
+	if ( rc == MDB_NOTFOUND ) return bt_current_entry( bi, txn, u, now, ep );
+	if ( rc ) return rc;
+	/* live under its name now, found without decoding the version (its
+	 * snapshot is needed only when it is not live: an activation due) */
+	if ( ( rc = bt_row_dn( bi, txn, &r, now, BT_KNOWN_NOW, &dn, &ndn ) ) == 0 ) {
 		if ( overlay_entry_get_ov( op, &ndn, NULL, NULL, 0, &e, bi->bt_on ) ==
 				LDAP_SUCCESS && e ) {
 			if ( bt_entry_uuid( e, &lu ) == 0 && memcmp( &lu, u, sizeof( lu ) ) == 0 ) {
@@ -121,11 +120,10 @@ bt_entry_now( Operation *op, bt_info *bi, MDB_txn *txn, const bt_uuid *u, Entry 
 		}
 		ch_free( dn.bv_val );
 		ch_free( ndn.bv_val );
+		if ( !*live ) rc = bt_version_entry( bi, txn, &r, now, ep );
 	}
-	if ( rc == 0 ) bt_row_free( &r );
-	if ( *live ) return 0;
-	if ( rc != 0 && rc != MDB_NOTFOUND ) return rc;
-	return bt_current_entry( bi, txn, u, now, ep );
+	bt_row_free( &r );
+	return rc;
 }
 
 int

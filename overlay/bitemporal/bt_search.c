@@ -32,6 +32,8 @@ typedef struct bt_walk {
 	bt_fixup *fixup;
 	int complete_late;	/* the filter tests no computed attribute: only
 						 * entries that match are completed (fixup) */
+	Operation *as_root;	/* the search as the rootdn would make it, to test
+						 * the filter on values alone; NULL: no rootdn */
 	Operation *op;
 	SlapReply *rs;
 	bt_info *bi;
@@ -117,13 +119,8 @@ send_entry( bt_walk *w, Entry *e )
 static int
 values_match( bt_walk *w, Entry *e )
 {
-	Operation op2;
-
-	if ( BER_BVISEMPTY( &w->op->o_bd->be_rootndn ) ) return 1;
-	op2 = *w->op;
-	op2.o_ndn = w->op->o_bd->be_rootndn;
-	op2.o_dn = w->op->o_bd->be_rootdn;
-	return test_filter( &op2, e, op2.ors_filter ) == LDAP_COMPARE_TRUE;
+	return !w->as_root ||
+		test_filter( w->as_root, e, w->as_root->ors_filter ) == LDAP_COMPARE_TRUE;
 }
 
 /* Sends one entry if the client may see it and it matches.  current:
@@ -237,7 +234,7 @@ emit( bt_walk *w, Entry *e, const bt_row *r )
 		c->n++;
 		return;
 	}
-	send_one( w, e, is_current( r->valid, r->superseded ), w->fixup && w->complete_late );
+	send_one( w, e, is_current( r->valid, r->superseded ), w->complete_late );
 }
 
 /* One entity at (vt, kt), named dn/ndn at that point. */
@@ -840,6 +837,7 @@ bt_op_search( Operation *op, SlapReply *rs )
 	bt_info *bi = on->on_bi.bi_private;
 	bt_walk w;
 	bt_reader rd;
+	Operation as_root;
 	int history = bt_has_ctrl( op, bt_history_cid );
 	int rc;
 
@@ -866,6 +864,12 @@ bt_op_search( Operation *op, SlapReply *rs )
 		 * completes only what it sends: a search for one person by uid
 		 * at a point computes that person's values, not everyone's */
 		w.complete_late = w.fixup && !bt_filter_computed( bi, op->ors_filter );
+		if ( w.complete_late && !BER_BVISEMPTY( &op->o_bd->be_rootndn ) ) {
+			as_root = *op;
+			as_root.o_ndn = op->o_bd->be_rootndn;
+			as_root.o_dn = op->o_bd->be_rootdn;
+			w.as_root = &as_root;
+		}
 	}
 	if ( bt_read_begin( bi, op, &rd ) ) {
 		finish( &w, LDAP_OTHER, "bitemporal: cannot read history" );

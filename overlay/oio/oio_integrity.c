@@ -286,6 +286,20 @@ request_writes( check_ctx *c, AttributeDescription *ad, struct berval *value )
 	return 0;
 }
 
+/* A reference to us (the target's UUID as text) refused: no version of
+ * it exists at gap, within the period ps. */
+static int
+refuse_absent( check_ctx *c, AttributeDescription *ad, const char *us, const char *ps,
+	bt_time gap )
+{
+	char gs[BT_TIME_BUFSZ];
+
+	bt_time_format( gap, gs );
+	return fail( c, LDAP_CONSTRAINT_VIOLATION,
+		"%s: %s does not exist during the whole period %s (not at %s)",
+		ad->ad_cname.bv_val, us, ps, gs );
+}
+
 /* One reference value: exists during the whole period, right kind.  A
  * target the requester may not see is, for a value the request writes,
  * answered exactly as an absent one; for a value it keeps, checked as any
@@ -296,7 +310,7 @@ check_target( check_ctx *c, AttributeDescription *ad, struct berval *value )
 	const bt_uuid *target = (const bt_uuid *)value->bv_val;
 	const ref_rule *rule = rule_for( ad );
 	bt_rows rows = { 0 };
-	char us[LDAP_LUTIL_UUIDSTR_BUFSIZE], ps[PERIOD_BUFSZ], gs[BT_TIME_BUFSZ];
+	char us[LDAP_LUTIL_UUIDSTR_BUFSIZE], ps[PERIOD_BUFSZ];
 	bt_time gap;
 	int rc = 0, written, hidden = 0;
 
@@ -308,10 +322,7 @@ check_target( check_ctx *c, AttributeDescription *ad, struct berval *value )
 	fmt_period( c->P, ps, sizeof( ps ) );
 	gap = first_gap( &rows, c->P );
 	if ( gap < c->P.to ) {
-		bt_time_format( gap, gs );
-		rc = fail( c, LDAP_CONSTRAINT_VIOLATION,
-			"%s: %s does not exist during the whole period %s (not at %s)",
-			ad->ad_cname.bv_val, us, ps, gs );
+		rc = refuse_absent( c, ad, us, ps, gap );
 	} else if ( rule && rule->oc ) {
 		rc = check_kind( c, ad, rule, &rows, us );
 	}
@@ -321,12 +332,9 @@ check_target( check_ctx *c, AttributeDescription *ad, struct berval *value )
 	if ( rows.n && ( rc == LDAP_CONSTRAINT_VIOLATION || ( rc == 0 && written ) ) &&
 		target_hidden( c, &rows, &hidden ) )
 		rc = fail_read( c );
-	else if ( hidden && written ) {
-		bt_time_format( c->P.from, gs );	/* as if there were no version */
-		rc = fail( c, LDAP_CONSTRAINT_VIOLATION,
-			"%s: %s does not exist during the whole period %s (not at %s)",
-			ad->ad_cname.bv_val, us, ps, gs );
-	} else if ( hidden ) {
+	else if ( hidden && written )
+		rc = refuse_absent( c, ad, us, ps, c->P.from );	/* as if there were no version */
+	else if ( hidden ) {
 		rc = fail( c, LDAP_CONSTRAINT_VIOLATION,
 			"%s: a value this write keeps does not name a valid entry during the whole "
 			"period %s; change it first", ad->ad_cname.bv_val, ps );

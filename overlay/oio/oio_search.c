@@ -52,16 +52,23 @@ apply_derived( Entry *e, oio_model *m, oio_obj *o, void *arg )
 	}
 }
 
+/* The values of e's object in m, the organisation at the point. */
+static void
+apply_from( Entry *e, oio_model *m )
+{
+	oio_obj *o;
+	bt_uuid u;
+
+	if ( bt_entry_uuid( e, &u ) || !( o = oio_model_get( m, &u ) ) ) return;
+	apply_derived( e, m, o, NULL );
+}
+
 /* A whole-organisation search: the entry's object in the model of the
  * point. */
 static void
 asof_fixup( Operation *op, Entry *e, bt_fixup *fx )
 {
-	oio_obj *o;
-	bt_uuid u;
-
-	if ( bt_entry_uuid( e, &u ) || !( o = oio_model_get( fx->arg, &u ) ) ) return;
-	apply_derived( e, fx->arg, o, NULL );
+	apply_from( e, fx->arg );
 }
 
 /* A history listing: where a person's derived values change within a
@@ -201,8 +208,6 @@ asof_fixup_lazy( Operation *op, Entry *e, bt_fixup *fx )
 {
 	lazy_org *lo = fx->arg;
 	oio_kind kind = oio_kind_of( e );
-	oio_obj *o;
-	bt_uuid u;
 
 	if ( kind != OIO_PERSON && kind != OIO_UNIT ) return;	/* nothing derived */
 	if ( !lo->built && lo->ones < OIO_ASOF_ONES ) {
@@ -220,8 +225,7 @@ asof_fixup_lazy( Operation *op, Entry *e, bt_fixup *fx )
 		}
 		lo->built = 1;
 	}
-	if ( bt_entry_uuid( e, &u ) || !( o = oio_model_get( &lo->own, &u ) ) ) return;
-	apply_derived( e, &lo->own, o, NULL );
+	apply_from( e, &lo->own );
 }
 
 /* The search answered from the organisation kept at pt, if it is the
@@ -260,13 +264,15 @@ search_whole( Operation *op, SlapReply *rs, slap_overinst *on, bt_fixup *fx,
 	if ( search_kept( op, rs, on, fx, pt, 1, &rc ) ) return rc;
 	memset( &lo, 0, sizeof( lo ) );
 	lo.oi = oi;
-	if ( !lazy ) {
+	if ( lazy ) {
+		fx->fn = asof_fixup_lazy;
+		fx->arg = &lo;
+	} else {
 		if ( org_build( op, rs, oi, &lo.own ) ) return rs->sr_err;
 		lo.built = 1;
-		lo.ones = OIO_ASOF_ONES;
+		fx->fn = asof_fixup;
+		fx->arg = &lo.own;
 	}
-	fx->fn = asof_fixup_lazy;
-	fx->arg = &lo;
 	rc = search_completed( op, rs, on, fx );
 	if ( lo.built ) {
 		org_keep( oi, &lo.own, pt );
