@@ -122,12 +122,14 @@ bt_cf_cache_bound( ConfigArgs *c )
 	size_t dropped;
 
 	/* the inflated snapshots and the points kept shrink to their shares
-	 * at once, slapo-oio's organisation when the next one is built */
+	 * at once, and what borrows from them; slapo-oio's organisation when
+	 * the next one is built */
 	bt_snapcache_set_max( bi->bt_snaps, BT_SHARE_SNAPS( bi->bt_cache_max_bytes ) );
 	if ( ( dropped = bt_points_fit( bi ) ) )
 		Debug( LDAP_DEBUG_CONFIG, "bitemporal: as-of points of %lu bytes dropped "
 			"(bitemporal-cache-size %lu)\n", (unsigned long)dropped,
 			(unsigned long)bi->bt_cache_max_bytes );
+	bt_shrinkers_call( bi );	/* what they borrowed may be less now */
 	return 0;
 }
 

@@ -104,6 +104,9 @@ void bt_points_clear( bt_info *bi );
  * bitemporal-cache-size (unless a search reads them: then the next point
  * kept does it); returns the bytes of the points dropped */
 size_t bt_points_fit( bt_info *bi );
+/* the caches that borrow from the points give back what they must
+ * (bt_shrinker_add); called with no lock of bitemporal's held */
+void bt_shrinkers_call( bt_info *bi );
 
 /* Locks, and the order they are taken in (a lock may be taken while
  * holding those listed before it, never one listed after it):
@@ -177,6 +180,7 @@ struct bt_info {
 	ldap_pvt_thread_rdwr_t bt_cache_lock;
 	bt_cache *bt_points[BT_POINTS_MAX];
 	int bt_npoints;
+	size_t bt_points_bytes;	/* what they hold, for bt_points_spare (atomic) */
 	unsigned long bt_point_tick;
 	/* the points the last big as-of searches asked for: a point is
 	 * kept from its second search on (bt_cache.c) */

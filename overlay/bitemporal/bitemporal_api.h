@@ -308,6 +308,18 @@ int bt_visit_at( bt_info *bi, Operation *op, bt_time valid_at, bt_time known_at,
 #define BT_SHARE_ORG( size )    ( (size) - BT_SHARE_SNAPS( size ) - BT_SHARE_FACTS( size ) - \
 	BT_SHARE_POINTS( size ) )
 size_t bt_cache_size( bt_info *bi );
+/* The shares are guarantees, not fences: the share of the points that the
+ * kept points leave unused (at 25,000 employees a whole-database point
+ * outgrows it and none is kept) may be lent to a cache of small entries
+ * above (slapo-oio's entities at a point), which must give it back when
+ * a point is kept: bitemporal then calls every shrinker, with the
+ * overlay and database whose points grew, before the search that kept it returns,
+ * and when bitemporal-cache-size changes.  bt_shrinker_add is called
+ * from an overlay's initialize, as bt_listener_add; 0, or -1 when
+ * BT_LISTENERS_MAX shrinkers are registered already. */
+size_t bt_points_spare( bt_info *bi );
+typedef void (bt_shrinker)( slap_overinst *bt_on, bt_info *bi );
+int bt_shrinker_add( bt_shrinker *fn );
 
 /* The view generation: +1 with every committed write (views computed
  * before it may be stale), and the registration time of the latest write

@@ -141,12 +141,54 @@ bt_point_release( bt_info *bi )
 	ldap_pvt_thread_rdwr_runlock( &bi->bt_cache_lock );
 }
 
+/* The caches above that borrow what the points leave unused
+ * (bitemporal_api.h), registered as the listeners are. */
+static bt_shrinker *shrinkers[BT_LISTENERS_MAX];
+static int nshrinkers;
+
+int
+bt_shrinker_add( bt_shrinker *fn )
+{
+	if ( nshrinkers == BT_LISTENERS_MAX ) return -1;
+	shrinkers[nshrinkers++] = fn;
+	return 0;
+}
+
+void
+bt_shrinkers_call( bt_info *bi )
+{
+	int i;
+
+	for ( i = 0; i < nshrinkers; i++ ) shrinkers[i]( bi->bt_on, bi );
+}
+
+/* what the kept points hold, told to whoever borrows (under the lock) */
+static void
+points_count( bt_info *bi )
+{
+	size_t total = 0;
+	int i;
+
+	for ( i = 0; i < bi->bt_npoints; i++ ) total += bi->bt_points[i]->bytes;
+	__atomic_store_n( &bi->bt_points_bytes, total, __ATOMIC_RELAXED );
+}
+
 static void
 point_drop( bt_info *bi, int i )
 {
 	bt_cache_clear( bi->bt_points[i] );
 	ch_free( bi->bt_points[i] );
 	bi->bt_points[i] = bi->bt_points[--bi->bt_npoints];
+	points_count( bi );
+}
+
+size_t
+bt_points_spare( bt_info *bi )
+{
+	size_t share = BT_SHARE_POINTS( bi->bt_cache_max_bytes ),
+		held = __atomic_load_n( &bi->bt_points_bytes, __ATOMIC_RELAXED );
+
+	return held < share ? share - held : 0;
 }
 
 /* Keeps c among the points (or frees it): the points of older read
@@ -157,7 +199,7 @@ void
 bt_point_keep( bt_info *bi, bt_cache *c )
 {
 	size_t share = BT_SHARE_POINTS( bi->bt_cache_max_bytes ), total;
-	int i, lru;
+	int i, lru, kept = 0;
 
 	if ( ldap_pvt_thread_rdwr_wtrylock( &bi->bt_cache_lock ) ) goto drop;
 	for ( i = 0; i < bi->bt_npoints; ) {
@@ -183,12 +225,16 @@ bt_point_keep( bt_info *bi, bt_cache *c )
 	if ( c->bytes <= share ) {
 		c->used = __atomic_add_fetch( &bi->bt_point_tick, 1, __ATOMIC_RELAXED );
 		bi->bt_points[bi->bt_npoints++] = c;
+		points_count( bi );
+		kept = 1;
 		c = NULL;
 	}
 	for ( i = 0, total = 0; i < bi->bt_npoints; i++ ) total += bi->bt_points[i]->bytes;
 	Debug( LDAP_DEBUG_STATS, "bitemporal: as-of points kept: %d, %lu of %lu bytes\n",
 		bi->bt_npoints, (unsigned long)total, (unsigned long)share );
 	ldap_pvt_thread_rdwr_wunlock( &bi->bt_cache_lock );
+	/* what was lent of the points' share comes back first */
+	if ( kept ) bt_shrinkers_call( bi );
 drop:
 	if ( c ) {
 		bt_cache_clear( c );

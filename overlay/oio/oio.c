@@ -498,6 +498,21 @@ oio_register_derived( bt_info *bi )
 		bt_computed_add( bi, oio_ad.derived[i], i <= D_PERSON_LAST ? oio_ad.ocPerson : oio_ad.ocUnit );
 }
 
+/* The points of bi grew, or its cache's bound changed (a bt_shrinker,
+ * bitemporal_api.h): the oio overlays above it give back what their
+ * entities at a point borrowed. */
+static void
+oio_bt_shrink( slap_overinst *bt_on, bt_info *bi )
+{
+	slap_overinst *o2;
+
+	for ( o2 = bt_on->on_info->oi_list; o2 && o2 != bt_on; o2 = o2->on_next ) {
+		oio_info *oi = o2->on_bi.bi_private;
+		if ( strcmp( o2->on_bi.bi_type, "oio" ) || !oi || oi->oi_bt != bi ) continue;
+		oio_asof_fit( oi );
+	}
+}
+
 /* The bitemporal overlay bt_on opened live (bi) or closed (NULL): the
  * oio overlays above it follow (a bt_listener, bitemporal_api.h). */
 static void
@@ -642,5 +657,6 @@ oio_initialize( void )
 	rc = config_register_schema( oio_cfg, oio_ocs );
 	if ( rc ) return rc;
 	if ( bt_listener_add( oio_bt_attach ) ) return -1;
+	if ( bt_shrinker_add( oio_bt_shrink ) ) return -1;
 	return overlay_register( &oio );
 }

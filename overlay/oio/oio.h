@@ -78,6 +78,8 @@ typedef struct oio_info {
 	 * share (0: the last one fitted); while the share stays smaller,
 	 * lookups that come often at one point do not build it (atomic) */
 	size_t oi_org_too_big;
+	size_t oi_org_bytes;		/* of the one kept (atomic): the facts below
+								 * borrow the rest of its share */
 	/* the entities as-of reads of one entry visited, each with the
 	 * stretch of valid time it holds for (oio_asof_cache.c); it has
 	 * its own locks, taken alone */
@@ -149,6 +151,12 @@ oio_compute_one( oio_info *oi, oio_model *m, oio_obj *o, oio_write_fn *write, vo
 typedef void (oio_obj_values_fn)( Entry *e, oio_model *m, oio_obj *o, void *arg );
 int oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	oio_obj_values_fn *fn, void *arg );
+/* The bytes the entities these reads visited may take (oi_asof_facts):
+ * their share of bitemporal-cache-size and what the points and the
+ * organisation at a point leave unused of theirs (bt_points_spare);
+ * oio_asof_fit gives back what is over it, as a bt_shrinker does. */
+size_t oio_asof_facts_max( oio_info *oi );
+void oio_asof_fit( oio_info *oi );
 
 /* oio_asof_cache.c: what one entity was in a stretch of valid time, as
  * read from snapshot built: u had no version then (!found), or one under
@@ -161,12 +169,15 @@ typedef struct oio_asof_fact {
 	bt_period span;
 	bt_time newest;
 	size_t built;
-	int found, has_facts;
-	int name_only;		/* only its parent and name were read (kept for
-						 * the DN walks: containers above the units) */
+	unsigned char found, has_facts;
+	unsigned char name_only;	/* only its parent and name were read (kept
+								 * for the DN walks: containers above the
+								 * units) */
 	bt_uuid parent;
-	struct berval sdn, sndn;
-	oio_obj facts;
+	struct berval sdn, sndn;	/* (empty for an object of the organisation
+								 * other than a person or unit: no DN walk
+								 * passes one, and no rule reads its name) */
+	oio_facts facts;
 	struct berval strs[4];
 } oio_asof_fact;
 /* f takes the facts and strings of o */
@@ -177,6 +188,8 @@ void oio_asof_cache_free( oio_asof_cache *c );
 /* Forgets everything kept (the history it was read from is gone, or
  * another one took its place) */
 void oio_asof_cache_clear( oio_asof_cache *c );
+/* drops the least recently used until what is kept fits max bytes */
+void oio_asof_cache_fit( oio_asof_cache *c, size_t max );
 size_t oio_asof_cache_bytes( oio_asof_cache *c );
 void oio_asof_fact_clear( oio_asof_fact *f );
 /* What is kept of u for a read of snapshot snap (bt_snapshot_id; 0: none)

@@ -88,6 +88,31 @@ typedef struct part {
 /* What was kept of u for this read (oio_asof_cache.c), lent until
  * unkeep(), or NULL.  Nothing is when bitemporal-cache-size is 0 (set
  * live: at once; what was kept goes with the next entities kept). */
+size_t
+oio_asof_facts_max( oio_info *oi )
+{
+	size_t size = bt_cache_size( oi->oi_bt ), org = BT_SHARE_ORG( size ),
+		held = __atomic_load_n( &oi->oi_org_bytes, __ATOMIC_RELAXED );
+
+	if ( !size ) return 0;
+	/* (an organisation that did not fit keeps none of its share) */
+	return BT_SHARE_FACTS( size ) + bt_points_spare( oi->oi_bt ) + ( held < org ? org - held : 0 );
+}
+
+void
+oio_asof_fit( oio_info *oi )
+{
+	size_t max, held;
+
+	if ( !oi->oi_bt || !oi->oi_asof_facts ) return;
+	max = oio_asof_facts_max( oi );
+	held = oio_asof_cache_bytes( oi->oi_asof_facts );
+	oio_asof_cache_fit( oi->oi_asof_facts, max );
+	Debug( LDAP_DEBUG_STATS, "oio: entities kept for as-of reads: %lu bytes, %lu within "
+		"%lu\n", (unsigned long)held,
+		(unsigned long)oio_asof_cache_bytes( oi->oi_asof_facts ), (unsigned long)max );
+}
+
 static const oio_asof_fact *
 kept( part *p, const bt_uuid *u )
 {
@@ -106,7 +131,7 @@ unkeep( const oio_asof_fact *f )
 static void
 fact_done( part *p, oio_asof_fact *f )
 {
-	size_t max = BT_SHARE_FACTS( bt_cache_size( p->bi ) );
+	size_t max = oio_asof_facts_max( p->oi );
 
 	if ( !p->err && p->snap && p->kt >= f->newest && p->oi->oi_asof_facts ) {
 		f->built = p->snap;
@@ -244,9 +269,15 @@ read_entity( part *p, const bt_uuid *u, oio_model *m, oio_asof_fact *f )
 		oio_model_put( m, e );
 	}
 	if ( !p->err ) {
-		ber_dupbv( &f->sdn, &sdn );
-		ber_dupbv( &f->sndn, &sndn );
-		if ( ( o = oio_model_get( m, u ) ) ) oio_asof_fact_of( f, o );
+		o = oio_model_get( m, u );
+		/* the name only where a DN is built from it: a person's or a
+		 * unit's, or an entity that may be a container above them (most
+		 * of what is kept are engagements and addresses) */
+		if ( !o || kind == OIO_PERSON || kind == OIO_UNIT ) {
+			ber_dupbv( &f->sdn, &sdn );
+			ber_dupbv( &f->sndn, &sndn );
+		}
+		if ( o ) oio_asof_fact_of( f, o );
 	}
 	entry_free( e );
 done:
@@ -319,7 +350,7 @@ refs_lookup( part *p, const bt_uuid *target, AttributeDescription *ad, ObjectCla
 	bt_uuid **out, int *n )
 {
 	oio_asof_cache *c = p->oi->oi_asof_facts;
-	size_t max = BT_SHARE_FACTS( bt_cache_size( p->bi ) );
+	size_t max = oio_asof_facts_max( p->oi );
 	int rc;
 
 	*out = NULL;

@@ -14,7 +14,7 @@
  *
  * What is kept is an entity's own facts (bt_row_at_span), never a value
  * computed from other entities: its kind, its references and strings as
- * the rules read them (oio_obj_facts_dup), its parent and the name it was
+ * the rules read them (oio_obj_facts), its parent and the name it was
  * registered under (its DN at a date depends on its parents' versions and
  * is rebuilt per read), or that it had no version then.  It is valid
  * while no version of the entity has been written since its snapshot
@@ -23,8 +23,10 @@
  * snapshot no older than its own).
  *
  * Shards with a mutex, a hash table and a least recently used list each,
- * bounded together by bytes (a share of bitemporal-cache-size, taken
- * again at each put: a smaller bound applies from the next one on).  A
+ * bounded together by bytes (oio_asof_facts_max: a share of
+ * bitemporal-cache-size and what the points and the organisation at a
+ * point leave unused, taken again at each put; oio_asof_cache_fit gives
+ * back what a point kept, or a smaller bound, takes).  A
  * kept fact never changes, so a read borrows it instead of copying it
  * (a read takes some fifty: copying their strings out and freeing them
  * again was a sixth of an as-of base lookup): each entry counts who holds
@@ -42,22 +44,29 @@
 #define AC_SHARDS	16
 #define AC_BUCKETS	1024	/* per shard; chains grow beyond */
 
-/* An entity at a point (f), or what refers to the entity f.u through ad
- * in versions of class oc (NULL: any): refs, nrefs (is_refs). */
+/* An entity at a point (f), or what refers to the entity u through ad
+ * in versions of class oc (NULL: any): refs, nrefs (is_refs).  One block
+ * each: a list of referrers ends at f (which it does not use), and a
+ * fact's strings follow it (pack_fact).  What a kept entity costs decides
+ * how many fit the bound: a unit's engagements and addresses are read
+ * again for every date unless they stay. */
 typedef struct ac_ent {
 	struct ac_ent *hnext;			/* hash chain */
 	struct ac_ent *lprev, *lnext;	/* least recently used list */
+	size_t bytes;
 	unsigned bucket;
-	oio_asof_fact f;
+	unsigned held;			/* the cache while linked, and each read (atomic) */
+	bt_uuid u;				/* the entity, or the one referred to */
+	size_t built;
 	int is_refs;
 	AttributeDescription *ad;
 	ObjectClass *oc;
 	bt_uuid *refs;
 	int nrefs;
-	size_t bytes;
-	unsigned held;			/* the cache while linked, and each read (atomic) */
+	oio_asof_fact f;		/* (not in a list of referrers) */
 } ac_ent;
 
+#define AC_REFS_HEAD	offsetof( ac_ent, f )
 typedef struct ac_shard {
 	ldap_pvt_thread_mutex_t mutex;
 	ac_ent *buckets[AC_BUCKETS];
@@ -119,16 +128,44 @@ heap_bytes( size_t n )
 	return n < 32 ? 32 : n;
 }
 
+/* The bytes of f's strings, each with its NUL */
 static size_t
-fact_bytes( const oio_asof_fact *f )
+fact_strs_len( const oio_asof_fact *f )
 {
-	size_t n = heap_bytes( sizeof( ac_ent ) );
+	size_t n = 0;
 	int i;
 
-	if ( f->sdn.bv_val ) n += heap_bytes( f->sdn.bv_len + 1 );
-	if ( f->sndn.bv_val ) n += heap_bytes( f->sndn.bv_len + 1 );
-	for ( i = 0; i < 4; i++ ) n += f->strs[i].bv_val ? heap_bytes( f->strs[i].bv_len + 1 ) : 0;
+	if ( f->sdn.bv_val ) n += f->sdn.bv_len + 1;
+	if ( f->sndn.bv_val ) n += f->sndn.bv_len + 1;
+	for ( i = 0; i < 4; i++ ) n += f->strs[i].bv_val ? f->strs[i].bv_len + 1 : 0;
 	return n;
+}
+
+/* s into the block at *at, which moves past it */
+static void
+pack_str( struct berval *s, char **at )
+{
+	if ( !s->bv_val ) return;
+	memcpy( *at, s->bv_val, s->bv_len + 1 );
+	ber_memfree( s->bv_val );
+	s->bv_val = *at;
+	*at += s->bv_len + 1;
+}
+
+/* A block holding f and its strings (f is emptied: its strings freed) */
+static ac_ent *
+pack_fact( oio_asof_fact *f, size_t len )
+{
+	ac_ent *e = ber_memcalloc( 1, sizeof( *e ) + len );
+	char *at = (char *)( e + 1 );
+	int i;
+
+	e->f = *f;
+	pack_str( &e->f.sdn, &at );
+	pack_str( &e->f.sndn, &at );
+	for ( i = 0; i < 4; i++ ) pack_str( &e->f.strs[i], &at );
+	memset( f, 0, sizeof( *f ) );
+	return e;
 }
 
 oio_asof_cache *
@@ -173,9 +210,7 @@ static void
 ent_release( ac_ent *e )
 {
 	if ( __atomic_sub_fetch( &e->held, 1, __ATOMIC_ACQ_REL ) ) return;
-	oio_asof_fact_clear( &e->f );
-	ber_memfree( e->refs );
-	ber_memfree( e );
+	ber_memfree( e );	/* one block: what it refers to and its strings */
 }
 
 /* Takes e out of s: freed now, or by the last read that holds it. */
@@ -227,6 +262,20 @@ oio_asof_cache_clear( oio_asof_cache *c )
 }
 
 void
+oio_asof_cache_fit( oio_asof_cache *c, size_t max )
+{
+	int i;
+
+	for ( i = 0; c && i < AC_SHARDS; i++ ) {
+		ac_shard *s = &c->shards[i];
+		ldap_pvt_thread_mutex_lock( &s->mutex );
+		s->max = max / AC_SHARDS;
+		shard_trim( s );
+		ldap_pvt_thread_mutex_unlock( &s->mutex );
+	}
+}
+
+void
 oio_asof_cache_free( oio_asof_cache *c )
 {
 	int i;
@@ -258,13 +307,13 @@ ent_serves( ac_shard *s, ac_ent *e, bt_info *bi, bt_time vt, bt_time kt,
 	size_t snap, int *dropped )
 {
 	*dropped = 0;
-	if ( !bt_unchanged_since( bi, &e->f.u, e->f.built ) ) {
+	if ( !bt_unchanged_since( bi, &e->u, e->built ) ) {
 		ent_drop( s, e );
 		*dropped = 1;
 		return 0;
 	}
 	return e->f.span.from <= vt && vt < e->f.span.to && kt >= e->f.newest &&
-		e->f.built <= snap;
+		e->built <= snap;
 }
 
 const oio_asof_fact *
@@ -280,7 +329,7 @@ oio_asof_cache_lend( oio_asof_cache *c, bt_info *bi, const bt_uuid *u,
 	ldap_pvt_thread_mutex_lock( &s->mutex );
 	for ( e = s->buckets[( h / AC_SHARDS ) % AC_BUCKETS]; e && !found; e = next ) {
 		next = e->hnext;
-		if ( e->is_refs || memcmp( &e->f.u, u, sizeof( *u ) ) ) continue;
+		if ( e->is_refs || memcmp( &e->u, u, sizeof( *u ) ) ) continue;
 		if ( !ent_serves( s, e, bi, vt, kt, snap, &dropped ) ) continue;
 		__atomic_add_fetch( &e->held, 1, __ATOMIC_RELAXED );	/* linked: held >= 1 */
 		lru_touch( s, e );
@@ -301,30 +350,30 @@ oio_asof_cache_put( oio_asof_cache *c, oio_asof_fact *f, size_t max )
 {
 	uint32_t h = ac_hash( &f->u );
 	ac_shard *s = &c->shards[h % AC_SHARDS];
-	ac_ent *e, *next;
+	ac_ent *e, *old, *next;
 	unsigned b = ( h / AC_SHARDS ) % AC_BUCKETS;
-	size_t bytes = fact_bytes( f );
+	size_t len = fact_strs_len( f ), bytes = heap_bytes( sizeof( *e ) + len );
 
+	e = pack_fact( f, len );	/* (copied before the shard's lock is taken) */
+	e->u = e->f.u;
+	e->built = e->f.built;
 	ldap_pvt_thread_mutex_lock( &s->mutex );
 	s->max = max / AC_SHARDS;	/* bitemporal-cache-size may have changed */
-	if ( !f->built || bytes > s->max ) {
+	if ( !e->built || bytes > s->max ) {
 		shard_trim( s );
 		ldap_pvt_thread_mutex_unlock( &s->mutex );
-		oio_asof_fact_clear( f );
+		ber_memfree( e );
 		return;
 	}
 	/* what it replaces: the same entity over an overlapping stretch */
-	for ( e = s->buckets[b]; e; e = next ) {
-		next = e->hnext;
-		if ( !e->is_refs && memcmp( &e->f.u, &f->u, sizeof( f->u ) ) == 0 &&
-			bt_period_overlaps( e->f.span, f->span ) )
-			ent_drop( s, e );
+	for ( old = s->buckets[b]; old; old = next ) {
+		next = old->hnext;
+		if ( !old->is_refs && memcmp( &old->u, &e->u, sizeof( e->u ) ) == 0 &&
+			bt_period_overlaps( old->f.span, e->f.span ) )
+			ent_drop( s, old );
 	}
-	e = ber_memcalloc( 1, sizeof( *e ) );
-	e->f = *f;
 	ent_link( s, e, b, bytes );
 	ldap_pvt_thread_mutex_unlock( &s->mutex );
-	memset( f, 0, sizeof( *f ) );	/* the cache owns it now */
 }
 
 /* The referrer lists: valid in any part of valid time (the index holds
@@ -337,7 +386,7 @@ refs_find( ac_shard *s, unsigned b, const bt_uuid *target, AttributeDescription 
 
 	for ( e = s->buckets[b]; e; e = e->hnext )
 		if ( e->is_refs && e->ad == ad && e->oc == oc &&
-			memcmp( &e->f.u, target, sizeof( *target ) ) == 0 ) return e;
+			memcmp( &e->u, target, sizeof( *target ) ) == 0 ) return e;
 	return NULL;
 }
 
@@ -353,9 +402,9 @@ oio_asof_refs_get( oio_asof_cache *c, bt_info *bi, const bt_uuid *target,
 	if ( !snap ) return 0;
 	ldap_pvt_thread_mutex_lock( &s->mutex );
 	e = refs_find( s, ( h / AC_SHARDS ) % AC_BUCKETS, target, ad, oc );
-	if ( e && !bt_refs_unchanged_since( bi, target, e->f.built ) ) {
+	if ( e && !bt_refs_unchanged_since( bi, target, e->built ) ) {
 		ent_drop( s, e );
-	} else if ( e && e->f.built <= snap ) {
+	} else if ( e && e->built <= snap ) {
 		*n = e->nrefs;
 		*out = ch_malloc( ( e->nrefs ? e->nrefs : 1 ) * sizeof( bt_uuid ) );
 		if ( e->nrefs ) memcpy( *out, e->refs, e->nrefs * sizeof( bt_uuid ) );
@@ -373,7 +422,7 @@ oio_asof_refs_put( oio_asof_cache *c, const bt_uuid *target, AttributeDescriptio
 	uint32_t h = ac_hash( target );
 	ac_shard *s = &c->shards[h % AC_SHARDS];
 	unsigned b = ( h / AC_SHARDS ) % AC_BUCKETS;
-	size_t bytes = heap_bytes( sizeof( ac_ent ) ) + heap_bytes( ( n ? n : 1 ) * sizeof( bt_uuid ) );
+	size_t bytes = heap_bytes( AC_REFS_HEAD + n * sizeof( bt_uuid ) );
 	ac_ent *e;
 
 	ldap_pvt_thread_mutex_lock( &s->mutex );
@@ -384,14 +433,14 @@ oio_asof_refs_put( oio_asof_cache *c, const bt_uuid *target, AttributeDescriptio
 		return;
 	}
 	if ( ( e = refs_find( s, b, target, ad, oc ) ) ) ent_drop( s, e );
-	e = ber_memcalloc( 1, sizeof( *e ) );
+	e = ber_memcalloc( 1, AC_REFS_HEAD + n * sizeof( bt_uuid ) );
 	e->is_refs = 1;
-	e->f.u = *target;
-	e->f.built = built;
+	e->u = *target;
+	e->built = built;
 	e->ad = ad;
 	e->oc = oc;
 	e->nrefs = n;
-	e->refs = ber_memalloc( ( n ? n : 1 ) * sizeof( bt_uuid ) );
+	e->refs = (bt_uuid *)( (char *)e + AC_REFS_HEAD );	/* where f would start */
 	if ( n ) memcpy( e->refs, refs, n * sizeof( bt_uuid ) );	/* refs: NULL for none */
 	ent_link( s, e, b, bytes );
 	ldap_pvt_thread_mutex_unlock( &s->mutex );

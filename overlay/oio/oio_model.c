@@ -829,30 +829,36 @@ oio_same_values( BerVarray a, BerVarray b )
 	return 1;
 }
 
+/* the references of every kind fit the four kept (an address's three
+ * share the engagement's places) */
+_Static_assert( offsetof( oio_obj, visibility ) + sizeof( bt_uuid ) <=
+	offsetof( oio_obj, person ) + sizeof( ( (oio_facts *)0 )->refs ),
+	"oio_facts keeps every reference of oio_obj" );
+
 void
-oio_obj_facts( const oio_obj *o, oio_obj *facts )
+oio_obj_facts( const oio_obj *o, oio_facts *facts )
 {
-	*facts = *o;
-	facts->id = 0;
-	facts->dn_hash = 0;
-	facts->parent = NULL;
-	facts->names = NULL;
-	facts->stored = NULL;
+	facts->kind = o->kind;
+	facts->has_person = o->has_person;
+	facts->primary = o->primary;
+	facts->has_visibility = o->has_visibility;
+	/* the address's owner, addrtype and visibility share these places */
+	facts->refs[0] = o->person;
+	facts->refs[1] = o->unit;
+	facts->refs[2] = o->jobfn;
+	facts->refs[3] = o->engtype;
 }
 
 void
-oio_obj_set_facts( oio_obj *o, const oio_obj *facts )
+oio_obj_set_facts( oio_obj *o, const oio_facts *facts )
 {
-	oio_obj own = *o;
-
-	*o = *facts;
 	/* what the model gave it stays: its uuid, id, names and values */
-	o->uuid = own.uuid;
-	o->id = own.id;
-	o->dn_hash = own.dn_hash;
-	o->parent = own.parent;
-	o->names = own.names;
-	o->stored = own.stored;
-	memcpy( o->link, own.link, sizeof( o->link ) );
-	o->change = own.change;
+	o->kind = facts->kind;
+	o->has_person = facts->has_person;
+	o->primary = facts->primary;
+	o->has_visibility = facts->has_visibility;
+	o->person = facts->refs[0];
+	o->unit = facts->refs[1];
+	o->jobfn = facts->refs[2];
+	o->engtype = facts->refs[3];
 }

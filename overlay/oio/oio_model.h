@@ -251,11 +251,16 @@ BerVarray oio_obj_values( oio_model *m, oio_obj *o, int d );
 BerVarray oio_obj_nvalues( oio_model *m, oio_obj *o, int d );
 
 /* What a cache of entities at a point keeps of o (oio_asof_cache.c): its
- * kind, flags and references, into *facts (an oio_obj outside any model:
- * no id, names, parent or stored values; its strings are kept apart,
- * oio_obj_str), and given back to an object just added (oio_model_add). */
-void oio_obj_facts( const oio_obj *o, oio_obj *facts );
-void oio_obj_set_facts( oio_obj *o, const oio_obj *facts );
+ * kind, flags and references, without what only a model gives it (id,
+ * names, parent, stored values, links: half of an oio_obj, and the cache
+ * keeps tens of thousands); its strings are kept apart (oio_obj_str).
+ * Given back to an object just added (oio_model_add). */
+typedef struct oio_facts {
+	unsigned char kind, has_person, primary, has_visibility;
+	bt_uuid refs[4];	/* the union of oio_obj, in its order */
+} oio_facts;
+void oio_obj_facts( const oio_obj *o, oio_facts *facts );
+void oio_obj_set_facts( oio_obj *o, const oio_facts *facts );
 
 /* What the rules need of the schema, which only slapd knows, for the
  * values of derived attribute d that addresses give (D_MAIL, D_PHONE,

@@ -182,7 +182,9 @@ org_keep( oio_info *oi, oio_model *own, const asof_point *pt )
 			oio_model_clear( &oi->oi_asof );
 		}
 		__atomic_store_n( &oi->oi_org_too_big, bytes <= share ? 0 : bytes, __ATOMIC_RELAXED );
+		__atomic_store_n( &oi->oi_org_bytes, bytes <= share ? bytes : 0, __ATOMIC_RELAXED );
 		ldap_pvt_thread_rdwr_wunlock( &oi->oi_asof_lock );
+		oio_asof_fit( oi );	/* what the facts borrowed of its share */
 	}
 	__atomic_store_n( &oi->oi_trim_pending, 1, __ATOMIC_RELAXED );
 }
