@@ -42,7 +42,10 @@
 #include "oio.h"
 
 #define AC_SHARDS	16
-#define AC_BUCKETS	1024	/* per shard; chains grow beyond */
+#define AC_BUCKETS_MIN	64	/* per shard, doubled as it fills: kept at most one
+						 * per bucket (at 25,000 employees a shard holds
+						 * 10,000 and a fixed 1,024 made each lookup walk
+						 * ten: a fifth of an as-of base lookup's time) */
 
 /* An entity at a point (f), or what refers to the entity u through ad
  * in versions of class oc (NULL: any): refs, nrefs (is_refs).  One block
@@ -54,7 +57,7 @@ typedef struct ac_ent {
 	struct ac_ent *hnext;			/* hash chain */
 	struct ac_ent *lprev, *lnext;	/* least recently used list */
 	size_t bytes;
-	unsigned bucket;
+	uint32_t hash;			/* ac_hash of u: its shard and bucket */
 	unsigned held;			/* the cache while linked, and each read (atomic) */
 	bt_uuid u;				/* the entity, or the one referred to */
 	size_t built;
@@ -69,7 +72,8 @@ typedef struct ac_ent {
 #define AC_REFS_HEAD	offsetof( ac_ent, f )
 typedef struct ac_shard {
 	ldap_pvt_thread_mutex_t mutex;
-	ac_ent *buckets[AC_BUCKETS];
+	ac_ent **buckets;				/* nbuckets, a power of two (0: none yet) */
+	unsigned nbuckets, count;
 	ac_ent *head, *tail;			/* most recently used first */
 	size_t bytes, max;
 } ac_shard;
@@ -213,18 +217,56 @@ ent_release( ac_ent *e )
 	ber_memfree( e );	/* one block: what it refers to and its strings */
 }
 
+/* The chain of hash h in s (NULL: s has no buckets yet) */
+static ac_ent **
+chain( ac_shard *s, uint32_t h )
+{
+	return s->nbuckets ? &s->buckets[( h / AC_SHARDS ) & ( s->nbuckets - 1 )] : NULL;
+}
+
+static ac_ent *
+chain_head( ac_shard *s, uint32_t h )
+{
+	ac_ent **c = chain( s, h );
+
+	return c ? *c : NULL;
+}
+
 /* Takes e out of s: freed now, or by the last read that holds it. */
 static void
 ent_drop( ac_shard *s, ac_ent *e )
 {
 	ac_ent **pp;
 
-	for ( pp = &s->buckets[e->bucket]; *pp && *pp != e; pp = &( *pp )->hnext )
+	for ( pp = chain( s, e->hash ); *pp && *pp != e; pp = &( *pp )->hnext )
 		;
 	if ( *pp ) *pp = e->hnext;
 	lru_unlink( s, e );
 	s->bytes -= e->bytes;
+	s->count--;
 	ent_release( e );
+}
+
+/* Twice the buckets (at least AC_BUCKETS_MIN), every entry moved: all of
+ * them are on the LRU list.  Without memory the chains only grow. */
+static void
+shard_grow( ac_shard *s )
+{
+	unsigned n = s->nbuckets ? 2 * s->nbuckets : AC_BUCKETS_MIN;
+	ac_ent **b = ber_memcalloc( n, sizeof( *b ) ), *e;
+
+	if ( !b ) return;
+	ber_memfree( s->buckets );
+	/* the buckets count toward the bound as the entries do */
+	s->bytes += heap_bytes( n * sizeof( *b ) ) -
+		( s->nbuckets ? heap_bytes( s->nbuckets * sizeof( *b ) ) : 0 );
+	s->buckets = b;
+	s->nbuckets = n;
+	for ( e = s->head; e; e = e->lnext ) {
+		ac_ent **c = chain( s, e->hash );
+		e->hnext = *c;
+		*c = e;
+	}
 }
 
 static void
@@ -233,18 +275,26 @@ shard_trim( ac_shard *s )
 	while ( s->tail && s->bytes > s->max ) ent_drop( s, s->tail );
 }
 
-/* e (bytes in all) into bucket b of s, most recently used; the least
+/* e (of hash h, bytes in all) into s, most recently used; the least
  * recently used go while s holds more than its bound */
 static void
-ent_link( ac_shard *s, ac_ent *e, unsigned b, size_t bytes )
+ent_link( ac_shard *s, ac_ent *e, uint32_t h, size_t bytes )
 {
+	ac_ent **c;
+
+	if ( s->count >= s->nbuckets ) shard_grow( s );
 	e->bytes = bytes;
 	e->held = 1;
-	e->bucket = b;
-	e->hnext = s->buckets[b];
-	s->buckets[b] = e;
+	e->hash = h;
+	if ( !( c = chain( s, h ) ) ) {
+		ent_release( e );	/* no memory for a first bucket: not kept */
+		return;
+	}
+	e->hnext = *c;
+	*c = e;
 	lru_front( s, e );
 	s->bytes += bytes;
+	s->count++;
 	shard_trim( s );
 }
 
@@ -282,7 +332,10 @@ oio_asof_cache_free( oio_asof_cache *c )
 
 	if ( !c ) return;
 	oio_asof_cache_clear( c );
-	for ( i = 0; i < AC_SHARDS; i++ ) ldap_pvt_thread_mutex_destroy( &c->shards[i].mutex );
+	for ( i = 0; i < AC_SHARDS; i++ ) {
+		ber_memfree( c->shards[i].buckets );
+		ldap_pvt_thread_mutex_destroy( &c->shards[i].mutex );
+	}
 	ch_free( c );
 }
 
@@ -327,7 +380,7 @@ oio_asof_cache_lend( oio_asof_cache *c, bt_info *bi, const bt_uuid *u,
 
 	if ( !snap ) return NULL;
 	ldap_pvt_thread_mutex_lock( &s->mutex );
-	for ( e = s->buckets[( h / AC_SHARDS ) % AC_BUCKETS]; e && !found; e = next ) {
+	for ( e = chain_head( s, h ); e && !found; e = next ) {
 		next = e->hnext;
 		if ( e->is_refs || memcmp( &e->u, u, sizeof( *u ) ) ) continue;
 		if ( !ent_serves( s, e, bi, vt, kt, snap, &dropped ) ) continue;
@@ -351,7 +404,6 @@ oio_asof_cache_put( oio_asof_cache *c, oio_asof_fact *f, size_t max )
 	uint32_t h = ac_hash( &f->u );
 	ac_shard *s = &c->shards[h % AC_SHARDS];
 	ac_ent *e, *old, *next;
-	unsigned b = ( h / AC_SHARDS ) % AC_BUCKETS;
 	size_t len = fact_strs_len( f ), bytes = heap_bytes( sizeof( *e ) + len );
 
 	e = pack_fact( f, len );	/* (copied before the shard's lock is taken) */
@@ -366,25 +418,25 @@ oio_asof_cache_put( oio_asof_cache *c, oio_asof_fact *f, size_t max )
 		return;
 	}
 	/* what it replaces: the same entity over an overlapping stretch */
-	for ( old = s->buckets[b]; old; old = next ) {
+	for ( old = chain_head( s, h ); old; old = next ) {
 		next = old->hnext;
 		if ( !old->is_refs && memcmp( &old->u, &e->u, sizeof( e->u ) ) == 0 &&
 			bt_period_overlaps( old->f.span, e->f.span ) )
 			ent_drop( s, old );
 	}
-	ent_link( s, e, b, bytes );
+	ent_link( s, e, h, bytes );
 	ldap_pvt_thread_mutex_unlock( &s->mutex );
 }
 
 /* The referrer lists: valid in any part of valid time (the index holds
  * every entity that ever referred), until something new refers. */
 static ac_ent *
-refs_find( ac_shard *s, unsigned b, const bt_uuid *target, AttributeDescription *ad,
+refs_find( ac_shard *s, uint32_t h, const bt_uuid *target, AttributeDescription *ad,
 	ObjectClass *oc )
 {
 	ac_ent *e;
 
-	for ( e = s->buckets[b]; e; e = e->hnext )
+	for ( e = chain_head( s, h ); e; e = e->hnext )
 		if ( e->is_refs && e->ad == ad && e->oc == oc &&
 			memcmp( &e->u, target, sizeof( *target ) ) == 0 ) return e;
 	return NULL;
@@ -401,7 +453,7 @@ oio_asof_refs_get( oio_asof_cache *c, bt_info *bi, const bt_uuid *target,
 
 	if ( !snap ) return 0;
 	ldap_pvt_thread_mutex_lock( &s->mutex );
-	e = refs_find( s, ( h / AC_SHARDS ) % AC_BUCKETS, target, ad, oc );
+	e = refs_find( s, h, target, ad, oc );
 	if ( e && !bt_refs_unchanged_since( bi, target, e->built ) ) {
 		ent_drop( s, e );
 	} else if ( e && e->built <= snap ) {
@@ -421,7 +473,6 @@ oio_asof_refs_put( oio_asof_cache *c, const bt_uuid *target, AttributeDescriptio
 {
 	uint32_t h = ac_hash( target );
 	ac_shard *s = &c->shards[h % AC_SHARDS];
-	unsigned b = ( h / AC_SHARDS ) % AC_BUCKETS;
 	size_t bytes = heap_bytes( AC_REFS_HEAD + n * sizeof( bt_uuid ) );
 	ac_ent *e;
 
@@ -432,7 +483,7 @@ oio_asof_refs_put( oio_asof_cache *c, const bt_uuid *target, AttributeDescriptio
 		ldap_pvt_thread_mutex_unlock( &s->mutex );
 		return;
 	}
-	if ( ( e = refs_find( s, b, target, ad, oc ) ) ) ent_drop( s, e );
+	if ( ( e = refs_find( s, h, target, ad, oc ) ) ) ent_drop( s, e );
 	e = ber_memcalloc( 1, AC_REFS_HEAD + n * sizeof( bt_uuid ) );
 	e->is_refs = 1;
 	e->u = *target;
@@ -442,6 +493,6 @@ oio_asof_refs_put( oio_asof_cache *c, const bt_uuid *target, AttributeDescriptio
 	e->nrefs = n;
 	e->refs = (bt_uuid *)( (char *)e + AC_REFS_HEAD );	/* where f would start */
 	if ( n ) memcpy( e->refs, refs, n * sizeof( bt_uuid ) );	/* refs: NULL for none */
-	ent_link( s, e, b, bytes );
+	ent_link( s, e, h, bytes );
 	ldap_pvt_thread_mutex_unlock( &s->mutex );
 }
