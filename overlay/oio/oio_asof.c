@@ -85,9 +85,6 @@ typedef struct part {
 	bt_dn_memo *dns;	/* the DNs of parents at the point */
 } part;
 
-/* What was kept of u for this read (oio_asof_cache.c), lent until
- * unkeep(), or NULL.  Nothing is when bitemporal-cache-size is 0 (set
- * live: at once; what was kept goes with the next entities kept). */
 size_t
 oio_asof_facts_max( oio_info *oi )
 {
@@ -113,6 +110,9 @@ oio_asof_fit( oio_info *oi )
 		(unsigned long)oio_asof_cache_bytes( oi->oi_asof_facts ), (unsigned long)max );
 }
 
+/* What was kept of u for this read (oio_asof_cache.c), lent until
+ * unkeep(), or NULL.  Nothing is when bitemporal-cache-size is 0 (set
+ * live: at once; what was kept goes with the next entities kept). */
 static const oio_asof_fact *
 kept( part *p, const bt_uuid *u )
 {
