@@ -313,10 +313,10 @@ size_t bt_cache_size( bt_info *bi );
  * outgrows it and none is kept) may be lent to a cache of small entries
  * above (slapo-oio's entities at a point), which must give it back when
  * a point is kept: bitemporal then calls every shrinker, with the
- * overlay and database whose points grew, before the search that kept it returns,
- * and when bitemporal-cache-size changes.  bt_shrinker_add is called
- * from an overlay's initialize, as bt_listener_add; 0, or -1 when
- * BT_LISTENERS_MAX shrinkers are registered already. */
+ * overlay and database whose points grew, before the search that kept
+ * it returns, and when bitemporal-cache-size changes.  bt_shrinker_add
+ * is called from an overlay's initialize, as bt_listener_add; 0, or -1
+ * when BT_LISTENERS_MAX shrinkers are registered already. */
 size_t bt_points_spare( bt_info *bi );
 typedef void (bt_shrinker)( slap_overinst *bt_on, bt_info *bi );
 int bt_shrinker_add( bt_shrinker *fn );
