@@ -4,6 +4,7 @@
  * named there. */
 
 #include "bt_codec.h"
+#include "bt_lz.h"
 
 #include <errno.h>
 #include <stddef.h>		/* max_align_t */
@@ -359,6 +360,10 @@ struct bt_zstreams {
 	void *kept[BT_Z_KEPT];
 	size_t kept_size[BT_Z_KEPT];
 	int nkept;
+	/* the encoder of every snapshot that fits it (bt_lz.h): a fifth of
+	 * zlib's instructions for the same streams; zlib deflates the rest */
+	bt_lz *lz;
+	int lz_failed;
 };
 
 #define INFLATE_SLACK 258			/* zlib's MAX_MATCH: inflate_fast's need */
@@ -468,6 +473,7 @@ bt_zstreams_free( bt_zstreams *z )
 	if ( z->def_ok ) deflateEnd( &z->def );
 	if ( z->primed_ok ) deflateEnd( &z->primed );
 	if ( z->inf_ok ) inflateEnd( &z->inf );
+	bt_lz_free( z->lz );
 	while ( z->nkept > 0 ) free( z->kept[--z->nkept] );
 	free( z->scratch );
 	free( z );
@@ -483,6 +489,14 @@ bt_deflate( bt_zstreams *z, const void *in, size_t len,
 	if ( len > BT_SNAPSHOT_MAX ) return MDB_BAD_VALSIZE;
 	/* smaller means the stream and its plain length in under len bytes */
 	if ( len <= BT_VB_PLAINLEN + 1 ) return 0;
+	if ( !z->lz && !z->lz_failed &&
+		!( z->lz = bt_lz_new( (const unsigned char *)bt_zdict, BT_ZDICT_LEN ) ) )
+		z->lz_failed = 1;		/* no memory for it: zlib does it all */
+	if ( z->lz ) {
+		/* 0: not smaller, *outlen stays 0 (stored plain) */
+		zrc = bt_lz_deflate( z->lz, in, len, out, len - BT_VB_PLAINLEN - 1, outlen );
+		if ( zrc >= 0 ) return 0;
+	}
 	if ( !z->primed_ok ) {
 		/* deflateCopy gives the copies the allocator of the original */
 		z->primed.zalloc = zalloc_keep;

@@ -590,6 +590,56 @@ bt_version_add( bt_write *w )
 	return 0;
 }
 
+/* The attributes a modify edits value by value (add, delete, increment
+ * and their soft forms) made e's own: e was decoded in place, its values
+ * in one block that slapd's modify functions must not free or grow.  A
+ * replace needs no copy: it drops the attribute whole (attr_free heeds a
+ * decoded attribute's flags) and adds values of its own. */
+static void
+own_edited( Entry *e, Modifications *ml )
+{
+	Modifications *m;
+	Attribute *a;
+	BerVarray v, nv;
+
+	for ( m = ml; m; m = m->sml_next ) {
+		if ( m->sml_op == LDAP_MOD_REPLACE ) continue;
+		a = attr_find( e->e_attrs, m->sml_desc );
+		if ( !a || !( a->a_flags & SLAP_ATTR_DONT_FREE_VALS ) ) continue;
+		v = nv = NULL;
+		ber_bvarray_dup_x( &v, a->a_vals, NULL );
+		if ( a->a_nvals != a->a_vals ) ber_bvarray_dup_x( &nv, a->a_nvals, NULL );
+		a->a_vals = v;
+		a->a_nvals = nv ? nv : v;
+		a->a_flags &= ~( SLAP_ATTR_DONT_FREE_DATA | SLAP_ATTR_DONT_FREE_VALS );
+	}
+}
+
+/* The snapshot of old as an entry change() may edit.  A modify's is
+ * decoded in place and only what its modifications edit is copied: a
+ * copy of the whole entry (bt_row_entry) and its free were a tenth of
+ * what the history added to a single writer's modify (issue 12).  A
+ * rename, which renames the entry too, gets a whole copy. */
+static int
+edit_entry( bt_write *w, bt_opkind kind, bt_row *old, Entry **e )
+{
+	if ( kind != BT_OP_MODIFY ) return bt_row_entry( old, e );
+	if ( bt_row_entry_ro( old, e ) ) return -1;
+	own_edited( *e, w->op->orm_modlist );
+	return 0;
+}
+
+static void
+edit_done( bt_opkind kind, Entry *e )
+{
+	if ( kind == BT_OP_MODIFY ) {
+		/* decoded in place: its names point into its block */
+		BER_BVZERO( &e->e_name );
+		BER_BVZERO( &e->e_nname );
+	}
+	entry_free( e );
+}
+
 /* The heart of every dated change: each current version of the entity
  * that overlaps the period is superseded (its registration closed now) and
  * registered again in up to three pieces - before, inside and after the
@@ -627,7 +677,7 @@ rewrite_versions( bt_write *w, bt_rows *cur, bt_opkind kind,
 				}
 				continue;
 			}
-			if ( bt_row_entry( old, &e ) ) {
+			if ( edit_entry( w, kind, old, &e ) ) {
 				w->err = LDAP_OTHER; w->text = "bitemporal: cannot decode history";
 				break;
 			}
@@ -637,7 +687,7 @@ rewrite_versions( bt_write *w, bt_rows *cur, bt_opkind kind,
 				int rc = bt_row_put( w->bi, w->txn, &r, e );
 				if ( rc ) history_put_failed( w, rc );
 			}
-			entry_free( e );
+			edit_done( kind, e );
 		}
 	}
 	return w->err;

@@ -68,7 +68,7 @@ sources_of() {   # the module sources a target decodes with
   case $1 in
     fuzz_oio_table) echo "$TOP/overlay/oio/oio_table.c" ;;
     fuzz_config_value) echo "$TOP/overlay/modir_config_value.c" ;;
-    fuzz_row_codec) echo "$TOP/overlay/bitemporal/bt_codec.c $TOP/overlay/bitemporal/bt_time.c" ;;
+    fuzz_row_codec) echo "$TOP/overlay/bitemporal/bt_codec.c $TOP/overlay/bitemporal/bt_lz.c $TOP/overlay/bitemporal/bt_time.c" ;;
     *) echo "$TOP/overlay/bitemporal/bt_time.c" ;;
   esac
 }

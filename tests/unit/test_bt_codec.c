@@ -5,6 +5,7 @@
  * past.  Each decode reads from a heap copy of exactly the bytes given, so
  * a sanitizer build reports any read beyond them. */
 #include "bt_codec.h"
+#include "bt_lz.h"
 #include "tap.h"
 
 #include <errno.h>
@@ -747,6 +748,94 @@ test_snapshot_lengths( void )
 	free( s.p );
 }
 
+/* ------------------------------------------------------------------ */
+/* bt_deflate's own encoder (bt_lz.c) against zlib's inflate: inputs of
+ * every kind and of the lengths around the point where bt_deflate hands
+ * over to zlib (dictionary and input over BT_LZ_MAX) */
+
+/* deflated by bt_deflate, inflated as a format-4 body: 1 when it comes
+ * back as it was or was refused as not smaller (*smaller 0) */
+static int
+lz_round_trip( bt_zstreams *z, const unsigned char *in, size_t len, int *smaller )
+{
+	unsigned char *out = malloc( len ), *back = malloc( len + 1 );
+	size_t zlen = 0;
+	bt_vval v;
+	int good;
+
+	memset( &v, 0, sizeof( v ) );
+	good = bt_deflate( z, in, len, out, &zlen ) == 0;
+	*smaller = zlen > 0;
+	if ( good && zlen ) {
+		v.format = BT_ROW_DEFLATE_DICT;
+		v.body = out;
+		v.body_len = zlen;
+		v.plain_len = len;
+		good = zlen + BT_VB_PLAINLEN < len && bt_inflate( z, &v, back ) == 0 &&
+			memcmp( back, in, len ) == 0;
+	}
+	free( out );
+	free( back );
+	return good;
+}
+
+/* bytes of one kind: 0 text made of the dictionary's words and digits, 1
+ * random, 2 one byte repeated, 3 a short pattern repeated (matches at
+ * distances 1-7, matches of deflate's longest length, 258) */
+static void
+lz_fill( unsigned char *p, size_t n, int kind, unsigned seed )
+{
+	static const char *words[] = { "objectClass", "inetOrgPerson", "moPerson",
+		"entryUUID", "description", "20261207125055Z", "cn=", ",ou=people,dc=kommune,dc=dk" };
+	size_t i = 0, l;
+
+	srand( seed );
+	while ( i < n ) {
+		const char *w = words[rand() % 8];
+		switch ( kind ) {
+		case 0:
+			l = strlen( w );
+			if ( rand() % 3 == 0 ) p[i++] = '0' + rand() % 10;
+			else for ( size_t j = 0; j < l && i < n; j++ ) p[i++] = w[j];
+			break;
+		case 1: p[i++] = rand(); break;
+		case 2: p[i++] = 'x'; break;
+		default: p[i] = "abcdefg"[i % ( 1 + seed % 7 )]; i++;
+		}
+	}
+}
+
+static void
+test_lz( bt_zstreams *z )
+{
+	unsigned char *buf = malloc( 40000 );
+	int all = 1, smaller, kinds_smaller[4] = { 0 }, kinds_plain[4] = { 0 };
+	size_t len;
+
+	for ( int kind = 0; kind < 4; kind++ ) {
+		for ( len = 0; len < 2000 && all; len += 1 + len / 16 ) {
+			lz_fill( buf, len, kind, len + kind );
+			all = lz_round_trip( z, buf, len, &smaller );
+			if ( smaller ) kinds_smaller[kind]++;
+			else kinds_plain[kind]++;
+		}
+	}
+	ok( all, "inputs of 0-2000 bytes of four kinds come back as they were deflated" );
+	ok( kinds_smaller[0] && kinds_smaller[2] && kinds_smaller[3],
+		"text and repetitions deflate smaller" );
+	ok( kinds_plain[1] > 0, "random bytes are refused as not smaller (stored plain)" );
+	/* across the length where bt_deflate hands a snapshot to zlib */
+	for ( len = BT_LZ_MAX - 4000; len < BT_LZ_MAX + 500 && all; len += 3 ) {
+		lz_fill( buf, len, len % 2 ? 0 : 3, len );
+		all = lz_round_trip( z, buf, len, &smaller ) && smaller;
+	}
+	ok( all, "inputs of %d-%d bytes (the encoder's bound) deflate and come back",
+		BT_LZ_MAX - 4000, BT_LZ_MAX + 500 );
+	lz_fill( buf, 40000, 0, 7 );
+	ok( lz_round_trip( z, buf, 40000, &smaller ) && smaller, "40,000 bytes (zlib's) deflate and come back" );
+	free( buf );
+}
+
 int
 main( void )
 {
@@ -758,6 +847,7 @@ main( void )
 	test_keys();
 	test_rows( z, &st );
 	test_limits( z );
+	test_lz( z );
 	test_truncation( z, &st );
 	test_lengths( z, &st );
 	test_snapshot_lengths();
