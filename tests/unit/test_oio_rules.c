@@ -624,7 +624,8 @@ main( void )
 	 * values.  Carl's primary engagement, in M only, becomes such a one. */
 	{
 		bt_uuid e = uid( N_E_CARL );
-		oio_obj *o = oio_model_get( &M, &e ), facts, *un;
+		oio_obj *o = oio_model_get( &M, &e ), *un;
+		oio_facts facts;
 		struct berval s[4], dn, none = BER_BVNULL;
 		int i;
 		oio_obj_facts( o, &facts );
