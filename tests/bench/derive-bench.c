@@ -156,6 +156,18 @@ build( unsigned employees )
 	}
 }
 
+/* o's kind, references and flags in an oio_obj outside the model, as
+ * oio_model_set_inputs takes them */
+static void
+facts_of( const oio_obj *o, oio_obj *in )
+{
+	oio_facts f;
+
+	memset( in, 0, sizeof( *in ) );
+	oio_obj_facts( o, &f );
+	oio_obj_set_facts( in, &f );
+}
+
 /* an engagement moves to another unit, or a post gets another person */
 static void
 move_engagement( void )
@@ -165,7 +177,7 @@ move_engagement( void )
 	struct berval key;
 	char k[32];
 
-	oio_obj_facts( o, &in );
+	facts_of( o, &in );
 	in.unit = uid( N_UNIT + rnd( nunits ) );
 	oio_obj_str( o, OIO_S_USERKEY, &key );
 	snprintf( k, sizeof( k ), "%.*s", (int)key.bv_len, key.bv_val );
@@ -178,7 +190,7 @@ change_post( void )
 	bt_uuid u = uid( first_post + rnd( nunits ) );
 	oio_obj *o = oio_model_get( &M, &u ), in;
 
-	oio_obj_facts( o, &in );
+	facts_of( o, &in );
 	in.person = uid( first_person + rnd( npeople ) );
 	set( o, OIO_MANAGER, &in, NULL, NULL, NULL, NULL );
 }
