@@ -144,8 +144,16 @@ size_t bt_snapshot_id( MDB_txn *txn );
 int bt_unchanged_since( bt_info *bi, const bt_uuid *u, size_t id );
 /* ... and whether nothing new has come to refer to target since (an
  * entity whose version names it, by attribute or by class: what
- * bt_refs_get and bt_refs_get_class return) */
+ * bt_refs_get and bt_refs_get_class return; or a name registered under
+ * it: what bt_names_children returns) */
 int bt_refs_unchanged_since( bt_info *bi, const bt_uuid *target, size_t id );
+/* The same by slot, for a cache of values computed from many entities:
+ * it keeps the slot each one's writes are recorded in (bt_touch_slot: 4
+ * bytes where a UUID takes 16), with BT_SLOT_REFS set for what refers to
+ * one, and asks bt_slot_unchanged_since. */
+#define BT_SLOT_REFS	0x80000000u
+unsigned bt_touch_slot( const bt_uuid *u );
+int bt_slot_unchanged_since( bt_info *bi, unsigned slot, size_t id );
 int bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	bt_period within, bt_rows *out );
 int bt_row_entry( bt_row *r, Entry **e );

@@ -448,12 +448,16 @@ names_put( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 {
 	unsigned char kbuf[BT_NK_MAX];
 	MDB_val key, val;
+	int rc, added = 0;
 
 	key.mv_data = kbuf;
 	key.mv_size = bt_nkey_encode( parent, nrdn->bv_val, nrdn->bv_len, kbuf );
 	val.mv_data = (void *)u->u;
 	val.mv_size = BT_UUID_LEN;
-	return bt_put_once( txn, bi->bt_names, &key, &val, NULL );
+	rc = bt_put_once( txn, bi->bt_names, &key, &val, &added );
+	/* a cache that listed parent's children must learn of a new one */
+	if ( !rc && added ) bt_refs_touch( bi, txn, parent );
+	return rc;
 }
 
 /* Indexes the references a snapshot makes (its UUID-syntax attributes). */

@@ -6,8 +6,9 @@
  * change after it.  Every write of a version records its write
  * transaction's ID in the slot of bt_touched that the entity's UUID
  * picks, and every new entry of the reference index the same in the slot
- * of bt_touched_refs that the target picks; two entities in one slot
- * only make each other look changed.
+ * of bt_touched_refs that the target picks (and every new name under a
+ * parent in the parent's: its children are what refers to it by DN); two
+ * entities in one slot only make each other look changed.
  * The ID is recorded inside the write transaction, before the commit: a
  * snapshot taken before the commit is older than that ID (LMDB gives a
  * write transaction the ID after the last committed one, and a nested
@@ -20,8 +21,8 @@
 
 #include "bitemporal.h"
 
-static unsigned
-touch_slot( const bt_uuid *u )
+unsigned
+bt_touch_slot( const bt_uuid *u )
 {
 	uint32_t h = 2166136261u;
 	int i;
@@ -51,7 +52,7 @@ slot_reached( size_t *slot, size_t id )
 void
 bt_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *u )
 {
-	slot_raise( &bi->bt_touched[touch_slot( u )], mdb_txn_id( txn ) );
+	slot_raise( &bi->bt_touched[bt_touch_slot( u )], mdb_txn_id( txn ) );
 }
 
 /* The same for the referrers of an entity (bt_touched_refs): a new entry
@@ -59,13 +60,13 @@ bt_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *u )
 void
 bt_refs_touch( bt_info *bi, MDB_txn *txn, const bt_uuid *target )
 {
-	slot_raise( &bi->bt_touched_refs[touch_slot( target )], mdb_txn_id( txn ) );
+	slot_raise( &bi->bt_touched_refs[bt_touch_slot( target )], mdb_txn_id( txn ) );
 }
 
 int
 bt_refs_unchanged_since( bt_info *bi, const bt_uuid *target, size_t id )
 {
-	return slot_reached( &bi->bt_touched_refs[touch_slot( target )], id );
+	return slot_reached( &bi->bt_touched_refs[bt_touch_slot( target )], id );
 }
 
 size_t
@@ -77,6 +78,14 @@ bt_snapshot_id( MDB_txn *txn )
 int
 bt_unchanged_since( bt_info *bi, const bt_uuid *u, size_t id )
 {
-	return slot_reached( &bi->bt_touched[touch_slot( u )], id );
+	return slot_reached( &bi->bt_touched[bt_touch_slot( u )], id );
+}
+
+int
+bt_slot_unchanged_since( bt_info *bi, unsigned slot, size_t id )
+{
+	size_t *slots = slot & BT_SLOT_REFS ? bi->bt_touched_refs : bi->bt_touched;
+
+	return slot_reached( &slots[slot & ( BT_TOUCH_SLOTS - 1 )], id );
 }
 

@@ -78,6 +78,8 @@ oio_cf_rederive( ConfigArgs *c )
 	oio_info *oi = on->on_bi.bi_private;
 
 	if ( !oi->oi_task ) return 0;	/* not open yet: the first run derives all */
+	/* the values as-of reads kept were computed with the old value */
+	oio_asof_cache_clear( oi->oi_asof_values );
 	ldap_pvt_thread_mutex_lock( &oi->oi_model.mutex );
 	oio_model_change_all( &oi->oi_model );
 	ldap_pvt_thread_mutex_unlock( &oi->oi_model.mutex );
@@ -527,6 +529,7 @@ oio_bt_attach( slap_overinst *bt_on, bt_info *bi )
 		/* what was kept was read from the history that closed, and the
 		 * marks of what changed since are that history's */
 		oio_asof_cache_clear( oi->oi_asof_facts );
+		oio_asof_cache_clear( oi->oi_asof_values );
 		if ( bi ) {
 			oi->oi_bt = bi;
 			oio_register_derived( bi );
@@ -557,6 +560,7 @@ oio_db_init( BackendDB *be, ConfigReply *cr )
 	ldap_pvt_thread_rdwr_init( &oi->oi_asof_lock );
 	ldap_pvt_thread_mutex_init( &oi->oi_hot_mutex );
 	oi->oi_asof_facts = oio_asof_cache_new();
+	oi->oi_asof_values = oio_asof_cache_new();
 	on->on_bi.bi_private = oi;
 	return 0;
 }
@@ -630,6 +634,7 @@ oio_db_destroy( BackendDB *be, ConfigReply *cr )
 		ldap_pvt_thread_rdwr_destroy( &oi->oi_asof_lock );
 		ldap_pvt_thread_mutex_destroy( &oi->oi_hot_mutex );
 		oio_asof_cache_free( oi->oi_asof_facts );
+		oio_asof_cache_free( oi->oi_asof_values );
 		ch_free( oi );
 		on->on_bi.bi_private = NULL;
 	}

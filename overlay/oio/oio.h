@@ -84,6 +84,11 @@ typedef struct oio_info {
 	 * stretch of valid time it holds for (oio_asof_cache.c); it has
 	 * its own locks, taken alone */
 	struct oio_asof_cache *oi_asof_facts;
+	/* the derived values these reads computed, each with the stretch it
+	 * holds for: ahead of the entities in the same bytes (a read that
+	 * finds its values kept needs no entity, and a value kept saves the
+	 * forty entities' reads and their derivation) */
+	struct oio_asof_cache *oi_asof_values;
 	int oi_trim_pending;		/* an organisation at a point was freed: the
 								 * task hands free memory back (atomic) */
 } oio_info;
@@ -144,17 +149,26 @@ oio_compute_one( oio_info *oi, oio_model *m, oio_obj *o, oio_write_fn *write, vo
 }
 
 /* oio_asof.c: the derived values of one person or unit at (vt, kt), from
- * the entries they depend on only, read in txn; fn gets the entry and its
- * object, in a model that keeps the computed values (oio_obj_values).
- * Returns 0 (also for an entry that has no derived values), or -1 when the
- * history cannot be read. */
-typedef void (oio_obj_values_fn)( Entry *e, oio_model *m, oio_obj *o, void *arg );
+ * the entries they depend on only, read in txn (or kept from an earlier
+ * read of the same stretch); fn gets the entry, its kind and the values,
+ * v[d] and their normalized forms nv[d] (NULL: normalize v[d]) for the
+ * attributes d of that kind (oio_derived_names).  Returns 0 (also for an
+ * entry that has no derived values), or -1 when the history cannot be
+ * read. */
+typedef void (oio_values_fn)( Entry *e, oio_kind kind, BerVarray *v, BerVarray *nv,
+	void *arg );
 int oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
-	oio_obj_values_fn *fn, void *arg );
-/* The bytes the entities these reads visited may take (oi_asof_facts):
- * their share of bitemporal-cache-size and what the points and the
- * organisation at a point leave unused of theirs (bt_points_spare);
- * oio_asof_fit gives back what is over it, as a bt_shrinker does. */
+	oio_values_fn *fn, void *arg );
+/* Only what an earlier read computed and kept: 1 (given to fn), or 0 */
+int oio_asof_kept( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
+	oio_values_fn *fn, void *arg );
+/* The bytes the values these reads computed may take (oi_asof_values):
+ * the share of bitemporal-cache-size for these reads and what the points
+ * and the organisation at a point leave unused of theirs
+ * (bt_points_spare); the entities visited (oi_asof_facts) what the values
+ * leave of it.  oio_asof_fit gives back what is over it, as a bt_shrinker
+ * does. */
+size_t oio_asof_values_max( oio_info *oi );
 size_t oio_asof_facts_max( oio_info *oi );
 void oio_asof_fit( oio_info *oi );
 
@@ -217,6 +231,29 @@ void oio_asof_refs_put( oio_asof_cache *c, const bt_uuid *target, AttributeDescr
  * cannot be read. */
 int oio_asof_cuts( oio_info *oi, MDB_txn *txn, Entry *e, bt_period P,
 	bt_time *at, int max );
+
+/* ... and the derived values of a person or unit u over a stretch of
+ * valid time, as an as-of read computed them (oio_asof_one), kept with what
+ * they were computed from: the slot of every entity read (bt_touch_slot)
+ * and of every list of referrers or children (| BT_SLOT_REFS).  They serve
+ * a read of snapshot snap at (vt, kt) with vt inside span, kt >= newest, a
+ * snapshot no older than built and nothing of deps written since built.
+ * put copies *v (the arrays of attributes first..last); lend/return as for
+ * a fact. */
+typedef struct oio_asof_values {
+	bt_uuid u;
+	bt_period span;
+	bt_time newest;
+	size_t built;
+	int first, last;
+	BerVarray v[D_COUNT], nv[D_COUNT];
+	int ndeps;
+	unsigned *deps;
+} oio_asof_values;
+const oio_asof_values *oio_asof_values_lend( oio_asof_cache *c, bt_info *bi,
+	const bt_uuid *u, bt_time vt, bt_time kt, size_t snap );
+void oio_asof_values_return( const oio_asof_values *v );
+void oio_asof_values_put( oio_asof_cache *c, const oio_asof_values *v, size_t max );
 
 /* Derived updates written per transaction by the overlay's task (oio.c,
  * batch_write): one fsync for many entries, while a reorganisation of

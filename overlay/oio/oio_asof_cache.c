@@ -12,15 +12,17 @@
  * read at any date of that stretch takes it instead of walking the
  * entity's versions and decoding its snapshot.
  *
- * What is kept is an entity's own facts (bt_row_at_span), never a value
- * computed from other entities: its kind, its references and strings as
- * the rules read them (oio_obj_facts), its parent and the name it was
- * registered under (its DN at a date depends on its parents' versions and
- * is rebuilt per read), or that it had no version then.  It is valid
- * while no version of the entity has been written since its snapshot
- * (bt_unchanged_since) and only for reads that know at least what it was
- * read with (known_at >= the entity's newest registration time, and a
- * snapshot no older than its own).
+ * What is kept of an entity is its own facts (bt_row_at_span): its
+ * kind, its references and strings as the rules read them
+ * (oio_obj_facts), its parent and the name it was registered under (its
+ * DN at a date depends on its parents' versions and is rebuilt per read),
+ * or that it had no version then.  It is valid while no version of the
+ * entity has been written since its snapshot (bt_unchanged_since) and only
+ * for reads that know at least what it was read with (known_at >= the
+ * entity's newest registration time, and a snapshot no older than its
+ * own).  The same cache, in a second instance, keeps the derived values a
+ * read computed (oio_asof_values): valid under the same conditions for
+ * every entity they were computed from, each named by its slot.
  *
  * Shards with a mutex, a hash table and a least recently used list each,
  * bounded together by bytes (oio_asof_facts_max: a share of
@@ -50,12 +52,15 @@
 						 * 10,000 and a fixed 1,024 made each lookup walk
 						 * ten: a fifth of an as-of base lookup's time) */
 
-/* An entity at a point (f), or what refers to the entity u through ad
- * in versions of class oc (NULL: any): refs, nrefs (is_refs).  One block
- * each: a list of referrers ends at f (which it does not use), and a
- * fact's strings follow it (pack_fact).  What a kept entity costs decides
- * how many fit the bound: a unit's engagements and addresses are read
- * again for every date unless they stay. */
+/* An entity at a point (AC_FACT: f), what refers to the entity u
+ * through ad in versions of class oc (NULL: any; AC_REFS: refs, nrefs),
+ * or the derived values of u over a stretch (AC_VALUES: v).  One block
+ * each: a list of referrers ends where f would begin, a fact's strings
+ * follow it (pack_fact), values their arrays and strings (pack_values).
+ * What a kept entity costs decides how many fit the bound: a unit's
+ * engagements and addresses are read again for every date unless they
+ * stay. */
+enum { AC_FACT, AC_REFS, AC_VALUES };
 typedef struct ac_ent {
 	struct ac_ent *hnext;			/* hash chain */
 	struct ac_ent *lprev, *lnext;	/* least recently used list */
@@ -64,26 +69,41 @@ typedef struct ac_ent {
 	unsigned held;			/* the cache while linked, and each read (atomic) */
 	bt_uuid u;				/* the entity, or the one referred to */
 	size_t built;
-	int is_refs;
+	int kind;
 	AttributeDescription *ad;
 	ObjectClass *oc;
 	bt_uuid *refs;
 	int nrefs;
-	oio_asof_fact f;		/* (not in a list of referrers) */
+	union {				/* (neither in a list of referrers) */
+		oio_asof_fact f;
+		oio_asof_values v;
+	};
 } ac_ent;
 
 #define AC_REFS_HEAD	offsetof( ac_ent, f )
+#define AC_FACT_HEAD	( AC_REFS_HEAD + sizeof( oio_asof_fact ) )
+#define AC_VALUES_HEAD	( AC_REFS_HEAD + sizeof( oio_asof_values ) )
 typedef struct ac_shard {
 	ldap_pvt_thread_mutex_t mutex;
 	ac_ent **buckets;				/* nbuckets, a power of two (0: none yet) */
 	unsigned nbuckets, count;
 	ac_ent *head, *tail;			/* most recently used first */
 	size_t bytes, max;
+	size_t *total;					/* the cache's bytes (atomic) */
 } ac_shard;
 
 struct oio_asof_cache {
 	ac_shard shards[AC_SHARDS];
+	size_t bytes;	/* of all shards, read without their locks */
 };
+
+/* s holds delta bytes more (or less) */
+static void
+shard_bytes( ac_shard *s, ssize_t delta )
+{
+	s->bytes += delta;
+	__atomic_add_fetch( s->total, delta, __ATOMIC_RELAXED );
+}
 
 static uint32_t
 ac_hash( const bt_uuid *u )
@@ -163,8 +183,8 @@ pack_str( struct berval *s, char **at )
 static ac_ent *
 pack_fact( oio_asof_fact *f, size_t len )
 {
-	ac_ent *e = ber_memcalloc( 1, sizeof( *e ) + len );
-	char *at = (char *)( e + 1 );
+	ac_ent *e = ber_memcalloc( 1, AC_FACT_HEAD + len );
+	char *at = (char *)e + AC_FACT_HEAD;
 	int i;
 
 	e->f = *f;
@@ -181,7 +201,10 @@ oio_asof_cache_new( void )
 	oio_asof_cache *c = ch_calloc( 1, sizeof( *c ) );
 	int i;
 
-	for ( i = 0; i < AC_SHARDS; i++ ) ldap_pvt_thread_mutex_init( &c->shards[i].mutex );
+	for ( i = 0; i < AC_SHARDS; i++ ) {
+		ldap_pvt_thread_mutex_init( &c->shards[i].mutex );
+		c->shards[i].total = &c->bytes;
+	}
 	return c;
 }
 
@@ -245,7 +268,7 @@ ent_drop( ac_shard *s, ac_ent *e )
 		;
 	if ( *pp ) *pp = e->hnext;
 	lru_unlink( s, e );
-	s->bytes -= e->bytes;
+	shard_bytes( s, -(ssize_t)e->bytes );
 	s->count--;
 	ent_release( e );
 }
@@ -261,8 +284,8 @@ shard_grow( ac_shard *s )
 	if ( !b ) return;
 	ber_memfree( s->buckets );
 	/* the buckets count toward the bound as the entries do */
-	s->bytes += heap_bytes( n * sizeof( *b ) ) -
-		( s->nbuckets ? heap_bytes( s->nbuckets * sizeof( *b ) ) : 0 );
+	shard_bytes( s, (ssize_t)heap_bytes( n * sizeof( *b ) ) -
+		(ssize_t)( s->nbuckets ? heap_bytes( s->nbuckets * sizeof( *b ) ) : 0 ) );
 	s->buckets = b;
 	s->nbuckets = n;
 	for ( e = s->head; e; e = e->lnext ) {
@@ -296,7 +319,7 @@ ent_link( ac_shard *s, ac_ent *e, uint32_t h, size_t bytes )
 	e->hnext = *c;
 	*c = e;
 	lru_front( s, e );
-	s->bytes += bytes;
+	shard_bytes( s, bytes );
 	s->count++;
 	shard_trim( s );
 }
@@ -345,15 +368,7 @@ oio_asof_cache_free( oio_asof_cache *c )
 size_t
 oio_asof_cache_bytes( oio_asof_cache *c )
 {
-	size_t n = 0;
-	int i;
-
-	for ( i = 0; i < AC_SHARDS; i++ ) {
-		ldap_pvt_thread_mutex_lock( &c->shards[i].mutex );
-		n += c->shards[i].bytes;
-		ldap_pvt_thread_mutex_unlock( &c->shards[i].mutex );
-	}
-	return n;
+	return c ? __atomic_load_n( &c->bytes, __ATOMIC_RELAXED ) : 0;
 }
 
 /* Whether e can answer a read of snapshot snap at (vt, kt); an entry
@@ -385,7 +400,7 @@ oio_asof_cache_lend( oio_asof_cache *c, bt_info *bi, const bt_uuid *u,
 	ldap_pvt_thread_mutex_lock( &s->mutex );
 	for ( e = chain_head( s, h ); e && !found; e = next ) {
 		next = e->hnext;
-		if ( e->is_refs || memcmp( &e->u, u, sizeof( *u ) ) ) continue;
+		if ( e->kind != AC_FACT || memcmp( &e->u, u, sizeof( *u ) ) ) continue;
 		if ( !ent_serves( s, e, bi, vt, kt, snap, &dropped ) ) continue;
 		__atomic_add_fetch( &e->held, 1, __ATOMIC_RELAXED );	/* linked: held >= 1 */
 		lru_touch( s, e );
@@ -407,7 +422,7 @@ oio_asof_cache_put( oio_asof_cache *c, oio_asof_fact *f, size_t max )
 	uint32_t h = ac_hash( &f->u );
 	ac_shard *s = &c->shards[h % AC_SHARDS];
 	ac_ent *e, *old, *next;
-	size_t len = fact_strs_len( f ), bytes = heap_bytes( sizeof( *e ) + len );
+	size_t len = fact_strs_len( f ), bytes = heap_bytes( AC_FACT_HEAD + len );
 
 	e = pack_fact( f, len );	/* (copied before the shard's lock is taken) */
 	e->u = e->f.u;
@@ -423,7 +438,7 @@ oio_asof_cache_put( oio_asof_cache *c, oio_asof_fact *f, size_t max )
 	/* what it replaces: the same entity over an overlapping stretch */
 	for ( old = chain_head( s, h ); old; old = next ) {
 		next = old->hnext;
-		if ( !old->is_refs && memcmp( &old->u, &e->u, sizeof( e->u ) ) == 0 &&
+		if ( old->kind == AC_FACT && memcmp( &old->u, &e->u, sizeof( e->u ) ) == 0 &&
 			bt_period_overlaps( old->f.span, e->f.span ) )
 			ent_drop( s, old );
 	}
@@ -440,7 +455,7 @@ refs_find( ac_shard *s, uint32_t h, const bt_uuid *target, AttributeDescription 
 	ac_ent *e;
 
 	for ( e = chain_head( s, h ); e; e = e->hnext )
-		if ( e->is_refs && e->ad == ad && e->oc == oc &&
+		if ( e->kind == AC_REFS && e->ad == ad && e->oc == oc &&
 			memcmp( &e->u, target, sizeof( *target ) ) == 0 ) return e;
 	return NULL;
 }
@@ -488,7 +503,7 @@ oio_asof_refs_put( oio_asof_cache *c, const bt_uuid *target, AttributeDescriptio
 	}
 	if ( ( e = refs_find( s, h, target, ad, oc ) ) ) ent_drop( s, e );
 	e = ber_memcalloc( 1, AC_REFS_HEAD + n * sizeof( bt_uuid ) );
-	e->is_refs = 1;
+	e->kind = AC_REFS;
 	e->u = *target;
 	e->built = built;
 	e->ad = ad;
@@ -496,6 +511,150 @@ oio_asof_refs_put( oio_asof_cache *c, const bt_uuid *target, AttributeDescriptio
 	e->nrefs = n;
 	e->refs = (bt_uuid *)( (char *)e + AC_REFS_HEAD );	/* where f would start */
 	if ( n ) memcpy( e->refs, refs, n * sizeof( bt_uuid ) );	/* refs: NULL for none */
+	ent_link( s, e, h, bytes );
+	ldap_pvt_thread_mutex_unlock( &s->mutex );
+}
+
+/* The derived values of an entity over a stretch: valid for a read at
+ * (vt, kt) of snapshot snap while vt is inside the stretch, the read
+ * knows what they were computed with, and nothing they were computed from
+ * has been written since (each input's slot, bt_slot_unchanged_since). */
+static int
+values_serve( ac_shard *s, ac_ent *e, bt_info *bi, bt_time vt, bt_time kt, size_t snap )
+{
+	const oio_asof_values *v = &e->v;
+	int i;
+
+	if ( !( v->span.from <= vt && vt < v->span.to && kt >= v->newest && e->built <= snap ) )
+		return 0;
+	for ( i = 0; i < v->ndeps; i++ ) {
+		if ( !bt_slot_unchanged_since( bi, v->deps[i], e->built ) ) {
+			ent_drop( s, e );
+			return 0;
+		}
+	}
+	return 1;
+}
+
+const oio_asof_values *
+oio_asof_values_lend( oio_asof_cache *c, bt_info *bi, const bt_uuid *u, bt_time vt,
+	bt_time kt, size_t snap )
+{
+	uint32_t h = ac_hash( u );
+	ac_shard *s = &c->shards[h % AC_SHARDS];
+	ac_ent *e, *next, *found = NULL;
+
+	if ( !snap ) return NULL;
+	ldap_pvt_thread_mutex_lock( &s->mutex );
+	for ( e = chain_head( s, h ); e && !found; e = next ) {
+		next = e->hnext;
+		if ( e->kind != AC_VALUES || memcmp( &e->u, u, sizeof( *u ) ) ) continue;
+		if ( !values_serve( s, e, bi, vt, kt, snap ) ) continue;
+		__atomic_add_fetch( &e->held, 1, __ATOMIC_RELAXED );
+		lru_touch( s, e );
+		found = e;
+	}
+	ldap_pvt_thread_mutex_unlock( &s->mutex );
+	return found ? &found->v : NULL;
+}
+
+void
+oio_asof_values_return( const oio_asof_values *v )
+{
+	if ( v ) ent_release( (ac_ent *)( (char *)v - offsetof( ac_ent, v ) ) );
+}
+
+/* The bytes a set of values takes: its array (the values and NULL) and
+ * each value's bytes with a NUL */
+static size_t
+array_len( BerVarray a )
+{
+	size_t n = 0;
+	int i;
+
+	if ( !a ) return 0;
+	for ( i = 0; a[i].bv_val; i++ ) n += a[i].bv_len + 1;
+	return n + ( i + 1 ) * sizeof( struct berval );
+}
+
+/* a copy of a into the block at *at (the arrays first, at *arrays; the
+ * strings at *at) */
+static BerVarray
+pack_array( BerVarray a, struct berval **arrays, char **at )
+{
+	BerVarray out;
+	int i;
+
+	if ( !a ) return NULL;
+	out = *arrays;
+	for ( i = 0; a[i].bv_val; i++ ) {
+		out[i].bv_len = a[i].bv_len;
+		out[i].bv_val = *at;
+		memcpy( *at, a[i].bv_val, a[i].bv_len );
+		( *at )[a[i].bv_len] = '\0';
+		*at += a[i].bv_len + 1;
+	}
+	BER_BVZERO( &out[i] );
+	*arrays += i + 1;
+	return out;
+}
+
+void
+oio_asof_values_put( oio_asof_cache *c, const oio_asof_values *in, size_t max )
+{
+	uint32_t h = ac_hash( &in->u );
+	ac_shard *s = &c->shards[h % AC_SHARDS];
+	size_t arrays = 0, strs = 0, deps = in->ndeps * sizeof( unsigned ), n, bytes;
+	struct berval *ap;
+	ac_ent *e, *old, *next;
+	char *at;
+	int d, i;
+
+	for ( d = in->first; d <= in->last; d++ ) {
+		BerVarray a[2] = { in->v[d], in->nv[d] };
+		for ( i = 0; i < 2; i++ ) {
+			size_t all = array_len( a[i] );
+			int k;
+			if ( !a[i] ) continue;
+			for ( k = 0; a[i][k].bv_val; k++ )
+				;
+			arrays += ( k + 1 ) * sizeof( struct berval );
+			strs += all - ( k + 1 ) * sizeof( struct berval );
+		}
+	}
+	n = AC_VALUES_HEAD + deps + arrays + strs;
+	bytes = heap_bytes( n );
+	/* (copied before the shard's lock is taken) */
+	if ( !in->built || !( e = ber_memcalloc( 1, n ) ) ) return;
+	e->kind = AC_VALUES;
+	e->u = in->u;
+	e->built = in->built;
+	e->v = *in;
+	e->v.deps = (unsigned *)( (char *)e + AC_VALUES_HEAD );
+	if ( deps ) memcpy( e->v.deps, in->deps, deps );
+	ap = (struct berval *)( (char *)e->v.deps + deps );
+	at = (char *)ap + arrays;
+	memset( e->v.v, 0, sizeof( e->v.v ) );
+	memset( e->v.nv, 0, sizeof( e->v.nv ) );
+	for ( d = in->first; d <= in->last; d++ ) {
+		e->v.v[d] = pack_array( in->v[d], &ap, &at );
+		e->v.nv[d] = pack_array( in->nv[d], &ap, &at );
+	}
+	ldap_pvt_thread_mutex_lock( &s->mutex );
+	s->max = max / AC_SHARDS;
+	if ( bytes > s->max ) {
+		shard_trim( s );
+		ldap_pvt_thread_mutex_unlock( &s->mutex );
+		ber_memfree( e );
+		return;
+	}
+	/* what it replaces: the values of u over an overlapping stretch */
+	for ( old = chain_head( s, h ); old; old = next ) {
+		next = old->hnext;
+		if ( old->kind == AC_VALUES && memcmp( &old->u, &e->u, sizeof( e->u ) ) == 0 &&
+			bt_period_overlaps( old->v.span, e->v.span ) )
+			ent_drop( s, old );
+	}
 	ent_link( s, e, h, bytes );
 	ldap_pvt_thread_mutex_unlock( &s->mutex );
 }

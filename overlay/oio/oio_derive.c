@@ -18,6 +18,13 @@ const char *const oio_derived_names[D_COUNT] = {
 	"moDirectReports", "moUnitPath", "moRefUnitManager", "moUnitManagerDN"
 };
 
+void
+oio_derived_range( oio_kind kind, int *first, int *last )
+{
+	*first = kind == OIO_UNIT ? D_PERSON_LAST + 1 : 0;
+	*last = kind == OIO_PERSON ? D_PERSON_LAST : kind == OIO_UNIT ? D_COUNT - 1 : -1;
+}
+
 /* The deepest unit chain followed (a guard against a cycle in a model
  * that does not mirror a DIT). */
 #define OIO_CHAIN_MAX 256

@@ -108,10 +108,9 @@ oio_kind_of( Entry *e )
 int
 oio_is_derived( AttributeDescription *ad, oio_kind kind )
 {
-	int i, first = kind == OIO_PERSON ? 0 : D_PERSON_LAST + 1;
-	int last = kind == OIO_PERSON ? D_PERSON_LAST : D_COUNT - 1;
+	int i, first, last;
 
-	if ( kind != OIO_PERSON && kind != OIO_UNIT ) return 0;
+	oio_derived_range( kind, &first, &last );
 	for ( i = first; i <= last; i++ )
 		if ( ad == oio_ad.derived[i] ) return 1;
 	return 0;

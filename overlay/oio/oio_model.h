@@ -47,6 +47,9 @@ enum {
 	D_COUNT
 };
 extern const char *const oio_derived_names[D_COUNT];
+/* The derived attributes of a kind of object: first..last of them (none:
+ * first > last) */
+void oio_derived_range( oio_kind kind, int *first, int *last );
 
 /* The strings of an object, one block (oio_obj.names): its RDN and
  * normalized RDN, then what the rules read: a unit's ou, a class's moName

@@ -29,26 +29,23 @@ asof_keep( oio_model *m, oio_obj *o, BerVarray *v, void *arg )
 	return 0;	/* computed values become the object's values */
 }
 
-/* The derived values of o replace what the version of e stored, where
- * they differ. */
+/* The derived values v (nv: their normalized forms, where known) replace
+ * what the version of e stored, where they differ. */
 static void
-apply_derived( Entry *e, oio_model *m, oio_obj *o, void *arg )
+apply_derived( Entry *e, oio_kind kind, BerVarray *v, BerVarray *nv, void *arg )
 {
 	int i, first, last;
 
-	if ( o->kind != OIO_PERSON && o->kind != OIO_UNIT ) return;
-	first = o->kind == OIO_PERSON ? 0 : D_PERSON_LAST + 1;
-	last = o->kind == OIO_PERSON ? D_PERSON_LAST : D_COUNT - 1;
+	oio_derived_range( kind, &first, &last );
 	for ( i = first; i <= last; i++ ) {
 		Attribute *a = attr_find( e->e_attrs, oio_ad.derived[i] );
-		BerVarray v = oio_obj_values( m, o, i ), nv;
 		/* mostly what was stored then is what the rules give: keep it */
-		if ( a ? oio_same_values( a->a_vals, v ) : !v ) continue;
+		if ( a ? oio_same_values( a->a_vals, v[i] ) : !v[i] ) continue;
 		attr_delete( &e->e_attrs, oio_ad.derived[i] );
-		if ( !v ) continue;
+		if ( !v[i] ) continue;
 		/* DNs come with their normalized form from the model */
-		if ( ( nv = oio_obj_nvalues( m, o, i ) ) ) attr_merge( e, oio_ad.derived[i], v, nv );
-		else attr_merge_normalize( e, oio_ad.derived[i], v, NULL );
+		if ( nv[i] ) attr_merge( e, oio_ad.derived[i], v[i], nv[i] );
+		else attr_merge_normalize( e, oio_ad.derived[i], v[i], NULL );
 	}
 }
 
@@ -56,11 +53,18 @@ apply_derived( Entry *e, oio_model *m, oio_obj *o, void *arg )
 static void
 apply_from( Entry *e, oio_model *m )
 {
+	BerVarray v[D_COUNT], nv[D_COUNT];
 	oio_obj *o;
 	bt_uuid u;
+	int i, first, last;
 
 	if ( bt_entry_uuid( e, &u ) || !( o = oio_model_get( m, &u ) ) ) return;
-	apply_derived( e, m, o, NULL );
+	oio_derived_range( o->kind, &first, &last );
+	for ( i = first; i <= last; i++ ) {
+		v[i] = oio_obj_values( m, o, i );
+		nv[i] = oio_obj_nvalues( m, o, i );
+	}
+	apply_derived( e, o->kind, v, nv, NULL );
 }
 
 /* A whole-organisation search: the entry's object in the model of the
@@ -189,10 +193,12 @@ org_keep( oio_info *oi, oio_model *own, const asof_point *pt )
 	__atomic_store_n( &oi->oi_trim_pending, 1, __ATOMIC_RELAXED );
 }
 
-/* A search over many entries at a point that is not kept computes the
- * values of the first people and units it sends one by one, from what
- * each depends on (oio_asof.c), and reads the organisation at the point
- * once more than OIO_ASOF_ONES of them need values: a search that finds
+/* A search over many entries at a point that is not kept takes the
+ * values earlier reads computed for the stretch of the point where they
+ * are kept, computes those of the first other people and units it sends
+ * one by one, from what each depends on (oio_asof.c), and reads the
+ * organisation at the point once more than OIO_ASOF_ONES of them need
+ * values computed: a search that finds
  * a few (a person by uid or CPR number at a date, the engagements of a
  * unit) reads a few hundred entities, not the whole organisation, and a
  * search of everyone pays for the first few one by one. */
@@ -212,6 +218,9 @@ asof_fixup_lazy( Operation *op, Entry *e, bt_fixup *fx )
 	oio_kind kind = oio_kind_of( e );
 
 	if ( kind != OIO_PERSON && kind != OIO_UNIT ) return;	/* nothing derived */
+	/* what earlier reads computed for this stretch costs a lookup */
+	if ( !lo->built && oio_asof_kept( lo->oi, fx->txn, fx->vt, fx->kt, e, apply_derived, NULL ) )
+		return;
 	if ( !lo->built && lo->ones < OIO_ASOF_ONES ) {
 		lo->ones++;
 		if ( oio_asof_one( lo->oi, fx->txn, fx->vt, fx->kt, e, apply_derived, NULL ) )

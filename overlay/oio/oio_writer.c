@@ -19,9 +19,9 @@ static Modifications *
 derived_mods( oio_model *md, oio_obj *o, BerVarray *v )
 {
 	Modifications *ml = NULL, **tail = &ml;
-	int i, first = o->kind == OIO_PERSON ? 0 : D_PERSON_LAST + 1;
-	int last = o->kind == OIO_PERSON ? D_PERSON_LAST : D_COUNT - 1;
+	int i, first, last;
 
+	oio_derived_range( o->kind, &first, &last );
 	for ( i = first; i <= last; i++ ) {
 		Modifications *m;
 		int nv = 0;

@@ -329,6 +329,20 @@ by_mgr() { lsearch -b "$1" -s "$2" -E "$(asof "validAt=$(gt '+1 minute')")" "(ma
 is "an as-of subtree search by m's normalized DN finds p and x" "$(by_mgr "$P" sub)" "$want"
 is "an as-of base search of p by m's normalized DN finds p" "$(by_mgr "uid=tclkp,$P" base)" \
   "uid=tclkp,$(echo "$P" | tr A-Z a-z) "
+# m's values at that point are kept with what they were computed from,
+# TB's children among it: a unit added below TB now, with a person q in
+# it, must be among m's reports at the next read (a new name under TB
+# counts as something new referring to it)
+is "m's reports read again as of then (kept)" "$(reports -E "$(asof "validAt=$(gt '+1 minute')")")" "$want"
+{
+  unit_ldif TE "ou=TB,ou=TA,$top" 91005 ${U0}e5
+  person_ldif tclkq 04 ${U0}04
+  eng_ldif ${U0}e4 ${U0}04 ${U0}e5
+} > "$T_DIR/child.ldif"
+check "a unit TE below TB, with q in it" ladd -e relax -f "$T_DIR/child.ldif"
+want2="uid=tclkp,$(echo "$P" | tr A-Z a-z) uid=tclkq,$(echo "$P" | tr A-Z a-z) uid=tmgrx,$(echo "$P" | tr A-Z a-z) "
+is "... then q is among m's reports in an as-of read at once" \
+  "$(reports -E "$(asof "validAt=$(gt '+1 minute')")")" "$want2"
 stop_slapd "$R/slapd.pid"
 
 finish

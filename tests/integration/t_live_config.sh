@@ -169,11 +169,18 @@ replace: olcOioInternalAddresses
 olcOioInternalAddresses: $1
 EOF
 }
+# as-of reads keep the values they computed (oio_asof.c): computed with
+# the old setting, they must not outlive the modify either
+phone_asof() { val "uid=dora,$P" telephoneNumber -E "$(asof "validAt=$(gt '+1 minute')")"; }
+is "an as-of read of dora: no internal phone" "$(phone_asof)" ""
+is "... read again (its values kept)" "$(phone_asof)" ""
 check "olcOioInternalAddresses: TRUE live" setia TRUE
 is "the internal phone is published when the modify returns" "$(val "uid=dora,$P" telephoneNumber)" "+4577771234"
+is "... also in an as-of read" "$(phone_asof)" "+4577771234"
 is "the public phone stays" "$(val "uid=carl,$P" telephoneNumber)" "+4588881234"
 check "olcOioInternalAddresses: FALSE live" setia FALSE
 is "the internal phone is withdrawn when the modify returns" "$(val "uid=dora,$P" telephoneNumber)" ""
+is "... also in an as-of read" "$(phone_asof)" ""
 
 setcfg() {  # setcfg DN replace|delete ATTR [VALUE]
   lcfg <<EOF
