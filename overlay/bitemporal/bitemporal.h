@@ -76,7 +76,7 @@ typedef struct bt_cache {
 /* At most this many points are kept (within BT_SHARE_POINTS). */
 #define BT_POINTS_MAX 8
 /* slots of bt_touched: a power of two (256 KiB of size_t) */
-#define BT_TOUCH_SLOTS ( 1u << 15 )
+#define BT_TOUCH_SLOTS ( 1u << BT_SLOT_BITS )
 /* A point asked for by one of the last BT_ASKED searches is kept. */
 #define BT_ASKED 16
 typedef struct bt_asked {

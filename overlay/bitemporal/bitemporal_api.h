@@ -148,16 +148,21 @@ int bt_unchanged_since( bt_info *bi, const bt_uuid *u, size_t id );
  * it: what bt_names_children returns) */
 int bt_refs_unchanged_since( bt_info *bi, const bt_uuid *target, size_t id );
 /* The same by slot, for a cache of values computed from many entities:
- * it keeps the slot each one's writes are recorded in (bt_touch_slot: 4
+ * it keeps the slot each one's writes are recorded in (bt_touch_slot: 2
  * bytes where a UUID takes 16), with BT_SLOT_REFS set for what refers to
  * one, and asks bt_slot_unchanged_since. */
-#define BT_SLOT_REFS	0x80000000u
-unsigned bt_touch_slot( const bt_uuid *u );
-int bt_slot_unchanged_since( bt_info *bi, unsigned slot, size_t id );
+#define BT_SLOT_BITS	15
+#define BT_SLOT_REFS	( 1u << BT_SLOT_BITS )
+typedef uint16_t bt_slot;
+bt_slot bt_touch_slot( const bt_uuid *u );
+int bt_slot_unchanged_since( bt_info *bi, bt_slot slot, size_t id );
 int bt_rows_current( bt_info *bi, MDB_txn *txn, const bt_uuid *u,
 	bt_period within, bt_rows *out );
 int bt_row_entry( bt_row *r, Entry **e );
 int bt_row_entry_ro( bt_row *r, Entry **e );
+/* entry_free() of an entry bt_row_entry_ro decoded, keeping its block for
+ * the thread's next decode */
+void bt_entry_release( Entry *e );
 typedef int (bt_child_fn)( const bt_uuid *u, struct berval *nrdn, void *arg );
 int bt_names_children( bt_info *bi, MDB_txn *txn, const bt_uuid *parent,
 	bt_child_fn *fn, void *arg );

@@ -256,7 +256,7 @@ emit_at( bt_walk *w, bt_row *r, struct berval *dn, struct berval *ndn )
 		return;
 	}
 	emit( w, e, r );
-	entry_free( e );
+	bt_entry_release( e );
 }
 
 static void
@@ -344,7 +344,7 @@ list_versions( bt_walk *w, const bt_uuid *u )
 		}
 		if ( w->fixup ) list_pieces( w, r, e, vt );
 		else send_one( w, e, is_current( r->valid, r->superseded ), 0 );
-		entry_free( e );
+		bt_entry_release( e );
 	}
 	bt_rows_free( &rows );
 }
@@ -719,7 +719,7 @@ search_asof( bt_walk *w )
 		if ( be ) send_one( w, be, is_current( r.valid, r.superseded ), 0 );
 		else emit_at( w, &r, &dn, &ndn );
 	}
-	if ( be ) entry_free( be );
+	if ( be ) bt_entry_release( be );
 	bt_row_free( &r );
 	if ( !w->stop && op->ors_scope != LDAP_SCOPE_BASE )
 		walk_children( w, &base, &dn, &ndn,

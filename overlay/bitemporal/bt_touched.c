@@ -21,7 +21,7 @@
 
 #include "bitemporal.h"
 
-unsigned
+bt_slot
 bt_touch_slot( const bt_uuid *u )
 {
 	uint32_t h = 2166136261u;
@@ -82,7 +82,7 @@ bt_unchanged_since( bt_info *bi, const bt_uuid *u, size_t id )
 }
 
 int
-bt_slot_unchanged_since( bt_info *bi, unsigned slot, size_t id )
+bt_slot_unchanged_since( bt_info *bi, bt_slot slot, size_t id )
 {
 	size_t *slots = slot & BT_SLOT_REFS ? bi->bt_touched_refs : bi->bt_touched;
 

@@ -162,11 +162,12 @@ int oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 /* Only what an earlier read computed and kept: 1 (given to fn), or 0 */
 int oio_asof_kept( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	oio_values_fn *fn, void *arg );
-/* The bytes the values these reads computed may take (oi_asof_values):
- * the share of bitemporal-cache-size for these reads and what the points
- * and the organisation at a point leave unused of theirs
- * (bt_points_spare); the entities visited (oi_asof_facts) what the values
- * leave of it.  oio_asof_fit gives back what is over it, as a bt_shrinker
+/* The bytes the values these reads computed (oi_asof_values) and the
+ * entities they visited (oi_asof_facts) may take together: the share of
+ * bitemporal-cache-size for these reads and what the points and the
+ * organisation at a point leave unused of theirs (bt_points_spare); the
+ * values all of it but half that share, the entities what the values
+ * leave.  oio_asof_fit gives back what is over it, as a bt_shrinker
  * does. */
 size_t oio_asof_values_max( oio_info *oi );
 size_t oio_asof_facts_max( oio_info *oi );
@@ -238,22 +239,22 @@ int oio_asof_cuts( oio_info *oi, MDB_txn *txn, Entry *e, bt_period P,
  * and of every list of referrers or children (| BT_SLOT_REFS).  They serve
  * a read of snapshot snap at (vt, kt) with vt inside span, kt >= newest, a
  * snapshot no older than built and nothing of deps written since built.
- * put copies *v (the arrays of attributes first..last); lend/return as for
- * a fact. */
+ * put keeps a copy of *in (v and nv: by attribute, those of kind; nothing
+ * kept if a count or length does not fit the packed form); give hands
+ * the values kept of u that serve the read to fn with e: 1, or 0. */
 typedef struct oio_asof_values {
 	bt_uuid u;
 	bt_period span;
 	bt_time newest;
 	size_t built;
-	int first, last;
-	BerVarray v[D_COUNT], nv[D_COUNT];
+	oio_kind kind;
+	BerVarray *v, *nv;
+	const bt_slot *deps;
 	int ndeps;
-	unsigned *deps;
 } oio_asof_values;
-const oio_asof_values *oio_asof_values_lend( oio_asof_cache *c, bt_info *bi,
-	const bt_uuid *u, bt_time vt, bt_time kt, size_t snap );
-void oio_asof_values_return( const oio_asof_values *v );
-void oio_asof_values_put( oio_asof_cache *c, const oio_asof_values *v, size_t max );
+void oio_asof_values_put( oio_asof_cache *c, const oio_asof_values *in, size_t max );
+int oio_asof_values_give( oio_asof_cache *c, bt_info *bi, const bt_uuid *u, bt_time vt,
+	bt_time kt, size_t snap, Entry *e, oio_values_fn *fn, void *arg );
 
 /* Derived updates written per transaction by the overlay's task (oio.c,
  * batch_write): one fsync for many entries, while a reorganisation of

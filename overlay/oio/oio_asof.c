@@ -97,12 +97,12 @@ typedef struct part {
 	 * registration among them, the slots of what was read */
 	bt_period span;
 	bt_time newest;
-	unsigned *deps;
+	bt_slot *deps;
 	int ndeps, maxdeps;
 } part;
 
 static void
-depend_slot( part *p, unsigned slot )
+depend_slot( part *p, bt_slot slot )
 {
 	if ( p->ndeps == p->maxdeps ) {
 		p->maxdeps = p->maxdeps ? 2 * p->maxdeps : 64;
@@ -129,8 +129,9 @@ depend_refs( part *p, const bt_uuid *target )
 	depend_slot( p, bt_touch_slot( target ) | BT_SLOT_REFS );
 }
 
-size_t
-oio_asof_values_max( oio_info *oi )
+/* What the values and the entities may take together */
+static size_t
+asof_bytes_max( oio_info *oi )
 {
 	size_t size = bt_cache_size( oi->oi_bt ), org = BT_SHARE_ORG( size ),
 		held = __atomic_load_n( &oi->oi_org_bytes, __ATOMIC_RELAXED );
@@ -140,10 +141,23 @@ oio_asof_values_max( oio_info *oi )
 	return BT_SHARE_FACTS( size ) + bt_points_spare( oi->oi_bt ) + ( held < org ? org - held : 0 );
 }
 
+/* The values leave the entities half their share at least: a read whose
+ * values are not kept reads some forty entities, and each one read from
+ * the history instead costs what ten kept values save (at 25,000
+ * employees the values of five years filled the bound, and the reads
+ * that missed them took four times as long). */
+size_t
+oio_asof_values_max( oio_info *oi )
+{
+	size_t max = asof_bytes_max( oi ), floor = BT_SHARE_FACTS( bt_cache_size( oi->oi_bt ) ) / 2;
+
+	return max > floor ? max - floor : 0;
+}
+
 size_t
 oio_asof_facts_max( oio_info *oi )
 {
-	size_t max = oio_asof_values_max( oi ), values = oio_asof_cache_bytes( oi->oi_asof_values );
+	size_t max = asof_bytes_max( oi ), values = oio_asof_cache_bytes( oi->oi_asof_values );
 
 	return max > values ? max - values : 0;
 }
@@ -154,9 +168,9 @@ oio_asof_fit( oio_info *oi )
 	size_t max, held;
 
 	if ( !oi->oi_bt || !oi->oi_asof_facts ) return;
-	max = oio_asof_values_max( oi );
+	max = asof_bytes_max( oi );
 	held = oio_asof_cache_bytes( oi->oi_asof_values ) + oio_asof_cache_bytes( oi->oi_asof_facts );
-	oio_asof_cache_fit( oi->oi_asof_values, max );
+	oio_asof_cache_fit( oi->oi_asof_values, oio_asof_values_max( oi ) );
 	oio_asof_cache_fit( oi->oi_asof_facts, oio_asof_facts_max( oi ) );
 	Debug( LDAP_DEBUG_STATS, "oio: values and entities kept for as-of reads: %lu bytes, "
 		"%lu within %lu\n", (unsigned long)held,
@@ -786,7 +800,7 @@ depend_own( part *p, const bt_uuid *u )
 static int
 slot_cmp( const void *a, const void *b )
 {
-	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	bt_slot x = *(const bt_slot *)a, y = *(const bt_slot *)b;
 
 	return x < y ? -1 : x > y;
 }
@@ -798,8 +812,9 @@ static void
 keep_values( part *p, const bt_uuid *u, oio_model *m, oio_obj *o )
 {
 	oio_asof_values kv;
+	BerVarray v[D_COUNT], nv[D_COUNT];
 	size_t max = oio_asof_values_max( p->oi );
-	int d, i, n;
+	int d, i, n, first, last;
 
 	if ( p->err || !p->snap || !p->oi->oi_asof_values || !max || p->kt < p->newest ||
 		!bt_period_contains( p->span, p->vt ) )
@@ -809,11 +824,14 @@ keep_values( part *p, const bt_uuid *u, oio_model *m, oio_obj *o )
 	kv.span = p->span;
 	kv.newest = p->newest;
 	kv.built = p->snap;
-	oio_derived_range( o->kind, &kv.first, &kv.last );
-	for ( d = kv.first; d <= kv.last; d++ ) {
-		kv.v[d] = oio_obj_values( m, o, d );
-		kv.nv[d] = oio_obj_nvalues( m, o, d );
+	kv.kind = o->kind;
+	oio_derived_range( o->kind, &first, &last );
+	for ( d = first; d <= last; d++ ) {
+		v[d] = oio_obj_values( m, o, d );
+		nv[d] = oio_obj_nvalues( m, o, d );
 	}
+	kv.v = v;
+	kv.nv = nv;
 	/* each slot once */
 	qsort( p->deps, p->ndeps, sizeof( *p->deps ), slot_cmp );
 	for ( i = n = 0; i < p->ndeps; i++ )
@@ -826,18 +844,12 @@ keep_values( part *p, const bt_uuid *u, oio_model *m, oio_obj *o )
 /* The values computed for u at the point by an earlier read of the same
  * stretch, given to fn: 1, or 0 (none kept) */
 static int
-kept_values( oio_info *oi, bt_time vt, bt_time kt, size_t snap, Entry *e, oio_kind kind,
+kept_values( oio_info *oi, bt_time vt, bt_time kt, size_t snap, Entry *e,
 	const bt_uuid *u, oio_values_fn *fn, void *arg )
 {
-	const oio_asof_values *kv;
-
 	if ( !oi->oi_asof_values || !snap || !BT_SHARE_FACTS( bt_cache_size( oi->oi_bt ) ) )
 		return 0;
-	kv = oio_asof_values_lend( oi->oi_asof_values, oi->oi_bt, u, vt, kt, snap );
-	if ( !kv ) return 0;
-	fn( e, kind, (BerVarray *)kv->v, (BerVarray *)kv->nv, arg );
-	oio_asof_values_return( kv );
-	return 1;
+	return oio_asof_values_give( oi->oi_asof_values, oi->oi_bt, u, vt, kt, snap, e, fn, arg );
 }
 
 int
@@ -848,7 +860,7 @@ oio_asof_kept( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	bt_uuid u;
 
 	if ( ( kind != OIO_PERSON && kind != OIO_UNIT ) || bt_entry_uuid( e, &u ) ) return 0;
-	return kept_values( oi, vt, kt, bt_snapshot_id( txn ), e, kind, &u, fn, arg );
+	return kept_values( oi, vt, kt, bt_snapshot_id( txn ), e, &u, fn, arg );
 }
 
 /* The values of u (entry e) computed on the part's model, given to fn
@@ -883,7 +895,7 @@ oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
 	int rc = 0, owned;
 
 	if ( ( kind != OIO_PERSON && kind != OIO_UNIT ) || bt_entry_uuid( e, &u ) ) return 0;
-	if ( kept_values( oi, vt, kt, bt_snapshot_id( txn ), e, kind, &u, fn, arg ) ) return 0;
+	if ( kept_values( oi, vt, kt, bt_snapshot_id( txn ), e, &u, fn, arg ) ) return 0;
 	memset( &p, 0, sizeof( p ) );
 	p.oi = oi;
 	p.bi = oi->oi_bt;

@@ -61,6 +61,17 @@
  * engagements and addresses are read again for every date unless they
  * stay. */
 enum { AC_FACT, AC_REFS, AC_VALUES };
+/* Kept values: their stretch, then the slots of their inputs
+ * (bt_slot[ndeps]) and the values, packed (pack_values): some 600 bytes
+ * a person, where arrays of bervals took twice that and a municipality's
+ * people over five years did not fit the bound. */
+typedef struct ac_values {
+	bt_period span;
+	bt_time newest;
+	unsigned char kind;
+	unsigned short ndeps;
+	size_t len;			/* of the packed values */
+} ac_values;
 typedef struct ac_ent {
 	struct ac_ent *hnext;			/* hash chain */
 	struct ac_ent *lprev, *lnext;	/* least recently used list */
@@ -76,13 +87,13 @@ typedef struct ac_ent {
 	int nrefs;
 	union {				/* (neither in a list of referrers) */
 		oio_asof_fact f;
-		oio_asof_values v;
+		ac_values v;
 	};
 } ac_ent;
 
 #define AC_REFS_HEAD	offsetof( ac_ent, f )
 #define AC_FACT_HEAD	( AC_REFS_HEAD + sizeof( oio_asof_fact ) )
-#define AC_VALUES_HEAD	( AC_REFS_HEAD + sizeof( oio_asof_values ) )
+#define AC_VALUES_HEAD	( AC_REFS_HEAD + sizeof( ac_values ) )
 typedef struct ac_shard {
 	ldap_pvt_thread_mutex_t mutex;
 	ac_ent **buckets;				/* nbuckets, a power of two (0: none yet) */
@@ -522,13 +533,14 @@ oio_asof_refs_put( oio_asof_cache *c, const bt_uuid *target, AttributeDescriptio
 static int
 values_serve( ac_shard *s, ac_ent *e, bt_info *bi, bt_time vt, bt_time kt, size_t snap )
 {
-	const oio_asof_values *v = &e->v;
+	const ac_values *v = &e->v;
+	const bt_slot *deps = (const bt_slot *)( (char *)e + AC_VALUES_HEAD );
 	int i;
 
 	if ( !( v->span.from <= vt && vt < v->span.to && kt >= v->newest && e->built <= snap ) )
 		return 0;
 	for ( i = 0; i < v->ndeps; i++ ) {
-		if ( !bt_slot_unchanged_since( bi, v->deps[i], e->built ) ) {
+		if ( !bt_slot_unchanged_since( bi, deps[i], e->built ) ) {
 			ent_drop( s, e );
 			return 0;
 		}
@@ -536,67 +548,85 @@ values_serve( ac_shard *s, ac_ent *e, bt_info *bi, bt_time vt, bt_time kt, size_
 	return 1;
 }
 
-const oio_asof_values *
-oio_asof_values_lend( oio_asof_cache *c, bt_info *bi, const bt_uuid *u, bt_time vt,
-	bt_time kt, size_t snap )
-{
-	uint32_t h = ac_hash( u );
-	ac_shard *s = &c->shards[h % AC_SHARDS];
-	ac_ent *e, *next, *found = NULL;
+/* The packed form, per attribute of the kind: a 16-bit count of values,
+ * a byte that says whether their normalized forms follow, then each value
+ * (and each normalized form) as a 16-bit length, its bytes and a NUL. */
+#define PACK_MAX 0xffff
 
-	if ( !snap ) return NULL;
-	ldap_pvt_thread_mutex_lock( &s->mutex );
-	for ( e = chain_head( s, h ); e && !found; e = next ) {
-		next = e->hnext;
-		if ( e->kind != AC_VALUES || memcmp( &e->u, u, sizeof( *u ) ) ) continue;
-		if ( !values_serve( s, e, bi, vt, kt, snap ) ) continue;
-		__atomic_add_fetch( &e->held, 1, __ATOMIC_RELAXED );
-		lru_touch( s, e );
-		found = e;
-	}
-	ldap_pvt_thread_mutex_unlock( &s->mutex );
-	return found ? &found->v : NULL;
+static void
+put16( unsigned char **at, size_t n )
+{
+	( *at )[0] = n >> 8;
+	( *at )[1] = n & 0xff;
+	*at += 2;
 }
 
-void
-oio_asof_values_return( const oio_asof_values *v )
-{
-	if ( v ) ent_release( (ac_ent *)( (char *)v - offsetof( ac_ent, v ) ) );
-}
-
-/* The bytes a set of values takes: its array (the values and NULL) and
- * each value's bytes with a NUL */
 static size_t
-array_len( BerVarray a )
+get16( const unsigned char **at )
 {
-	size_t n = 0;
-	int i;
+	size_t n = ( (size_t)( *at )[0] << 8 ) | ( *at )[1];
 
-	if ( !a ) return 0;
-	for ( i = 0; a[i].bv_val; i++ ) n += a[i].bv_len + 1;
-	return n + ( i + 1 ) * sizeof( struct berval );
+	*at += 2;
+	return n;
 }
 
-/* a copy of a into the block at *at (the arrays first, at *arrays; the
- * strings at *at) */
-static BerVarray
-pack_array( BerVarray a, struct berval **arrays, char **at )
+/* The bytes a's values take packed (count and flag not counted), or
+ * (size_t)-1 when one does not fit */
+static size_t
+packed_len( BerVarray a, int *n )
 {
-	BerVarray out;
+	size_t len = 0;
+
+	for ( *n = 0; a && a[*n].bv_val; ( *n )++ ) {
+		if ( a[*n].bv_len > PACK_MAX ) return (size_t)-1;
+		len += 2 + a[*n].bv_len + 1;
+	}
+	return *n > PACK_MAX ? (size_t)-1 : len;
+}
+
+static void
+pack_array( BerVarray a, unsigned char **at )
+{
 	int i;
 
-	if ( !a ) return NULL;
-	out = *arrays;
-	for ( i = 0; a[i].bv_val; i++ ) {
-		out[i].bv_len = a[i].bv_len;
-		out[i].bv_val = *at;
+	for ( i = 0; a && a[i].bv_val; i++ ) {
+		put16( at, a[i].bv_len );
 		memcpy( *at, a[i].bv_val, a[i].bv_len );
 		( *at )[a[i].bv_len] = '\0';
 		*at += a[i].bv_len + 1;
 	}
-	BER_BVZERO( &out[i] );
-	*arrays += i + 1;
-	return out;
+}
+
+/* The packed length of in's values, or (size_t)-1 */
+static size_t
+values_len( const oio_asof_values *in, int first, int last )
+{
+	size_t len = 0, l;
+	int d, n, nn;
+
+	for ( d = first; d <= last; d++ ) {
+		if ( ( l = packed_len( in->v[d], &n ) ) == (size_t)-1 ) return l;
+		len += 3 + l;
+		if ( !in->nv[d] ) continue;
+		if ( ( l = packed_len( in->nv[d], &nn ) ) == (size_t)-1 || nn != n ) return (size_t)-1;
+		len += l;
+	}
+	return len;
+}
+
+static void
+pack_values( const oio_asof_values *in, int first, int last, unsigned char *at )
+{
+	int d, n;
+
+	for ( d = first; d <= last; d++ ) {
+		for ( n = 0; in->v[d] && in->v[d][n].bv_val; n++ )
+			;
+		put16( &at, n );
+		*at++ = in->nv[d] != NULL;
+		pack_array( in->v[d], &at );
+		if ( in->nv[d] ) pack_array( in->nv[d], &at );
+	}
 }
 
 void
@@ -604,42 +634,28 @@ oio_asof_values_put( oio_asof_cache *c, const oio_asof_values *in, size_t max )
 {
 	uint32_t h = ac_hash( &in->u );
 	ac_shard *s = &c->shards[h % AC_SHARDS];
-	size_t arrays = 0, strs = 0, deps = in->ndeps * sizeof( unsigned ), n, bytes;
-	struct berval *ap;
+	size_t deps = in->ndeps * sizeof( bt_slot ), len, n, bytes;
 	ac_ent *e, *old, *next;
-	char *at;
-	int d, i;
+	int first, last;
 
-	for ( d = in->first; d <= in->last; d++ ) {
-		BerVarray a[2] = { in->v[d], in->nv[d] };
-		for ( i = 0; i < 2; i++ ) {
-			size_t all = array_len( a[i] );
-			int k;
-			if ( !a[i] ) continue;
-			for ( k = 0; a[i][k].bv_val; k++ )
-				;
-			arrays += ( k + 1 ) * sizeof( struct berval );
-			strs += all - ( k + 1 ) * sizeof( struct berval );
-		}
-	}
-	n = AC_VALUES_HEAD + deps + arrays + strs;
+	oio_derived_range( in->kind, &first, &last );
+	if ( !in->built || in->ndeps > PACK_MAX ||
+		( len = values_len( in, first, last ) ) == (size_t)-1 )
+		return;
+	n = AC_VALUES_HEAD + deps + len;
 	bytes = heap_bytes( n );
 	/* (copied before the shard's lock is taken) */
-	if ( !in->built || !( e = ber_memcalloc( 1, n ) ) ) return;
+	if ( !( e = ber_memcalloc( 1, n ) ) ) return;
 	e->kind = AC_VALUES;
 	e->u = in->u;
 	e->built = in->built;
-	e->v = *in;
-	e->v.deps = (unsigned *)( (char *)e + AC_VALUES_HEAD );
-	if ( deps ) memcpy( e->v.deps, in->deps, deps );
-	ap = (struct berval *)( (char *)e->v.deps + deps );
-	at = (char *)ap + arrays;
-	memset( e->v.v, 0, sizeof( e->v.v ) );
-	memset( e->v.nv, 0, sizeof( e->v.nv ) );
-	for ( d = in->first; d <= in->last; d++ ) {
-		e->v.v[d] = pack_array( in->v[d], &ap, &at );
-		e->v.nv[d] = pack_array( in->nv[d], &ap, &at );
-	}
+	e->v.span = in->span;
+	e->v.newest = in->newest;
+	e->v.kind = in->kind;
+	e->v.ndeps = in->ndeps;
+	e->v.len = len;
+	if ( deps ) memcpy( (char *)e + AC_VALUES_HEAD, in->deps, deps );
+	pack_values( in, first, last, (unsigned char *)e + AC_VALUES_HEAD + deps );
 	ldap_pvt_thread_mutex_lock( &s->mutex );
 	s->max = max / AC_SHARDS;
 	if ( bytes > s->max ) {
@@ -657,4 +673,80 @@ oio_asof_values_put( oio_asof_cache *c, const oio_asof_values *in, size_t max )
 	}
 	ent_link( s, e, h, bytes );
 	ldap_pvt_thread_mutex_unlock( &s->mutex );
+}
+
+/* n values from *at into out (n + 1 bervals, pointing into the block) */
+static void
+unpack_array( const unsigned char **at, int n, struct berval *out )
+{
+	int i;
+
+	for ( i = 0; i < n; i++ ) {
+		out[i].bv_len = get16( at );
+		out[i].bv_val = (char *)*at;
+		*at += out[i].bv_len + 1;
+	}
+	BER_BVZERO( &out[n] );
+}
+
+/* e's values unpacked into arrays (from pool, or allocated when they do
+ * not fit it) and given to fn */
+static void
+values_give( ac_ent *e, Entry *entry, oio_values_fn *fn, void *arg )
+{
+	const unsigned char *data = (unsigned char *)e + AC_VALUES_HEAD + e->v.ndeps * sizeof( bt_slot ),
+		*at = data;
+	struct berval pool[128], *bvs = pool, *next;
+	BerVarray v[D_COUNT], nv[D_COUNT];
+	size_t need = 0;
+	int d, first, last;
+
+	oio_derived_range( e->v.kind, &first, &last );
+	/* how many bervals: a walk over the counts */
+	for ( d = first; d <= last; d++ ) {
+		int n = get16( &at ), has_nv = *at++, i;
+		need += ( n + 1 ) * ( has_nv ? 2 : 1 );
+		for ( i = 0; i < n * ( has_nv ? 2 : 1 ); i++ ) at += get16( &at ) + 1;
+	}
+	if ( need > sizeof( pool ) / sizeof( pool[0] ) ) bvs = ch_malloc( need * sizeof( *bvs ) );
+	next = bvs;
+	for ( at = data, d = first; d <= last; d++ ) {
+		int n = get16( &at ), has_nv = *at++;
+		v[d] = n ? next : NULL;
+		unpack_array( &at, n, next );
+		next += n + 1;
+		nv[d] = NULL;
+		if ( has_nv ) {
+			nv[d] = n ? next : NULL;
+			unpack_array( &at, n, next );
+			next += n + 1;
+		}
+	}
+	fn( entry, e->v.kind, v, nv, arg );
+	if ( bvs != pool ) ch_free( bvs );
+}
+
+int
+oio_asof_values_give( oio_asof_cache *c, bt_info *bi, const bt_uuid *u, bt_time vt,
+	bt_time kt, size_t snap, Entry *entry, oio_values_fn *fn, void *arg )
+{
+	uint32_t h = ac_hash( u );
+	ac_shard *s = &c->shards[h % AC_SHARDS];
+	ac_ent *e, *next, *found = NULL;
+
+	if ( !snap ) return 0;
+	ldap_pvt_thread_mutex_lock( &s->mutex );
+	for ( e = chain_head( s, h ); e && !found; e = next ) {
+		next = e->hnext;
+		if ( e->kind != AC_VALUES || memcmp( &e->u, u, sizeof( *u ) ) ) continue;
+		if ( !values_serve( s, e, bi, vt, kt, snap ) ) continue;
+		__atomic_add_fetch( &e->held, 1, __ATOMIC_RELAXED );
+		lru_touch( s, e );
+		found = e;
+	}
+	ldap_pvt_thread_mutex_unlock( &s->mutex );
+	if ( !found ) return 0;
+	values_give( found, entry, fn, arg );	/* (held: not freed meanwhile) */
+	ent_release( found );
+	return 1;
 }
