@@ -197,8 +197,8 @@ org_keep( oio_info *oi, oio_model *own, const asof_point *pt )
  * values earlier reads computed for the stretch of the point where they
  * are kept, computes those of the first other people and units it sends
  * one by one, from what each depends on (oio_asof.c), and reads the
- * organisation at the point once more than OIO_ASOF_ONES of them need
- * values computed: a search that finds
+ * organisation at the point once more than OIO_ASOF_ONES of them, and
+ * more than were found kept, need values computed: a search that finds
  * a few (a person by uid or CPR number at a date, the engagements of a
  * unit) reads a few hundred entities, not the whole organisation, and a
  * search of everyone pays for the first few one by one. */
@@ -207,6 +207,7 @@ org_keep( oio_info *oi, oio_model *own, const asof_point *pt )
 typedef struct lazy_org {
 	oio_info *oi;
 	int ones;			/* entries completed one by one */
+	int kept;			/* entries completed from kept values */
 	int built;			/* own is the organisation at the point */
 	oio_model own;
 } lazy_org;
@@ -219,9 +220,13 @@ asof_fixup_lazy( Operation *op, Entry *e, bt_fixup *fx )
 
 	if ( kind != OIO_PERSON && kind != OIO_UNIT ) return;	/* nothing derived */
 	/* what earlier reads computed for this stretch costs a lookup */
-	if ( !lo->built && oio_asof_kept( lo->oi, fx->txn, fx->vt, fx->kt, e, apply_derived, NULL ) )
+	if ( !lo->built && oio_asof_kept( lo->oi, fx->txn, fx->vt, fx->kt, e, apply_derived, NULL ) ) {
+		lo->kept++;
 		return;
-	if ( !lo->built && lo->ones < OIO_ASOF_ONES ) {
+	}
+	/* computed one by one (and kept) while most values are found kept:
+	 * one costs about twice its share of the organisation's build */
+	if ( !lo->built && ( lo->ones < OIO_ASOF_ONES || lo->ones < lo->kept ) ) {
 		lo->ones++;
 		if ( oio_asof_one( lo->oi, fx->txn, fx->vt, fx->kt, e, apply_derived, NULL ) )
 			fx->err = 1;
