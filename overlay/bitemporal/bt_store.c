@@ -1050,7 +1050,8 @@ bt_row_entry( bt_row *r, Entry **ep )
  * which the small blocks every operation frees keep filling: on an as-of
  * lookup that was a tenth of its time (25,000 employees, perf).  So a
  * thread keeps the largest block of a snapshot it released
- * (bt_entry_release) for its next decode. */
+ * (bt_entry_release) for its next decode.  Only blocks of block_take
+ * reach bt_entry_release: their size is block_size( e_bv.bv_len ). */
 typedef struct spare_block {
 	char *p;
 	size_t size;
@@ -1088,12 +1089,24 @@ spare_block_get( void )
 	return s;
 }
 
+/* Blocks are allocated in steps of 1 KiB, so that a thread's spare fits
+ * most snapshots (they differ by a few bytes: kept to the largest seen, a
+ * spare was too small for three in four), and its size is known again
+ * from the entry's length when it is released */
+#define BLOCK_STEP 1024
+static size_t
+block_size( size_t n )
+{
+	return ( n + BLOCK_STEP - 1 ) & ~(size_t)( BLOCK_STEP - 1 );
+}
+
 static char *
 block_take( size_t size )
 {
 	spare_block *s = spare_block_get();
 	char *p;
 
+	size = block_size( size );
 	if ( s && s->p && s->size >= size ) {
 		p = s->p;
 		s->p = NULL;
@@ -1108,10 +1121,11 @@ bt_entry_release( Entry *e )
 {
 	spare_block *s;
 
-	if ( e->e_bv.bv_val && ( s = spare_block_get() ) && s->size <= e->e_bv.bv_len ) {
+	if ( e->e_bv.bv_val && ( s = spare_block_get() ) &&
+		s->size <= block_size( e->e_bv.bv_len ) ) {
 		ch_free( s->p );
 		s->p = e->e_bv.bv_val;
-		s->size = e->e_bv.bv_len;
+		s->size = block_size( e->e_bv.bv_len );
 		BER_BVZERO( &e->e_bv );
 	}
 	entry_free( e );

@@ -362,7 +362,7 @@ read_entity( part *p, const bt_uuid *u, oio_model *m, oio_asof_fact *f )
 		}
 		if ( o ) oio_asof_fact_of( f, o );
 	}
-	entry_free( e );
+	bt_entry_release( e );
 done:
 	bt_row_free( &r );
 	return o;
