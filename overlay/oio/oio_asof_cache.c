@@ -427,34 +427,53 @@ oio_asof_cache_return( const oio_asof_fact *f )
 	if ( f ) ent_release( (ac_ent *)( (char *)f - offsetof( ac_ent, f ) ) );
 }
 
-void
-oio_asof_cache_put( oio_asof_cache *c, oio_asof_fact *f, size_t max )
+/* The stretch a fact or kept values hold for */
+static bt_period
+ent_span( const ac_ent *e )
 {
-	uint32_t h = ac_hash( &f->u );
-	ac_shard *s = &c->shards[h % AC_SHARDS];
-	ac_ent *e, *old, *next;
-	size_t len = fact_strs_len( f ), bytes = heap_bytes( AC_FACT_HEAD + len );
+	return e->kind == AC_VALUES ? e->v.span : e->f.span;
+}
 
-	e = pack_fact( f, len );	/* (copied before the shard's lock is taken) */
-	e->u = e->f.u;
-	e->built = e->f.built;
+/* e (a fact or values, hash h, bytes in all) into s in place of what it
+ * replaces: the same entity's of the same kind over an overlapping
+ * stretch.  Freed instead when it does not fit the shard's part of max
+ * (bitemporal-cache-size may have changed) or was not read from a read
+ * snapshot. */
+static void
+ent_put( ac_shard *s, ac_ent *e, uint32_t h, size_t bytes, size_t max )
+{
+	ac_ent *old, *next;
+
 	ldap_pvt_thread_mutex_lock( &s->mutex );
-	s->max = max / AC_SHARDS;	/* bitemporal-cache-size may have changed */
+	s->max = max / AC_SHARDS;
 	if ( !e->built || bytes > s->max ) {
 		shard_trim( s );
 		ldap_pvt_thread_mutex_unlock( &s->mutex );
 		ber_memfree( e );
 		return;
 	}
-	/* what it replaces: the same entity over an overlapping stretch */
 	for ( old = chain_head( s, h ); old; old = next ) {
 		next = old->hnext;
-		if ( old->kind == AC_FACT && memcmp( &old->u, &e->u, sizeof( e->u ) ) == 0 &&
-			bt_period_overlaps( old->f.span, e->f.span ) )
+		if ( old->kind == e->kind && memcmp( &old->u, &e->u, sizeof( e->u ) ) == 0 &&
+			bt_period_overlaps( ent_span( old ), ent_span( e ) ) )
 			ent_drop( s, old );
 	}
 	ent_link( s, e, h, bytes );
 	ldap_pvt_thread_mutex_unlock( &s->mutex );
+}
+
+void
+oio_asof_cache_put( oio_asof_cache *c, oio_asof_fact *f, size_t max )
+{
+	uint32_t h = ac_hash( &f->u );
+	ac_shard *s = &c->shards[h % AC_SHARDS];
+	ac_ent *e;
+	size_t len = fact_strs_len( f ), bytes = heap_bytes( AC_FACT_HEAD + len );
+
+	e = pack_fact( f, len );	/* (copied before the shard's lock is taken) */
+	e->u = e->f.u;
+	e->built = e->f.built;
+	ent_put( s, e, h, bytes, max );
 }
 
 /* The referrer lists: valid in any part of valid time (the index holds
@@ -635,7 +654,7 @@ oio_asof_values_put( oio_asof_cache *c, const oio_asof_values *in, size_t max )
 	uint32_t h = ac_hash( &in->u );
 	ac_shard *s = &c->shards[h % AC_SHARDS];
 	size_t deps = in->ndeps * sizeof( bt_slot ), len, n, bytes;
-	ac_ent *e, *old, *next;
+	ac_ent *e;
 	int first, last;
 
 	oio_derived_range( in->kind, &first, &last );
@@ -656,23 +675,7 @@ oio_asof_values_put( oio_asof_cache *c, const oio_asof_values *in, size_t max )
 	e->v.len = len;
 	if ( deps ) memcpy( (char *)e + AC_VALUES_HEAD, in->deps, deps );
 	pack_values( in, first, last, (unsigned char *)e + AC_VALUES_HEAD + deps );
-	ldap_pvt_thread_mutex_lock( &s->mutex );
-	s->max = max / AC_SHARDS;
-	if ( bytes > s->max ) {
-		shard_trim( s );
-		ldap_pvt_thread_mutex_unlock( &s->mutex );
-		ber_memfree( e );
-		return;
-	}
-	/* what it replaces: the values of u over an overlapping stretch */
-	for ( old = chain_head( s, h ); old; old = next ) {
-		next = old->hnext;
-		if ( old->kind == AC_VALUES && memcmp( &old->u, &e->u, sizeof( e->u ) ) == 0 &&
-			bt_period_overlaps( old->v.span, e->v.span ) )
-			ent_drop( s, old );
-	}
-	ent_link( s, e, h, bytes );
-	ldap_pvt_thread_mutex_unlock( &s->mutex );
+	ent_put( s, e, h, bytes, max );
 }
 
 /* n values from *at into out (n + 1 bervals, pointing into the block) */
