@@ -170,6 +170,8 @@ struct bt_info {
 	MDB_dbi bt_refclass;	/* target uuid|attribute|class -> referrer uuid (dup) */
 	int bt_has_refclass;	/* 0: a read-only tool on a database from before it */
 	int bt_open;
+	int bt_bootstrapping;	/* bt_bootstrap is writing baselines: their
+							 * snapshots are not kept (bt_row_put) */
 	uint32_t bt_seq;
 	bt_time bt_last_write;	/* registration time of the latest write */
 	unsigned long bt_write_gen;	/* +1 with every committed write: views cached
