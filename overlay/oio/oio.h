@@ -84,8 +84,9 @@ typedef struct oio_info {
 	 * stretch of valid time it holds for (oio_asof_cache.c); it has
 	 * its own locks, taken alone */
 	struct oio_asof_cache *oi_asof_facts;
-	int oi_trim_pending;		/* an organisation at a point was freed: the
-								 * task hands free memory back (atomic) */
+	int oi_trim_pending;		/* an organisation at a point was freed, or the
+								 * model derived whole: the task hands free
+								 * memory back (atomic) */
 } oio_info;
 
 /* attribute descriptions looked up at open */
