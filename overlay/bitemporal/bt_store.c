@@ -30,9 +30,6 @@
 
 #include <ac/errno.h>
 #include <ac/string.h>
-#ifdef __GLIBC__
-#include <malloc.h>		/* malloc_trim */
-#endif
 
 #include "slap.h"
 #include "slap-config.h"
@@ -62,11 +59,9 @@ bt_release_write_memory( bt_info *bi )
 	if ( !bi->bt_env || mdb_txn_begin( bi->bt_env, NULL, 0, &txn ) ) return;
 	n = modir_mdb_release_free_pages( txn, BT_WRITE_PAGES_KEEP );
 	mdb_txn_abort( txn );
-#ifdef __GLIBC__
 	/* page-sized blocks freed in the middle of the heap stay the
 	 * process's until trimmed: free() returns only the heap's top */
-	if ( n >= BT_WRITE_PAGES_KEEP ) malloc_trim( 0 );
-#endif
+	if ( n >= BT_WRITE_PAGES_KEEP ) modir_heap_release();
 	if ( n )
 		Debug( LDAP_DEBUG_STATS, "bitemporal: released %zu pages of earlier write transactions\n", n );
 }

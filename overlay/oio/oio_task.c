@@ -6,9 +6,6 @@
 #include "portable.h"
 
 #include <ac/string.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include "slap.h"
 #include "ldap_rq.h"
@@ -148,14 +145,6 @@ oio_derive( oio_info *oi, void *ctx )
  * task does it (oi_trim_pending), within a second, once for any number of
  * models: trimming after each search cost a tenth of back-to-back as-of
  * full syncs. */
-static void
-release_freed_memory( void )
-{
-#ifdef __GLIBC__
-	malloc_trim( 0 );
-#endif
-}
-
 void *
 oio_task( void *ctx, void *arg )
 {
@@ -164,7 +153,7 @@ oio_task( void *ctx, void *arg )
 
 	oio_derive( oi, ctx );
 	if ( __atomic_exchange_n( &oi->oi_trim_pending, 0, __ATOMIC_RELAXED ) )
-		release_freed_memory();
+		modir_heap_release();
 	modir_task_done( rtask );
 	return NULL;
 }
