@@ -122,10 +122,15 @@ asof_people() {
 sleep "${HEAP_START_ONLY:-2}"; stage "after start"
 [ -n "${HEAP_START_ONLY:-}" ] && exit 0
 ldapmodify -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -e relax -c -f "$D/hist-run.ldif" >/dev/null 2>&1
-sleep 3; stage "after the history replay"
+# each stage is measured at rest, SETTLE seconds after its step: what the
+# server holds, once its tasks have run (oio derives what the last writes
+# changed and hands back a discarded organisation at a point; bitemporal
+# hands back what a burst of writes freed, two seconds after the last)
+SETTLE=5
+sleep $SETTLE; stage "after the history replay"
 if [ "$MODE" != plain ]; then
-  asof_people '-2 years'; stage "after one as-of full search (-2 y)"
+  asof_people '-2 years'; sleep $SETTLE; stage "after one as-of full search (-2 y)"
   "$LOADGEN" -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -f "$D/people.dns" -k asof-base -R 1826 -c 4 -W 0 -t 5 >/dev/null
-  stage "after 5 s of as-of base lookups at random dates"
-  asof_people '-3 years'; stage "after a second as-of full search (-3 y)"
+  sleep $SETTLE; stage "after 5 s of as-of base lookups at random dates"
+  asof_people '-3 years'; sleep $SETTLE; stage "after a second as-of full search (-3 y)"
 fi
