@@ -17,6 +17,12 @@ void modir_modrdn_newdn( Operation *op, struct berval *dn, struct berval *ndn );
 /* The end of a periodic runqueue task's run (as slapo-dds does it). */
 void modir_task_done( struct re_s *rtask );
 
+/* Hands the memory freed in every thread's malloc arena back to the
+ * system (glibc's malloc_trim; nothing elsewhere), after a one-off phase
+ * that allocated and freed much: a bootstrap, a model's load, a burst
+ * of writes.  It walks every arena's free blocks, so not per operation. */
+void modir_heap_release( void );
+
 /* The calling thread's object under key (a thread-pool key, as back-mdb
  * keeps a thread's reader): made by make() the first time, freed by
  * release when the thread's context goes.  *owned: 1 when it is a fresh

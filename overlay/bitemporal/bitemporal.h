@@ -170,6 +170,8 @@ struct bt_info {
 	MDB_dbi bt_refclass;	/* target uuid|attribute|class -> referrer uuid (dup) */
 	int bt_has_refclass;	/* 0: a read-only tool on a database from before it */
 	int bt_open;
+	int bt_bootstrapping;	/* bt_bootstrap is writing baselines: their
+							 * snapshots are not kept (bt_row_put) */
 	uint32_t bt_seq;
 	bt_time bt_last_write;	/* registration time of the latest write */
 	unsigned long bt_write_gen;	/* +1 with every committed write: views cached
@@ -208,6 +210,11 @@ struct bt_info {
 	BackendDB *bt_db;
 	struct re_s *bt_task;
 	int bt_interval;
+	/* the writes the task last saw and when their count last moved, and
+	 * the count at the last hand-back of freed memory (bt_heap.c; the
+	 * task's alone) */
+	unsigned long bt_heap_seen, bt_heap_released;
+	time_t bt_heap_since;
 	/* entities whose activation failed; their due rows stay and they are
 	 * retried with backoff.  bt_retry_mutex guards the array (the task
 	 * writes it, searches read it for moActivationError); it is taken
@@ -421,6 +428,10 @@ void bt_prune_changed( Operation *op, Entry *e );
 #define BT_ACTIVATION_ERROR_LEN ( BT_WHY_LEN + 3 * BT_TIME_BUFSZ + 128 )
 int bt_activation_start( bt_info *bi, BackendDB *be );
 void bt_activation_stop( bt_info *bi );
+
+/* bt_heap.c: called by the activation task at each run; hands freed
+ * memory back once a burst of writes is over */
+void bt_heap_after_writes( bt_info *bi );
 void bt_retry_init( bt_info *bi );
 void bt_retry_destroy( bt_info *bi );
 /* Whether an activation of u failed (a boolean): 1 with buf filled with

@@ -571,6 +571,7 @@ bt_activate_fn( void *ctx, void *arg )
 	bt_info *bi = rtask->arg;
 
 	activate_due( ctx, bi );
+	bt_heap_after_writes( bi );
 	modir_task_done( rtask );
 	return NULL;
 }

@@ -89,8 +89,9 @@ typedef struct oio_info {
 	 * finds its values kept needs no entity, and a value kept saves the
 	 * forty entities' reads and their derivation) */
 	struct oio_asof_cache *oi_asof_values;
-	int oi_trim_pending;		/* an organisation at a point was freed: the
-								 * task hands free memory back (atomic) */
+	int oi_trim_pending;		/* an organisation at a point was freed, or the
+								 * model derived whole: the task hands free
+								 * memory back (atomic) */
 } oio_info;
 
 /* attribute descriptions looked up at open */

@@ -11,11 +11,21 @@
 # years of history over LDAP), then after each stage prints slapd's RssAnon
 # (its heap as the kernel sees it) and glibc's "in use" bytes (what
 # malloc_stats() reports for all arenas, read with gdb): what is held, and
-# what was freed but not handed back.  Stages: start (oio's model loaded,
+# what was freed but not handed back, and the same per arena (glibc gives
+# the threads arenas of their own).  The figures are read from inside
+# slapd by tests/bench/heapstat.c (preloaded; it answers on a named pipe):
+# calling malloc_stats() from gdb aborted slapd on the development VM.
+# HEAP_TRIM=1: after each stage also malloc_trim(0) and print the figures
+# again (what the arenas kept that a trim hands back; it changes what the
+# later stages start from).  HEAP_WRAP: a command slapd runs under (e.g.
+# "heaptrack -o FILE": who allocated what; the figures read under it are
+# heaptrack's, not glibc's).  HEAP_START_ONLY=SECONDS: the first stage
+# only, that many seconds after slapd answers (default 2), then stop.
+# Stages: start (oio's model loaded,
 # bitemporal's baselines), history replay, one as-of full search of the
 # people (-2 years), 5 s of as-of base lookups at random dates, a second
 # as-of full search at another point (-3 years).
-# Needs gdb; runs its own slapd on a free loopback port in a temp dir and
+# Needs a C compiler; runs its own slapd on a free loopback port in a temp dir and
 # stops it by its PID.  Not part of the suite: a measurement.
 set -u
 N=${1:?employees} MODE=${2:?plain|bt|oio}
@@ -26,7 +36,6 @@ LOADGEN=$BUILD/tests/bench/modir-load
 PY=/usr/bin/python3
 SUFFIX=dc=kommune,dc=dk ROOTDN=cn=admin,dc=kommune,dc=dk ROOTPW=secret
 ASOF_OID=2.25.206283864511547100393473690660207568560.3.2
-command -v gdb >/dev/null || { echo "heap.sh: needs gdb" >&2; exit 2; }
 [ -x "$LOADGEN" ] || make -C "$BUILD" tests/bench/modir-load >/dev/null || exit 2
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/modir-heap.XXXXXX")
@@ -61,27 +70,67 @@ S=/etc/ldap/schema
 /usr/sbin/slapadd -q -f "$W/slapd.conf" -l "$D/base.ldif" || exit 1
 port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 URI=ldap://127.0.0.1:$port/
-/usr/sbin/slapd -h "$URI" -f "$W/slapd.conf" -d 0 > "$W/slapd.log" 2>&1 &
+cc -O2 -shared -fPIC -o "$W/heapstat.so" "$TOP/tests/bench/heapstat.c" -lpthread || exit 2
+mkfifo "$W/stat" "$W/stat.done"
+HEAPSTAT_FIFO=$W/stat LD_PRELOAD=$W/heapstat.so \
+  ${HEAP_WRAP:-} /usr/sbin/slapd -h "$URI" -f "$W/slapd.conf" -d 0 > "$W/slapd.log" 2>&1 &
 for _ in $(seq 600); do ldapsearch -x -H "$URI" -b "" -s base 1.1 >/dev/null 2>&1 && break; sleep 0.2; done
 pid=$(cat "$W/slapd.pid")
 
-stage() {
-  local inuse
-  gdb -p "$pid" -batch -ex 'call (void)malloc_stats()' >/dev/null 2>&1
-  inuse=$(grep "in use bytes" "$W/slapd.log" | tail -1 | awk '{print $NF}')
+# ask (stats or trim), print the totals and the arenas
+ask() {
+  local inuse n
+  n=$(wc -l < "$W/slapd.log")
+  echo "$2" > "$W/stat"; read -r _ < "$W/stat.done"
+  tail -n +$((n + 1)) "$W/slapd.log" > "$W/stats"
+  inuse=$(grep "in use bytes" "$W/stats" | tail -1 | awk '{print $NF}')
   echo "$MODE $N $1: RssAnon $(awk '/RssAnon/{print $2}' "/proc/$pid/status") KiB, malloc in use $(( ${inuse:-0} / 1024 )) KiB"
+  # resident anonymous memory by kind of mapping, from smaps: the main
+  # arena ([heap]), the other arenas (their heaps start 64 MiB aligned),
+  # thread stacks (8 MiB), and the rest (mmapped blocks: large allocations)
+  "$PY" - "/proc/$pid/smaps" <<'PYEOF'
+import sys
+kinds = {}
+cur = None
+for line in open(sys.argv[1]):
+    f = line.split()
+    if '-' in f[0] and len(f) >= 5 and ':' in f[3]:
+        lo, hi = (int(x, 16) for x in f[0].split('-'))
+        name = f[5] if len(f) > 5 else ''
+        if name == '[heap]': cur = 'heap'
+        elif name: cur = None
+        elif lo % (64 << 20) == 0: cur = 'arenas'
+        elif hi - lo in (8 << 20, 8 << 20 | 4096): cur = 'stacks'
+        else: cur = 'mmapped'
+    elif f[0] == 'Anonymous:' and cur:
+        kinds[cur] = kinds.get(cur, 0) + int(f[1])
+print('  resident KiB: ' + ', '.join('%s %d' % (k, kinds.get(k, 0)) for k in ('heap', 'arenas', 'stacks', 'mmapped')))
+PYEOF
+  # per arena, system / in use in KiB: what a thread's arena keeps of what it freed
+  awk '/^Arena/{a=$2} /^system bytes/&&a!=""{s=$NF} /^in use bytes/&&a!=""{printf "  arena %s %d/%d", a, s/1024, $NF/1024; a=""} /^Total/{a=""} END{print ""}' "$W/stats"
+}
+stage() {
+  ask "$1" stats
+  [ "${HEAP_TRIM:-0}" = 1 ] && ask "$1, trimmed" trim
+  return 0
 }
 asof_people() {
   ldapsearch -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -b "ou=people,$SUFFIX" \
     -E "$ASOF_OID=:validAt=$(date -u -d "$1" +%Y%m%d%H%M%SZ)" '(objectClass=inetOrgPerson)' >/dev/null
 }
 
-sleep 2; stage "after start"
+sleep "${HEAP_START_ONLY:-2}"; stage "after start"
+[ -n "${HEAP_START_ONLY:-}" ] && exit 0
 ldapmodify -x -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -e relax -c -f "$D/hist-run.ldif" >/dev/null 2>&1
-sleep 3; stage "after the history replay"
+# each stage is measured at rest, SETTLE seconds after its step: what the
+# server holds, once its tasks have run (oio derives what the last writes
+# changed and hands back a discarded organisation at a point; bitemporal
+# hands back what a burst of writes freed, two seconds after the last)
+SETTLE=5
+sleep $SETTLE; stage "after the history replay"
 if [ "$MODE" != plain ]; then
-  asof_people '-2 years'; stage "after one as-of full search (-2 y)"
+  asof_people '-2 years'; sleep $SETTLE; stage "after one as-of full search (-2 y)"
   "$LOADGEN" -H "$URI" -D "$ROOTDN" -w "$ROOTPW" -f "$D/people.dns" -k asof-base -R 1826 -c 4 -W 0 -t 5 >/dev/null
-  stage "after 5 s of as-of base lookups at random dates"
-  asof_people '-3 years'; stage "after a second as-of full search (-3 y)"
+  sleep $SETTLE; stage "after 5 s of as-of base lookups at random dates"
+  asof_people '-3 years'; sleep $SETTLE; stage "after a second as-of full search (-3 y)"
 fi
