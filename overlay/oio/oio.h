@@ -149,20 +149,23 @@ oio_compute_one( oio_info *oi, oio_model *m, oio_obj *o, oio_write_fn *write, vo
 		write, arg );
 }
 
-/* oio_asof.c: the derived values of one person or unit at (vt, kt), from
- * the entries they depend on only, read in txn (or kept from an earlier
- * read of the same stretch); fn gets the entry, its kind and the values,
- * v[d] and their normalized forms nv[d] (NULL: normalize v[d]) for the
- * attributes d of that kind (oio_derived_names).  Returns 0 (also for an
+/* oio_asof.c: the derived values of one person or unit e (of kind,
+ * oio_kind_of) at (vt, kt), kept from an earlier read of the same stretch
+ * (oio_asof_kept: 1, or 0 when none is kept) or computed from the entries
+ * they depend on only, read in txn, and kept (oio_asof_compute); both
+ * (oio_asof_one).  fn gets the entry, its kind and the values, v[d] and
+ * their normalized forms nv[d] (NULL: normalize v[d]) for the attributes d
+ * of that kind (oio_derived_names).  compute and one return 0 (also for an
  * entry that has no derived values), or -1 when the history cannot be
  * read. */
 typedef void (oio_values_fn)( Entry *e, oio_kind kind, BerVarray *v, BerVarray *nv,
 	void *arg );
-int oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
-	oio_values_fn *fn, void *arg );
-/* Only what an earlier read computed and kept: 1 (given to fn), or 0 */
 int oio_asof_kept( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
-	oio_values_fn *fn, void *arg );
+	oio_kind kind, oio_values_fn *fn, void *arg );
+int oio_asof_compute( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
+	oio_kind kind, oio_values_fn *fn, void *arg );
+int oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
+	oio_kind kind, oio_values_fn *fn, void *arg );
 /* The bytes the values these reads computed (oi_asof_values) and the
  * entities they visited (oi_asof_facts) may take together: the share of
  * bitemporal-cache-size for these reads and what the points and the

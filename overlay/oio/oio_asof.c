@@ -809,12 +809,11 @@ slot_cmp( const void *a, const void *b )
  * not when anything read was not from a read snapshot, or is newer than
  * the read knows (as fact_done) */
 static void
-keep_values( part *p, const bt_uuid *u, oio_model *m, oio_obj *o )
+keep_values( part *p, const bt_uuid *u, oio_kind kind, BerVarray *v, BerVarray *nv )
 {
 	oio_asof_values kv;
-	BerVarray v[D_COUNT], nv[D_COUNT];
 	size_t max = oio_asof_values_max( p->oi );
-	int d, i, n, first, last;
+	int i, n;
 
 	if ( p->err || !p->snap || !p->oi->oi_asof_values || !max || p->kt < p->newest ||
 		!bt_period_contains( p->span, p->vt ) )
@@ -824,12 +823,7 @@ keep_values( part *p, const bt_uuid *u, oio_model *m, oio_obj *o )
 	kv.span = p->span;
 	kv.newest = p->newest;
 	kv.built = p->snap;
-	kv.kind = o->kind;
-	oio_derived_range( o->kind, &first, &last );
-	for ( d = first; d <= last; d++ ) {
-		v[d] = oio_obj_values( m, o, d );
-		nv[d] = oio_obj_nvalues( m, o, d );
-	}
+	kv.kind = kind;
 	kv.v = v;
 	kv.nv = nv;
 	/* each slot once */
@@ -841,26 +835,17 @@ keep_values( part *p, const bt_uuid *u, oio_model *m, oio_obj *o )
 	oio_asof_values_put( p->oi->oi_asof_values, &kv, max );
 }
 
-/* The values computed for u at the point by an earlier read of the same
- * stretch, given to fn: 1, or 0 (none kept) */
-static int
-kept_values( oio_info *oi, bt_time vt, bt_time kt, size_t snap, Entry *e,
-	const bt_uuid *u, oio_values_fn *fn, void *arg )
-{
-	if ( !oi->oi_asof_values || !snap || !BT_SHARE_FACTS( bt_cache_size( oi->oi_bt ) ) )
-		return 0;
-	return oio_asof_values_give( oi->oi_asof_values, oi->oi_bt, u, vt, kt, snap, e, fn, arg );
-}
-
 int
 oio_asof_kept( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
-	oio_values_fn *fn, void *arg )
+	oio_kind kind, oio_values_fn *fn, void *arg )
 {
-	oio_kind kind = oio_kind_of( e );
+	size_t snap = bt_snapshot_id( txn );
 	bt_uuid u;
 
-	if ( ( kind != OIO_PERSON && kind != OIO_UNIT ) || bt_entry_uuid( e, &u ) ) return 0;
-	return kept_values( oi, vt, kt, bt_snapshot_id( txn ), e, &u, fn, arg );
+	if ( ( kind != OIO_PERSON && kind != OIO_UNIT ) || !oi->oi_asof_values || !snap ||
+		!BT_SHARE_FACTS( bt_cache_size( oi->oi_bt ) ) || bt_entry_uuid( e, &u ) )
+		return 0;
+	return oio_asof_values_give( oi->oi_asof_values, oi->oi_bt, &u, vt, kt, snap, e, fn, arg );
 }
 
 /* The values of u (entry e) computed on the part's model, given to fn
@@ -869,33 +854,34 @@ static void
 compute( part *p, const bt_uuid *u, Entry *e, oio_values_fn *fn, void *arg )
 {
 	BerVarray v[D_COUNT], nv[D_COUNT];
-	int d, first, last;
 	oio_obj *o;
 
 	p->m->loaded = 1;
 	if ( !( o = oio_model_get( p->m, u ) ) ) return;
 	oio_compute_one( p->oi, p->m, o, keep_computed, NULL );	/* only e's values are read */
-	oio_derived_range( o->kind, &first, &last );
-	for ( d = first; d <= last; d++ ) {
-		v[d] = oio_obj_values( p->m, o, d );
-		nv[d] = oio_obj_nvalues( p->m, o, d );
-	}
+	oio_obj_values_all( p->m, o, v, nv );
 	fn( e, o->kind, v, nv, arg );
-	keep_values( p, u, p->m, o );
+	keep_values( p, u, o->kind, v, nv );
 }
 
 int
 oio_asof_one( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
-	oio_values_fn *fn, void *arg )
+	oio_kind kind, oio_values_fn *fn, void *arg )
+{
+	if ( oio_asof_kept( oi, txn, vt, kt, e, kind, fn, arg ) ) return 0;
+	return oio_asof_compute( oi, txn, vt, kt, e, kind, fn, arg );
+}
+
+int
+oio_asof_compute( oio_info *oi, MDB_txn *txn, bt_time vt, bt_time kt, Entry *e,
+	oio_kind kind, oio_values_fn *fn, void *arg )
 {
 	part p;
-	oio_kind kind = oio_kind_of( e );
 	asof_models *am;
 	bt_uuid u;
 	int rc = 0, owned;
 
 	if ( ( kind != OIO_PERSON && kind != OIO_UNIT ) || bt_entry_uuid( e, &u ) ) return 0;
-	if ( kept_values( oi, vt, kt, bt_snapshot_id( txn ), e, &u, fn, arg ) ) return 0;
 	memset( &p, 0, sizeof( p ) );
 	p.oi = oi;
 	p.bi = oi->oi_bt;

@@ -70,7 +70,6 @@ typedef struct ac_values {
 	bt_time newest;
 	unsigned char kind;
 	unsigned short ndeps;
-	size_t len;			/* of the packed values */
 } ac_values;
 typedef struct ac_ent {
 	struct ac_ent *hnext;			/* hash chain */
@@ -382,43 +381,59 @@ oio_asof_cache_bytes( oio_asof_cache *c )
 	return c ? __atomic_load_n( &c->bytes, __ATOMIC_RELAXED ) : 0;
 }
 
-/* Whether e can answer a read of snapshot snap at (vt, kt); an entry
- * whose entity has been written since it was read is dropped. */
+/* Whether e (a fact or values) can answer a read of snapshot snap at
+ * (vt, kt): vt inside its stretch, a read that knows what it was read
+ * with, and nothing it was read or computed from written since (each
+ * input's slot); one that was written since is dropped. */
 static int
-ent_serves( ac_shard *s, ac_ent *e, bt_info *bi, bt_time vt, bt_time kt,
-	size_t snap, int *dropped )
+ent_serves( ac_shard *s, ac_ent *e, bt_info *bi, bt_time vt, bt_time kt, size_t snap )
 {
-	*dropped = 0;
-	if ( !bt_unchanged_since( bi, &e->u, e->built ) ) {
+	const bt_slot *deps = (const bt_slot *)( (char *)e + AC_VALUES_HEAD );
+	bt_period span = e->kind == AC_VALUES ? e->v.span : e->f.span;
+	bt_time newest = e->kind == AC_VALUES ? e->v.newest : e->f.newest;
+	int i, unchanged = 1;
+
+	if ( e->kind == AC_FACT ) unchanged = bt_unchanged_since( bi, &e->u, e->built );
+	for ( i = 0; e->kind == AC_VALUES && unchanged && i < e->v.ndeps; i++ )
+		unchanged = bt_slot_unchanged_since( bi, deps[i], e->built );
+	if ( !unchanged ) {
 		ent_drop( s, e );
-		*dropped = 1;
 		return 0;
 	}
-	return e->f.span.from <= vt && vt < e->f.span.to && kt >= e->f.newest &&
-		e->built <= snap;
+	return span.from <= vt && vt < span.to && kt >= newest && e->built <= snap;
+}
+
+/* What is kept of u of kind (AC_FACT or AC_VALUES) that serves the read,
+ * held for the caller (ent_release), or NULL */
+static ac_ent *
+ent_lend( oio_asof_cache *c, bt_info *bi, const bt_uuid *u, int kind, bt_time vt,
+	bt_time kt, size_t snap )
+{
+	uint32_t h = ac_hash( u );
+	ac_shard *s = &c->shards[h % AC_SHARDS];
+	ac_ent *e, *next, *found = NULL;
+
+	if ( !snap ) return NULL;
+	ldap_pvt_thread_mutex_lock( &s->mutex );
+	for ( e = chain_head( s, h ); e && !found; e = next ) {
+		next = e->hnext;
+		if ( e->kind != kind || memcmp( &e->u, u, sizeof( *u ) ) ) continue;
+		if ( !ent_serves( s, e, bi, vt, kt, snap ) ) continue;
+		__atomic_add_fetch( &e->held, 1, __ATOMIC_RELAXED );	/* linked: held >= 1 */
+		lru_touch( s, e );
+		found = e;
+	}
+	ldap_pvt_thread_mutex_unlock( &s->mutex );
+	return found;
 }
 
 const oio_asof_fact *
 oio_asof_cache_lend( oio_asof_cache *c, bt_info *bi, const bt_uuid *u,
 	bt_time vt, bt_time kt, size_t snap )
 {
-	uint32_t h = ac_hash( u );
-	ac_shard *s = &c->shards[h % AC_SHARDS];
-	ac_ent *e, *next, *found = NULL;
-	int dropped;
+	ac_ent *e = ent_lend( c, bi, u, AC_FACT, vt, kt, snap );
 
-	if ( !snap ) return NULL;
-	ldap_pvt_thread_mutex_lock( &s->mutex );
-	for ( e = chain_head( s, h ); e && !found; e = next ) {
-		next = e->hnext;
-		if ( e->kind != AC_FACT || memcmp( &e->u, u, sizeof( *u ) ) ) continue;
-		if ( !ent_serves( s, e, bi, vt, kt, snap, &dropped ) ) continue;
-		__atomic_add_fetch( &e->held, 1, __ATOMIC_RELAXED );	/* linked: held >= 1 */
-		lru_touch( s, e );
-		found = e;
-	}
-	ldap_pvt_thread_mutex_unlock( &s->mutex );
-	return found ? &found->f : NULL;
+	return e ? &e->f : NULL;
 }
 
 void
@@ -545,28 +560,6 @@ oio_asof_refs_put( oio_asof_cache *c, const bt_uuid *target, AttributeDescriptio
 	ldap_pvt_thread_mutex_unlock( &s->mutex );
 }
 
-/* The derived values of an entity over a stretch: valid for a read at
- * (vt, kt) of snapshot snap while vt is inside the stretch, the read
- * knows what they were computed with, and nothing they were computed from
- * has been written since (each input's slot, bt_slot_unchanged_since). */
-static int
-values_serve( ac_shard *s, ac_ent *e, bt_info *bi, bt_time vt, bt_time kt, size_t snap )
-{
-	const ac_values *v = &e->v;
-	const bt_slot *deps = (const bt_slot *)( (char *)e + AC_VALUES_HEAD );
-	int i;
-
-	if ( !( v->span.from <= vt && vt < v->span.to && kt >= v->newest && e->built <= snap ) )
-		return 0;
-	for ( i = 0; i < v->ndeps; i++ ) {
-		if ( !bt_slot_unchanged_since( bi, deps[i], e->built ) ) {
-			ent_drop( s, e );
-			return 0;
-		}
-	}
-	return 1;
-}
-
 /* The packed form, per attribute of the kind: a 16-bit count of values,
  * a byte that says whether their normalized forms follow, then each value
  * (and each normalized form) as a 16-bit length, its bytes and a NUL. */
@@ -672,7 +665,6 @@ oio_asof_values_put( oio_asof_cache *c, const oio_asof_values *in, size_t max )
 	e->v.newest = in->newest;
 	e->v.kind = in->kind;
 	e->v.ndeps = in->ndeps;
-	e->v.len = len;
 	if ( deps ) memcpy( (char *)e + AC_VALUES_HEAD, in->deps, deps );
 	pack_values( in, first, last, (unsigned char *)e + AC_VALUES_HEAD + deps );
 	ent_put( s, e, h, bytes, max );
@@ -733,23 +725,10 @@ int
 oio_asof_values_give( oio_asof_cache *c, bt_info *bi, const bt_uuid *u, bt_time vt,
 	bt_time kt, size_t snap, Entry *entry, oio_values_fn *fn, void *arg )
 {
-	uint32_t h = ac_hash( u );
-	ac_shard *s = &c->shards[h % AC_SHARDS];
-	ac_ent *e, *next, *found = NULL;
+	ac_ent *e = ent_lend( c, bi, u, AC_VALUES, vt, kt, snap );
 
-	if ( !snap ) return 0;
-	ldap_pvt_thread_mutex_lock( &s->mutex );
-	for ( e = chain_head( s, h ); e && !found; e = next ) {
-		next = e->hnext;
-		if ( e->kind != AC_VALUES || memcmp( &e->u, u, sizeof( *u ) ) ) continue;
-		if ( !values_serve( s, e, bi, vt, kt, snap ) ) continue;
-		__atomic_add_fetch( &e->held, 1, __ATOMIC_RELAXED );
-		lru_touch( s, e );
-		found = e;
-	}
-	ldap_pvt_thread_mutex_unlock( &s->mutex );
-	if ( !found ) return 0;
-	values_give( found, entry, fn, arg );	/* (held: not freed meanwhile) */
-	ent_release( found );
+	if ( !e ) return 0;
+	values_give( e, entry, fn, arg );	/* (held: not freed meanwhile) */
+	ent_release( e );
 	return 1;
 }

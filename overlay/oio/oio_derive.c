@@ -25,6 +25,18 @@ oio_derived_range( oio_kind kind, int *first, int *last )
 	*last = kind == OIO_PERSON ? D_PERSON_LAST : kind == OIO_UNIT ? D_COUNT - 1 : -1;
 }
 
+void
+oio_obj_values_all( oio_model *m, oio_obj *o, BerVarray *v, BerVarray *nv )
+{
+	int d, first, last;
+
+	oio_derived_range( o->kind, &first, &last );
+	for ( d = first; d <= last; d++ ) {
+		v[d] = oio_obj_values( m, o, d );
+		nv[d] = oio_obj_nvalues( m, o, d );
+	}
+}
+
 /* The deepest unit chain followed (a guard against a cycle in a model
  * that does not mirror a DIT). */
 #define OIO_CHAIN_MAX 256

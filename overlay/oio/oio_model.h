@@ -252,6 +252,9 @@ void oio_obj_store_norm( oio_model *m, oio_obj *o, BerVarray *nv );
 void oio_obj_store_one( oio_model *m, oio_obj *o, int d, BerVarray v );
 BerVarray oio_obj_values( oio_model *m, oio_obj *o, int d );
 BerVarray oio_obj_nvalues( oio_model *m, oio_obj *o, int d );
+/* both, for every attribute derived on o's kind (oio_derived_range; in oio_derive.c): v[d],
+ * nv[d] */
+void oio_obj_values_all( oio_model *m, oio_obj *o, BerVarray *v, BerVarray *nv );
 
 /* What a cache of entities at a point keeps of o (oio_asof_cache.c): its
  * kind, flags and references, without what only a model gives it (id,

@@ -56,14 +56,9 @@ apply_from( Entry *e, oio_model *m )
 	BerVarray v[D_COUNT], nv[D_COUNT];
 	oio_obj *o;
 	bt_uuid u;
-	int i, first, last;
 
 	if ( bt_entry_uuid( e, &u ) || !( o = oio_model_get( m, &u ) ) ) return;
-	oio_derived_range( o->kind, &first, &last );
-	for ( i = first; i <= last; i++ ) {
-		v[i] = oio_obj_values( m, o, i );
-		nv[i] = oio_obj_nvalues( m, o, i );
-	}
+	oio_obj_values_all( m, o, v, nv );
 	apply_derived( e, o->kind, v, nv, NULL );
 }
 
@@ -87,7 +82,8 @@ history_cuts( Operation *op, Entry *e, bt_period P, bt_time *at, int max, bt_fix
 static void
 asof_fixup_one( Operation *op, Entry *e, bt_fixup *fx )
 {
-	if ( oio_asof_one( fx->arg, fx->txn, fx->vt, fx->kt, e, apply_derived, NULL ) )
+	if ( oio_asof_one( fx->arg, fx->txn, fx->vt, fx->kt, e, oio_kind_of( e ), apply_derived,
+			NULL ) )
 		fx->err = 1;
 }
 
@@ -220,7 +216,8 @@ asof_fixup_lazy( Operation *op, Entry *e, bt_fixup *fx )
 
 	if ( kind != OIO_PERSON && kind != OIO_UNIT ) return;	/* nothing derived */
 	/* what earlier reads computed for this stretch costs a lookup */
-	if ( !lo->built && oio_asof_kept( lo->oi, fx->txn, fx->vt, fx->kt, e, apply_derived, NULL ) ) {
+	if ( !lo->built &&
+		oio_asof_kept( lo->oi, fx->txn, fx->vt, fx->kt, e, kind, apply_derived, NULL ) ) {
 		lo->kept++;
 		return;
 	}
@@ -228,7 +225,7 @@ asof_fixup_lazy( Operation *op, Entry *e, bt_fixup *fx )
 	 * one costs about twice its share of the organisation's build */
 	if ( !lo->built && ( lo->ones < OIO_ASOF_ONES || lo->ones < lo->kept ) ) {
 		lo->ones++;
-		if ( oio_asof_one( lo->oi, fx->txn, fx->vt, fx->kt, e, apply_derived, NULL ) )
+		if ( oio_asof_compute( lo->oi, fx->txn, fx->vt, fx->kt, e, kind, apply_derived, NULL ) )
 			fx->err = 1;
 		return;
 	}

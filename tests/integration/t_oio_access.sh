@@ -231,4 +231,12 @@ is "... in her history: nothing" \
   "$(as org ldapsearch -LLL -b "uid=dora,$P" -s base -E "$(history_ctl)" 1.1 2>/dev/null | grep -c '^dn:')" "0"
 is "the rootdn sees her as a clerk an hour ago" \
   "$(val "uid=dora,$P" title -E "$(asof "validAt=$hour")")" "Clerk"
+# her values at that hour are kept now (oio_asof.c, computed for the
+# rootdn): what is kept hides nothing the rules hide
+is "org's base lookup of dora as of that hour after the rootdn's (values kept): 32" \
+  "$(rc_of as org ldapsearch -LLL -b "uid=dora,$P" -s base -E "$(asof "validAt=$hour")" 1.1)" "32"
+is "... by her title then: not her (other clerks may be found)" \
+  "$(as org ldapsearch -LLL -b "$P" -E "$(asof "validAt=$hour")" '(title=Clerk)' 1.1 2>/dev/null | grep -ci '^dn: uid=dora,')" "0"
+is "anonymous base lookup of dora as of that hour: 32" \
+  "$(rc_of ldapsearch -x -H "$URI" -LLL -b "uid=dora,$P" -s base -E "$(asof "validAt=$hour")" 1.1)" "32"
 finish
